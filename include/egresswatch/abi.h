@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The kernel/userspace contract: every record that crosses the ring buffer and every
+ * map key or value userspace reads. Included by the BPF programs (after vmlinux.h) and
+ * by the C++ decoder, which static_asserts each size so that a field added on one side
+ * only breaks the build, never the decoding.
+ *
+ * Rules: fixed-width fields, largest first, explicit named padding, no implicit holes.
+ */
+#ifndef EGRESSWATCH_ABI_H
+#define EGRESSWATCH_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define EW_ABI_VERSION 1
+
+#define EW_COMM_LEN 16
+#define EW_FILENAME_LEN 256
+/* Power of two: the BPF side masks lengths with (EW_ARGS_LEN - 1) for the verifier. */
+#define EW_ARGS_LEN 1024
+
+enum ew_event_type {
+	EW_EVENT_CONNECT = 1, /* connect() on TCP or UDP: cgroup/connect4, connect6 */
+	EW_EVENT_SEND = 2,    /* first unconnected datagram per socket and destination */
+	EW_EVENT_EXEC = 3,
+	EW_EVENT_FORK = 4,    /* a new process (not a thread) */
+	EW_EVENT_EXIT = 5,    /* the last thread of a process exited */
+};
+
+/* Why an event did not reach userspace. Indexes the `drop_counters` per-CPU array. */
+enum ew_drop_reason {
+	EW_DROP_RINGBUF_CONNECT = 0,
+	EW_DROP_RINGBUF_SEND = 1,
+	EW_DROP_RINGBUF_EXEC = 2,
+	EW_DROP_RINGBUF_FORK = 3,
+	EW_DROP_RINGBUF_EXIT = 4,
+	EW_DROP_SEND_DEDUP_FULL = 5, /* could not record a destination in send_dedup */
+	EW_DROP_ARGS_UNREADABLE = 6, /* exec argv not readable: exec still reported */
+	EW_DROP__COUNT = 7,
+};
+
+/* Address families as the kernel numbers them; vmlinux.h has no #defines. */
+#define EW_AF_INET 2
+#define EW_AF_INET6 10
+
+#define EW_IPPROTO_TCP 6
+#define EW_IPPROTO_UDP 17
+
+/* Who did it: filled from the current task for every event. */
+struct ew_event_header {
+	__u64 ts_ns;     /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 cgroup_id; /* cgroup v2 id == inode number of the cgroup directory */
+	__u32 type;      /* enum ew_event_type */
+	__u32 tgid;      /* process id */
+	__u32 tid;       /* thread id */
+	__u32 uid;
+	char comm[EW_COMM_LEN];
+};
+
+/* Destination of a connect() or an unconnected sendmsg(). IPv4 addresses are stored
+ * in the first four bytes of addr; v4-mapped IPv6 keeps family == AF_INET6. */
+struct ew_sock_event {
+	struct ew_event_header hdr;
+	__u64 cookie; /* socket cookie: joins later payload events to this socket */
+	__u8 addr[16];
+	__u16 port;   /* host byte order */
+	__u16 family; /* EW_AF_INET or EW_AF_INET6 */
+	__u8 protocol;
+	__u8 pad[3];
+};
+
+struct ew_exec_event {
+	struct ew_event_header hdr;
+	__u32 ppid;
+	__u32 args_len; /* bytes valid in args: NUL-separated argv */
+	__u8 args_truncated;
+	__u8 pad[7];
+	char filename[EW_FILENAME_LEN]; /* path as passed to execve (may be relative) */
+	char interp[EW_FILENAME_LEN];   /* interpreter for #! scripts, else == filename */
+	char args[EW_ARGS_LEN];
+};
+
+struct ew_fork_event {
+	struct ew_event_header hdr; /* the parent */
+	__u32 child_tgid;
+	__u32 pad;
+};
+
+struct ew_exit_event {
+	struct ew_event_header hdr;
+	__u32 exit_code; /* as in wait(2) status */
+	__u32 pad;
+};
+
+/* send_dedup: the first datagram per (process, socket, destination) is an event, the
+ * rest only bump `repeats`, which userspace reads when it flushes. */
+struct ew_send_key {
+	__u64 cookie;
+	__u8 addr[16];
+	__u32 tgid;
+	__u16 port;
+	__u16 family;
+	__u8 protocol;
+	__u8 pad[7];
+};
+
+struct ew_send_value {
+	__u64 repeats;
+};
+
+#endif /* EGRESSWATCH_ABI_H */

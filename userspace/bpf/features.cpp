@@ -1,0 +1,148 @@
+#include "bpf/features.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+
+#include "bpf/libbpf_log.h"
+#include "core/mounts.h"
+#include "probes.skel.h"
+#include "system/cgroup.h"
+
+// A function in this binary for the uprobe probe to attach to.
+extern "C" __attribute__((noinline, used)) void egresswatch_uprobe_target() { asm volatile(""); }
+
+namespace egresswatch {
+namespace {
+
+struct ProbeSpec {
+    const char* feature;
+    const char* program;
+    bool required;
+    const char* use;
+};
+
+const ProbeSpec kProgramProbes[] = {
+    {"cgroup/connect4", "cgroup_sock_addr_probe", true, "connect() destinations (TCP, connected UDP)"},
+    {"tp_btf", "tp_btf_probe", true, "process lineage: sched_process_exec/fork/exit"},
+    {"cgroup_skb", "cgroup_skb_probe", false, "first payload bytes of a flow"},
+    {"uprobe", "uprobe_probe", false, "TLS library plaintext"},
+    {"tracepoint", "tracepoint_probe", false, "syscall tracepoints (needs tracefs)"},
+    {"kprobe", "kprobe_probe", false, "not used: egresswatch never needs kprobes"},
+    {"fentry", "fentry_probe", false, "optional; not needed"},
+    {"lsm", "lsm_probe", false, "optional; not needed"},
+};
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+struct ProbesDeleter {
+    void operator()(probes_bpf* skel) const { probes_bpf__destroy(skel); }
+};
+
+std::string own_exe() {
+    std::error_code ec;
+    auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string() : p.string();
+}
+
+// Loads the one program named and attaches it where it belongs. Returns an error text, or
+// nullopt on success.
+std::optional<std::string> load_and_attach(const ProbeSpec& spec, int cgroup_fd) {
+    std::unique_ptr<probes_bpf, ProbesDeleter> skel(probes_bpf__open());
+    if (!skel) return "cannot open probe object: " + errno_text(errno);
+    bpf_program* target = nullptr;
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, skel->obj) {
+        bool wanted = std::strcmp(bpf_program__name(prog), spec.program) == 0;
+        bpf_program__set_autoload(prog, wanted);
+        if (wanted) target = prog;
+    }
+    if (!target) return std::string("probe program missing: ") + spec.program;
+    if (int err = probes_bpf__load(skel.get())) return "load failed: " + errno_text(err);
+
+    bpf_link* link = nullptr;
+    enum bpf_prog_type type = bpf_program__type(target);
+    if (type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || type == BPF_PROG_TYPE_CGROUP_SKB) {
+        if (cgroup_fd < 0) return "no cgroup v2 to attach to";
+        link = bpf_program__attach_cgroup(target, cgroup_fd);
+    } else if (type == BPF_PROG_TYPE_KPROBE && std::strcmp(spec.program, "uprobe_probe") == 0) {
+        LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "egresswatch_uprobe_target");
+        link = bpf_program__attach_uprobe_opts(target, getpid(), own_exe().c_str(), 0, &opts);
+    } else {
+        link = bpf_program__attach(target);
+    }
+    if (!link) return "attach failed: " + errno_text(errno);
+    bpf_link__destroy(link);
+    return std::nullopt;
+}
+
+KernelFeatures run_probes(const std::string& cgroup_path) {
+    QuietLibbpf quiet;
+    KernelFeatures f;
+    bool btf = ::access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+    f.probes.push_back({"btf", btf, btf ? "/sys/kernel/btf/vmlinux" : "no /sys/kernel/btf/vmlinux: kernel needs CONFIG_DEBUG_INFO_BTF=y", true});
+
+    std::ifstream mounts("/proc/self/mounts");
+    auto cg2 = find_cgroup2_mount(mounts);
+    f.probes.push_back({"cgroup2", cg2.has_value(), cg2 ? *cg2 : "not mounted", true});
+
+    bool ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
+    f.probes.push_back({"ringbuf", ringbuf, ringbuf ? "event transport" : "BPF_MAP_TYPE_RINGBUF needs Linux 5.8+", true});
+
+    bool tracefs = ::access("/sys/kernel/tracing/events", F_OK) == 0;
+    f.probes.push_back({"tracefs", tracefs, tracefs ? "/sys/kernel/tracing" : "not mounted (tp_btf needs no tracefs)", false});
+
+    int cgroup_fd = cgroup_path.empty() ? -1 : ::open(cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (const ProbeSpec& spec : kProgramProbes) {
+        std::optional<std::string> error = btf ? load_and_attach(spec, cgroup_fd) : std::optional<std::string>("no BTF");
+        f.probes.push_back({spec.feature, !error, error ? *error : spec.use, spec.required});
+        spdlog::debug("feature {}: {}", spec.feature, error ? "no (" + *error + ")" : "yes");
+    }
+    if (cgroup_fd >= 0) ::close(cgroup_fd);
+    return f;
+}
+
+}  // namespace
+
+bool KernelFeatures::all_required_available() const {
+    for (const auto& p : probes)
+        if (p.required && !p.available) return false;
+    return true;
+}
+
+std::map<std::string, std::string> KernelFeatures::summary() const {
+    std::map<std::string, std::string> out;
+    for (const auto& p : probes) out[p.name] = p.available ? "yes" : "no: " + p.detail;
+    return out;
+}
+
+const KernelFeatures& probe_kernel_features(const std::string& cgroup_path) {
+    static std::optional<KernelFeatures> cached;
+    if (!cached) cached = run_probes(cgroup_path);
+    return *cached;
+}
+
+std::vector<std::pair<std::string, std::string>> chosen_hooks(const KernelFeatures& features) {
+    auto has = [&](const char* name) {
+        for (const auto& p : features.probes)
+            if (p.name == name) return p.available;
+        return false;
+    };
+    std::vector<std::pair<std::string, std::string>> hooks;
+    hooks.emplace_back("connections", has("cgroup/connect4") ? "cgroup/connect4 + cgroup/connect6" : "unavailable");
+    hooks.emplace_back("unconnected UDP", has("cgroup/connect4") ? "cgroup/sendmsg4 + cgroup/sendmsg6" : "unavailable");
+    hooks.emplace_back("process lineage", has("tp_btf") ? "tp_btf/sched_process_exec, _fork, _exit" : "unavailable");
+    hooks.emplace_back("transport", has("ringbuf") ? "BPF ring buffer" : "unavailable");
+    return hooks;
+}
+
+}  // namespace egresswatch

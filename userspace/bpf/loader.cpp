@@ -1,0 +1,127 @@
+#include "bpf/loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "core/errors.h"
+#include "egresswatch.skel.h"
+
+namespace egresswatch {
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
+
+// Turns a libbpf failure into a message that says what to do about it.
+[[noreturn]] void fail(const std::string& what, int err) {
+    std::string hint;
+    int e = err < 0 ? -err : err;
+    if (e == EPERM || e == EACCES)
+        hint = ": run as root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN are needed)";
+    else if (e == ENOENT || e == ESRCH)
+        hint = ": this kernel lacks a needed hook or BTF type; run 'egresswatch doctor'";
+    else if (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP)
+        hint = ": this kernel does not support it; run 'egresswatch doctor' (-v shows the verifier log)";
+    throw SetupError(what + " failed: " + errno_text(err) + hint);
+}
+
+}  // namespace
+
+const char* drop_reason_name(std::uint32_t reason) {
+    switch (reason) {
+    case EW_DROP_RINGBUF_CONNECT: return "ringbuf_full_connect";
+    case EW_DROP_RINGBUF_SEND: return "ringbuf_full_send";
+    case EW_DROP_RINGBUF_EXEC: return "ringbuf_full_exec";
+    case EW_DROP_RINGBUF_FORK: return "ringbuf_full_fork";
+    case EW_DROP_RINGBUF_EXIT: return "ringbuf_full_exit";
+    case EW_DROP_SEND_DEDUP_FULL: return "send_dedup_full";
+    case EW_DROP_ARGS_UNREADABLE: return "exec_args_unreadable";
+    default: return "unknown";
+    }
+}
+
+Tracer::Tracer(const LoaderOptions& options) {
+    if (::access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+        throw SetupError("this kernel has no BTF (/sys/kernel/btf/vmlinux): egresswatch needs CONFIG_DEBUG_INFO_BTF=y");
+    skel_ = egresswatch_bpf__open();
+    if (!skel_) fail("opening the BPF object", errno);
+    skel_->rodata->filter_by_cgroup = options.scope_cgroup_fd >= 0;
+    if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes)) fail("sizing the ring buffer", err);
+    if (int err = bpf_map__set_max_entries(skel_->maps.send_dedup, options.send_dedup_entries))
+        fail("sizing send_dedup", err);
+    if (int err = egresswatch_bpf__load(skel_)) {
+        egresswatch_bpf__destroy(skel_);
+        skel_ = nullptr;
+        fail("loading the BPF programs", err);
+    }
+    if (options.scope_cgroup_fd >= 0) {
+        std::uint32_t slot = 0;
+        if (bpf_map_update_elem(bpf_map__fd(skel_->maps.scope_cgroup), &slot, &options.scope_cgroup_fd, BPF_ANY) != 0)
+            fail("setting the scope cgroup", errno);
+    }
+    spdlog::debug("BPF programs loaded (ring buffer {} bytes)", options.ringbuf_bytes);
+}
+
+Tracer::~Tracer() {
+    detach();
+    if (skel_) egresswatch_bpf__destroy(skel_);
+}
+
+void Tracer::attach_sockets(int cgroup_fd) {
+    for (bpf_program* prog : {skel_->progs.connect4_record, skel_->progs.connect6_record,
+                              skel_->progs.sendmsg4_record, skel_->progs.sendmsg6_record}) {
+        bpf_link* link = bpf_program__attach_cgroup(prog, cgroup_fd);
+        if (!link) fail(std::string("attaching ") + bpf_program__name(prog) + " to the cgroup", errno);
+        links_.push_back(link);
+    }
+}
+
+void Tracer::attach_process_tracking() {
+    for (bpf_program* prog : {skel_->progs.sched_process_fork_record, skel_->progs.sched_process_exec_record,
+                              skel_->progs.sched_process_exit_record}) {
+        bpf_link* link = bpf_program__attach(prog);
+        if (!link) fail(std::string("attaching ") + bpf_program__name(prog), errno);
+        links_.push_back(link);
+    }
+}
+
+void Tracer::detach() {
+    for (bpf_link* link : links_) bpf_link__destroy(link);
+    links_.clear();
+}
+
+int Tracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
+
+std::array<std::uint64_t, EW_DROP__COUNT> Tracer::drop_counts() const {
+    std::array<std::uint64_t, EW_DROP__COUNT> totals{};
+    int ncpus = libbpf_num_possible_cpus();
+    if (ncpus <= 0) return totals;
+    std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(ncpus));
+    int fd = bpf_map__fd(skel_->maps.drop_counters);
+    for (std::uint32_t reason = 0; reason < EW_DROP__COUNT; ++reason) {
+        if (bpf_map_lookup_elem(fd, &reason, per_cpu.data()) != 0) continue;
+        for (std::uint64_t v : per_cpu) totals[reason] += v;
+    }
+    return totals;
+}
+
+std::vector<SendCounter> Tracer::send_counters() const {
+    std::vector<SendCounter> out;
+    int fd = bpf_map__fd(skel_->maps.send_dedup);
+    ew_send_key key{}, next{};
+    ew_send_key* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+        ew_send_value value{};
+        if (bpf_map_lookup_elem(fd, &next, &value) == 0 && value.repeats > 0) out.push_back({next, value.repeats});
+        key = next;
+        prev = &key;
+    }
+    return out;
+}
+
+}  // namespace egresswatch

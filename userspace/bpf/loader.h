@@ -1,0 +1,53 @@
+#pragma once
+// Owns the loaded egresswatch BPF object and its links. Destroying it detaches every
+// program; links are file descriptors, so a crash or SIGKILL detaches them too.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "egresswatch/abi.h"
+
+struct egresswatch_bpf;
+struct bpf_link;
+
+namespace egresswatch {
+
+struct LoaderOptions {
+    std::uint32_t ringbuf_bytes = 8u << 20;  // power of two, >= page size
+    std::uint32_t send_dedup_entries = 65536;
+    // Report process events only for tasks under this cgroup (-1: every task).
+    int scope_cgroup_fd = -1;
+};
+
+struct SendCounter {
+    ew_send_key key;
+    std::uint64_t repeats;
+};
+
+class Tracer {
+public:
+    // Opens, sizes and loads the programs. Throws SetupError with the reason and what to do.
+    explicit Tracer(const LoaderOptions& options);
+    ~Tracer();
+    Tracer(const Tracer&) = delete;
+    Tracer& operator=(const Tracer&) = delete;
+
+    // connect/sendmsg hooks on one cgroup (and so on all its descendants).
+    void attach_sockets(int cgroup_fd);
+    void attach_process_tracking();
+    void detach();
+
+    int ringbuf_fd() const;
+    std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const;
+    std::vector<SendCounter> send_counters() const;
+
+private:
+    egresswatch_bpf* skel_ = nullptr;
+    std::vector<::bpf_link*> links_;
+};
+
+const char* drop_reason_name(std::uint32_t reason);
+
+}  // namespace egresswatch

@@ -1,0 +1,119 @@
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "bpf/libbpf_log.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "core/duration.h"
+#include "core/errors.h"
+
+namespace egresswatch {
+namespace {
+
+const std::map<std::string, ScopeFilter> kScopes{
+    {"internet", ScopeFilter::internet}, {"nonlocal", ScopeFilter::nonlocal}, {"all", ScopeFilter::all}};
+
+void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
+    cmd->add_option("-o,--out", o.out_dir, "directory for events.jsonl, report.json, allowlist.yaml")
+        ->capture_default_str();
+    cmd->add_flag("--json", o.json_stream, "also stream events to stdout as JSON lines");
+    cmd->add_option("--scope", o.scope, "destinations kept in report and allowlist: internet, nonlocal, all "
+                                        "(default: report all, allowlist nonlocal)")
+        ->transform(CLI::CheckedTransformer(kScopes));
+    cmd->add_option("--ringbuf-mib", o.ringbuf_mib, "ring buffer size in MiB (power of two)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u, 256u}));
+    cmd->add_option("--dedup-entries", o.dedup_entries, "kernel map size for datagram deduplication")
+        ->capture_default_str()
+        ->check(CLI::Range(1024u, 1u << 24));
+    cmd->add_flag("-q,--quiet", o.quiet, "do not print the summary table");
+}
+
+}  // namespace
+
+CliRequest parse_cli(int argc, const char* const* argv) {
+    CliRequest req;
+    CLI::App app{"egresswatch: which process, started by what, reached which destination", "egresswatch"};
+    app.set_version_flag("--version", EGRESSWATCH_VERSION);
+    app.add_flag("-v,--verbose", req.verbose, "debug logging (libbpf included)");
+    app.require_subcommand(1, 1);
+
+    CLI::App* run = app.add_subcommand("run", "run COMMAND and observe it and all its descendants");
+    add_capture_options(run, req.run.capture);
+    run->add_option("command", req.run.command, "the command to run, after --")->required();
+    run->positionals_at_end();
+
+    CLI::App* watch = app.add_subcommand("watch", "observe the whole host or one cgroup until Ctrl-C");
+    add_capture_options(watch, req.watch.capture);
+    watch->add_option("--cgroup", req.watch.cgroup, "a cgroup v2 path (absolute, or relative to the cgroup2 mount)");
+    std::string duration;
+    watch->add_option("--duration", duration, "stop after this long: 90s, 5m, 1h");
+
+    app.add_subcommand("doctor", "show which kernel features work here and which hooks are used");
+
+    CLI::App* report = app.add_subcommand("report", "rebuild report.json and allowlist.yaml from events.jsonl");
+    report->add_option("events", req.report.events_path, "an events.jsonl written by run or watch")->required();
+    report->add_option("-o,--out", req.report.out_dir, "output directory (default: the events file's)");
+    report->add_option("--scope", req.report.scope, "internet, nonlocal or all")
+        ->transform(CLI::CheckedTransformer(kScopes));
+    report->add_flag("-q,--quiet", req.report.quiet, "do not print the summary table");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        std::ostringstream out, err;
+        app.exit(e, out, err);
+        throw CliExit{0, out.str()};
+    } catch (const CLI::ParseError& e) {
+        std::string what = e.what();
+        if (what.empty()) what = "invalid arguments";
+        throw CliExit{kSetupErrorExit, what + " (see egresswatch --help)"};
+    }
+
+    if (run->parsed()) req.command = CommandKind::run;
+    else if (watch->parsed()) req.command = CommandKind::watch;
+    else if (report->parsed()) req.command = CommandKind::report;
+    else req.command = CommandKind::doctor;
+
+    if (!duration.empty()) {
+        req.watch.duration = parse_duration(duration);
+        if (!req.watch.duration)
+            throw CliExit{kSetupErrorExit, "--duration: '" + duration + "' is not a duration like 90s, 5m or 1h"};
+    }
+    return req;
+}
+
+int cli_main(int argc, const char* const* argv) {
+    auto logger = spdlog::stderr_color_mt("egresswatch");
+    logger->set_pattern("egresswatch: %^%l%$: %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::info);
+
+    CliRequest req;
+    try {
+        req = parse_cli(argc, argv);
+    } catch (const CliExit& e) {
+        (e.code == 0 ? std::cout : std::cerr) << (e.code == 0 ? e.text : "egresswatch: " + e.text + "\n");
+        return e.code;
+    }
+    if (req.verbose) spdlog::set_level(spdlog::level::debug);
+    install_libbpf_logger();
+
+    try {
+        switch (req.command) {
+        case CommandKind::run: return command_run(req.run);
+        case CommandKind::watch: return command_watch(req.watch);
+        case CommandKind::doctor: return command_doctor();
+        case CommandKind::report: return command_report(req.report);
+        }
+    } catch (const SetupError& e) {
+        std::cerr << "egresswatch: " << e.what() << "\n";
+        return kSetupErrorExit;
+    }
+    return 0;
+}
+
+}  // namespace egresswatch

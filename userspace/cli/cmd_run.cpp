@@ -1,0 +1,72 @@
+// egresswatch run -- COMMAND: observe one command and every process it starts.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/session.h"
+#include "core/errors.h"
+#include "system/cgroup.h"
+#include "system/launcher.h"
+#include "system/privileges.h"
+
+namespace egresswatch {
+
+int command_run(const RunOptions& options) {
+    // Cheapest checks first, so a typo costs nothing and leaves nothing behind.
+    if (!find_executable(options.command.front()))
+        throw SetupError("command not found or not executable: " + options.command.front());
+    OutputDir out(options.capture.out_dir, true);
+    require_root("run");
+    std::string mount = cgroup2_mount();
+
+    block_session_signals();
+    RunCgroup cgroup(mount, own_cgroup_path(), "egresswatch-run-" + std::to_string(::getpid()));
+    cgroup.spawn_janitor();
+
+    // The command is forked now but execs only after every program is attached.
+    StagedCommand command(options.command);
+    cgroup.add_process(command.pid());
+
+    SessionConfig config;
+    config.mode = "run";
+    config.command = options.command;
+    config.capture = options.capture;
+    config.cgroup_mount = mount;
+    config.cgroup_relative = cgroup.relative_path();
+    config.attach_cgroup_fd = cgroup.fd();
+    config.scope_process_events = true;
+    config.retain_exited_processes = true;
+    LiveSession session(config, out);
+    session.attach();
+
+    ProcessInfo top;
+    top.pid = static_cast<std::uint32_t>(command.pid());
+    top.ppid = static_cast<std::uint32_t>(::getpid());
+    top.exe = command.executable();
+    top.argv = options.command;
+    top.comm = options.command.front().substr(0, 15);
+    session.processes().upsert(top);
+    session.processes().set_root(top.pid);
+    session.begin();
+    command.release();
+    spdlog::debug("started {} as pid {} in cgroup {}", command.executable(), command.pid(), cgroup.relative_path());
+
+    // Ctrl-C reaches the command directly (same process group): let it decide, and keep
+    // observing until it has exited. Termination requests are passed on.
+    session.run_until(command.pidfd(), std::nullopt, [&](int signo) {
+        if (signo != SIGINT) ::kill(command.pid(), signo);
+        return false;
+    });
+    int exit_code = shell_exit_code(command.wait());
+
+    std::size_t left = cgroup.release();
+    if (left > 0)
+        spdlog::warn("{} process(es) started by the command were still running; they were moved out of the "
+                     "observed cgroup and are no longer observed",
+                     left);
+    session.finish(exit_code);
+    return exit_code;
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,58 @@
+// egresswatch watch: observe the host, or one cgroup, until stopped.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "cli/commands.h"
+#include "cli/session.h"
+#include "core/errors.h"
+#include "core/proc_reader.h"
+#include "system/cgroup.h"
+#include "system/privileges.h"
+
+namespace egresswatch {
+namespace fs = std::filesystem;
+
+int command_watch(const WatchOptions& options) {
+    OutputDir out(options.capture.out_dir, true);
+    require_root("watch");
+    std::string mount = cgroup2_mount();
+
+    // --cgroup accepts a path below the mount, with or without the mount prefix.
+    std::string relative = "/";
+    if (!options.cgroup.empty()) {
+        fs::path p(options.cgroup);
+        if (p.string().rfind(mount, 0) == 0) p = "/" + p.lexically_relative(mount).string();
+        relative = p.lexically_normal().string();
+        if (relative.empty() || relative.front() != '/') relative = "/" + relative;
+    }
+    std::string absolute = (fs::path(mount) / fs::path(relative).relative_path()).lexically_normal().string();
+    if (!fs::is_directory(absolute)) throw SetupError("--cgroup " + options.cgroup + ": no such cgroup at " + absolute);
+
+    block_session_signals();
+    int cgroup_fd = open_cgroup_dir(absolute);
+    SessionConfig config;
+    config.mode = "watch";
+    config.capture = options.capture;
+    config.cgroup_mount = mount;
+    config.cgroup_relative = relative;
+    config.attach_cgroup_fd = cgroup_fd;
+    config.scope_process_events = relative != "/";
+    LiveSession session(config, out);
+    session.attach();
+    seed_from_proc(session.processes(), "/proc");
+    session.begin();
+    spdlog::info("watching cgroup {}{}; Ctrl-C to stop", relative,
+                 options.duration ? " for " + std::to_string(options.duration->count() / 1000) + "s" : "");
+
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    if (options.duration) deadline = std::chrono::steady_clock::now() + *options.duration;
+    session.run_until(-1, deadline, [](int) { return true; });
+    session.finish(std::nullopt);
+    ::close(cgroup_fd);
+    return 0;
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,64 @@
+#pragma once
+// What the command line asked for, parsed but not yet acted on (so tests can check it).
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ip_address.h"
+
+namespace egresswatch {
+
+enum class CommandKind { run, watch, doctor, report };
+
+struct CaptureOptions {
+    std::string out_dir = "egress";
+    bool json_stream = false;
+    std::optional<ScopeFilter> scope;     // unset: report all, allowlist nonlocal
+    std::uint32_t ringbuf_mib = 8;
+    std::uint32_t dedup_entries = 65536;
+    bool quiet = false;                   // no summary table
+};
+
+struct RunOptions {
+    CaptureOptions capture;
+    std::vector<std::string> command;
+};
+
+struct WatchOptions {
+    CaptureOptions capture;
+    std::string cgroup;                   // empty: the whole host (cgroup2 root)
+    std::optional<std::chrono::milliseconds> duration;
+};
+
+struct ReportCommandOptions {
+    std::string events_path;
+    std::string out_dir;                  // empty: next to the events file
+    std::optional<ScopeFilter> scope;
+    bool quiet = false;
+};
+
+struct CliRequest {
+    CommandKind command = CommandKind::doctor;
+    bool verbose = false;
+    RunOptions run;
+    WatchOptions watch;
+    ReportCommandOptions report;
+};
+
+// Parse outcome that ends the program before any command runs: --help/--version (exit 0,
+// text on stdout) or a usage error (exit 2, one line on stderr).
+struct CliExit {
+    int code = 0;
+    std::string text;
+};
+
+// Throws CliExit.
+CliRequest parse_cli(int argc, const char* const* argv);
+
+// The whole program: parse, dispatch, map errors to exit codes.
+int cli_main(int argc, const char* const* argv);
+
+}  // namespace egresswatch

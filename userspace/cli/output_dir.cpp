@@ -1,0 +1,58 @@
+#include "cli/output_dir.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "core/errors.h"
+#include "output/report.h"
+
+namespace egresswatch {
+namespace fs = std::filesystem;
+namespace {
+
+void write_atomically(const std::string& path, const std::string& content) {
+    std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << content;
+        if (!out.flush()) throw SetupError("cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0)
+        throw SetupError("cannot write " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+std::int64_t wall_clock_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+OutputDir::OutputDir(const std::string& dir, bool events) : dir_(dir) {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec || !fs::is_directory(dir_))
+        throw SetupError("cannot write to --out " + dir_ + ": " + (ec ? ec.message() : "not a directory"));
+    std::string probe = (fs::path(dir_) / (events ? "events.jsonl" : ".egresswatch-write-test")).string();
+    events_.open(probe, std::ios::trunc);
+    if (!events_) throw SetupError("cannot write to --out " + dir_ + ": " + std::strerror(errno));
+    if (!events) {
+        events_.close();
+        fs::remove(probe, ec);
+    }
+}
+
+void OutputDir::write_results(const Aggregator& agg, std::optional<ScopeFilter> scope, std::int64_t now_ns) const {
+    ReportOptions report{scope.value_or(ScopeFilter::all), now_ns};
+    ReportOptions allowlist{scope.value_or(kDefaultAllowlistScope), now_ns};
+    write_atomically((fs::path(dir_) / "report.json").string(), build_report(agg, report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    write_atomically((fs::path(dir_) / "allowlist.yaml").string(), build_allowlist_yaml(agg, allowlist));
+    spdlog::debug("wrote {}/report.json and {}/allowlist.yaml", dir_, dir_);
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,222 @@
+#include "cli/session.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "core/decoder.h"
+#include "core/errors.h"
+#include "core/proc_reader.h"
+#include "output/report.h"
+
+namespace egresswatch {
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(1000);
+constexpr int kTicksPerCounterFlush = 5;
+
+sigset_t session_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
+std::string proc_cwd(std::uint32_t pid) {
+    std::error_code ec;
+    auto p = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec);
+    return ec ? std::string() : p.string();
+}
+
+}  // namespace
+
+void block_session_signals() {
+    sigset_t set = session_signals();
+    sigprocmask(SIG_BLOCK, &set, nullptr);
+}
+
+LiveSession::LiveSession(SessionConfig config, OutputDir& out)
+    : config_(std::move(config)),
+      out_(out),
+      processes_(ProcessTable::Limits{
+          config_.retain_exited_processes ? UINT64_MAX / 2 : 60ull * 1000 * 1000 * 1000, 1'000'000}),
+      file_writer_(out.events()),
+      cgroup_names_(config_.cgroup_mount) {
+    sinks_.add(file_writer_);
+    if (config_.capture.json_stream) {
+        stdout_writer_ = std::make_unique<JsonlWriter>(std::cout);
+        sinks_.add(*stdout_writer_);
+    }
+    sinks_.add(aggregator_);
+    processes_.set_fallback([](std::uint32_t pid) { return read_proc_process("/proc", pid); });
+    EnricherHooks hooks;
+    hooks.cgroup_path = [this](std::uint64_t id) { return cgroup_names_.name(id); };
+    hooks.resolve_exe = [](std::uint32_t pid, const std::string& filename) {
+        return filename.empty() || filename.front() == '/' ? filename : absolute_exe_path(filename, proc_cwd(pid));
+    };
+    enricher_ = std::make_unique<Enricher>(processes_, WallClock::now(), std::move(hooks), sinks_);
+    sigset_t set = session_signals();
+    signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (signal_fd_ < 0) throw SetupError(std::string("signalfd: ") + std::strerror(errno));
+}
+
+LiveSession::~LiveSession() {
+    source_.reset();
+    tracer_.reset();
+    if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+void LiveSession::attach() {
+    LoaderOptions loader;
+    loader.ringbuf_bytes = config_.capture.ringbuf_mib << 20;
+    loader.send_dedup_entries = config_.capture.dedup_entries;
+    loader.scope_cgroup_fd = config_.scope_process_events ? config_.attach_cgroup_fd : -1;
+    tracer_ = std::make_unique<Tracer>(loader);
+    // Process tracking first: by the time a socket event can fire, its process is known.
+    tracer_->attach_process_tracking();
+    tracer_->attach_sockets(config_.attach_cgroup_fd);
+    source_ = std::make_unique<EventSource>(tracer_->ringbuf_fd(),
+                                            [this](const void* d, std::size_t n) { on_raw_event(d, n); });
+    spdlog::debug("attached to cgroup {}", config_.cgroup_relative);
+}
+
+void LiveSession::begin() {
+    SessionStart start;
+    start.ts_ns = wall_clock_ns();
+    start.mode = config_.mode;
+    start.command = config_.command;
+    start.cgroup = config_.cgroup_relative;
+    start.version = EGRESSWATCH_VERSION;
+    start.kernel_features = {{"connections", "cgroup/connect4+connect6"},
+                             {"datagrams", "cgroup/sendmsg4+sendmsg6"},
+                             {"process_lineage", "tp_btf/sched_process_exec+fork+exit"},
+                             {"transport", "ringbuf"}};
+    sinks_.on_start(start);
+    next_tick_ = std::chrono::steady_clock::now() + kTick;
+}
+
+void LiveSession::on_raw_event(const void* data, std::size_t size) {
+    if (auto event = decode_event(data, size))
+        enricher_->on_event(*event);
+    else
+        enricher_->on_undecodable();
+}
+
+void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock::time_point> deadline,
+                            const SignalHandler& on_signal) {
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) throw SetupError(std::string("epoll: ") + std::strerror(errno));
+    auto add = [ep](int fd) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    };
+    add(source_->epoll_fd());
+    add(signal_fd_);
+    if (wake_fd >= 0) add(wake_fd);
+
+    bool done = false;
+    while (!done) {
+        auto now = std::chrono::steady_clock::now();
+        auto until = next_tick_;
+        if (deadline && *deadline < until) until = *deadline;
+        int timeout_ms = static_cast<int>(
+            std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count()));
+        epoll_event events[4];
+        int n = epoll_wait(ep, events, 4, timeout_ms);
+        if (n < 0 && errno != EINTR) break;
+        source_->drain();
+        for (int i = 0; i < n; ++i) {
+            int fd = events[i].data.fd;
+            if (fd == wake_fd) done = true;
+            if (fd == signal_fd_) {
+                signalfd_siginfo info{};
+                while (::read(signal_fd_, &info, sizeof(info)) == sizeof(info))
+                    if (on_signal(static_cast<int>(info.ssi_signo))) done = true;
+            }
+        }
+        now = std::chrono::steady_clock::now();
+        if (now >= next_tick_) {
+            periodic();
+            next_tick_ = now + kTick;
+        }
+        if (deadline && now >= *deadline) done = true;
+    }
+    ::close(ep);
+}
+
+void LiveSession::periodic() {
+    // Loss is reported as it happens, not only at the end: a watch may never end cleanly.
+    if (++ticks_ % kTicksPerCounterFlush == 0 || current_loss() != last_loss_) flush_counters();
+}
+
+std::map<std::string, std::uint64_t> LiveSession::current_loss() const {
+    std::map<std::string, std::uint64_t> reasons;
+    auto drops = tracer_->drop_counts();
+    for (std::uint32_t r = 0; r < drops.size(); ++r)
+        if (drops[r]) reasons[drop_reason_name(r)] = drops[r];
+    if (enricher_->counts().undecodable) reasons["undecodable"] = enricher_->counts().undecodable;
+    return reasons;
+}
+
+void LiveSession::flush_counters() {
+    std::int64_t now = wall_clock_ns();
+    // Datagrams the kernel counted instead of reporting: report the growth since last time.
+    std::map<std::tuple<std::uint32_t, IpAddress, std::uint16_t, std::uint8_t>, std::uint64_t> grown;
+    for (const SendCounter& c : tracer_->send_counters()) {
+        IpAddress addr;
+        addr.family = c.key.family == EW_AF_INET ? Family::ipv4 : Family::ipv6;
+        std::memcpy(addr.bytes.data(), c.key.addr, c.key.family == EW_AF_INET ? 4 : 16);
+        addr = addr.unmapped();
+        auto& seen = send_counted_[{c.key.tgid, addr.to_string(), c.key.port, c.key.protocol, c.key.cookie}];
+        if (c.repeats > seen) {
+            grown[{c.key.tgid, addr, c.key.port, c.key.protocol}] += c.repeats - seen;
+            seen = c.repeats;
+        }
+    }
+    for (const auto& [key, count] : grown) {
+        RepeatRecord r;
+        r.ts_ns = now;
+        std::tie(r.pid, r.address, r.port, r.protocol) = key;
+        r.count = count;
+        if (const ProcessInfo* p = processes_.find(r.pid)) {
+            r.exe = p->exe;
+            r.comm = p->comm;
+        }
+        sinks_.on_repeat(r);
+    }
+
+    LossRecord loss{now, current_loss()};
+    if (loss.reasons != last_loss_) {
+        sinks_.on_loss(loss);
+        last_loss_ = loss.reasons;
+    }
+}
+
+void LiveSession::finish(std::optional<int> exit_code) {
+    source_->drain();
+    flush_counters();
+    tracer_->detach();
+    source_->drain();  // anything committed while detaching
+
+    if (last_loss_.empty()) sinks_.on_loss(LossRecord{wall_clock_ns(), {}});
+    aggregator_.set_kernel_counts(enricher_->counts());
+    sinks_.on_stop(SessionStop{wall_clock_ns(), exit_code});
+    out_.events().flush();
+    out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());
+    if (!config_.capture.quiet)
+        std::cerr << render_summary(aggregator_, config_.capture.scope.value_or(ScopeFilter::all))
+                  << "Wrote " << out_.path() << "/{events.jsonl,report.json,allowlist.yaml}\n";
+}
+
+}  // namespace egresswatch

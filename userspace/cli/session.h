@@ -1,0 +1,83 @@
+#pragma once
+// One observation session, from loading the programs to writing the report: the pieces
+// `run` and `watch` share.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bpf/event_source.h"
+#include "bpf/loader.h"
+#include "cli/options.h"
+#include "cli/output_dir.h"
+#include "core/aggregator.h"
+#include "core/enricher.h"
+#include "core/process_table.h"
+#include "output/jsonl.h"
+#include "system/cgroup.h"
+
+namespace egresswatch {
+
+struct SessionConfig {
+    std::string mode;  // run | watch
+    std::vector<std::string> command;
+    CaptureOptions capture;
+    std::string cgroup_mount;
+    std::string cgroup_relative;  // where the socket programs are attached
+    int attach_cgroup_fd = -1;
+    bool scope_process_events = false;  // only tasks under the attach cgroup
+    bool retain_exited_processes = false;
+};
+
+class LiveSession {
+public:
+    LiveSession(SessionConfig config, OutputDir& out);
+    ~LiveSession();
+
+    // Loads and attaches everything. Throws SetupError.
+    void attach();
+    ProcessTable& processes() { return processes_; }
+    void begin();
+
+    // Handles events until `wake_fd` (if >= 0) is readable, the deadline passes, or the
+    // signal handler returns true for a signal (SIGINT, SIGTERM, SIGHUP).
+    using SignalHandler = std::function<bool(int signo)>;
+    void run_until(int wake_fd, std::optional<std::chrono::steady_clock::time_point> deadline,
+                   const SignalHandler& on_signal);
+
+    // Drains what is left, writes report.json and allowlist.yaml, prints the summary.
+    void finish(std::optional<int> exit_code);
+
+private:
+    void on_raw_event(const void* data, std::size_t size);
+    void periodic();
+    void flush_counters();
+    std::map<std::string, std::uint64_t> current_loss() const;
+
+    SessionConfig config_;
+    OutputDir& out_;
+    ProcessTable processes_;
+    Aggregator aggregator_;
+    JsonlWriter file_writer_;
+    std::unique_ptr<JsonlWriter> stdout_writer_;
+    SinkFanout sinks_;
+    CgroupNames cgroup_names_;
+    std::unique_ptr<Enricher> enricher_;
+    std::unique_ptr<Tracer> tracer_;
+    std::unique_ptr<EventSource> source_;
+    int signal_fd_ = -1;
+    std::map<std::string, std::uint64_t> last_loss_;
+    std::map<std::tuple<std::uint32_t, std::string, std::uint16_t, std::uint8_t, std::uint64_t>, std::uint64_t>
+        send_counted_;
+    std::chrono::steady_clock::time_point next_tick_;
+    int ticks_ = 0;
+};
+
+// Blocks the signals a session reads through its signalfd. Call before forking anything.
+void block_session_signals();
+
+}  // namespace egresswatch

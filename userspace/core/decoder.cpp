@@ -1,0 +1,120 @@
+#include "core/decoder.h"
+
+#include <cstring>
+#include <memory>
+
+#include "egresswatch/abi.h"
+
+namespace egresswatch {
+
+static_assert(sizeof(ew_event_header) == 48);
+static_assert(sizeof(ew_sock_event) == 80);
+static_assert(sizeof(ew_exec_event) == 1600);
+static_assert(sizeof(ew_fork_event) == 56);
+static_assert(sizeof(ew_exit_event) == 56);
+static_assert(sizeof(ew_send_key) == 40);
+static_assert(sizeof(ew_send_value) == 8);
+static_assert((EW_ARGS_LEN & (EW_ARGS_LEN - 1)) == 0, "BPF side masks with EW_ARGS_LEN - 1");
+
+namespace {
+
+// Kernel strings are NUL-terminated within their buffer, but never trust that.
+std::string bounded_string(const char* s, std::size_t capacity) {
+    return std::string(s, strnlen(s, capacity));
+}
+
+TaskContext task_from(const ew_event_header& h) {
+    TaskContext t;
+    t.ts_ns = h.ts_ns;
+    t.cgroup_id = h.cgroup_id;
+    t.pid = h.tgid;
+    t.tid = h.tid;
+    t.uid = h.uid;
+    t.comm = bounded_string(h.comm, sizeof(h.comm));
+    return t;
+}
+
+template <typename Record>
+bool read_record(const void* data, std::size_t size, Record& out) {
+    if (size < sizeof(Record)) return false;
+    std::memcpy(&out, data, sizeof(Record));
+    return true;
+}
+
+std::vector<std::string> split_args(const char* args, std::size_t len) {
+    std::vector<std::string> argv;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < len; ++i) {
+        if (args[i] == '\0') {
+            argv.emplace_back(args + start, i - start);
+            start = i + 1;
+        }
+    }
+    if (start < len) argv.emplace_back(args + start, len - start);  // cut off mid-argument
+    return argv;
+}
+
+std::optional<KernelEvent> decode_sock(const void* data, std::size_t size, SockEventKind kind) {
+    ew_sock_event raw;
+    if (!read_record(data, size, raw)) return std::nullopt;
+    SockEvent e;
+    e.task = task_from(raw.hdr);
+    e.kind = kind;
+    e.cookie = raw.cookie;
+    e.port = raw.port;
+    e.protocol = raw.protocol;
+    if (raw.family == EW_AF_INET) {
+        e.address = IpAddress::v4(raw.addr[0], raw.addr[1], raw.addr[2], raw.addr[3]);
+    } else if (raw.family == EW_AF_INET6) {
+        e.address.family = Family::ipv6;
+        std::memcpy(e.address.bytes.data(), raw.addr, 16);
+    } else {
+        return std::nullopt;
+    }
+    return e;
+}
+
+std::optional<KernelEvent> decode_exec(const void* data, std::size_t size) {
+    // 1.6 KiB: keep it off the stack of the ring buffer callback's caller.
+    auto raw = std::make_unique<ew_exec_event>();
+    if (!read_record(data, size, *raw)) return std::nullopt;
+    ExecEvent e;
+    e.task = task_from(raw->hdr);
+    e.ppid = raw->ppid;
+    e.filename = bounded_string(raw->filename, sizeof(raw->filename));
+    std::string interp = bounded_string(raw->interp, sizeof(raw->interp));
+    if (interp != e.filename) e.interpreter = std::move(interp);
+    std::size_t len = raw->args_len < sizeof(raw->args) ? raw->args_len : sizeof(raw->args);
+    e.argv = split_args(raw->args, len);
+    e.argv_truncated = raw->args_truncated != 0;
+    return e;
+}
+
+}  // namespace
+
+std::optional<KernelEvent> decode_event(const void* data, std::size_t size) {
+    ew_event_header hdr;
+    if (!read_record(data, size, hdr)) return std::nullopt;
+    switch (hdr.type) {
+    case EW_EVENT_CONNECT: return decode_sock(data, size, SockEventKind::connect);
+    case EW_EVENT_SEND: return decode_sock(data, size, SockEventKind::send);
+    case EW_EVENT_EXEC: return decode_exec(data, size);
+    case EW_EVENT_FORK: {
+        ew_fork_event raw;
+        if (!read_record(data, size, raw)) return std::nullopt;
+        return ForkEvent{task_from(raw.hdr), raw.child_tgid};
+    }
+    case EW_EVENT_EXIT: {
+        ew_exit_event raw;
+        if (!read_record(data, size, raw)) return std::nullopt;
+        return ExitEvent{task_from(raw.hdr), raw.exit_code};
+    }
+    default: return std::nullopt;
+    }
+}
+
+std::string_view sock_event_kind_name(SockEventKind kind) {
+    return kind == SockEventKind::connect ? "connect" : "send";
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,39 @@
+#pragma once
+// Consumers of records: the JSONL writer, the live JSON stream, the aggregator.
+
+#include <memory>
+#include <vector>
+
+#include "core/records.h"
+
+namespace egresswatch {
+
+class RecordSink {
+public:
+    virtual ~RecordSink() = default;
+    virtual void on_start(const SessionStart&) {}
+    virtual void on_connection(const ConnectionRecord&) {}
+    virtual void on_exec(const ExecRecord&) {}
+    virtual void on_exit(const ExitRecord&) {}
+    virtual void on_repeat(const RepeatRecord&) {}
+    virtual void on_loss(const LossRecord&) {}
+    virtual void on_stop(const SessionStop&) {}
+};
+
+// Hands every record to each sink in order.
+class SinkFanout final : public RecordSink {
+public:
+    void add(RecordSink& sink) { sinks_.push_back(&sink); }
+    void on_start(const SessionStart& r) override { for (auto* s : sinks_) s->on_start(r); }
+    void on_connection(const ConnectionRecord& r) override { for (auto* s : sinks_) s->on_connection(r); }
+    void on_exec(const ExecRecord& r) override { for (auto* s : sinks_) s->on_exec(r); }
+    void on_exit(const ExitRecord& r) override { for (auto* s : sinks_) s->on_exit(r); }
+    void on_repeat(const RepeatRecord& r) override { for (auto* s : sinks_) s->on_repeat(r); }
+    void on_loss(const LossRecord& r) override { for (auto* s : sinks_) s->on_loss(r); }
+    void on_stop(const SessionStop& r) override { for (auto* s : sinks_) s->on_stop(r); }
+
+private:
+    std::vector<RecordSink*> sinks_;
+};
+
+}  // namespace egresswatch

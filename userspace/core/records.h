@@ -1,0 +1,94 @@
+#pragma once
+// What userspace makes of kernel events once it has joined them with the process table:
+// the records written to events.jsonl, aggregated into report.json, and read back by
+// `egresswatch report`.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/events.h"
+#include "core/ip_address.h"
+#include "core/process_table.h"
+
+namespace egresswatch {
+
+// A process as records name it.
+struct ProcessRef {
+    std::uint32_t pid = 0;
+    std::uint32_t tid = 0;
+    std::uint32_t uid = 0;
+    std::string comm;
+    std::string exe;
+    std::vector<std::string> argv;
+    std::string cgroup;
+    std::vector<Ancestor> ancestry;
+};
+
+struct ConnectionRecord {
+    SockEventKind kind = SockEventKind::connect;
+    std::int64_t ts_ns = 0;            // wall clock, ns since the epoch
+    std::uint8_t protocol = 0;
+    IpAddress address;                 // v4-mapped already unmapped
+    bool v4_mapped = false;            // the socket was IPv6 and the peer IPv4
+    std::uint16_t port = 0;
+    std::uint64_t cookie = 0;
+    ProcessRef process;
+    std::optional<std::string> host;   // filled by name enrichers
+    std::optional<std::string> host_source;
+};
+
+struct ExecRecord {
+    std::int64_t ts_ns = 0;
+    std::uint32_t ppid = 0;
+    std::string filename;
+    std::string interpreter;
+    bool argv_truncated = false;
+    ProcessRef process;
+};
+
+struct ExitRecord {
+    std::int64_t ts_ns = 0;
+    std::uint32_t pid = 0;
+    std::string comm;
+    std::string exe;
+    std::uint32_t exit_code = 0;  // wait(2) status
+};
+
+// Datagrams the kernel counted instead of sending as events (send_dedup).
+struct RepeatRecord {
+    std::int64_t ts_ns = 0;
+    std::uint32_t pid = 0;
+    std::string exe;
+    std::string comm;
+    std::uint8_t protocol = 0;
+    IpAddress address;
+    std::uint16_t port = 0;
+    std::uint64_t count = 0;
+};
+
+// Cumulative loss since the session started, by reason.
+struct LossRecord {
+    std::int64_t ts_ns = 0;
+    std::map<std::string, std::uint64_t> reasons;
+    std::uint64_t total() const;
+};
+
+// The first and last lines of events.jsonl: what was observed, how, and how it ended.
+struct SessionStart {
+    std::int64_t ts_ns = 0;
+    std::string mode;                  // run | watch
+    std::vector<std::string> command;  // run only
+    std::string cgroup;
+    std::string version;
+    std::map<std::string, std::string> kernel_features;
+};
+
+struct SessionStop {
+    std::int64_t ts_ns = 0;
+    std::optional<int> exit_code;      // run: the command's exit status
+};
+
+}  // namespace egresswatch

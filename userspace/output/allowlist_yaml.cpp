@@ -1,0 +1,71 @@
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <yaml-cpp/yaml.h>
+
+#include "output/report.h"
+#include "output/timefmt.h"
+
+namespace egresswatch {
+namespace {
+
+constexpr int kAllowlistVersion = 1;
+
+// One manifest entry: a host (when known) or a single address, on one port and protocol.
+struct EntryKey {
+    std::string name;  // host, else the address text
+    bool is_host = false;
+    std::uint16_t port = 0;
+    std::string proto;
+    auto operator<=>(const EntryKey&) const = default;
+};
+
+struct Entry {
+    std::set<IpAddress> addresses;
+    std::set<std::string> processes;
+    AddressScope scope = AddressScope::internet;
+};
+
+}  // namespace
+
+std::string build_allowlist_yaml(const Aggregator& agg, const ReportOptions& options) {
+    std::map<EntryKey, Entry> entries;
+    for (const auto& [key, d] : agg.destinations()) {
+        if (!scope_matches(d.scope, options.scope)) continue;
+        EntryKey k{d.host.value_or(key.address.to_string()), d.host.has_value(), key.port,
+                   std::string(protocol_name(key.protocol))};
+        Entry& e = entries[k];
+        e.addresses.insert(key.address);
+        e.scope = d.scope;
+        for (const auto& [exe, use] : d.processes)
+            if (!exe.empty()) e.processes.insert(exe);
+    }
+
+    YAML::Emitter out;
+    out << YAML::BeginMap;
+    out << YAML::Key << "version" << YAML::Value << kAllowlistVersion;
+    out << YAML::Key << "generated" << YAML::Value << format_timestamp(options.generated_ns);
+    out << YAML::Key << "scope" << YAML::Value << std::string(scope_filter_name(options.scope));
+    out << YAML::Key << "destinations" << YAML::Value << YAML::BeginSeq;
+    for (const auto& [k, e] : entries) {
+        out << YAML::BeginMap;
+        if (k.is_host) out << YAML::Key << "host" << YAML::Value << k.name;
+        out << YAML::Key << "addresses" << YAML::Value << YAML::BeginSeq;
+        for (const auto& a : e.addresses) out << a.to_string();
+        out << YAML::EndSeq;
+        out << YAML::Key << "port" << YAML::Value << k.port;
+        out << YAML::Key << "proto" << YAML::Value << k.proto;
+        out << YAML::Key << "scope" << YAML::Value << std::string(scope_name(e.scope));
+        out << YAML::Key << "processes" << YAML::Value << YAML::BeginSeq;
+        for (const auto& p : e.processes) out << p;
+        out << YAML::EndSeq;
+        out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+    out << YAML::EndMap;
+    return std::string("# egress manifest written by egresswatch; diff two runs to see what changed\n") +
+           out.c_str() + "\n";
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,249 @@
+#include "output/jsonl.h"
+
+#include "output/timefmt.h"
+
+namespace egresswatch {
+namespace {
+
+Json ancestry_json(const std::vector<Ancestor>& ancestry) {
+    Json list = Json::array();
+    for (const auto& a : ancestry) list.push_back(Json{{"pid", a.pid}, {"comm", a.comm}, {"exe", a.exe}});
+    return list;
+}
+
+void put_process(Json& j, const ProcessRef& p) {
+    j["pid"] = p.pid;
+    j["tid"] = p.tid;
+    j["uid"] = p.uid;
+    j["comm"] = p.comm;
+    j["exe"] = p.exe;
+    j["argv"] = p.argv;
+    j["cgroup"] = p.cgroup;
+    j["ancestry"] = ancestry_json(p.ancestry);
+}
+
+// Reading back: a missing or mistyped required field is an error that names the field.
+struct FieldError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+template <typename T>
+T required(const Json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end()) throw FieldError(std::string("missing \"") + key + "\"");
+    try {
+        return it->template get<T>();
+    } catch (const nlohmann::json::exception&) {
+        throw FieldError(std::string("\"") + key + "\" has the wrong type");
+    }
+}
+
+template <typename T>
+T optional_field(const Json& j, const char* key, T fallback = T{}) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return fallback;
+    try {
+        return it->template get<T>();
+    } catch (const nlohmann::json::exception&) {
+        throw FieldError(std::string("\"") + key + "\" has the wrong type");
+    }
+}
+
+std::int64_t required_ts(const Json& j) {
+    auto ts = parse_timestamp(required<std::string>(j, "ts"));
+    if (!ts) throw FieldError("\"ts\" is not an RFC 3339 timestamp");
+    return *ts;
+}
+
+IpAddress required_address(const Json& j, const char* key) {
+    auto ip = IpAddress::parse(required<std::string>(j, key));
+    if (!ip) throw FieldError(std::string("\"") + key + "\" is not an IP address");
+    return *ip;
+}
+
+std::uint8_t required_proto(const Json& j) {
+    auto proto = parse_protocol(required<std::string>(j, "proto"));
+    if (!proto) throw FieldError("\"proto\" is not a known protocol");
+    return *proto;
+}
+
+ProcessRef process_from(const Json& j) {
+    ProcessRef p;
+    p.pid = required<std::uint32_t>(j, "pid");
+    p.tid = optional_field<std::uint32_t>(j, "tid", p.pid);
+    p.uid = optional_field<std::uint32_t>(j, "uid");
+    p.comm = optional_field<std::string>(j, "comm");
+    p.exe = optional_field<std::string>(j, "exe");
+    p.argv = optional_field<std::vector<std::string>>(j, "argv");
+    p.cgroup = optional_field<std::string>(j, "cgroup");
+    if (auto it = j.find("ancestry"); it != j.end() && it->is_array())
+        for (const auto& a : *it)
+            p.ancestry.push_back({optional_field<std::uint32_t>(a, "pid"), optional_field<std::string>(a, "comm"),
+                                  optional_field<std::string>(a, "exe")});
+    return p;
+}
+
+void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool& known) {
+    known = true;
+    if (type == "connect" || type == "send") {
+        ConnectionRecord r;
+        r.kind = type == "connect" ? SockEventKind::connect : SockEventKind::send;
+        r.ts_ns = required_ts(j);
+        r.protocol = required_proto(j);
+        r.address = required_address(j, "daddr");
+        r.port = required<std::uint16_t>(j, "dport");
+        r.v4_mapped = optional_field<bool>(j, "v4_mapped");
+        r.cookie = optional_field<std::uint64_t>(j, "cookie");
+        r.process = process_from(j);
+        if (j.contains("host")) r.host = optional_field<std::string>(j, "host");
+        if (j.contains("host_source")) r.host_source = optional_field<std::string>(j, "host_source");
+        sink.on_connection(r);
+    } else if (type == "exec") {
+        ExecRecord r;
+        r.ts_ns = required_ts(j);
+        r.ppid = optional_field<std::uint32_t>(j, "ppid");
+        r.filename = optional_field<std::string>(j, "filename");
+        r.interpreter = optional_field<std::string>(j, "interpreter");
+        r.argv_truncated = optional_field<bool>(j, "argv_truncated");
+        r.process = process_from(j);
+        sink.on_exec(r);
+    } else if (type == "exit") {
+        ExitRecord r;
+        r.ts_ns = required_ts(j);
+        r.pid = required<std::uint32_t>(j, "pid");
+        r.comm = optional_field<std::string>(j, "comm");
+        r.exe = optional_field<std::string>(j, "exe");
+        r.exit_code = optional_field<std::uint32_t>(j, "exit_code");
+        sink.on_exit(r);
+    } else if (type == "repeat") {
+        RepeatRecord r;
+        r.ts_ns = required_ts(j);
+        r.pid = required<std::uint32_t>(j, "pid");
+        r.exe = optional_field<std::string>(j, "exe");
+        r.comm = optional_field<std::string>(j, "comm");
+        r.protocol = required_proto(j);
+        r.address = required_address(j, "daddr");
+        r.port = required<std::uint16_t>(j, "dport");
+        r.count = required<std::uint64_t>(j, "count");
+        sink.on_repeat(r);
+    } else if (type == "lost") {
+        LossRecord r;
+        r.ts_ns = required_ts(j);
+        r.reasons = required<std::map<std::string, std::uint64_t>>(j, "reasons");
+        sink.on_loss(r);
+    } else if (type == "start") {
+        SessionStart r;
+        r.ts_ns = required_ts(j);
+        r.mode = optional_field<std::string>(j, "mode");
+        r.command = optional_field<std::vector<std::string>>(j, "command");
+        r.cgroup = optional_field<std::string>(j, "cgroup");
+        r.version = optional_field<std::string>(j, "version");
+        r.kernel_features = optional_field<std::map<std::string, std::string>>(j, "kernel_features");
+        sink.on_start(r);
+    } else if (type == "stop") {
+        SessionStop r;
+        r.ts_ns = required_ts(j);
+        if (j.contains("exit_code") && !j["exit_code"].is_null()) r.exit_code = required<int>(j, "exit_code");
+        sink.on_stop(r);
+    } else {
+        known = false;
+    }
+}
+
+}  // namespace
+
+Json to_json(const SessionStart& r) {
+    Json j{{"type", "start"}, {"ts", format_timestamp(r.ts_ns)}, {"mode", r.mode}};
+    if (!r.command.empty()) j["command"] = r.command;
+    j["cgroup"] = r.cgroup;
+    j["version"] = r.version;
+    j["kernel_features"] = r.kernel_features;
+    return j;
+}
+
+Json to_json(const ConnectionRecord& r) {
+    Json j{{"type", std::string(sock_event_kind_name(r.kind))},
+           {"ts", format_timestamp(r.ts_ns)},
+           {"proto", std::string(protocol_name(r.protocol))},
+           {"family", r.address.family == Family::ipv4 ? "ipv4" : "ipv6"},
+           {"daddr", r.address.to_string()},
+           {"dport", r.port},
+           {"scope", std::string(scope_name(classify(r.address)))}};
+    if (r.v4_mapped) j["v4_mapped"] = true;
+    put_process(j, r.process);
+    j["cookie"] = r.cookie;
+    if (r.host) {
+        j["host"] = *r.host;
+        j["host_source"] = r.host_source.value_or("");
+    }
+    return j;
+}
+
+Json to_json(const ExecRecord& r) {
+    Json j{{"type", "exec"}, {"ts", format_timestamp(r.ts_ns)}};
+    put_process(j, r.process);
+    j["ppid"] = r.ppid;
+    j["filename"] = r.filename;
+    if (!r.interpreter.empty()) j["interpreter"] = r.interpreter;
+    if (r.argv_truncated) j["argv_truncated"] = true;
+    return j;
+}
+
+Json to_json(const ExitRecord& r) {
+    return Json{{"type", "exit"},  {"ts", format_timestamp(r.ts_ns)}, {"pid", r.pid},
+                {"comm", r.comm},  {"exe", r.exe},                    {"exit_code", r.exit_code}};
+}
+
+Json to_json(const RepeatRecord& r) {
+    return Json{{"type", "repeat"},
+                {"ts", format_timestamp(r.ts_ns)},
+                {"proto", std::string(protocol_name(r.protocol))},
+                {"daddr", r.address.to_string()},
+                {"dport", r.port},
+                {"pid", r.pid},
+                {"comm", r.comm},
+                {"exe", r.exe},
+                {"count", r.count}};
+}
+
+Json to_json(const LossRecord& r) {
+    return Json{{"type", "lost"}, {"ts", format_timestamp(r.ts_ns)}, {"total", r.total()}, {"reasons", r.reasons}};
+}
+
+Json to_json(const SessionStop& r) {
+    Json j{{"type", "stop"}, {"ts", format_timestamp(r.ts_ns)}};
+    j["exit_code"] = r.exit_code ? Json(*r.exit_code) : Json(nullptr);
+    return j;
+}
+
+void JsonlWriter::write(const Json& j) {
+    // Replace invalid UTF-8 (argv and comm are arbitrary bytes) rather than throw.
+    out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    out_.flush();
+}
+
+ReplayResult replay_jsonl(std::istream& in, RecordSink& sink) {
+    ReplayResult result;
+    std::string line;
+    while (std::getline(in, line)) {
+        ++result.lines;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        try {
+            Json j = Json::parse(line);
+            bool known = false;
+            replay_line(j, required<std::string>(j, "type"), sink, known);
+            if (!known) ++result.skipped;
+        } catch (const nlohmann::json::exception& e) {
+            result.first_bad_line = result.lines;
+            result.error = "not JSON";
+            return result;
+        } catch (const FieldError& e) {
+            result.first_bad_line = result.lines;
+            result.error = e.what();
+            return result;
+        }
+    }
+    return result;
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,53 @@
+#pragma once
+// events.jsonl: one JSON object a line, "type" first. The same functions serve the live
+// stream (--json) and `egresswatch report`, which reads the file back.
+
+#include <istream>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/record_sink.h"
+
+namespace egresswatch {
+
+using Json = nlohmann::ordered_json;
+
+Json to_json(const SessionStart& r);
+Json to_json(const ConnectionRecord& r);
+Json to_json(const ExecRecord& r);
+Json to_json(const ExitRecord& r);
+Json to_json(const RepeatRecord& r);
+Json to_json(const LossRecord& r);
+Json to_json(const SessionStop& r);
+
+// Writes each record as one line and flushes, so a crash loses at most the line in flight.
+class JsonlWriter final : public RecordSink {
+public:
+    explicit JsonlWriter(std::ostream& out) : out_(out) {}
+    void on_start(const SessionStart& r) override { write(to_json(r)); }
+    void on_connection(const ConnectionRecord& r) override { write(to_json(r)); }
+    void on_exec(const ExecRecord& r) override { write(to_json(r)); }
+    void on_exit(const ExitRecord& r) override { write(to_json(r)); }
+    void on_repeat(const RepeatRecord& r) override { write(to_json(r)); }
+    void on_loss(const LossRecord& r) override { write(to_json(r)); }
+    void on_stop(const SessionStop& r) override { write(to_json(r)); }
+
+private:
+    void write(const Json& j);
+    std::ostream& out_;
+};
+
+struct ReplayResult {
+    std::size_t lines = 0;
+    std::size_t skipped = 0;       // unknown types: newer writers may add some
+    std::size_t first_bad_line = 0;  // 0 when every line parsed
+    std::string error;
+};
+
+// Feeds every record of an events.jsonl stream to the sink. Stops at the first line that is
+// not valid JSON or lacks a required field, and says which.
+ReplayResult replay_jsonl(std::istream& in, RecordSink& sink);
+
+}  // namespace egresswatch

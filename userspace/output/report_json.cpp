@@ -1,0 +1,104 @@
+#include "output/report.h"
+#include "output/timefmt.h"
+
+namespace egresswatch {
+namespace {
+
+constexpr int kReportVersion = 1;
+
+Json counters_json(const Aggregator& agg) {
+    const EventCounts& c = agg.counts();
+    return Json{{"events",
+                 {{"connect", c.connect}, {"send", c.send}, {"repeat_datagrams", 0}, {"exec", c.exec},
+                  {"fork", c.fork}, {"exit", c.exit}, {"undecodable", c.undecodable}}},
+                {"lost", {{"total", agg.loss().total()}, {"reasons", agg.loss().reasons}}}};
+}
+
+Json session_json(const Aggregator& agg) {
+    Json s = Json::object();
+    if (const auto& start = agg.start()) {
+        s["mode"] = start->mode;
+        if (!start->command.empty()) s["command"] = start->command;
+        s["cgroup"] = start->cgroup;
+        s["started"] = format_timestamp(start->ts_ns);
+        s["egresswatch_version"] = start->version;
+    }
+    if (const auto& stop = agg.stop()) {
+        s["ended"] = format_timestamp(stop->ts_ns);
+        s["exit_code"] = stop->exit_code ? Json(*stop->exit_code) : Json(nullptr);
+    }
+    return s;
+}
+
+}  // namespace
+
+Json build_report(const Aggregator& agg, const ReportOptions& options) {
+    Json destinations = Json::array();
+    std::uint64_t repeat_total = 0;
+    std::size_t internet = 0;
+    for (const auto& [key, d] : agg.destinations()) {
+        repeat_total += d.repeats;
+        if (!scope_matches(d.scope, options.scope)) continue;
+        if (d.scope == AddressScope::internet) ++internet;
+        Json processes = Json::array();
+        for (const auto& [exe, use] : d.processes)
+            processes.push_back(Json{{"exe", exe}, {"comms", use.comms}, {"pids", use.pids}, {"count", use.count}});
+        Json entry{{"address", key.address.to_string()},
+                   {"port", key.port},
+                   {"proto", std::string(protocol_name(key.protocol))},
+                   {"family", key.address.family == Family::ipv4 ? "ipv4" : "ipv6"},
+                   {"scope", std::string(scope_name(d.scope))}};
+        if (d.host) {
+            entry["host"] = *d.host;
+            entry["host_source"] = d.host_source.value_or("");
+        }
+        entry["count"] = d.total();
+        entry["connects"] = d.connects;
+        entry["datagrams"] = d.sends + d.repeats;
+        entry["first_seen"] = format_timestamp(d.first_seen_ns);
+        entry["last_seen"] = format_timestamp(d.last_seen_ns);
+        entry["processes"] = std::move(processes);
+        destinations.push_back(std::move(entry));
+    }
+
+    Json processes = Json::array();
+    for (const auto& [exe, p] : agg.processes()) {
+        Json reached = Json::array();
+        Json reached_internet = Json::array();
+        for (const auto& key : p.destinations) {
+            AddressScope scope = classify(key.address);
+            if (!scope_matches(scope, options.scope)) continue;
+            reached.push_back(destination_label(key));
+            if (scope == AddressScope::internet) reached_internet.push_back(destination_label(key));
+        }
+        if (reached.empty()) continue;
+        processes.push_back(Json{{"exe", exe},
+                                 {"comms", p.comms},
+                                 {"pids", p.pids},
+                                 {"connections", p.connections},
+                                 {"destinations", std::move(reached)},
+                                 {"internet_destinations", std::move(reached_internet)}});
+    }
+
+    Json counters = counters_json(agg);
+    counters["events"]["repeat_datagrams"] = repeat_total;
+
+    Json features = Json::object();
+    if (agg.start()) features = agg.start()->kernel_features;
+
+    return Json{{"version", kReportVersion},
+                {"generated", format_timestamp(options.generated_ns)},
+                {"scope", std::string(scope_filter_name(options.scope))},
+                {"session", session_json(agg)},
+                {"kernel_features", std::move(features)},
+                {"summary",
+                 {{"destinations", destinations.size()},
+                  {"internet_destinations", internet},
+                  {"processes", processes.size()},
+                  {"lost_events", agg.loss().total()}}},
+                {"counters", std::move(counters)},
+                {"destinations", std::move(destinations)},
+                {"processes", std::move(processes)}};
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,88 @@
+#include <algorithm>
+#include <sstream>
+#include <vector>
+
+#include "output/report.h"
+
+namespace egresswatch {
+namespace {
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];
+    return out;
+}
+
+std::string process_label(const std::string& exe, const ProcessUse& use) {
+    std::string name = exe.empty() ? (use.comms.empty() ? "?" : *use.comms.begin()) : exe;
+    return name + " (" + std::to_string(use.pids.size()) + (use.pids.size() == 1 ? " process)" : " processes)");
+}
+
+std::string destination_name(const DestinationKey& key, const DestinationStats& d) {
+    return d.host ? *d.host + " " + destination_label(key) : destination_label(key);
+}
+
+void render_table(std::ostringstream& out, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows)
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            if (width.size() <= i) width.push_back(0);
+            width[i] = std::max(width[i], row[i].size());
+        }
+    for (const auto& row : rows) {
+        std::string line = "  ";
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+        }
+        out << line << '\n';
+    }
+}
+
+}  // namespace
+
+std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
+    std::ostringstream out;
+    std::vector<std::vector<std::string>> internet_rows{{"PROCESS", "DESTINATION", "COUNT"}};
+    std::vector<std::vector<std::string>> rows{{"DESTINATION", "SCOPE", "COUNT", "PROCESSES"}};
+    std::size_t shown = 0;
+    for (const auto& [key, d] : agg.destinations()) {
+        std::vector<std::string> procs;
+        for (const auto& [exe, use] : d.processes) procs.push_back(process_label(exe, use));
+        if (d.scope == AddressScope::internet)
+            for (const auto& [exe, use] : d.processes)
+                internet_rows.push_back({process_label(exe, use), destination_name(key, d), std::to_string(use.count)});
+        if (!scope_matches(d.scope, scope)) continue;
+        ++shown;
+        rows.push_back({destination_name(key, d), std::string(scope_name(d.scope)), std::to_string(d.total()),
+                        join(procs, ", ")});
+    }
+
+    out << "\negresswatch summary\n\n";
+    out << "Reached the internet:\n";
+    if (internet_rows.size() == 1)
+        out << "  nothing\n";
+    else
+        render_table(out, internet_rows);
+    out << "\nDestinations (" << scope_filter_name(scope) << "):\n";
+    if (shown == 0)
+        out << "  none\n";
+    else
+        render_table(out, rows);
+
+    const EventCounts& c = agg.counts();
+    out << "\nEvents: " << c.connect << " connect, " << c.send << " send, " << c.exec << " exec, " << c.exit
+        << " exit";
+    if (c.undecodable) out << ", " << c.undecodable << " undecodable";
+    out << "\nLost events: " << agg.loss().total();
+    if (agg.loss().total() > 0) {
+        std::vector<std::string> reasons;
+        for (const auto& [reason, count] : agg.loss().reasons)
+            if (count) reasons.push_back(reason + "=" + std::to_string(count));
+        out << " (" << join(reasons, ", ") << ")";
+    }
+    out << "\n";
+    return out.str();
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,75 @@
+#pragma once
+// cgroup v2 plumbing: where the hierarchy is, the run's own child cgroup, and the janitor
+// that removes it even if egresswatch is SIGKILLed.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace egresswatch {
+
+// The cgroup2 mount point from /proc/self/mounts. Throws SetupError if there is none.
+std::string cgroup2_mount();
+
+// This process's cgroup v2 path relative to the mount ("/" at the root).
+std::string own_cgroup_path();
+
+std::uint64_t cgroup_id_of(const std::string& absolute_path);
+
+// Opens a cgroup directory for attaching programs. Throws SetupError naming the path.
+int open_cgroup_dir(const std::string& absolute_path);
+
+// A child cgroup that exists for one run: created on construction, emptied (its remaining
+// processes moved to `return_to`) and removed by release() or the destructor.
+class RunCgroup {
+public:
+    RunCgroup(const std::string& mount, const std::string& parent_relative, const std::string& name);
+    ~RunCgroup();
+    RunCgroup(const RunCgroup&) = delete;
+    RunCgroup& operator=(const RunCgroup&) = delete;
+
+    void add_process(pid_t pid);
+    // Returns how many processes were still inside and had to be moved out.
+    std::size_t release();
+
+    const std::string& absolute_path() const { return path_; }
+    const std::string& relative_path() const { return relative_; }
+    int fd() const { return fd_; }
+    std::uint64_t id() const { return id_; }
+
+    // Starts a process outside the cgroup that waits for this process to die and then
+    // releases the cgroup if it still exists. Call once, before any process joins.
+    void spawn_janitor();
+
+private:
+    std::string path_;
+    std::string relative_;
+    std::string return_to_;
+    int fd_ = -1;
+    std::uint64_t id_ = 0;
+    bool released_ = false;
+    int janitor_pipe_ = -1;
+    pid_t janitor_pid_ = -1;
+};
+
+// Moves every process out of `path` into `return_to` and removes `path`. Returns how many
+// were moved; safe to call on a directory that is already gone.
+std::size_t empty_and_remove_cgroup(const std::string& path, const std::string& return_to);
+
+// cgroup id -> path relative to the mount, for naming the cgroup of each event. Rescans
+// the hierarchy when asked for an id it does not know, at most once a second.
+class CgroupNames {
+public:
+    explicit CgroupNames(std::string mount) : mount_(std::move(mount)) {}
+    std::string name(std::uint64_t id);
+
+private:
+    void rescan();
+    std::string mount_;
+    std::map<std::uint64_t, std::string> names_;
+    std::int64_t last_scan_ns_ = -1;
+};
+
+}  // namespace egresswatch
