@@ -1,0 +1,62 @@
+// Environments egresswatch cannot work in get one clear line and exit code 2.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "kernel/kernel_env.h"
+
+using namespace egresswatch::test;
+
+namespace {
+std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+}  // namespace
+
+TEST(BadInput, NotRoot) {
+    EW_REQUIRE_KERNEL();
+    std::string dir = make_temp_dir("ew-noroot-");
+    chmod(dir.c_str(), 0777);
+    auto r = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", EGRESSWATCH_BINARY, "run",
+                          "--out", dir + "/out", "--", "true"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("needs root"), std::string::npos) << r.err;
+    std::filesystem::remove_all(dir);
+}
+
+TEST(BadInput, Cgroup2NotMounted) {
+    EW_REQUIRE_KERNEL();
+    std::string dir = make_temp_dir("ew-nocg-");
+    // A private mount namespace without any cgroup2 mount; the host keeps its own.
+    std::string script = "for m in $(awk '$3==\"cgroup2\"{print $2}' /proc/self/mounts); do umount -l \"$m\"; done; "
+                         "exec " + std::string(EGRESSWATCH_BINARY) + " run --out " + dir + " -- true";
+    auto r = run_command({"unshare", "--mount", "--propagation", "private", "sh", "-c", script});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("cgroup v2 is not mounted"), std::string::npos) << r.err;
+    std::filesystem::remove_all(dir);
+}
+
+TEST(BadInput, MissingCommandAndUnknownCgroupAsRoot) {
+    EW_REQUIRE_KERNEL();
+    auto r = run_egresswatch({"run", "--out", "/tmp/ew-never", "--", "/nonexistent/deploy.sh"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    auto w = run_egresswatch({"watch", "--out", "/tmp/ew-never", "--cgroup", "/no/such/cgroup", "--duration", "1s"});
+    EXPECT_EQ(w.exit_code, 2);
+    EXPECT_EQ(lines(w.err), 1u) << w.err;
+    EXPECT_NE(w.err.find("no such cgroup"), std::string::npos) << w.err;
+    EXPECT_FALSE(any_egresswatch_program_loaded());
+}
+
+TEST(BadInput, DoctorReportsTheHooksItChose) {
+    EW_REQUIRE_KERNEL();
+    auto r = run_egresswatch({"doctor"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("yes cgroup/connect4"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("yes tp_btf"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("no  kprobe"), std::string::npos) << "this kernel has no kprobes: " << r.out;
+    EXPECT_NE(r.out.find("ready"), std::string::npos);
+}

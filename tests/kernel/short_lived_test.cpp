@@ -1,0 +1,45 @@
+// 200 processes that each connect once and exit at once, four at a time: every one must
+// be reported with its own pid and exe, though all are gone before userspace looks.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "kernel/kernel_env.h"
+#include "kernel/test_network.h"
+
+using namespace egresswatch::test;
+using nlohmann::json;
+
+TEST(ShortLived, TwoHundredOneShotClientsAreEachAttributed) {
+    EW_REQUIRE_KERNEL();
+    TestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    std::string dir = make_temp_dir("ew-short-");
+    std::string script = "for lane in 1 2 3 4; do (for i in $(seq 50); do " + std::string(CONNECT_ONCE_BINARY) +
+                         " " + net.v4() + " 8080; done) & done; wait";
+    auto r = run_egresswatch({"run", "--quiet", "--out", dir, "--", "bash", "-c", script});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+
+    auto events = read_events(dir);
+    std::map<std::uint32_t, std::string> exec_exe;
+    for (const auto& e : events_of_type(events, "exec")) exec_exe[e["pid"]] = e["exe"];
+    std::set<std::uint32_t> pids;
+    std::size_t connects = 0;
+    for (const auto& e : events_of_type(events, "connect")) {
+        if (e["daddr"] != net.v4() || e["dport"] != 8080) continue;
+        ++connects;
+        std::uint32_t pid = e["pid"];
+        pids.insert(pid);
+        EXPECT_EQ(e["exe"], CONNECT_ONCE_BINARY) << e.dump();
+        EXPECT_EQ(e["comm"], "connect_once");
+        EXPECT_EQ(exec_exe[pid], CONNECT_ONCE_BINARY) << "no exec event for pid " << pid;
+        EXPECT_GE(e["ancestry"].size(), 1u);
+    }
+    EXPECT_EQ(connects, 200u);
+    EXPECT_EQ(pids.size(), 200u) << "each connection must carry its own process";
+    auto report = json::parse(read_text(dir + "/report.json"));
+    EXPECT_EQ(report["counters"]["lost"]["total"], 0);
+    std::filesystem::remove_all(dir);
+}

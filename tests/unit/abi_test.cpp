@@ -1,0 +1,36 @@
+#include <gtest/gtest.h>
+
+#include <cstddef>
+
+#include "egresswatch/abi.h"
+
+// The BPF side and the decoder agree on layout only if these hold; a change here is an
+// ABI change and must bump EW_ABI_VERSION.
+TEST(Abi, StructSizesAreFixed) {
+    EXPECT_EQ(sizeof(ew_event_header), 48u);
+    EXPECT_EQ(sizeof(ew_sock_event), 80u);
+    EXPECT_EQ(sizeof(ew_exec_event), 1600u);
+    EXPECT_EQ(sizeof(ew_fork_event), 56u);
+    EXPECT_EQ(sizeof(ew_exit_event), 56u);
+    EXPECT_EQ(sizeof(ew_send_key), 40u);
+    EXPECT_EQ(sizeof(ew_send_value), 8u);
+}
+
+TEST(Abi, LargestFieldsFirstAndNoHoles) {
+    EXPECT_EQ(offsetof(ew_event_header, ts_ns), 0u);
+    EXPECT_EQ(offsetof(ew_event_header, cgroup_id), 8u);
+    EXPECT_EQ(offsetof(ew_event_header, type), 16u);
+    EXPECT_EQ(offsetof(ew_event_header, comm), 32u);
+    EXPECT_EQ(offsetof(ew_sock_event, cookie), 48u);
+    EXPECT_EQ(offsetof(ew_sock_event, addr), 56u);
+    EXPECT_EQ(offsetof(ew_sock_event, port), 72u);
+    EXPECT_EQ(offsetof(ew_sock_event, family), 74u);
+    EXPECT_EQ(offsetof(ew_sock_event, protocol), 76u);
+    EXPECT_EQ(offsetof(ew_exec_event, filename), 64u);
+    EXPECT_EQ(offsetof(ew_exec_event, args), 64u + 2 * EW_FILENAME_LEN);
+    EXPECT_EQ(offsetof(ew_send_key, tgid), 24u);
+}
+
+TEST(Abi, DropReasonsAreDense) {
+    EXPECT_EQ(EW_DROP_ARGS_UNREADABLE + 1, EW_DROP__COUNT);
+}

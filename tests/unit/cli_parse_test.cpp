@@ -1,0 +1,76 @@
+#include <gtest/gtest.h>
+
+#include "cli/options.h"
+
+using namespace egresswatch;
+
+namespace {
+CliRequest parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "egresswatch");
+    return parse_cli(static_cast<int>(args.size()), args.data());
+}
+
+int exit_code_of(std::vector<const char*> args) {
+    try {
+        parse(std::move(args));
+    } catch (const CliExit& e) {
+        return e.code;
+    }
+    return -1;
+}
+}  // namespace
+
+TEST(CliParse, RunTakesEverythingAfterDoubleDash) {
+    CliRequest r = parse({"run", "--out", "/tmp/x", "--json", "--", "curl", "-s", "--max-time", "3", "http://a/"});
+    EXPECT_EQ(r.command, CommandKind::run);
+    EXPECT_EQ(r.run.capture.out_dir, "/tmp/x");
+    EXPECT_TRUE(r.run.capture.json_stream);
+    EXPECT_EQ(r.run.command, (std::vector<std::string>{"curl", "-s", "--max-time", "3", "http://a/"}));
+    EXPECT_FALSE(r.run.capture.scope);
+}
+
+TEST(CliParse, RunDefaults) {
+    CliRequest r = parse({"run", "--", "true"});
+    EXPECT_EQ(r.run.capture.out_dir, "egress");
+    EXPECT_EQ(r.run.capture.ringbuf_mib, 8u);
+    EXPECT_FALSE(r.verbose);
+}
+
+TEST(CliParse, ScopeAndVerbose) {
+    CliRequest r = parse({"-v", "run", "--scope", "internet", "--", "true"});
+    EXPECT_TRUE(r.verbose);
+    EXPECT_EQ(r.run.capture.scope, ScopeFilter::internet);
+}
+
+TEST(CliParse, WatchWithCgroupAndDuration) {
+    CliRequest r = parse({"watch", "--cgroup", "/system.slice", "--duration", "90s", "--out", "o"});
+    EXPECT_EQ(r.command, CommandKind::watch);
+    EXPECT_EQ(r.watch.cgroup, "/system.slice");
+    EXPECT_EQ(r.watch.duration, std::chrono::seconds(90));
+}
+
+TEST(CliParse, ReportAndDoctor) {
+    CliRequest r = parse({"report", "e/events.jsonl", "--out", "again", "--scope", "nonlocal"});
+    EXPECT_EQ(r.command, CommandKind::report);
+    EXPECT_EQ(r.report.events_path, "e/events.jsonl");
+    EXPECT_EQ(r.report.out_dir, "again");
+    EXPECT_EQ(r.report.scope, ScopeFilter::nonlocal);
+    EXPECT_EQ(parse({"doctor"}).command, CommandKind::doctor);
+}
+
+TEST(CliParse, BadArgumentsExitWithTwo) {
+    EXPECT_EQ(exit_code_of({}), 2) << "no subcommand";
+    EXPECT_EQ(exit_code_of({"fly"}), 2);
+    EXPECT_EQ(exit_code_of({"run"}), 2) << "no command";
+    EXPECT_EQ(exit_code_of({"run", "--scope", "galaxy", "--", "true"}), 2);
+    EXPECT_EQ(exit_code_of({"run", "--ringbuf-mib", "3", "--", "true"}), 2);
+    EXPECT_EQ(exit_code_of({"watch", "--duration", "soon"}), 2);
+    EXPECT_EQ(exit_code_of({"report"}), 2);
+    EXPECT_EQ(exit_code_of({"doctor", "extra"}), 2);
+}
+
+TEST(CliParse, HelpAndVersionExitZero) {
+    EXPECT_EQ(exit_code_of({"--help"}), 0);
+    EXPECT_EQ(exit_code_of({"--version"}), 0);
+    EXPECT_EQ(exit_code_of({"run", "--help"}), 0);
+}

@@ -1,0 +1,79 @@
+#pragma once
+// One small, fixed session used by the aggregator and writer tests.
+
+#include "core/aggregator.h"
+#include "output/timefmt.h"
+
+namespace egresswatch::test {
+
+constexpr std::int64_t kT0 = 1'795'000'000'000'000'000;  // 2026-11-18T...Z, fixed
+
+inline ProcessRef process(std::uint32_t pid, const char* comm, const char* exe, std::vector<Ancestor> ancestry = {}) {
+    ProcessRef p;
+    p.pid = p.tid = pid;
+    p.uid = 0;
+    p.comm = comm;
+    p.exe = exe;
+    p.argv = {comm};
+    p.cgroup = "/egresswatch-run-1";
+    p.ancestry = std::move(ancestry);
+    return p;
+}
+
+inline ConnectionRecord connection(SockEventKind kind, std::int64_t dt_ms, const char* addr, std::uint16_t port,
+                                   std::uint8_t proto, ProcessRef p) {
+    ConnectionRecord r;
+    r.kind = kind;
+    r.ts_ns = kT0 + dt_ms * 1'000'000;
+    IpAddress ip = *IpAddress::parse(addr);
+    r.v4_mapped = ip.is_v4_mapped();
+    r.address = ip.unmapped();
+    r.port = port;
+    r.protocol = proto;
+    r.cookie = 100 + static_cast<std::uint64_t>(dt_ms);
+    r.process = std::move(p);
+    return r;
+}
+
+// Feeds the fixed session to any sink.
+inline void play_fixture_session(RecordSink& sink) {
+    std::vector<Ancestor> from_deploy{{100, "deploy.sh", "/srv/deploy.sh"}};
+    SessionStart start;
+    start.ts_ns = kT0;
+    start.mode = "run";
+    start.command = {"./deploy.sh"};
+    start.cgroup = "/egresswatch-run-1";
+    start.version = "0.1.0";
+    start.kernel_features = {{"connections", "cgroup/connect4+connect6"}};
+    sink.on_start(start);
+    auto curl = process(101, "curl", "/usr/bin/curl", from_deploy);
+    auto py = process(102, "python3", "/usr/bin/python3.11", from_deploy);
+    auto wget = process(103, "wget", "/usr/bin/wget", from_deploy);
+    auto bash = process(100, "deploy.sh", "/srv/deploy.sh");
+    sink.on_connection(connection(SockEventKind::connect, 1, "93.184.216.34", 443, 6, curl));
+    sink.on_connection(connection(SockEventKind::connect, 2, "198.18.0.2", 8080, 6, curl));
+    sink.on_connection(connection(SockEventKind::send, 3, "fd00::53", 53, 17, py));
+    sink.on_connection(connection(SockEventKind::connect, 4, "127.0.0.1", 9, 6, bash));
+    sink.on_connection(connection(SockEventKind::connect, 5, "::ffff:93.184.216.34", 443, 6, wget));
+    RepeatRecord rep;
+    rep.ts_ns = kT0 + 6'000'000;
+    rep.pid = 102;
+    rep.exe = "/usr/bin/python3.11";
+    rep.comm = "python3";
+    rep.protocol = 17;
+    rep.address = *IpAddress::parse("fd00::53");
+    rep.port = 53;
+    rep.count = 4;
+    sink.on_repeat(rep);
+    ExitRecord exit;
+    exit.ts_ns = kT0 + 7'000'000;
+    exit.pid = 101;
+    exit.comm = "curl";
+    exit.exe = "/usr/bin/curl";
+    sink.on_exit(exit);
+    sink.on_loss(LossRecord{kT0 + 8'000'000, {{"ringbuf_full_connect", 1}}});
+    sink.on_loss(LossRecord{kT0 + 9'000'000, {{"ringbuf_full_connect", 2}}});
+    sink.on_stop(SessionStop{kT0 + 10'000'000, 0});
+}
+
+}  // namespace egresswatch::test

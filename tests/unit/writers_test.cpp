@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/subprocess.h"
+#include "output/jsonl.h"
+#include "output/report.h"
+#include "session_fixture.h"
+
+using namespace egresswatch;
+
+namespace {
+
+const std::string kGolden = std::string(FIXTURES_DIR) + "/golden/";
+
+// EGRESSWATCH_UPDATE_GOLDEN=1 rewrites the files instead: review the diff before committing.
+void expect_golden(const std::string& name, const std::string& actual) {
+    std::string path = kGolden + name;
+    if (std::getenv("EGRESSWATCH_UPDATE_GOLDEN")) {
+        std::ofstream(path) << actual;
+        return;
+    }
+    std::string expected = test::read_text(path);
+    ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
+    EXPECT_EQ(actual, expected) << "differs from " << path;
+}
+
+Aggregator fixture_aggregate() {
+    Aggregator agg;
+    test::play_fixture_session(agg);
+    return agg;
+}
+
+}  // namespace
+
+TEST(Writers, ReportJsonGolden) {
+    Aggregator agg = fixture_aggregate();
+    expect_golden("report.json", build_report(agg, {ScopeFilter::all, test::kT0}).dump(2) + "\n");
+}
+
+TEST(Writers, ReportJsonInternetScope) {
+    Aggregator agg = fixture_aggregate();
+    Json r = build_report(agg, {ScopeFilter::internet, test::kT0});
+    ASSERT_EQ(r["destinations"].size(), 1u);
+    EXPECT_EQ(r["destinations"][0]["address"], "93.184.216.34");
+    EXPECT_EQ(r["summary"]["internet_destinations"], 1);
+    EXPECT_EQ(r["counters"]["lost"]["total"], 2);
+}
+
+TEST(Writers, AllowlistYamlGoldenExcludesLoopbackByDefault) {
+    Aggregator agg = fixture_aggregate();
+    std::string yaml = build_allowlist_yaml(agg, {kDefaultAllowlistScope, test::kT0});
+    EXPECT_EQ(yaml.find("127.0.0.1"), std::string::npos);
+    expect_golden("allowlist.yaml", yaml);
+}
+
+TEST(Writers, SummaryGolden) {
+    Aggregator agg = fixture_aggregate();
+    expect_golden("summary.txt", render_summary(agg, ScopeFilter::all));
+}
+
+TEST(Writers, EventsJsonlGoldenTypeFirst) {
+    std::ostringstream out;
+    JsonlWriter writer(out);
+    test::play_fixture_session(writer);
+    expect_golden("events.jsonl", out.str());
+    std::istringstream lines(out.str());
+    std::string line;
+    while (std::getline(lines, line)) EXPECT_EQ(line.rfind("{\"type\":", 0), 0u) << line;
+}
+
+TEST(Writers, JsonlRoundTripRebuildsTheSameReport) {
+    std::stringstream events;
+    JsonlWriter writer(events);
+    test::play_fixture_session(writer);
+    Aggregator replayed;
+    ReplayResult result = replay_jsonl(events, replayed);
+    EXPECT_EQ(result.first_bad_line, 0u) << result.error;
+    Aggregator direct = fixture_aggregate();
+    EXPECT_EQ(build_report(replayed, {ScopeFilter::all, 0}).dump(), build_report(direct, {ScopeFilter::all, 0}).dump());
+    EXPECT_EQ(build_allowlist_yaml(replayed, {ScopeFilter::nonlocal, 0}),
+              build_allowlist_yaml(direct, {ScopeFilter::nonlocal, 0}));
+}
+
+TEST(Writers, ReplayNamesTheBadLine) {
+    Aggregator agg;
+    std::istringstream bad("{\"type\":\"stop\",\"ts\":\"2026-11-22T00:00:00.000000Z\"}\n"
+                           "{\"type\":\"connect\",\"ts\":\"2026-11-22T00:00:00Z\",\"proto\":\"tcp\"}\n");
+    ReplayResult r = replay_jsonl(bad, agg);
+    EXPECT_EQ(r.first_bad_line, 2u);
+    EXPECT_NE(r.error.find("daddr"), std::string::npos) << r.error;
+    std::istringstream garbage("not json\n");
+    EXPECT_EQ(replay_jsonl(garbage, agg).first_bad_line, 1u);
+    std::istringstream future("{\"type\":\"quic\",\"ts\":\"2026-11-22T00:00:00Z\"}\n");
+    ReplayResult f = replay_jsonl(future, agg);
+    EXPECT_EQ(f.first_bad_line, 0u);
+    EXPECT_EQ(f.skipped, 1u);
+}
+
+TEST(Writers, InvalidUtf8InArgvDoesNotThrow) {
+    std::ostringstream out;
+    JsonlWriter writer(out);
+    ConnectionRecord r = test::connection(SockEventKind::connect, 1, "10.0.0.1", 80, 6,
+                                          test::process(1, "x", "/x"));
+    r.process.argv = {"\xff\xfe"};
+    EXPECT_NO_THROW(writer.on_connection(r));
+    EXPECT_NE(out.str().find("argv"), std::string::npos);
+}
