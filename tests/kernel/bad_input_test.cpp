@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "kernel/kernel_env.h"
 
@@ -59,4 +60,18 @@ TEST(BadInput, DoctorReportsTheHooksItChose) {
     EXPECT_NE(r.out.find("yes tp_btf"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("no  kprobe"), std::string::npos) << "this kernel has no kprobes: " << r.out;
     EXPECT_NE(r.out.find("ready"), std::string::npos);
+}
+
+TEST(BadInput, FailedStartKeepsAnEarlierRunsEvents) {
+    EW_REQUIRE_KERNEL();
+    std::string dir = make_temp_dir("ew-keep-");
+    chmod(dir.c_str(), 0777);
+    std::string earlier = "{\"type\":\"start\",\"ts\":\"2026-11-22T00:00:00Z\"}\n";
+    { std::ofstream(dir + "/events.jsonl") << earlier; }
+    chmod((dir + "/events.jsonl").c_str(), 0666);
+    auto r = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", EGRESSWATCH_BINARY, "run",
+                          "--out", dir, "--", "true"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(read_text(dir + "/events.jsonl"), earlier) << "a run that never started erased earlier results";
+    std::filesystem::remove_all(dir);
 }

@@ -21,7 +21,7 @@ int command_report(const ReportCommandOptions& options) {
         out_dir = fs::path(options.events_path).parent_path().string();
         if (out_dir.empty()) out_dir = ".";
     }
-    OutputDir out(out_dir, false);
+    OutputDir out(out_dir);
 
     Aggregator agg;
     ReplayResult result = replay_jsonl(in, agg);

@@ -16,7 +16,7 @@ int command_run(const RunOptions& options) {
     // Cheapest checks first, so a typo costs nothing and leaves nothing behind.
     if (!find_executable(options.command.front()))
         throw SetupError("command not found or not executable: " + options.command.front());
-    OutputDir out(options.capture.out_dir, true);
+    OutputDir out(options.capture.out_dir);
     require_root("run");
     std::string mount = cgroup2_mount();
 

@@ -16,7 +16,7 @@ namespace egresswatch {
 namespace fs = std::filesystem;
 
 int command_watch(const WatchOptions& options) {
-    OutputDir out(options.capture.out_dir, true);
+    OutputDir out(options.capture.out_dir);
     require_root("watch");
     std::string mount = cgroup2_mount();
 

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "core/errors.h"
 #include "output/report.h"
 
@@ -33,18 +35,22 @@ std::int64_t wall_clock_ns() {
         .count();
 }
 
-OutputDir::OutputDir(const std::string& dir, bool events) : dir_(dir) {
+OutputDir::OutputDir(const std::string& dir) : dir_(dir) {
     std::error_code ec;
     fs::create_directories(dir_, ec);
     if (ec || !fs::is_directory(dir_))
         throw SetupError("cannot write to --out " + dir_ + ": " + (ec ? ec.message() : "not a directory"));
-    std::string probe = (fs::path(dir_) / (events ? "events.jsonl" : ".egresswatch-write-test")).string();
-    events_.open(probe, std::ios::trunc);
-    if (!events_) throw SetupError("cannot write to --out " + dir_ + ": " + std::strerror(errno));
-    if (!events) {
-        events_.close();
-        fs::remove(probe, ec);
-    }
+    std::string probe = (fs::path(dir_) / (".egresswatch-write-test-" + std::to_string(::getpid()))).string();
+    std::ofstream test(probe);
+    if (!test) throw SetupError("cannot write to --out " + dir_ + ": " + std::strerror(errno));
+    test.close();
+    fs::remove(probe, ec);
+}
+
+void OutputDir::open_events() {
+    std::string path = (fs::path(dir_) / "events.jsonl").string();
+    events_.open(path, std::ios::trunc);
+    if (!events_) throw SetupError("cannot write " + path + ": " + std::strerror(errno));
 }
 
 void OutputDir::write_results(const Aggregator& agg, std::optional<ScopeFilter> scope, std::int64_t now_ns) const {

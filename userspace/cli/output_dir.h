@@ -12,10 +12,13 @@ namespace egresswatch {
 
 class OutputDir {
 public:
-    // Creates the directory; with `events` also creates events.jsonl. Throws SetupError
-    // saying which path cannot be written and why.
-    OutputDir(const std::string& dir, bool events);
+    // Creates the directory and checks that it is writable, without touching any file a
+    // previous run left there. Throws SetupError saying which path and why.
+    explicit OutputDir(const std::string& dir);
 
+    // Starts events.jsonl afresh: call only once observation is certain to start, so a
+    // failed start never erases what an earlier run recorded.
+    void open_events();
     std::ostream& events() { return events_; }
     const std::string& path() const { return dir_; }
 

@@ -90,6 +90,7 @@ void LiveSession::attach() {
 }
 
 void LiveSession::begin() {
+    out_.open_events();
     SessionStart start;
     start.ts_ns = wall_clock_ns();
     start.mode = config_.mode;

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include "core/errors.h"
@@ -44,7 +45,10 @@ bool is_executable_file(const std::string& path) {
 
 std::optional<std::string> find_executable(const std::string& name) {
     if (name.empty()) return std::nullopt;
-    if (name.find('/') != std::string::npos) return is_executable_file(name) ? std::optional(name) : std::nullopt;
+    // Absolute, so that the process table names it the same way from any cwd.
+    if (name.find('/') != std::string::npos)
+        return is_executable_file(name) ? std::optional(std::filesystem::absolute(name).lexically_normal().string())
+                                        : std::nullopt;
     const char* path = std::getenv("PATH");
     std::istringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
     std::string dir;
