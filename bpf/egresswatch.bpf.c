@@ -40,11 +40,21 @@ static __always_inline int record_connect(struct bpf_sock_addr *ctx, __u16 famil
 	return SOCK_ADDR_ALLOW;
 }
 
+/* Counts a datagram to a destination this socket already reported; false if it is new. */
+static __always_inline bool counted_as_repeat(const struct ew_send_key *key)
+{
+	struct ew_send_value *seen = bpf_map_lookup_elem(&send_dedup, key);
+
+	if (!seen)
+		return false;
+	__sync_fetch_and_add(&seen->repeats, 1);
+	return true;
+}
+
 static __always_inline int record_sendmsg(struct bpf_sock_addr *ctx, __u16 family)
 {
 	struct ew_send_key key = {};
 	struct ew_send_value first = {};
-	struct ew_send_value *seen;
 	struct destination dst = {};
 
 	read_destination(ctx, family, &dst);
@@ -55,19 +65,12 @@ static __always_inline int record_sendmsg(struct bpf_sock_addr *ctx, __u16 famil
 	key.family = dst.family;
 	key.protocol = dst.protocol;
 
-	seen = bpf_map_lookup_elem(&send_dedup, &key);
-	if (seen) {
-		__sync_fetch_and_add(&seen->repeats, 1);
+	if (counted_as_repeat(&key))
 		return SOCK_ADDR_ALLOW;
-	}
-	/* Another CPU may have inserted the same key in between: then it emitted the
-	 * event and this datagram is a repeat. */
 	if (bpf_map_update_elem(&send_dedup, &key, &first, BPF_NOEXIST) != 0) {
-		seen = bpf_map_lookup_elem(&send_dedup, &key);
-		if (seen) {
-			__sync_fetch_and_add(&seen->repeats, 1);
+		/* Another CPU inserted the key first: it reports, this one is a repeat. */
+		if (counted_as_repeat(&key))
 			return SOCK_ADDR_ALLOW;
-		}
 		count_drop(EW_DROP_SEND_DEDUP_FULL);
 	}
 	emit_sock_event(ctx, EW_EVENT_SEND, EW_DROP_RINGBUF_SEND, &dst, key.cookie);

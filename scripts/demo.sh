@@ -4,10 +4,8 @@
 # host in a network namespace this script creates and removes. Run as root.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ "$(id -u)" -ne 0 ]; then
-  echo "demo.sh: run as root (sudo $0): it loads BPF programs and creates a network namespace" >&2
-  exit 2
-fi
+source "$(dirname "$0")/lib.sh"
+require_root "$(basename "$0")" "it loads BPF programs and creates a network namespace"
 bash "$root/scripts/install-deps.sh"
 bash "$root/scripts/build.sh"
 

@@ -13,10 +13,8 @@ packages=(
   iproute2 iputils-ping curl python3 bash procps
 )
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: run as root (sudo $0)" >&2
-  exit 2
-fi
+source "$(dirname "$0")/lib.sh"
+require_root "$(basename "$0")" "it installs Debian packages"
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,10 +4,8 @@
 # EGRESSWATCH_REQUIRE_KERNEL_TESTS=1 turns a skipped kernel test into a failure (CI sets it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ "$(id -u)" -ne 0 ]; then
-  echo "test.sh: run as root (sudo $0): it installs packages and the kernel tests load BPF programs" >&2
-  exit 2
-fi
+source "$(dirname "$0")/lib.sh"
+require_root "$(basename "$0")" "it installs packages and the kernel tests load BPF programs"
 bash "$root/scripts/install-deps.sh"
 bash "$root/scripts/build.sh"
 cd "$root/build"
