@@ -21,6 +21,8 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile bool filter_by_cgroup = false;
+/* Report every connect() instead of the first per (process, destination, protocol). */
+const volatile bool dedup_connects = true;
 
 /* sock_addr programs: returning 1 lets the operation proceed. */
 #define SOCK_ADDR_ALLOW 1
@@ -30,75 +32,73 @@ static __always_inline bool task_in_scope(void)
 	return !filter_by_cgroup || bpf_current_task_under_cgroup(&scope_cgroup, 0) == 1;
 }
 
-static __always_inline int record_connect(struct bpf_sock_addr *ctx, __u16 family)
+/* A flow this process already reported: count it; false if it is new (and now recorded). */
+static __always_inline bool counted_as_repeat(const struct ew_flow_key *key)
 {
-	struct destination dst = {};
+	struct ew_flow_value *seen = bpf_map_lookup_elem(&flow_dedup, key);
+	struct ew_flow_value first = {};
 
-	read_destination(ctx, family, &dst);
-	emit_sock_event(ctx, EW_EVENT_CONNECT, EW_DROP_RINGBUF_CONNECT, &dst,
-			bpf_get_socket_cookie(ctx));
-	return SOCK_ADDR_ALLOW;
-}
-
-/* Counts a datagram to a destination this socket already reported; false if it is new. */
-static __always_inline bool counted_as_repeat(const struct ew_send_key *key)
-{
-	struct ew_send_value *seen = bpf_map_lookup_elem(&send_dedup, key);
-
-	if (!seen)
+	if (seen) {
+		__sync_fetch_and_add(&seen->repeats, 1);
+		return true;
+	}
+	if (bpf_map_update_elem(&flow_dedup, key, &first, BPF_NOEXIST) == 0)
 		return false;
-	__sync_fetch_and_add(&seen->repeats, 1);
-	return true;
+	/* Another CPU inserted the key first: it reports, this one is a repeat. */
+	seen = bpf_map_lookup_elem(&flow_dedup, key);
+	if (seen) {
+		__sync_fetch_and_add(&seen->repeats, 1);
+		return true;
+	}
+	count_drop(EW_DROP_DEDUP_FULL);
+	return false;
 }
 
-static __always_inline int record_sendmsg(struct bpf_sock_addr *ctx, __u16 family)
+static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32 kind)
 {
-	struct ew_send_key key = {};
-	struct ew_send_value first = {};
+	struct ew_flow_key key = {};
 	struct destination dst = {};
+	__u64 cookie = bpf_get_socket_cookie(ctx);
 
 	read_destination(ctx, family, &dst);
-	key.cookie = bpf_get_socket_cookie(ctx);
 	__builtin_memcpy(key.addr, dst.addr, sizeof(key.addr));
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.port = dst.port;
 	key.family = dst.family;
 	key.protocol = dst.protocol;
+	key.kind = kind;
+	if (kind == EW_EVENT_SEND)
+		key.cookie = cookie;
 
-	if (counted_as_repeat(&key))
+	if ((kind == EW_EVENT_SEND || dedup_connects) && counted_as_repeat(&key))
 		return SOCK_ADDR_ALLOW;
-	if (bpf_map_update_elem(&send_dedup, &key, &first, BPF_NOEXIST) != 0) {
-		/* Another CPU inserted the key first: it reports, this one is a repeat. */
-		if (counted_as_repeat(&key))
-			return SOCK_ADDR_ALLOW;
-		count_drop(EW_DROP_SEND_DEDUP_FULL);
-	}
-	emit_sock_event(ctx, EW_EVENT_SEND, EW_DROP_RINGBUF_SEND, &dst, key.cookie);
+	emit_sock_event(ctx, kind, kind == EW_EVENT_SEND ? EW_DROP_RINGBUF_SEND : EW_DROP_RINGBUF_CONNECT, &dst,
+			cookie);
 	return SOCK_ADDR_ALLOW;
 }
 
 SEC("cgroup/connect4")
 int connect4_record(struct bpf_sock_addr *ctx)
 {
-	return record_connect(ctx, EW_AF_INET);
+	return record(ctx, EW_AF_INET, EW_EVENT_CONNECT);
 }
 
 SEC("cgroup/connect6")
 int connect6_record(struct bpf_sock_addr *ctx)
 {
-	return record_connect(ctx, EW_AF_INET6);
+	return record(ctx, EW_AF_INET6, EW_EVENT_CONNECT);
 }
 
 SEC("cgroup/sendmsg4")
 int sendmsg4_record(struct bpf_sock_addr *ctx)
 {
-	return record_sendmsg(ctx, EW_AF_INET);
+	return record(ctx, EW_AF_INET, EW_EVENT_SEND);
 }
 
 SEC("cgroup/sendmsg6")
 int sendmsg6_record(struct bpf_sock_addr *ctx)
 {
-	return record_sendmsg(ctx, EW_AF_INET6);
+	return record(ctx, EW_AF_INET6, EW_EVENT_SEND);
 }
 
 SEC("tp_btf/sched_process_exec")

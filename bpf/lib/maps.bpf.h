@@ -21,9 +21,9 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
-	__type(key, struct ew_send_key);
-	__type(value, struct ew_send_value);
-} send_dedup SEC(".maps");
+	__type(key, struct ew_flow_key);
+	__type(value, struct ew_flow_value);
+} flow_dedup SEC(".maps");
 
 /* Slot 0 holds the cgroup that scopes process events when filter_by_cgroup is set. */
 struct {

@@ -36,7 +36,7 @@ enum ew_drop_reason {
 	EW_DROP_RINGBUF_EXEC = 2,
 	EW_DROP_RINGBUF_FORK = 3,
 	EW_DROP_RINGBUF_EXIT = 4,
-	EW_DROP_SEND_DEDUP_FULL = 5, /* could not record a destination in send_dedup */
+	EW_DROP_DEDUP_FULL = 5,      /* could not record a flow in flow_dedup: reported anyway */
 	EW_DROP_ARGS_UNREADABLE = 6, /* exec argv not readable: exec still reported */
 	EW_DROP__COUNT = 7,
 };
@@ -94,19 +94,21 @@ struct ew_exit_event {
 	__u32 pad;
 };
 
-/* send_dedup: the first datagram per (process, socket, destination) is an event, the
- * rest only bump `repeats`, which userspace reads when it flushes. */
-struct ew_send_key {
-	__u64 cookie;
+/* flow_dedup: only the first connect per (process, destination, protocol), and the first
+ * datagram per (process, socket, destination), cross the ring buffer; repeats bump
+ * `repeats`, which userspace reads when it flushes. */
+struct ew_flow_key {
+	__u64 cookie; /* 0 for connects: they are deduplicated across sockets */
 	__u8 addr[16];
 	__u32 tgid;
 	__u16 port;
 	__u16 family;
 	__u8 protocol;
-	__u8 pad[7];
+	__u8 kind;    /* EW_EVENT_CONNECT or EW_EVENT_SEND */
+	__u8 pad[6];
 };
 
-struct ew_send_value {
+struct ew_flow_value {
 	__u64 repeats;
 };
 

@@ -43,3 +43,33 @@ TEST(ShortLived, TwoHundredOneShotClientsAreEachAttributed) {
     EXPECT_EQ(report["counters"]["lost"]["total"], 0);
     std::filesystem::remove_all(dir);
 }
+
+// A process that connects to the same destination 50 times crosses the ring buffer once;
+// the other 49 are counted in the kernel and still reach the report.
+TEST(Dedup, RepeatedConnectsAreCountedInTheKernel) {
+    EW_REQUIRE_KERNEL();
+    TestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    std::string dir = make_temp_dir("ew-dedup-");
+    std::string script = "import socket\nfor _ in range(50):\n    s = socket.create_connection(('" + net.v4() +
+                         "', 8080), timeout=5)\n    s.close()\n";
+    for (bool every : {false, true}) {
+        std::string out = dir + (every ? "/every" : "/dedup");
+        std::vector<std::string> args{"run", "--quiet", "--out", out};
+        if (every) args.push_back("--every-connect");
+        for (const char* a : {"--", "/usr/bin/python3", "-c"}) args.push_back(a);
+        args.push_back(script);
+        auto r = run_egresswatch(args);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        auto events = read_events(out);
+        std::size_t connect_events = 0;
+        for (const auto& e : events_of_type(events, "connect"))
+            if (e["daddr"] == net.v4()) ++connect_events;
+        EXPECT_EQ(connect_events, every ? 50u : 1u);
+        auto report = json::parse(read_text(out + "/report.json"));
+        ASSERT_EQ(report["destinations"].size(), 1u) << report.dump();
+        EXPECT_EQ(report["destinations"][0]["connects"], 50);
+        EXPECT_EQ(report["counters"]["events"]["repeat_connects"], every ? 0 : 49);
+    }
+    std::filesystem::remove_all(dir);
+}

@@ -12,8 +12,8 @@ TEST(Abi, StructSizesAreFixed) {
     EXPECT_EQ(sizeof(ew_exec_event), 1600u);
     EXPECT_EQ(sizeof(ew_fork_event), 56u);
     EXPECT_EQ(sizeof(ew_exit_event), 56u);
-    EXPECT_EQ(sizeof(ew_send_key), 40u);
-    EXPECT_EQ(sizeof(ew_send_value), 8u);
+    EXPECT_EQ(sizeof(ew_flow_key), 40u);
+    EXPECT_EQ(sizeof(ew_flow_value), 8u);
 }
 
 TEST(Abi, LargestFieldsFirstAndNoHoles) {
@@ -28,7 +28,8 @@ TEST(Abi, LargestFieldsFirstAndNoHoles) {
     EXPECT_EQ(offsetof(ew_sock_event, protocol), 76u);
     EXPECT_EQ(offsetof(ew_exec_event, filename), 64u);
     EXPECT_EQ(offsetof(ew_exec_event, args), 64u + 2 * EW_FILENAME_LEN);
-    EXPECT_EQ(offsetof(ew_send_key, tgid), 24u);
+    EXPECT_EQ(offsetof(ew_flow_key, tgid), 24u);
+    EXPECT_EQ(offsetof(ew_flow_key, kind), 33u);
 }
 
 TEST(Abi, DropReasonsAreDense) {

@@ -14,10 +14,12 @@ TEST(Aggregator, GroupsByDestinationAndUnmapsV4) {
     ASSERT_TRUE(d.count(web));
     const DestinationStats& s = d.at(web);
     EXPECT_EQ(s.scope, AddressScope::internet);
-    EXPECT_EQ(s.connects, 2u) << "v4-mapped and plain IPv4 are one destination";
+    EXPECT_EQ(s.connects, 5u) << "v4-mapped and plain IPv4 are one destination; 3 repeats counted in the kernel";
+    EXPECT_EQ(s.connect_repeats, 3u);
+    EXPECT_EQ(s.processes.at("/usr/bin/curl").count, 4u);
     EXPECT_EQ(s.processes.size(), 2u);
     EXPECT_EQ(s.first_seen_ns, test::kT0 + 1'000'000);
-    EXPECT_EQ(s.last_seen_ns, test::kT0 + 5'000'000);
+    EXPECT_EQ(s.last_seen_ns, test::kT0 + 6'000'000) << "the kernel-counted repeats were flushed last";
 }
 
 TEST(Aggregator, CountsKernelRepeatsIntoTheDestination) {
@@ -29,6 +31,7 @@ TEST(Aggregator, CountsKernelRepeatsIntoTheDestination) {
     EXPECT_EQ(s.repeats, 4u);
     EXPECT_EQ(s.total(), 5u);
     EXPECT_EQ(agg.processes().at("/usr/bin/python3.11").connections, 5u);
+    EXPECT_EQ(s.connects, 0u) << "datagram repeats are not connects";
 }
 
 TEST(Aggregator, LossIsCumulativeNotSummed) {

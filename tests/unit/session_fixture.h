@@ -65,6 +65,16 @@ inline void play_fixture_session(RecordSink& sink) {
     rep.port = 53;
     rep.count = 4;
     sink.on_repeat(rep);
+    RepeatRecord again = rep;  // curl reconnected to the same destination three more times
+    again.kind = SockEventKind::connect;
+    again.pid = 101;
+    again.exe = "/usr/bin/curl";
+    again.comm = "curl";
+    again.protocol = 6;
+    again.address = *IpAddress::parse("93.184.216.34");
+    again.port = 443;
+    again.count = 3;
+    sink.on_repeat(again);
     ExitRecord exit;
     exit.ts_ns = kT0 + 7'000'000;
     exit.pid = 101;

@@ -39,7 +39,7 @@ const char* drop_reason_name(std::uint32_t reason) {
     case EW_DROP_RINGBUF_EXEC: return "ringbuf_full_exec";
     case EW_DROP_RINGBUF_FORK: return "ringbuf_full_fork";
     case EW_DROP_RINGBUF_EXIT: return "ringbuf_full_exit";
-    case EW_DROP_SEND_DEDUP_FULL: return "send_dedup_full";
+    case EW_DROP_DEDUP_FULL: return "dedup_full";
     case EW_DROP_ARGS_UNREADABLE: return "exec_args_unreadable";
     default: return "unknown";
     }
@@ -52,8 +52,9 @@ Tracer::Tracer(const LoaderOptions& options) {
     if (!skel_) fail("opening the BPF object", errno);
     skel_->rodata->filter_by_cgroup = options.scope_cgroup_fd >= 0;
     if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes)) fail("sizing the ring buffer", err);
-    if (int err = bpf_map__set_max_entries(skel_->maps.send_dedup, options.send_dedup_entries))
-        fail("sizing send_dedup", err);
+    skel_->rodata->dedup_connects = options.dedup_connects;
+    if (int err = bpf_map__set_max_entries(skel_->maps.flow_dedup, options.dedup_entries))
+        fail("sizing flow_dedup", err);
     if (int err = egresswatch_bpf__load(skel_)) {
         egresswatch_bpf__destroy(skel_);
         skel_ = nullptr;
@@ -110,13 +111,13 @@ std::array<std::uint64_t, EW_DROP__COUNT> Tracer::drop_counts() const {
     return totals;
 }
 
-std::vector<SendCounter> Tracer::send_counters() const {
-    std::vector<SendCounter> out;
-    int fd = bpf_map__fd(skel_->maps.send_dedup);
-    ew_send_key key{}, next{};
-    ew_send_key* prev = nullptr;
+std::vector<FlowCounter> Tracer::flow_counters() const {
+    std::vector<FlowCounter> out;
+    int fd = bpf_map__fd(skel_->maps.flow_dedup);
+    ew_flow_key key{}, next{};
+    ew_flow_key* prev = nullptr;
     while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-        ew_send_value value{};
+        ew_flow_value value{};
         if (bpf_map_lookup_elem(fd, &next, &value) == 0 && value.repeats > 0) out.push_back({next, value.repeats});
         key = next;
         prev = &key;

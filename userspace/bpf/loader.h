@@ -16,13 +16,14 @@ namespace egresswatch {
 
 struct LoaderOptions {
     std::uint32_t ringbuf_bytes = 8u << 20;  // power of two, >= page size
-    std::uint32_t send_dedup_entries = 65536;
+    std::uint32_t dedup_entries = 65536;
+    bool dedup_connects = true;
     // Report process events only for tasks under this cgroup (-1: every task).
     int scope_cgroup_fd = -1;
 };
 
-struct SendCounter {
-    ew_send_key key;
+struct FlowCounter {
+    ew_flow_key key;
     std::uint64_t repeats;
 };
 
@@ -41,7 +42,8 @@ public:
 
     int ringbuf_fd() const;
     std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const;
-    std::vector<SendCounter> send_counters() const;
+    // Repeats counted in the kernel for each flow that has any.
+    std::vector<FlowCounter> flow_counters() const;
 
 private:
     egresswatch_bpf* skel_ = nullptr;

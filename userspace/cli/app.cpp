@@ -26,9 +26,11 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
     cmd->add_option("--ringbuf-mib", o.ringbuf_mib, "ring buffer size in MiB (power of two)")
         ->capture_default_str()
         ->check(CLI::IsMember({1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u, 256u}));
-    cmd->add_option("--dedup-entries", o.dedup_entries, "kernel map size for datagram deduplication")
+    cmd->add_option("--dedup-entries", o.dedup_entries, "kernel map size for connect and datagram deduplication")
         ->capture_default_str()
         ->check(CLI::Range(1024u, 1u << 24));
+    cmd->add_flag("--every-connect", o.every_connect,
+                  "an event for every connect(), not only the first per process, destination and protocol");
     cmd->add_flag("-q,--quiet", o.quiet, "do not print the summary table");
 }
 

@@ -19,6 +19,7 @@ struct CaptureOptions {
     std::optional<ScopeFilter> scope;     // unset: report all, allowlist nonlocal
     std::uint32_t ringbuf_mib = 8;
     std::uint32_t dedup_entries = 65536;
+    bool every_connect = false;           // no in-kernel dedup of repeated connects
     bool quiet = false;                   // no summary table
 };
 

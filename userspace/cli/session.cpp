@@ -78,7 +78,8 @@ LiveSession::~LiveSession() {
 void LiveSession::attach() {
     LoaderOptions loader;
     loader.ringbuf_bytes = config_.capture.ringbuf_mib << 20;
-    loader.send_dedup_entries = config_.capture.dedup_entries;
+    loader.dedup_entries = config_.capture.dedup_entries;
+    loader.dedup_connects = !config_.capture.every_connect;
     loader.scope_cgroup_fd = config_.scope_process_events ? config_.attach_cgroup_fd : -1;
     tracer_ = std::make_unique<Tracer>(loader);
     // Process tracking first: by the time a socket event can fire, its process is known.
@@ -172,23 +173,24 @@ std::map<std::string, std::uint64_t> LiveSession::current_loss() const {
 
 void LiveSession::flush_counters() {
     std::int64_t now = wall_clock_ns();
-    // Datagrams the kernel counted instead of reporting: report the growth since last time.
-    std::map<std::tuple<std::uint32_t, IpAddress, std::uint16_t, std::uint8_t>, std::uint64_t> grown;
-    for (const SendCounter& c : tracer_->send_counters()) {
+    // What the kernel counted instead of reporting: report the growth since last time.
+    std::map<std::tuple<SockEventKind, std::uint32_t, IpAddress, std::uint16_t, std::uint8_t>, std::uint64_t> grown;
+    for (const FlowCounter& c : tracer_->flow_counters()) {
+        SockEventKind kind = c.key.kind == EW_EVENT_CONNECT ? SockEventKind::connect : SockEventKind::send;
         IpAddress addr;
         addr.family = c.key.family == EW_AF_INET ? Family::ipv4 : Family::ipv6;
         std::memcpy(addr.bytes.data(), c.key.addr, c.key.family == EW_AF_INET ? 4 : 16);
         addr = addr.unmapped();
-        auto& seen = send_counted_[{c.key.tgid, addr.to_string(), c.key.port, c.key.protocol, c.key.cookie}];
+        auto& seen = flow_counted_[{kind, c.key.tgid, addr.to_string(), c.key.port, c.key.protocol, c.key.cookie}];
         if (c.repeats > seen) {
-            grown[{c.key.tgid, addr, c.key.port, c.key.protocol}] += c.repeats - seen;
+            grown[{kind, c.key.tgid, addr, c.key.port, c.key.protocol}] += c.repeats - seen;
             seen = c.repeats;
         }
     }
     for (const auto& [key, count] : grown) {
         RepeatRecord r;
         r.ts_ns = now;
-        std::tie(r.pid, r.address, r.port, r.protocol) = key;
+        std::tie(r.kind, r.pid, r.address, r.port, r.protocol) = key;
         r.count = count;
         if (const ProcessInfo* p = processes_.find(r.pid)) {
             r.exe = p->exe;

@@ -71,8 +71,10 @@ private:
     std::unique_ptr<EventSource> source_;
     int signal_fd_ = -1;
     std::map<std::string, std::uint64_t> last_loss_;
-    std::map<std::tuple<std::uint32_t, std::string, std::uint16_t, std::uint8_t, std::uint64_t>, std::uint64_t>
-        send_counted_;
+    // Repeats already reported, per kernel flow key.
+    std::map<std::tuple<SockEventKind, std::uint32_t, std::string, std::uint16_t, std::uint8_t, std::uint64_t>,
+             std::uint64_t>
+        flow_counted_;
     std::chrono::steady_clock::time_point next_tick_;
     int ticks_ = 0;
 };

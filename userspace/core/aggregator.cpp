@@ -57,7 +57,12 @@ void Aggregator::on_connection(const ConnectionRecord& r) {
 void Aggregator::on_repeat(const RepeatRecord& r) {
     DestinationKey key{r.address.unmapped(), r.port, r.protocol};
     DestinationStats& d = destination(key, r.ts_ns);
-    d.repeats += r.count;
+    if (r.kind == SockEventKind::connect) {
+        d.connects += r.count;
+        d.connect_repeats += r.count;
+    } else {
+        d.repeats += r.count;
+    }
     ProcessUse& use = d.processes[r.exe];
     use.pids.insert(r.pid);
     if (!r.comm.empty()) use.comms.insert(r.comm);

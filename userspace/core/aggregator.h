@@ -33,9 +33,10 @@ struct DestinationStats {
     AddressScope scope = AddressScope::internet;
     std::optional<std::string> host;
     std::optional<std::string> host_source;
-    std::uint64_t connects = 0;
-    std::uint64_t sends = 0;    // first datagram per socket, as events
-    std::uint64_t repeats = 0;  // further datagrams, counted in the kernel
+    std::uint64_t connects = 0;          // events and kernel-counted repeats
+    std::uint64_t sends = 0;             // first datagram per socket, as events
+    std::uint64_t repeats = 0;           // further datagrams, counted in the kernel
+    std::uint64_t connect_repeats = 0;   // of `connects`, how many the kernel only counted
     std::int64_t first_seen_ns = 0;
     std::int64_t last_seen_ns = 0;
     std::map<std::string, ProcessUse> processes;  // by exe

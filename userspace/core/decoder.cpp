@@ -12,8 +12,8 @@ static_assert(sizeof(ew_sock_event) == 80);
 static_assert(sizeof(ew_exec_event) == 1600);
 static_assert(sizeof(ew_fork_event) == 56);
 static_assert(sizeof(ew_exit_event) == 56);
-static_assert(sizeof(ew_send_key) == 40);
-static_assert(sizeof(ew_send_value) == 8);
+static_assert(sizeof(ew_flow_key) == 40);
+static_assert(sizeof(ew_flow_value) == 8);
 static_assert((EW_ARGS_LEN & (EW_ARGS_LEN - 1)) == 0, "BPF side masks with EW_ARGS_LEN - 1");
 
 namespace {

@@ -57,9 +57,10 @@ struct ExitRecord {
     std::uint32_t exit_code = 0;  // wait(2) status
 };
 
-// Datagrams the kernel counted instead of sending as events (send_dedup).
+// Connects and datagrams the kernel counted instead of sending as events (flow_dedup).
 struct RepeatRecord {
     std::int64_t ts_ns = 0;
+    SockEventKind kind = SockEventKind::send;
     std::uint32_t pid = 0;
     std::string exe;
     std::string comm;

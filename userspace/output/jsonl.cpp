@@ -118,6 +118,9 @@ void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool&
     } else if (type == "repeat") {
         RepeatRecord r;
         r.ts_ns = required_ts(j);
+        std::string of = optional_field<std::string>(j, "of", "send");
+        if (of != "send" && of != "connect") throw FieldError("\"of\" must be connect or send");
+        r.kind = of == "connect" ? SockEventKind::connect : SockEventKind::send;
         r.pid = required<std::uint32_t>(j, "pid");
         r.exe = optional_field<std::string>(j, "exe");
         r.comm = optional_field<std::string>(j, "comm");
@@ -197,6 +200,7 @@ Json to_json(const ExitRecord& r) {
 Json to_json(const RepeatRecord& r) {
     return Json{{"type", "repeat"},
                 {"ts", format_timestamp(r.ts_ns)},
+                {"of", std::string(sock_event_kind_name(r.kind))},
                 {"proto", std::string(protocol_name(r.protocol))},
                 {"daddr", r.address.to_string()},
                 {"dport", r.port},

@@ -9,7 +9,7 @@ constexpr int kReportVersion = 1;
 Json counters_json(const Aggregator& agg) {
     const EventCounts& c = agg.counts();
     return Json{{"events",
-                 {{"connect", c.connect}, {"send", c.send}, {"repeat_datagrams", 0}, {"exec", c.exec},
+                 {{"connect", c.connect}, {"send", c.send}, {"repeat_connects", 0}, {"repeat_datagrams", 0}, {"exec", c.exec},
                   {"fork", c.fork}, {"exit", c.exit}, {"undecodable", c.undecodable}}},
                 {"lost", {{"total", agg.loss().total()}, {"reasons", agg.loss().reasons}}}};
 }
@@ -34,10 +34,11 @@ Json session_json(const Aggregator& agg) {
 
 Json build_report(const Aggregator& agg, const ReportOptions& options) {
     Json destinations = Json::array();
-    std::uint64_t repeat_total = 0;
+    std::uint64_t repeat_datagrams = 0, repeat_connects = 0;
     std::size_t internet = 0;
     for (const auto& [key, d] : agg.destinations()) {
-        repeat_total += d.repeats;
+        repeat_datagrams += d.repeats;
+        repeat_connects += d.connect_repeats;
         if (!scope_matches(d.scope, options.scope)) continue;
         if (d.scope == AddressScope::internet) ++internet;
         Json processes = Json::array();
@@ -81,7 +82,8 @@ Json build_report(const Aggregator& agg, const ReportOptions& options) {
     }
 
     Json counters = counters_json(agg);
-    counters["events"]["repeat_datagrams"] = repeat_total;
+    counters["events"]["repeat_connects"] = repeat_connects;
+    counters["events"]["repeat_datagrams"] = repeat_datagrams;
 
     Json features = Json::object();
     if (agg.start()) features = agg.start()->kernel_features;
