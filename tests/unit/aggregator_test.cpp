@@ -16,7 +16,8 @@ TEST(Aggregator, GroupsByDestinationAndUnmapsV4) {
     EXPECT_EQ(s.scope, AddressScope::internet);
     EXPECT_EQ(s.connects, 5u) << "v4-mapped and plain IPv4 are one destination; 3 repeats counted in the kernel";
     EXPECT_EQ(s.connect_repeats, 3u);
-    EXPECT_EQ(s.processes.at("/usr/bin/curl").count, 4u);
+    ASSERT_NE(agg.use_by(s, "/usr/bin/curl"), nullptr);
+    EXPECT_EQ(agg.use_by(s, "/usr/bin/curl")->count, 4u);
     EXPECT_EQ(s.processes.size(), 2u);
     EXPECT_EQ(s.first_seen_ns, test::kT0 + 1'000'000);
     EXPECT_EQ(s.last_seen_ns, test::kT0 + 6'000'000) << "the kernel-counted repeats were flushed last";
@@ -30,7 +31,7 @@ TEST(Aggregator, CountsKernelRepeatsIntoTheDestination) {
     EXPECT_EQ(s.sends, 1u);
     EXPECT_EQ(s.repeats, 4u);
     EXPECT_EQ(s.total(), 5u);
-    EXPECT_EQ(agg.processes().at("/usr/bin/python3.11").connections, 5u);
+    EXPECT_EQ(agg.processes().at("/usr/bin/python3.11")->connections, 5u);
     EXPECT_EQ(s.connects, 0u) << "datagram repeats are not connects";
 }
 

@@ -4,10 +4,32 @@
 
 namespace egresswatch {
 
+void BoundedIdSet::insert(std::uint32_t id, std::size_t cap) {
+    auto it = std::lower_bound(ids.begin(), ids.end(), id);
+    if (it != ids.end() && *it == id) return;
+    if (ids.size() >= cap) {
+        truncated = true;
+        return;
+    }
+    ids.insert(it, id);
+}
+
 std::uint64_t LossRecord::total() const {
     std::uint64_t sum = 0;
     for (const auto& [reason, count] : reasons) sum += count;
     return sum;
+}
+
+std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const {
+    // FNV-1a over the bytes that matter.
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](std::uint8_t b) { h = (h ^ b) * 1099511628211ull; };
+    for (std::uint8_t b : k.address.bytes) mix(b);
+    mix(static_cast<std::uint8_t>(k.address.family));
+    mix(static_cast<std::uint8_t>(k.port >> 8));
+    mix(static_cast<std::uint8_t>(k.port));
+    mix(k.protocol);
+    return static_cast<std::size_t>(h);
 }
 
 std::string destination_label(const DestinationKey& key) {
@@ -28,6 +50,25 @@ DestinationStats& Aggregator::destination(const DestinationKey& key, std::int64_
     return d;
 }
 
+void Aggregator::count_use(DestinationStats& d, const std::string& exe, std::uint32_t pid, const std::string& comm,
+                           std::uint64_t count) {
+    std::uint32_t exe_id = names_.intern(exe);
+    std::uint32_t comm_id = comm.empty() ? 0 : names_.intern(comm);
+    auto use = std::find_if(d.processes.begin(), d.processes.end(), [&](const ProcessUse& u) { return u.exe == exe_id; });
+    if (use == d.processes.end()) {
+        d.processes.push_back(ProcessUse{exe_id, 0, {}, {}});
+        use = d.processes.end() - 1;
+    }
+    use->pids.insert(pid, kMaxPidsPerDestination);
+    if (comm_id) use->comms.insert(comm_id, kMaxPidsPerDestination);
+    use->count += count;
+
+    ProcessStats& p = processes_[exe_id];
+    p.pids.insert(pid, kMaxPidsPerProcess);
+    if (comm_id) p.comms.insert(comm_id, kMaxPidsPerProcess);
+    p.connections += count;
+}
+
 void Aggregator::on_connection(const ConnectionRecord& r) {
     DestinationKey key{r.address.unmapped(), r.port, r.protocol};
     DestinationStats& d = destination(key, r.ts_ns);
@@ -39,19 +80,10 @@ void Aggregator::on_connection(const ConnectionRecord& r) {
         ++counts_.send;
     }
     if (r.host && !d.host) {
-        d.host = r.host;
-        d.host_source = r.host_source;
+        d.host = names_.intern(*r.host);
+        d.host_source = names_.intern(r.host_source.value_or(""));
     }
-    ProcessUse& use = d.processes[r.process.exe];
-    use.pids.insert(r.process.pid);
-    use.comms.insert(r.process.comm);
-    ++use.count;
-
-    ProcessStats& p = processes_[r.process.exe];
-    p.pids.insert(r.process.pid);
-    p.comms.insert(r.process.comm);
-    ++p.connections;
-    p.destinations.insert(key);
+    count_use(d, r.process.exe, r.process.pid, r.process.comm, 1);
 }
 
 void Aggregator::on_repeat(const RepeatRecord& r) {
@@ -63,14 +95,7 @@ void Aggregator::on_repeat(const RepeatRecord& r) {
     } else {
         d.repeats += r.count;
     }
-    ProcessUse& use = d.processes[r.exe];
-    use.pids.insert(r.pid);
-    if (!r.comm.empty()) use.comms.insert(r.comm);
-    use.count += r.count;
-    ProcessStats& p = processes_[r.exe];
-    p.pids.insert(r.pid);
-    p.connections += r.count;
-    p.destinations.insert(key);
+    count_use(d, r.exe, r.pid, r.comm, r.count);
 }
 
 void Aggregator::on_loss(const LossRecord& r) {
@@ -82,6 +107,47 @@ void Aggregator::on_loss(const LossRecord& r) {
 void Aggregator::set_kernel_counts(const EventCounts& counts) {
     counts_.fork = counts.fork;
     counts_.undecodable = counts.undecodable;
+}
+
+std::vector<Aggregator::DestinationMap::const_pointer> Aggregator::sorted_destinations() const {
+    std::vector<DestinationMap::const_pointer> out;
+    out.reserve(destinations_.size());
+    for (const auto& entry : destinations_) out.push_back(&entry);
+    std::sort(out.begin(), out.end(), [](auto a, auto b) { return a->first < b->first; });
+    return out;
+}
+
+std::map<std::string, const ProcessStats*> Aggregator::processes() const {
+    std::map<std::string, const ProcessStats*> out;
+    for (const auto& [exe, stats] : processes_) out.emplace(names_.at(exe), &stats);
+    return out;
+}
+
+std::map<std::string, std::vector<DestinationKey>> Aggregator::destinations_by_process() const {
+    std::map<std::string, std::vector<DestinationKey>> out;
+    for (auto entry : sorted_destinations())
+        for (const ProcessUse& use : entry->second.processes) out[names_.at(use.exe)].push_back(entry->first);
+    return out;
+}
+
+std::vector<const ProcessUse*> Aggregator::sorted_uses(const DestinationStats& d) const {
+    std::vector<const ProcessUse*> out;
+    for (const ProcessUse& u : d.processes) out.push_back(&u);
+    std::sort(out.begin(), out.end(), [this](auto a, auto b) { return names_.at(a->exe) < names_.at(b->exe); });
+    return out;
+}
+
+std::vector<std::string> Aggregator::names(const BoundedIdSet& ids) const {
+    std::vector<std::string> out;
+    for (std::uint32_t id : ids.ids) out.push_back(names_.at(id));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+const ProcessUse* Aggregator::use_by(const DestinationStats& d, const std::string& exe) const {
+    for (const ProcessUse& u : d.processes)
+        if (names_.at(u.exe) == exe) return &u;
+    return nullptr;
 }
 
 }  // namespace egresswatch

@@ -1,16 +1,21 @@
 #pragma once
 // Folds records into what reports are made of: destinations, the processes that reached
-// them, and every counter the session kept (including what was lost).
+// them, and every counter the session kept (including what was lost). Built to hold
+// 100k destinations and 10k processes in a few tens of MiB: names are interned, per-
+// destination process lists are flat, and per-process destination lists are derived when
+// a report asks for them instead of being stored twice.
 
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "core/enricher.h"
 #include "core/ip_address.h"
 #include "core/record_sink.h"
+#include "core/string_pool.h"
 
 namespace egresswatch {
 
@@ -19,35 +24,45 @@ struct DestinationKey {
     std::uint16_t port = 0;
     std::uint8_t protocol = 0;
     auto operator<=>(const DestinationKey&) const = default;
+    bool operator==(const DestinationKey&) const = default;
+};
+
+struct DestinationKeyHash {
+    std::size_t operator()(const DestinationKey& k) const;
 };
 
 std::string destination_label(const DestinationKey& key);  // 198.18.0.2:80/tcp, [fd00::2]:80/tcp
 
+// Per-list bounds: a report lists at most this many pids for one destination and exe (or
+// one exe), and says when it stopped.
+constexpr std::size_t kMaxPidsPerDestination = 64;
+constexpr std::size_t kMaxPidsPerProcess = 1024;
+
 struct ProcessUse {
-    std::set<std::uint32_t> pids;
-    std::set<std::string> comms;
+    std::uint32_t exe = 0;  // StringPool id
     std::uint64_t count = 0;
+    BoundedIdSet pids;
+    BoundedIdSet comms;     // StringPool ids
 };
 
 struct DestinationStats {
     AddressScope scope = AddressScope::internet;
-    std::optional<std::string> host;
-    std::optional<std::string> host_source;
-    std::uint64_t connects = 0;          // events and kernel-counted repeats
-    std::uint64_t sends = 0;             // first datagram per socket, as events
-    std::uint64_t repeats = 0;           // further datagrams, counted in the kernel
-    std::uint64_t connect_repeats = 0;   // of `connects`, how many the kernel only counted
+    std::uint32_t host = 0;         // StringPool id, 0: no name known
+    std::uint32_t host_source = 0;
+    std::uint64_t connects = 0;         // events and kernel-counted repeats
+    std::uint64_t sends = 0;            // first datagram per socket, as events
+    std::uint64_t repeats = 0;          // further datagrams, counted in the kernel
+    std::uint64_t connect_repeats = 0;  // of `connects`, how many the kernel only counted
     std::int64_t first_seen_ns = 0;
     std::int64_t last_seen_ns = 0;
-    std::map<std::string, ProcessUse> processes;  // by exe
+    std::vector<ProcessUse> processes;  // few per destination: a linear scan beats a tree
     std::uint64_t total() const { return connects + sends + repeats; }
 };
 
 struct ProcessStats {
-    std::set<std::uint32_t> pids;
-    std::set<std::string> comms;
+    BoundedIdSet pids;
+    BoundedIdSet comms;
     std::uint64_t connections = 0;
-    std::set<DestinationKey> destinations;
 };
 
 class Aggregator final : public RecordSink {
@@ -63,8 +78,21 @@ public:
     // Counts only the enricher knows (forks, records that failed to decode).
     void set_kernel_counts(const EventCounts& counts);
 
-    const std::map<DestinationKey, DestinationStats>& destinations() const { return destinations_; }
-    const std::map<std::string, ProcessStats>& processes() const { return processes_; }
+    using DestinationMap = std::unordered_map<DestinationKey, DestinationStats, DestinationKeyHash>;
+    const DestinationMap& destinations() const { return destinations_; }
+    // Sorted by address, port, protocol: the order every output uses.
+    std::vector<DestinationMap::const_pointer> sorted_destinations() const;
+    // Exe path -> its stats, sorted by path.
+    std::map<std::string, const ProcessStats*> processes() const;
+    // Exe path -> the destinations it reached, sorted.
+    std::map<std::string, std::vector<DestinationKey>> destinations_by_process() const;
+
+    const ProcessUse* use_by(const DestinationStats& d, const std::string& exe) const;
+    // A destination's processes, sorted by exe path.
+    std::vector<const ProcessUse*> sorted_uses(const DestinationStats& d) const;
+    std::vector<std::string> names(const BoundedIdSet& ids) const;
+    const std::string& name(std::uint32_t id) const { return names_.at(id); }
+
     const EventCounts& counts() const { return counts_; }
     const LossRecord& loss() const { return loss_; }
     const std::optional<SessionStart>& start() const { return start_; }
@@ -72,9 +100,12 @@ public:
 
 private:
     DestinationStats& destination(const DestinationKey& key, std::int64_t ts_ns);
+    void count_use(DestinationStats& d, const std::string& exe, std::uint32_t pid, const std::string& comm,
+                   std::uint64_t count);
 
-    std::map<DestinationKey, DestinationStats> destinations_;
-    std::map<std::string, ProcessStats> processes_;
+    DestinationMap destinations_;
+    std::unordered_map<std::uint32_t, ProcessStats> processes_;  // by exe id
+    StringPool names_;
     EventCounts counts_;
     LossRecord loss_;
     std::optional<SessionStart> start_;

@@ -9,63 +9,60 @@ namespace {
 
 constexpr std::array<std::uint8_t, 12> kV4MappedPrefix{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-bool has_prefix(const std::array<std::uint8_t, 16>& bytes, std::initializer_list<std::uint8_t> prefix,
-                unsigned prefix_bits) {
-    unsigned i = 0;
-    for (std::uint8_t want : prefix) {
-        if (prefix_bits == 0) break;
-        unsigned bits = prefix_bits >= 8 ? 8 : prefix_bits;
-        std::uint8_t mask = static_cast<std::uint8_t>(0xff << (8 - bits));
-        if ((bytes[i] & mask) != (want & mask)) return false;
-        prefix_bits -= bits;
-        ++i;
-    }
-    return true;
+struct Range32 {
+    std::uint32_t prefix;
+    std::uint32_t mask;
+    AddressScope scope;
+};
+
+constexpr std::uint32_t ipv4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+    return std::uint32_t{a} << 24 | std::uint32_t{b} << 16 | std::uint32_t{c} << 8 | d;
+}
+constexpr std::uint32_t mask(unsigned bits) { return bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits); }
+
+std::uint32_t word(const std::array<std::uint8_t, 16>& b, int i) {
+    return std::uint32_t{b[4 * i]} << 24 | std::uint32_t{b[4 * i + 1]} << 16 | std::uint32_t{b[4 * i + 2]} << 8 |
+           b[4 * i + 3];
 }
 
+// Most specific first where ranges nest. Classification runs once per new destination,
+// so it is plain mask compares.
+constexpr Range32 kV4Ranges[] = {
+    {ipv4(127, 0, 0, 0), mask(8), AddressScope::loopback},
+    {ipv4(0, 0, 0, 0), mask(8), AddressScope::unspecified},
+    {ipv4(169, 254, 0, 0), mask(16), AddressScope::link_local},
+    {ipv4(10, 0, 0, 0), mask(8), AddressScope::private_net},
+    {ipv4(172, 16, 0, 0), mask(12), AddressScope::private_net},
+    {ipv4(192, 168, 0, 0), mask(16), AddressScope::private_net},
+    {ipv4(100, 64, 0, 0), mask(10), AddressScope::cgnat},
+    {ipv4(224, 0, 0, 0), mask(4), AddressScope::multicast},
+    {ipv4(255, 255, 255, 255), mask(32), AddressScope::broadcast},
+    {ipv4(192, 0, 2, 0), mask(24), AddressScope::documentation},
+    {ipv4(198, 51, 100, 0), mask(24), AddressScope::documentation},
+    {ipv4(203, 0, 113, 0), mask(24), AddressScope::documentation},
+    {ipv4(198, 18, 0, 0), mask(15), AddressScope::benchmark},
+    {ipv4(192, 0, 0, 0), mask(24), AddressScope::reserved},
+    {ipv4(240, 0, 0, 0), mask(4), AddressScope::reserved},
+};
+
 AddressScope classify_v4(const std::array<std::uint8_t, 16>& b) {
-    struct Range { std::initializer_list<std::uint8_t> prefix; unsigned bits; AddressScope scope; };
-    // Most specific first where ranges nest.
-    static const Range ranges[] = {
-        {{127}, 8, AddressScope::loopback},
-        {{0}, 8, AddressScope::unspecified},
-        {{169, 254}, 16, AddressScope::link_local},
-        {{10}, 8, AddressScope::private_net},
-        {{172, 16}, 12, AddressScope::private_net},
-        {{192, 168}, 16, AddressScope::private_net},
-        {{100, 64}, 10, AddressScope::cgnat},
-        {{224}, 4, AddressScope::multicast},
-        {{255, 255, 255, 255}, 32, AddressScope::broadcast},
-        {{192, 0, 2}, 24, AddressScope::documentation},
-        {{198, 51, 100}, 24, AddressScope::documentation},
-        {{203, 0, 113}, 24, AddressScope::documentation},
-        {{198, 18}, 15, AddressScope::benchmark},
-        {{192, 0, 0}, 24, AddressScope::reserved},
-        {{240}, 4, AddressScope::reserved},
-    };
-    for (const auto& r : ranges)
-        if (has_prefix(b, r.prefix, r.bits)) return r.scope;
+    std::uint32_t a = word(b, 0);
+    for (const auto& r : kV4Ranges)
+        if ((a & r.mask) == r.prefix) return r.scope;
     return AddressScope::internet;
 }
 
 AddressScope classify_v6(const std::array<std::uint8_t, 16>& b) {
-    static const std::array<std::uint8_t, 16> zero{};
-    std::array<std::uint8_t, 16> one{};
-    one[15] = 1;
-    if (b == one) return AddressScope::loopback;
-    if (b == zero) return AddressScope::unspecified;
-    struct Range { std::initializer_list<std::uint8_t> prefix; unsigned bits; AddressScope scope; };
-    static const Range ranges[] = {
-        {{0xfe, 0x80}, 10, AddressScope::link_local},
-        {{0xfc}, 7, AddressScope::private_net},
-        {{0xff}, 8, AddressScope::multicast},
-        {{0x20, 0x01, 0x0d, 0xb8}, 32, AddressScope::documentation},
-        {{0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48, AddressScope::benchmark},
-        {{0x01, 0x00, 0, 0, 0, 0, 0, 0}, 64, AddressScope::reserved},  // discard-only
-        {{0x20}, 3, AddressScope::internet},                           // global unicast
-    };
-    for (const auto& r : ranges)
-        if (has_prefix(b, r.prefix, r.bits)) return r.scope;
+    std::uint32_t w0 = word(b, 0), w1 = word(b, 1), w2 = word(b, 2), w3 = word(b, 3);
+    if ((w0 | w1 | w2) == 0 && w3 == 1) return AddressScope::loopback;
+    if ((w0 | w1 | w2 | w3) == 0) return AddressScope::unspecified;
+    if ((w0 & mask(10)) == 0xfe800000u) return AddressScope::link_local;
+    if ((w0 & mask(7)) == 0xfc000000u) return AddressScope::private_net;  // ULA
+    if ((w0 & mask(8)) == 0xff000000u) return AddressScope::multicast;
+    if (w0 == 0x20010db8u) return AddressScope::documentation;
+    if (w0 == 0x20010002u && (w1 & mask(16)) == 0) return AddressScope::benchmark;  // 2001:2::/48
+    if (w0 == 0x01000000u && w1 == 0) return AddressScope::reserved;               // 100::/64, discard-only
+    if ((w0 & mask(3)) == 0x20000000u) return AddressScope::internet;             // global unicast
     return AddressScope::reserved;
 }
 

@@ -33,13 +33,13 @@ std::string build_allowlist_yaml(const Aggregator& agg, const ReportOptions& opt
     std::map<EntryKey, Entry> entries;
     for (const auto& [key, d] : agg.destinations()) {
         if (!scope_matches(d.scope, options.scope)) continue;
-        EntryKey k{d.host.value_or(key.address.to_string()), d.host.has_value(), key.port,
+        EntryKey k{d.host ? agg.name(d.host) : key.address.to_string(), d.host != 0, key.port,
                    std::string(protocol_name(key.protocol))};
         Entry& e = entries[k];
         e.addresses.insert(key.address);
         e.scope = d.scope;
-        for (const auto& [exe, use] : d.processes)
-            if (!exe.empty()) e.processes.insert(exe);
+        for (const ProcessUse& use : d.processes)
+            if (use.exe) e.processes.insert(agg.name(use.exe));
     }
 
     YAML::Emitter out;

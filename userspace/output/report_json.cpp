@@ -36,22 +36,27 @@ Json build_report(const Aggregator& agg, const ReportOptions& options) {
     Json destinations = Json::array();
     std::uint64_t repeat_datagrams = 0, repeat_connects = 0;
     std::size_t internet = 0;
-    for (const auto& [key, d] : agg.destinations()) {
+    for (auto entry_ptr : agg.sorted_destinations()) {
+        const auto& [key, d] = *entry_ptr;
         repeat_datagrams += d.repeats;
         repeat_connects += d.connect_repeats;
         if (!scope_matches(d.scope, options.scope)) continue;
         if (d.scope == AddressScope::internet) ++internet;
         Json processes = Json::array();
-        for (const auto& [exe, use] : d.processes)
-            processes.push_back(Json{{"exe", exe}, {"comms", use.comms}, {"pids", use.pids}, {"count", use.count}});
+        for (const ProcessUse* use : agg.sorted_uses(d)) {
+            Json p{{"exe", agg.name(use->exe)}, {"comms", agg.names(use->comms)}, {"pids", use->pids.ids},
+                   {"count", use->count}};
+            if (use->pids.truncated) p["pids_truncated"] = true;
+            processes.push_back(std::move(p));
+        }
         Json entry{{"address", key.address.to_string()},
                    {"port", key.port},
                    {"proto", std::string(protocol_name(key.protocol))},
                    {"family", key.address.family == Family::ipv4 ? "ipv4" : "ipv6"},
                    {"scope", std::string(scope_name(d.scope))}};
         if (d.host) {
-            entry["host"] = *d.host;
-            entry["host_source"] = d.host_source.value_or("");
+            entry["host"] = agg.name(d.host);
+            entry["host_source"] = agg.name(d.host_source);
         }
         entry["count"] = d.total();
         entry["connects"] = d.connects;
@@ -63,22 +68,25 @@ Json build_report(const Aggregator& agg, const ReportOptions& options) {
     }
 
     Json processes = Json::array();
+    auto reached_by = agg.destinations_by_process();
     for (const auto& [exe, p] : agg.processes()) {
         Json reached = Json::array();
         Json reached_internet = Json::array();
-        for (const auto& key : p.destinations) {
+        for (const auto& key : reached_by[exe]) {
             AddressScope scope = classify(key.address);
             if (!scope_matches(scope, options.scope)) continue;
             reached.push_back(destination_label(key));
             if (scope == AddressScope::internet) reached_internet.push_back(destination_label(key));
         }
         if (reached.empty()) continue;
-        processes.push_back(Json{{"exe", exe},
-                                 {"comms", p.comms},
-                                 {"pids", p.pids},
-                                 {"connections", p.connections},
-                                 {"destinations", std::move(reached)},
-                                 {"internet_destinations", std::move(reached_internet)}});
+        Json entry{{"exe", exe},
+                   {"comms", agg.names(p->comms)},
+                   {"pids", p->pids.ids},
+                   {"connections", p->connections},
+                   {"destinations", std::move(reached)},
+                   {"internet_destinations", std::move(reached_internet)}};
+        if (p->pids.truncated) entry["pids_truncated"] = true;
+        processes.push_back(std::move(entry));
     }
 
     Json counters = counters_json(agg);

@@ -13,13 +13,14 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
     return out;
 }
 
-std::string process_label(const std::string& exe, const ProcessUse& use) {
-    std::string name = exe.empty() ? (use.comms.empty() ? "?" : *use.comms.begin()) : exe;
-    return name + " (" + std::to_string(use.pids.size()) + (use.pids.size() == 1 ? " process)" : " processes)");
+std::string process_label(const Aggregator& agg, const ProcessUse& use) {
+    std::string name = use.exe ? agg.name(use.exe) : (use.comms.ids.empty() ? "?" : agg.name(use.comms.ids.front()));
+    std::size_t n = use.pids.ids.size();
+    return name + " (" + std::to_string(n) + (use.pids.truncated ? "+" : "") + (n == 1 ? " process)" : " processes)");
 }
 
-std::string destination_name(const DestinationKey& key, const DestinationStats& d) {
-    return d.host ? *d.host + " " + destination_label(key) : destination_label(key);
+std::string destination_name(const Aggregator& agg, const DestinationKey& key, const DestinationStats& d) {
+    return d.host ? agg.name(d.host) + " " + destination_label(key) : destination_label(key);
 }
 
 void render_table(std::ostringstream& out, const std::vector<std::vector<std::string>>& rows) {
@@ -46,15 +47,17 @@ std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
     std::vector<std::vector<std::string>> internet_rows{{"PROCESS", "DESTINATION", "COUNT"}};
     std::vector<std::vector<std::string>> rows{{"DESTINATION", "SCOPE", "COUNT", "PROCESSES"}};
     std::size_t shown = 0;
-    for (const auto& [key, d] : agg.destinations()) {
+    for (auto entry : agg.sorted_destinations()) {
+        const auto& [key, d] = *entry;
         std::vector<std::string> procs;
-        for (const auto& [exe, use] : d.processes) procs.push_back(process_label(exe, use));
+        for (const ProcessUse* use : agg.sorted_uses(d)) procs.push_back(process_label(agg, *use));
         if (d.scope == AddressScope::internet)
-            for (const auto& [exe, use] : d.processes)
-                internet_rows.push_back({process_label(exe, use), destination_name(key, d), std::to_string(use.count)});
+            for (const ProcessUse* use : agg.sorted_uses(d))
+                internet_rows.push_back(
+                    {process_label(agg, *use), destination_name(agg, key, d), std::to_string(use->count)});
         if (!scope_matches(d.scope, scope)) continue;
         ++shown;
-        rows.push_back({destination_name(key, d), std::string(scope_name(d.scope)), std::to_string(d.total()),
+        rows.push_back({destination_name(agg, key, d), std::string(scope_name(d.scope)), std::to_string(d.total()),
                         join(procs, ", ")});
     }
 

@@ -1,0 +1,103 @@
+// The observed workload for overhead benchmarks: as many TCP connect+close cycles to a
+// loopback listener, or UDP datagrams to many loopback destinations, as one thread can do
+// in SECONDS. Prints "<mode> <operations per second>".
+//
+//   connect_loop tcp SECONDS
+//   connect_loop udp SECONDS DESTINATIONS
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *accept_and_close(void *arg)
+{
+	int listener = *(int *)arg;
+
+	for (;;) {
+		int c = accept(listener, NULL, NULL);
+		if (c >= 0)
+			close(c);
+	}
+	return NULL;
+}
+
+static long tcp_loop(double seconds)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+	/* RST on close: no TIME_WAIT, so the ephemeral ports never run out. */
+	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+	int listener = socket(AF_INET, SOCK_STREAM, 0);
+	pthread_t acceptor;
+	long done = 0;
+
+	if (bind(listener, (struct sockaddr *)&addr, sizeof(addr)) || listen(listener, 4096) ||
+	    getsockname(listener, (struct sockaddr *)&addr, &len)) {
+		perror("listener");
+		exit(1);
+	}
+	pthread_create(&acceptor, NULL, accept_and_close, &listener);
+	double end = now() + seconds;
+	while (now() < end) {
+		for (int i = 0; i < 64; i++) {
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+			if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+				done++;
+			close(fd);
+		}
+	}
+	return done;
+}
+
+static long udp_loop(double seconds, int destinations)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	char payload[32] = "egresswatch-bench";
+	long done = 0;
+
+	double end = now() + seconds;
+	while (now() < end) {
+		for (int i = 0; i < 256; i++, done++) {
+			/* 127.0.x.y: distinct loopback destinations, nobody listening. */
+			int d = (int)(done % destinations);
+			addr.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)(1 + d / 250) << 8 | (unsigned)(1 + d % 250));
+			addr.sin_port = htons(40000);
+			sendto(fd, payload, sizeof(payload), MSG_DONTWAIT, (struct sockaddr *)&addr, sizeof(addr));
+		}
+	}
+	return done;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: connect_loop tcp|udp SECONDS [DESTINATIONS]\n");
+		return 2;
+	}
+	double seconds = atof(argv[2]);
+	if (strcmp(argv[1], "tcp") == 0) {
+		printf("tcp %.0f\n", tcp_loop(seconds) / seconds);
+	} else if (strcmp(argv[1], "udp") == 0) {
+		int destinations = argc > 3 ? atoi(argv[3]) : 1000;
+		printf("udp %.0f\n", udp_loop(seconds, destinations > 0 ? destinations : 1) / seconds);
+	} else {
+		return 2;
+	}
+	fflush(stdout);
+	_exit(0);
+}
