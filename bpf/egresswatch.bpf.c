@@ -58,7 +58,6 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 {
 	struct ew_flow_key key = {};
 	struct destination dst = {};
-	__u64 cookie = bpf_get_socket_cookie(ctx);
 
 	read_destination(ctx, family, &dst);
 	__builtin_memcpy(key.addr, dst.addr, sizeof(key.addr));
@@ -67,13 +66,15 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 	key.family = dst.family;
 	key.protocol = dst.protocol;
 	key.kind = kind;
+	/* A socket's first cookie lookup bumps a global atomic counter: connects are keyed
+	 * without it and fetch it only when they are reported. */
 	if (kind == EW_EVENT_SEND)
-		key.cookie = cookie;
+		key.cookie = bpf_get_socket_cookie(ctx);
 
 	if ((kind == EW_EVENT_SEND || dedup_connects) && counted_as_repeat(&key))
 		return SOCK_ADDR_ALLOW;
 	emit_sock_event(ctx, kind, kind == EW_EVENT_SEND ? EW_DROP_RINGBUF_SEND : EW_DROP_RINGBUF_CONNECT, &dst,
-			cookie);
+			kind == EW_EVENT_SEND ? key.cookie : bpf_get_socket_cookie(ctx));
 	return SOCK_ADDR_ALLOW;
 }
 

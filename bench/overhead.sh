@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Overhead on the observed workload, egresswatch against its peers, measured in one run.
+# Each configuration is run REPS times, interleaved, and the median rate is compared with
+# the unobserved baseline measured in the same run. Usage: bench/overhead.sh [REPS] [SECONDS]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+reps=${1:-5}
+secs=${2:-3}
+bash "$root/bench/install-peers.sh"
+bash "$root/scripts/build.sh" >/dev/null
+ew=$root/build/egresswatch
+loop=$root/build/bench/connect_loop
+work=$(mktemp -d /tmp/ew-bench-XXXXXX)
+results=$work/results.tsv
+tool_pid=
+cleanup() {
+  [ -n "$tool_pid" ] && kill -INT "$tool_pid" 2>/dev/null && wait "$tool_pid" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+start_tool() {
+  case "$1" in
+    baseline) tool_pid= ;;
+    egresswatch) "$ew" watch --quiet --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
+    egresswatch-every-connect) "$ew" watch --quiet --every-connect --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
+    bpftrace) bpftrace -e 'tracepoint:syscalls:sys_enter_connect { printf("%d %s %d\n", pid, comm, args->fd); }' \
+                >/dev/null 2>&1 & tool_pid=$! ;;
+    tcplife) tcplife >/dev/null 2>&1 & tool_pid=$! ;;
+    tcpdump) tcpdump -i lo -s 128 -w "$work/capture.pcap" >/dev/null 2>&1 & tool_pid=$! ;;
+  esac
+  # Attaching takes well under a second for each of them; this is enough for all.
+  [ -n "$tool_pid" ] && sleep 2 || true
+}
+
+stop_tool() {
+  if [ -n "$tool_pid" ]; then
+    kill -INT "$tool_pid" 2>/dev/null || true
+    wait "$tool_pid" 2>/dev/null || true
+    tool_pid=
+  fi
+  rm -rf "$work/ew" "$work/capture.pcap"
+}
+
+# nginx on loopback for the HTTP throughput workload.
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:18089; location / { return 200 "egresswatch bench\n"; } }
+}
+NGINX
+nginx -c "$work/nginx.conf"
+
+configs=(baseline egresswatch egresswatch-every-connect bpftrace tcplife tcpdump)
+for rep in $(seq "$reps"); do
+  # Rotate the order so that no configuration always runs first or last.
+  n=${#configs[@]}
+  for i in $(seq 0 $((n - 1))); do
+    cfg=${configs[$(( (i + rep) % n ))]}
+    start_tool "$cfg"
+    tcp=$("$loop" tcp "$secs" | awk '{print $2}')
+    udp=$("$loop" udp "$secs" 1000 | awk '{print $2}')
+    http=$(wrk -t1 -c16 -d"${secs}s" http://127.0.0.1:18089/ 2>/dev/null | awk '/Requests\/sec/ {print $2}')
+    stop_tool
+    printf '%s\t%s\t%s\t%s\t%s\n' "$cfg" "$rep" "$tcp" "$udp" "$http" >> "$results"
+    echo "rep $rep $cfg: tcp=$tcp/s udp=$udp/s http=$http/s" >&2
+  done
+done
+
+# Start-up: from launching `egresswatch run` to the command running, programs attached.
+startup=$work/startup.tsv
+for rep in $(seq "$reps"); do
+  t0=$(date +%s%N)
+  "$ew" run --quiet --out "$work/st" -- sh -c "date +%s%N > $work/t1"
+  echo "egresswatch-run $(( ($(cat "$work/t1") - t0) / 1000 ))" >> "$startup"
+  t0=$(date +%s%N)
+  sh -c "date +%s%N > $work/t1"
+  echo "baseline $(( ($(cat "$work/t1") - t0) / 1000 ))" >> "$startup"
+done
+
+python3 - "$results" "$startup" "$reps" "$secs" <<'PY'
+import statistics, sys
+results, startup, reps, secs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+rows = {}
+for line in open(results):
+    cfg, _, tcp, udp, http = line.split("\t")
+    r = rows.setdefault(cfg, {"tcp": [], "udp": [], "http": []})
+    r["tcp"].append(float(tcp)); r["udp"].append(float(udp)); r["http"].append(float(http))
+med = {cfg: {k: statistics.median(v) for k, v in r.items()} for cfg, r in rows.items()}
+base = med["baseline"]
+print(f"overhead: median of {reps} interleaved runs of {secs} s each; ratio = rate observed / rate unobserved")
+print(f"{'observer':28} {'tcp conn/s':>11} {'ratio':>6} {'udp send/s':>11} {'ratio':>6} {'http req/s':>11} {'ratio':>6}")
+for cfg in rows:
+    m = med[cfg]
+    print(f"{cfg:28} {m['tcp']:11.0f} {m['tcp']/base['tcp']:6.3f} {m['udp']:11.0f} {m['udp']/base['udp']:6.3f}"
+          f" {m['http']:11.0f} {m['http']/base['http']:6.3f}")
+st = {}
+for line in open(startup):
+    k, us = line.split()
+    st.setdefault(k, []).append(int(us))
+print(f"\nstart-up (launch to command running, median of {reps}): egresswatch run {statistics.median(st['egresswatch-run'])/1000:.1f} ms,"
+      f" plain sh {statistics.median(st['baseline'])/1000:.1f} ms; target <= 300 ms")
+PY
