@@ -73,3 +73,33 @@ TEST(Dedup, RepeatedConnectsAreCountedInTheKernel) {
     }
     std::filesystem::remove_all(dir);
 }
+
+// Loss is never silent and never estimated: with a 1 MiB ring buffer left unread until the
+// command exits (a test hook), 1000 one-shot clients overflow it, and for connects
+// received + counted as lost must equal exactly what was attempted.
+TEST(Loss, OverflowIsCountedExactly) {
+    EW_REQUIRE_KERNEL();
+    TestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    std::string dir = make_temp_dir("ew-loss-");
+    std::string script = "for lane in 1 2 3 4; do (for i in $(seq 250); do " + std::string(CONNECT_ONCE_BINARY) +
+                         " " + net.v4() + " 8080; done) & done; wait";
+    setenv("EGRESSWATCH_TEST_HOLD_EVENTS", "1", 1);
+    auto r = run_egresswatch({"run", "--ringbuf-mib", "1", "--out", dir, "--", "bash", "-c", script});
+    unsetenv("EGRESSWATCH_TEST_HOLD_EVENTS");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+
+    auto events = read_events(dir);
+    std::size_t received = 0;
+    for (const auto& e : events_of_type(events, "connect"))
+        if (e["daddr"] == net.v4() && e["dport"] == 8080) ++received;
+    auto report = json::parse(read_text(dir + "/report.json"));
+    auto reasons = report["counters"]["lost"]["reasons"];
+    std::uint64_t lost_connects = reasons.value("ringbuf_full_connect", 0);
+    EXPECT_GT(lost_connects, 0u) << "the ring buffer did not overflow: the test proved nothing";
+    EXPECT_EQ(received + lost_connects, 1000u) << "received " << received << ", lost " << lost_connects;
+    EXPECT_EQ(report["summary"]["lost_events"], report["counters"]["lost"]["total"]);
+    EXPECT_NE(r.err.find("Lost events: "), std::string::npos) << "the summary must show the loss";
+    EXPECT_EQ(events.back()["type"], "stop");
+    std::filesystem::remove_all(dir);
+}

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -123,7 +124,11 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
         ev.data.fd = fd;
         epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
     };
-    add(source_->epoll_fd());
+    // Test hook: leave the ring buffer unread until the command exits, so that a test can
+    // overflow it on purpose and check that what was lost is counted exactly.
+    const char* hold = std::getenv("EGRESSWATCH_TEST_HOLD_EVENTS");
+    bool consume = !(hold && std::string(hold) == "1" && wake_fd >= 0);
+    if (consume) add(source_->epoll_fd());
     add(signal_fd_);
     if (wake_fd >= 0) add(wake_fd);
 
@@ -137,7 +142,7 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
         epoll_event events[4];
         int n = epoll_wait(ep, events, 4, timeout_ms);
         if (n < 0 && errno != EINTR) break;
-        source_->drain();
+        if (consume) source_->drain();
         for (int i = 0; i < n; ++i) {
             int fd = events[i].data.fd;
             if (fd == wake_fd) done = true;
