@@ -117,7 +117,7 @@ int BPF_PROG(sched_process_exec_record, struct task_struct *task, pid_t old_pid,
 		return 0;
 
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->pad[0] = e->pad[1] = e->pad[2] = e->pad[3] = e->pad[4] = e->pad[5] = e->pad[6] = 0;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
 	bpf_probe_read_kernel_str(e->interp, sizeof(e->interp), BPF_CORE_READ(bprm, interp));
 

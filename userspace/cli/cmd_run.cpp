@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "cli/commands.h"
 #include "cli/session.h"
 #include "core/errors.h"
@@ -14,8 +16,8 @@ namespace egresswatch {
 
 int command_run(const RunOptions& options) {
     // Cheapest checks first, so a typo costs nothing and leaves nothing behind.
-    if (!find_executable(options.command.front()))
-        throw SetupError("command not found or not executable: " + options.command.front());
+    std::optional<std::string> executable = find_executable(options.command.front());
+    if (!executable) throw SetupError("command not found or not executable: " + options.command.front());
     OutputDir out(options.capture.out_dir);
     require_root("run");
     std::string mount = cgroup2_mount();
@@ -25,7 +27,7 @@ int command_run(const RunOptions& options) {
     cgroup.spawn_janitor();
 
     // The command is forked now but execs only after every program is attached.
-    StagedCommand command(options.command);
+    StagedCommand command(*executable, options.command);
     cgroup.add_process(command.pid());
 
     SessionConfig config;

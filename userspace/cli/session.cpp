@@ -48,8 +48,12 @@ void block_session_signals() {
 LiveSession::LiveSession(SessionConfig config, OutputDir& out)
     : config_(std::move(config)),
       out_(out),
-      processes_(ProcessTable::Limits{
-          config_.retain_exited_processes ? UINT64_MAX / 2 : 60ull * 1000 * 1000 * 1000, 1'000'000}),
+      processes_([&] {
+          ProcessTable::Limits limits;
+          // A run's report names every process it saw, however long ago it exited.
+          if (config_.retain_exited_processes) limits.exited_retention_ns = UINT64_MAX / 2;
+          return limits;
+      }()),
       file_writer_(out.events()),
       cgroup_names_(config_.cgroup_mount) {
     sinks_.add(file_writer_);

@@ -49,10 +49,11 @@ std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
     std::size_t shown = 0;
     for (auto entry : agg.sorted_destinations()) {
         const auto& [key, d] = *entry;
+        std::vector<const ProcessUse*> uses = agg.sorted_uses(d);
         std::vector<std::string> procs;
-        for (const ProcessUse* use : agg.sorted_uses(d)) procs.push_back(process_label(agg, *use));
+        for (const ProcessUse* use : uses) procs.push_back(process_label(agg, *use));
         if (d.scope == AddressScope::internet)
-            for (const ProcessUse* use : agg.sorted_uses(d))
+            for (const ProcessUse* use : uses)
                 internet_rows.push_back(
                     {process_label(agg, *use), destination_name(agg, key, d), std::to_string(use->count)});
         if (!scope_matches(d.scope, scope)) continue;

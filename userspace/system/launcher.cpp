@@ -59,11 +59,8 @@ std::optional<std::string> find_executable(const std::string& name) {
     return std::nullopt;
 }
 
-StagedCommand::StagedCommand(const std::vector<std::string>& argv) {
-    if (argv.empty()) throw SetupError("no command given: egresswatch run [OPTIONS] -- COMMAND [ARGS...]");
-    auto executable = find_executable(argv[0]);
-    if (!executable) throw SetupError("command not found or not executable: " + argv[0]);
-    executable_ = *executable;
+StagedCommand::StagedCommand(std::string executable, const std::vector<std::string>& argv)
+    : executable_(std::move(executable)) {
 
     std::vector<char*> cargv;
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));

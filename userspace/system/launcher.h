@@ -15,8 +15,9 @@ std::optional<std::string> find_executable(const std::string& name);
 
 class StagedCommand {
 public:
-    // Forks a child that waits; throws SetupError if the command cannot be found.
-    explicit StagedCommand(const std::vector<std::string>& argv);
+    // Forks a child that waits to exec `executable` (as find_executable resolved argv[0])
+    // with `argv`.
+    StagedCommand(std::string executable, const std::vector<std::string>& argv);
     ~StagedCommand();
     StagedCommand(const StagedCommand&) = delete;
     StagedCommand& operator=(const StagedCommand&) = delete;
