@@ -17,12 +17,19 @@
 #include "lib/maps.bpf.h"
 #include "lib/emit.bpf.h"
 #include "lib/sock_addr.bpf.h"
+#include "lib/payload.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile bool filter_by_cgroup = false;
 /* Report every connect() instead of the first per (process, destination, protocol). */
 const volatile bool dedup_connects = true;
+/* Copy the first bytes of flows (DNS, TLS ClientHello, HTTP heads) to userspace. */
+const volatile bool capture_payload = true;
+/* At most this many payload bytes per packet (<= EW_PAYLOAD_MAX)... */
+const volatile __u32 payload_packet_bytes = EW_PAYLOAD_MAX;
+/* ...and per TLS or unrecognised flow, over all its packets. */
+const volatile __u32 payload_flow_bytes = 4096;
 
 /* sock_addr programs: returning 1 lets the operation proceed. */
 #define SOCK_ADDR_ALLOW 1
@@ -54,10 +61,35 @@ static __always_inline bool counted_as_repeat(const struct ew_flow_key *key)
 	return false;
 }
 
+/* Marks the socket with the process using it, so that its packets can be attributed. */
+static __always_inline void own_socket(struct bpf_sock_addr *ctx)
+{
+	struct sock_owner *owner;
+	__u64 pid_tgid;
+
+	if (!capture_payload)
+		return;
+	owner = bpf_sk_storage_get(&sock_owners, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!owner) {
+		count_drop(EW_DROP_OWNER_STORAGE);
+		return;
+	}
+	/* The first user owns it: a datagram socket shared after fork keeps its creator. */
+	if (owner->tgid)
+		return;
+	pid_tgid = bpf_get_current_pid_tgid();
+	owner->tgid = pid_tgid >> 32;
+	owner->tid = (__u32)pid_tgid;
+	owner->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(owner->comm, sizeof(owner->comm));
+}
+
 static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32 kind)
 {
 	struct ew_flow_key key = {};
 	struct destination dst = {};
+
+	own_socket(ctx);
 
 	read_destination(ctx, family, &dst);
 	__builtin_memcpy(key.addr, dst.addr, sizeof(key.addr));
@@ -173,4 +205,158 @@ int BPF_PROG(sched_process_exit_record, struct task_struct *task, bool group_dea
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
+}
+
+/* Copies up to `limit` payload bytes of this packet to userspace; returns how many. */
+static __always_inline __u32 emit_payload(struct __sk_buff *skb, const struct sock_owner *owner,
+					  const struct packet_view *v, __u8 direction, __u8 flow_kind,
+					  __u32 limit)
+{
+	struct ew_payload_event *e;
+	__u32 n = v->payload_length;
+
+	if (n > limit)
+		n = limit;
+	if (n > payload_packet_bytes)
+		n = payload_packet_bytes;
+	if (n == 0)
+		return 0;
+	/* Identity for 1..EW_PAYLOAD_MAX, in a form whose bounds the verifier can see. */
+	n = ((n - 1) & (EW_PAYLOAD_MAX - 1)) + 1;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(EW_DROP_RINGBUF_PAYLOAD);
+		return 0;
+	}
+	if (bpf_skb_load_bytes(skb, v->payload_offset, e->data, n)) {
+		bpf_ringbuf_discard(e, 0);
+		return 0;
+	}
+	e->hdr.ts_ns = bpf_ktime_get_ns();
+	e->hdr.cgroup_id = bpf_skb_cgroup_id(skb);
+	e->hdr.type = EW_EVENT_PAYLOAD;
+	e->hdr.tgid = owner->tgid;
+	e->hdr.tid = owner->tid;
+	e->hdr.uid = owner->uid;
+	__builtin_memcpy(e->hdr.comm, owner->comm, sizeof(e->hdr.comm));
+	e->cookie = bpf_get_socket_cookie(skb);
+	__builtin_memcpy(e->addr, v->addr, sizeof(e->addr));
+	e->tcp_seq = v->tcp_seq;
+	e->length = v->payload_length;
+	e->captured = n;
+	e->port = v->port;
+	e->family = v->family;
+	e->protocol = v->protocol;
+	e->direction = direction;
+	e->flow_kind = flow_kind;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_ringbuf_submit(e, 0);
+	return n;
+}
+
+/* Decides from a flow's first payload what it is; only egress decides, except that a
+ * DNS answer may arrive before the query was seen. */
+static __always_inline __u8 classify_flow(const struct packet_view *v, bool egress, const __u8 *head,
+					  __u32 first4)
+{
+	if (v->port == EW_DNS_PORT)
+		return EW_FLOW_DNS;
+	if (!egress)
+		return EW_FLOW_UNDECIDED;
+	if (v->payload_length >= EW_TLS_RECORD_HEADER && starts_tls_handshake(head))
+		return EW_FLOW_TLS;
+	if (v->payload_length >= 4 && starts_http_request(first4))
+		return EW_FLOW_HTTP;
+	return EW_FLOW_OTHER;
+}
+
+static __always_inline void inspect(struct __sk_buff *skb, bool egress)
+{
+	struct packet_view v = {};
+	struct sock_owner *owner;
+	struct bpf_sock *sk;
+	/* A TLS record header and the handshake header after it (9 bytes), in a buffer
+	 * whose power-of-two size lets the verifier bound the load. */
+	__u8 head[16] = {};
+	__u8 direction = egress ? EW_DIR_EGRESS : EW_DIR_INGRESS;
+	__u32 first4, copied;
+
+	sk = skb->sk;
+	if (!sk)
+		return;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk)
+		return;
+	owner = bpf_sk_storage_get(&sock_owners, sk, 0, 0);
+	if (!owner || owner->done)
+		return;
+	if (!read_packet(skb, egress, &v))
+		return;
+	{
+		__u32 head_length = v.payload_length < EW_TLS_RECORD_HEADER + 4 ? v.payload_length
+										: EW_TLS_RECORD_HEADER + 4;
+
+		if (head_length == 0)
+			return;
+		head_length = ((head_length - 1) & (sizeof(head) - 1)) + 1;
+		if (bpf_skb_load_bytes(skb, v.payload_offset, head, head_length))
+			return;
+	}
+	__builtin_memcpy(&first4, head, sizeof(first4));
+
+	if (owner->flow_kind == EW_FLOW_UNDECIDED) {
+		owner->flow_kind = classify_flow(&v, egress, head, first4);
+		if (owner->flow_kind == EW_FLOW_TLS) {
+			/* A ClientHello split over several records is longer than its first record. */
+			__u32 record = EW_TLS_RECORD_HEADER + ((__u32)head[3] << 8 | head[4]);
+			__u32 hello = EW_TLS_RECORD_HEADER + 4 + ((__u32)head[6] << 16 | (__u32)head[7] << 8 | head[8]);
+			__u32 wanted = record > hello ? record : hello;
+
+			owner->tls_wanted = wanted < payload_flow_bytes ? wanted : payload_flow_bytes;
+		}
+	}
+
+	switch (owner->flow_kind) {
+	case EW_FLOW_DNS:
+		emit_payload(skb, owner, &v, direction, EW_FLOW_DNS, EW_PAYLOAD_MAX);
+		break;
+	case EW_FLOW_HTTP:
+		/* Heads start packets; bodies in between are skipped with this one compare. */
+		if (egress ? starts_http_request(first4) : starts_http_response(first4))
+			emit_payload(skb, owner, &v, direction, EW_FLOW_HTTP, EW_PAYLOAD_MAX);
+		break;
+	case EW_FLOW_TLS:
+		if (!egress)
+			break;
+		copied = emit_payload(skb, owner, &v, direction, EW_FLOW_TLS,
+				      owner->tls_wanted > owner->tls_captured ? owner->tls_wanted - owner->tls_captured : 0);
+		owner->tls_captured += copied;
+		/* A lost copy ends inspection too: userspace sees the gap and says so. */
+		if (owner->tls_captured >= owner->tls_wanted || copied == 0)
+			owner->done = 1;
+		break;
+	case EW_FLOW_OTHER:
+		emit_payload(skb, owner, &v, direction, EW_FLOW_OTHER, payload_flow_bytes);
+		owner->done = 1;
+		break;
+	default:
+		break;
+	}
+}
+
+/* cgroup_skb programs: returning 1 lets the packet pass. */
+#define SKB_PASS 1
+
+SEC("cgroup_skb/egress")
+int egress_capture(struct __sk_buff *skb)
+{
+	inspect(skb, true);
+	return SKB_PASS;
+}
+
+SEC("cgroup_skb/ingress")
+int ingress_capture(struct __sk_buff *skb)
+{
+	inspect(skb, false);
+	return SKB_PASS;
 }

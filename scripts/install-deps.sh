@@ -11,6 +11,8 @@ packages=(
   libgtest-dev googletest
   # kernel tests and the demo: real clients and servers in network namespaces
   iproute2 iputils-ping curl python3 bash procps
+  # kernel tests with names: DNS server, dig, more clients, test certificates
+  dnsmasq-base bind9-dnsutils wget openssl util-linux mount
 )
 
 source "$(dirname "$0")/lib.sh"

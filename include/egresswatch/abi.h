@@ -14,12 +14,14 @@
 #include <linux/types.h>
 #endif
 
-#define EW_ABI_VERSION 1
+#define EW_ABI_VERSION 2
 
 #define EW_COMM_LEN 16
 #define EW_FILENAME_LEN 256
 /* Power of two: the BPF side masks lengths with (EW_ARGS_LEN - 1) for the verifier. */
 #define EW_ARGS_LEN 1024
+/* Most payload bytes one packet can carry to userspace (the --payload-bytes ceiling). */
+#define EW_PAYLOAD_MAX 1024
 
 enum ew_event_type {
 	EW_EVENT_CONNECT = 1, /* connect() on TCP or UDP: cgroup/connect4, connect6 */
@@ -27,6 +29,22 @@ enum ew_event_type {
 	EW_EVENT_EXEC = 3,
 	EW_EVENT_FORK = 4,    /* a new process (not a thread) */
 	EW_EVENT_EXIT = 5,    /* the last thread of a process exited */
+	EW_EVENT_PAYLOAD = 6, /* first bytes of a packet on an observed socket: cgroup_skb */
+};
+
+/* What the kernel made of a flow from its first payload bytes; decides what it keeps
+ * copying. */
+enum ew_flow_kind {
+	EW_FLOW_UNDECIDED = 0,
+	EW_FLOW_HTTP = 1,  /* every request head and response head, for the socket's life */
+	EW_FLOW_TLS = 2,   /* the ClientHello record, then nothing */
+	EW_FLOW_DNS = 3,   /* every message (port 53), both directions */
+	EW_FLOW_OTHER = 4, /* the first packet, then nothing */
+};
+
+enum ew_direction {
+	EW_DIR_EGRESS = 0,
+	EW_DIR_INGRESS = 1,
 };
 
 /* Why an event did not reach userspace. Indexes the `drop_counters` per-CPU array. */
@@ -38,7 +56,9 @@ enum ew_drop_reason {
 	EW_DROP_RINGBUF_EXIT = 4,
 	EW_DROP_DEDUP_FULL = 5,      /* could not record a flow in flow_dedup: reported anyway */
 	EW_DROP_ARGS_UNREADABLE = 6, /* exec argv not readable: exec still reported */
-	EW_DROP__COUNT = 7,
+	EW_DROP_RINGBUF_PAYLOAD = 7,
+	EW_DROP_OWNER_STORAGE = 8,   /* no sk_storage for a socket: its payload is not inspected */
+	EW_DROP__COUNT = 9,
 };
 
 /* Address families as the kernel numbers them; vmlinux.h has no #defines. */
@@ -92,6 +112,25 @@ struct ew_exit_event {
 	struct ew_event_header hdr;
 	__u32 exit_code; /* as in wait(2) status */
 	__u32 pad;
+};
+
+/* Payload of one packet on a socket an observed process connected or sent from. The
+ * header names that process (recorded on the socket at connect/sendmsg time): packets
+ * have no process context of their own. */
+struct ew_payload_event {
+	struct ew_event_header hdr;
+	__u64 cookie;
+	__u8 addr[16];  /* the remote end: destination on egress, source on ingress */
+	__u32 tcp_seq;  /* sequence number of the first payload byte (TCP), else 0 */
+	__u32 length;   /* payload bytes in the packet */
+	__u16 captured; /* bytes in data: at most --payload-bytes */
+	__u16 port;     /* remote port, host byte order */
+	__u16 family;   /* of the packet: a v4-mapped socket sends IPv4 */
+	__u8 protocol;
+	__u8 direction; /* enum ew_direction */
+	__u8 flow_kind; /* enum ew_flow_kind */
+	__u8 pad[7];
+	__u8 data[EW_PAYLOAD_MAX];
 };
 
 /* flow_dedup: only the first connect per (process, destination, protocol), and the first

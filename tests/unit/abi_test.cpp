@@ -2,6 +2,7 @@
 
 #include <cstddef>
 
+#include "bpf/loader.h"
 #include "egresswatch/abi.h"
 
 // The BPF side and the decoder agree on layout only if these hold; a change here is an
@@ -33,5 +34,16 @@ TEST(Abi, LargestFieldsFirstAndNoHoles) {
 }
 
 TEST(Abi, DropReasonsAreDense) {
-    EXPECT_EQ(EW_DROP_ARGS_UNREADABLE + 1, EW_DROP__COUNT);
+    EXPECT_EQ(EW_DROP_OWNER_STORAGE + 1, EW_DROP__COUNT);
+    for (std::uint32_t reason = 0; reason < EW_DROP__COUNT; ++reason)
+        EXPECT_STRNE(drop_reason_name(reason), "unknown") << reason;
+}
+
+TEST(Abi, PayloadEventLayout) {
+    EXPECT_EQ(sizeof(ew_payload_event), 1120u);
+    EXPECT_EQ(offsetof(ew_payload_event, cookie), 48u);
+    EXPECT_EQ(offsetof(ew_payload_event, tcp_seq), 72u);
+    EXPECT_EQ(offsetof(ew_payload_event, captured), 80u);
+    EXPECT_EQ(offsetof(ew_payload_event, data), 96u);
+    EXPECT_EQ(EW_PAYLOAD_MAX & (EW_PAYLOAD_MAX - 1), 0) << "the BPF side masks with EW_PAYLOAD_MAX - 1";
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -41,6 +42,8 @@ const char* drop_reason_name(std::uint32_t reason) {
     case EW_DROP_RINGBUF_EXIT: return "ringbuf_full_exit";
     case EW_DROP_DEDUP_FULL: return "dedup_full";
     case EW_DROP_ARGS_UNREADABLE: return "exec_args_unreadable";
+    case EW_DROP_RINGBUF_PAYLOAD: return "ringbuf_full_payload";
+    case EW_DROP_OWNER_STORAGE: return "socket_storage_unavailable";
     default: return "unknown";
     }
 }
@@ -55,6 +58,14 @@ Tracer::Tracer(const LoaderOptions& options) {
     skel_->rodata->dedup_connects = options.dedup_connects;
     if (int err = bpf_map__set_max_entries(skel_->maps.flow_dedup, options.dedup_entries))
         fail("sizing flow_dedup", err);
+    skel_->rodata->capture_payload = options.capture_payload;
+    skel_->rodata->payload_packet_bytes = std::min<std::uint32_t>(options.payload_packet_bytes, EW_PAYLOAD_MAX);
+    skel_->rodata->payload_flow_bytes = options.payload_flow_bytes;
+    capture_payload_ = options.capture_payload;
+    if (!capture_payload_) {
+        bpf_program__set_autoload(skel_->progs.egress_capture, false);
+        bpf_program__set_autoload(skel_->progs.ingress_capture, false);
+    }
     if (int err = egresswatch_bpf__load(skel_)) {
         egresswatch_bpf__destroy(skel_);
         skel_ = nullptr;
@@ -76,6 +87,12 @@ Tracer::~Tracer() {
 void Tracer::attach_sockets(int cgroup_fd) {
     for (bpf_program* prog : {skel_->progs.connect4_record, skel_->progs.connect6_record,
                               skel_->progs.sendmsg4_record, skel_->progs.sendmsg6_record}) {
+        bpf_link* link = bpf_program__attach_cgroup(prog, cgroup_fd);
+        if (!link) fail(std::string("attaching ") + bpf_program__name(prog) + " to the cgroup", errno);
+        links_.push_back(link);
+    }
+    if (!capture_payload_) return;
+    for (bpf_program* prog : {skel_->progs.egress_capture, skel_->progs.ingress_capture}) {
         bpf_link* link = bpf_program__attach_cgroup(prog, cgroup_fd);
         if (!link) fail(std::string("attaching ") + bpf_program__name(prog) + " to the cgroup", errno);
         links_.push_back(link);

@@ -18,6 +18,10 @@ struct LoaderOptions {
     std::uint32_t ringbuf_bytes = 8u << 20;  // power of two, >= page size
     std::uint32_t dedup_entries = 65536;
     bool dedup_connects = true;
+    // Copy the first bytes of flows (DNS, TLS ClientHello, HTTP heads) for the parsers.
+    bool capture_payload = true;
+    std::uint32_t payload_packet_bytes = EW_PAYLOAD_MAX;
+    std::uint32_t payload_flow_bytes = 4096;
     // Report process events only for tasks under this cgroup (-1: every task).
     int scope_cgroup_fd = -1;
 };
@@ -35,7 +39,8 @@ public:
     Tracer(const Tracer&) = delete;
     Tracer& operator=(const Tracer&) = delete;
 
-    // connect/sendmsg hooks on one cgroup (and so on all its descendants).
+    // connect/sendmsg hooks (and, with payload capture, cgroup_skb) on one cgroup and so
+    // on all its descendants.
     void attach_sockets(int cgroup_fd);
     void attach_process_tracking();
     void detach();
@@ -48,6 +53,7 @@ public:
 private:
     egresswatch_bpf* skel_ = nullptr;
     std::vector<::bpf_link*> links_;
+    bool capture_payload_ = false;
 };
 
 const char* drop_reason_name(std::uint32_t reason);

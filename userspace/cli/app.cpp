@@ -32,6 +32,17 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
     cmd->add_flag("--every-connect", o.every_connect,
                   "an event for every connect(), not only the first per process, destination and protocol");
     cmd->add_flag("-q,--quiet", o.quiet, "do not print the summary table");
+    cmd->add_flag("!--no-payload", o.payload,
+                  "do not inspect payload (no DNS, TLS SNI or HTTP names and requests; connections only)");
+    cmd->add_option("--payload-bytes", o.payload_bytes, "payload bytes copied per packet (DNS message, HTTP head)")
+        ->capture_default_str()
+        ->check(CLI::Range(64u, 1024u));
+    cmd->add_option("--payload-flow-bytes", o.payload_flow_bytes,
+                    "payload bytes copied per TLS or unrecognised flow (the ClientHello)")
+        ->capture_default_str()
+        ->check(CLI::Range(64u, 65536u));
+    cmd->add_flag("!--no-redact", o.redact,
+                  "write Authorization, Cookie and similar header values and URL query values in clear");
 }
 
 }  // namespace

@@ -21,6 +21,10 @@ struct CaptureOptions {
     std::uint32_t dedup_entries = 65536;
     bool every_connect = false;           // no in-kernel dedup of repeated connects
     bool quiet = false;                   // no summary table
+    bool payload = true;                  // DNS, TLS SNI and HTTP heads from cgroup_skb
+    std::uint32_t payload_bytes = 1024;   // per packet
+    std::uint32_t payload_flow_bytes = 4096;  // per TLS or unrecognised flow
+    bool redact = true;                   // secrets in headers and query values
 };
 
 struct RunOptions {

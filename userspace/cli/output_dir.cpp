@@ -51,6 +51,9 @@ void OutputDir::open_events() {
     std::string path = (fs::path(dir_) / "events.jsonl").string();
     events_.open(path, std::ios::trunc);
     if (!events_) throw SetupError("cannot write " + path + ": " + std::strerror(errno));
+    std::string requests = (fs::path(dir_) / "requests.log").string();
+    requests_.open(requests, std::ios::trunc);
+    if (!requests_) throw SetupError("cannot write " + requests + ": " + std::strerror(errno));
 }
 
 void OutputDir::write_results(const Aggregator& agg, std::optional<ScopeFilter> scope, std::int64_t now_ns) const {

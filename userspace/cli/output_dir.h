@@ -20,6 +20,7 @@ public:
     // failed start never erases what an earlier run recorded.
     void open_events();
     std::ostream& events() { return events_; }
+    std::ostream& requests() { return requests_; }
     const std::string& path() const { return dir_; }
 
     // Written to a temporary name and renamed, so a reader never sees half a file.
@@ -28,6 +29,7 @@ public:
 private:
     std::string dir_;
     std::ofstream events_;
+    std::ofstream requests_;
 };
 
 std::int64_t wall_clock_ns();

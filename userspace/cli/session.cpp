@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/argv_redaction.h"
 #include "core/decoder.h"
 #include "core/errors.h"
 #include "core/proc_reader.h"
@@ -55,20 +56,27 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
           return limits;
       }()),
       file_writer_(out.events()),
+      request_log_(out.requests()),
       cgroup_names_(config_.cgroup_mount) {
     sinks_.add(file_writer_);
     if (config_.capture.json_stream) {
         stdout_writer_ = std::make_unique<JsonlWriter>(std::cout);
         sinks_.add(*stdout_writer_);
     }
+    sinks_.add(request_log_);
     sinks_.add(aggregator_);
+    InspectorOptions inspect;
+    inspect.redact = config_.capture.redact;
+    if (!config_.capture.payload) inspect.hold_ns = 0;  // nothing would ever name a connect
+    inspector_ = std::make_unique<FlowInspector>(sinks_, inspect);
     processes_.set_fallback([](std::uint32_t pid) { return read_proc_process("/proc", pid); });
     EnricherHooks hooks;
     hooks.cgroup_path = [this](std::uint64_t id) { return cgroup_names_.name(id); };
     hooks.resolve_exe = [](std::uint32_t pid, const std::string& filename) {
         return filename.empty() || filename.front() == '/' ? filename : absolute_exe_path(filename, proc_cwd(pid));
     };
-    enricher_ = std::make_unique<Enricher>(processes_, WallClock::now(), std::move(hooks), sinks_);
+    if (config_.capture.redact) hooks.redact_argv = [](std::vector<std::string>& argv) { redact_argv(argv); };
+    enricher_ = std::make_unique<Enricher>(processes_, WallClock::now(), std::move(hooks), *inspector_);
     sigset_t set = session_signals();
     signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (signal_fd_ < 0) throw SetupError(std::string("signalfd: ") + std::strerror(errno));
@@ -86,6 +94,9 @@ void LiveSession::attach() {
     loader.dedup_entries = config_.capture.dedup_entries;
     loader.dedup_connects = !config_.capture.every_connect;
     loader.scope_cgroup_fd = config_.scope_process_events ? config_.attach_cgroup_fd : -1;
+    loader.capture_payload = config_.capture.payload;
+    loader.payload_packet_bytes = config_.capture.payload_bytes;
+    loader.payload_flow_bytes = config_.capture.payload_flow_bytes;
     tracer_ = std::make_unique<Tracer>(loader);
     // Process tracking first: by the time a socket event can fire, its process is known.
     tracer_->attach_process_tracking();
@@ -101,12 +112,14 @@ void LiveSession::begin() {
     start.ts_ns = wall_clock_ns();
     start.mode = config_.mode;
     start.command = config_.command;
+    if (config_.capture.redact) redact_argv(start.command);
     start.cgroup = config_.cgroup_relative;
     start.version = EGRESSWATCH_VERSION;
     start.kernel_features = {{"connections", "cgroup/connect4+connect6"},
                              {"datagrams", "cgroup/sendmsg4+sendmsg6"},
                              {"process_lineage", "tp_btf/sched_process_exec+fork+exit"},
                              {"transport", "ringbuf"}};
+    if (config_.capture.payload) start.kernel_features["payload"] = "cgroup_skb/egress+ingress, sk_storage";
     sinks_.on_start(start);
     next_tick_ = std::chrono::steady_clock::now() + kTick;
 }
@@ -168,6 +181,7 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
 
 void LiveSession::periodic() {
     // Loss is reported as it happens, not only at the end: a watch may never end cleanly.
+    inspector_->tick(wall_clock_ns());
     if (++ticks_ % kTicksPerCounterFlush == 0 || current_loss() != last_loss_) flush_counters();
 }
 
@@ -205,12 +219,12 @@ void LiveSession::flush_counters() {
             r.exe = p->exe;
             r.comm = p->comm;
         }
-        sinks_.on_repeat(r);
+        inspector_->on_repeat(r);
     }
 
     LossRecord loss{now, current_loss()};
     if (loss.reasons != last_loss_) {
-        sinks_.on_loss(loss);
+        inspector_->on_loss(loss);
         last_loss_ = loss.reasons;
     }
 }
@@ -221,14 +235,15 @@ void LiveSession::finish(std::optional<int> exit_code) {
     tracer_->detach();
     source_->drain();  // anything committed while detaching
 
-    if (last_loss_.empty()) sinks_.on_loss(LossRecord{wall_clock_ns(), {}});
+    if (last_loss_.empty()) inspector_->on_loss(LossRecord{wall_clock_ns(), {}});
     aggregator_.set_kernel_counts(enricher_->counts());
-    sinks_.on_stop(SessionStop{wall_clock_ns(), exit_code});
+    inspector_->on_stop(SessionStop{wall_clock_ns(), exit_code});
     out_.events().flush();
+    out_.requests().flush();
     out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());
     if (!config_.capture.quiet)
         std::cerr << render_summary(aggregator_, config_.capture.scope.value_or(ScopeFilter::all))
-                  << "Wrote " << out_.path() << "/{events.jsonl,report.json,allowlist.yaml}\n";
+                  << "Wrote " << out_.path() << "/{events.jsonl,requests.log,report.json,allowlist.yaml}\n";
 }
 
 }  // namespace egresswatch

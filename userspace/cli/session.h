@@ -16,8 +16,10 @@
 #include "cli/output_dir.h"
 #include "core/aggregator.h"
 #include "core/enricher.h"
+#include "core/flow_inspector.h"
 #include "core/process_table.h"
 #include "output/jsonl.h"
+#include "output/request_log.h"
 #include "system/cgroup.h"
 
 namespace egresswatch {
@@ -63,8 +65,11 @@ private:
     ProcessTable processes_;
     Aggregator aggregator_;
     JsonlWriter file_writer_;
+    RequestLogWriter request_log_;
     std::unique_ptr<JsonlWriter> stdout_writer_;
     SinkFanout sinks_;
+    // Everything from the kernel passes through here on its way to sinks_.
+    std::unique_ptr<FlowInspector> inspector_;
     CgroupNames cgroup_names_;
     std::unique_ptr<Enricher> enricher_;
     std::unique_ptr<Tracer> tracer_;

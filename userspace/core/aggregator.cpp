@@ -1,6 +1,7 @@
 #include "core/aggregator.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace egresswatch {
 
@@ -29,6 +30,7 @@ std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const {
     mix(static_cast<std::uint8_t>(k.port >> 8));
     mix(static_cast<std::uint8_t>(k.port));
     mix(k.protocol);
+    for (int shift = 0; shift < 32; shift += 8) mix(static_cast<std::uint8_t>(k.host >> shift));
     return static_cast<std::size_t>(h);
 }
 
@@ -44,6 +46,7 @@ DestinationStats& Aggregator::destination(const DestinationKey& key, std::int64_
     if (inserted) {
         d.scope = classify(key.address);
         d.first_seen_ns = ts_ns;
+        d.host = key.host;
     }
     d.first_seen_ns = std::min(d.first_seen_ns, ts_ns);
     d.last_seen_ns = std::max(d.last_seen_ns, ts_ns);
@@ -69,8 +72,30 @@ void Aggregator::count_use(DestinationStats& d, const std::string& exe, std::uin
     p.connections += count;
 }
 
+DestinationKey Aggregator::key_for(const IpAddress& address, std::uint16_t port, std::uint8_t protocol,
+                                   const std::optional<std::string>& host, const std::string& exe) {
+    DestinationKey endpoint{address.unmapped(), port, protocol, 0};
+    if (host) {
+        DestinationKey key = endpoint;
+        key.host = names_.intern(*host);
+        auto& hosts = hosts_at_[endpoint];
+        if (std::find(hosts.begin(), hosts.end(), key.host) == hosts.end()) hosts.push_back(key.host);
+        return key;
+    }
+    auto it = hosts_at_.find(endpoint);
+    if (it == hosts_at_.end()) return endpoint;
+    for (std::uint32_t host : it->second) {
+        DestinationKey key = endpoint;
+        key.host = host;
+        auto d = destinations_.find(key);
+        if (d != destinations_.end() && use_by(d->second, exe)) return key;
+    }
+    return endpoint;
+}
+
 void Aggregator::on_connection(const ConnectionRecord& r) {
-    DestinationKey key{r.address.unmapped(), r.port, r.protocol};
+    DestinationKey key{r.address.unmapped(), r.port, r.protocol, 0};
+    if (r.host) key = key_for(r.address, r.port, r.protocol, r.host, r.process.exe);
     DestinationStats& d = destination(key, r.ts_ns);
     if (r.kind == SockEventKind::connect) {
         ++d.connects;
@@ -79,15 +104,12 @@ void Aggregator::on_connection(const ConnectionRecord& r) {
         ++d.sends;
         ++counts_.send;
     }
-    if (r.host && !d.host) {
-        d.host = names_.intern(*r.host);
-        d.host_source = names_.intern(r.host_source.value_or(""));
-    }
+    if (r.host && !d.host_source) d.host_source = names_.intern(r.host_source.value_or(""));
     count_use(d, r.process.exe, r.process.pid, r.process.comm, 1);
 }
 
 void Aggregator::on_repeat(const RepeatRecord& r) {
-    DestinationKey key{r.address.unmapped(), r.port, r.protocol};
+    DestinationKey key = key_for(r.address, r.port, r.protocol, std::nullopt, r.exe);
     DestinationStats& d = destination(key, r.ts_ns);
     if (r.kind == SockEventKind::connect) {
         d.connects += r.count;
@@ -109,11 +131,67 @@ void Aggregator::set_kernel_counts(const EventCounts& counts) {
     counts_.undecodable = counts.undecodable;
 }
 
+void Aggregator::note_named(const ProcessRef& process, const IpAddress& address, std::uint16_t port,
+                            const std::optional<std::string>& host, std::string_view source, std::int64_t ts_ns) {
+    if (!host) return;
+    constexpr std::uint8_t kTcp = 6;
+    DestinationKey key = key_for(address, port, kTcp, host, process.exe);
+    bool known = destinations_.contains(key);
+    DestinationStats& d = destination(key, ts_ns);
+    if (!known) d.host_source = names_.intern(source);
+    // The connect itself was only counted in the kernel: list the process, count nothing.
+    if (!use_by(d, process.exe)) count_use(d, process.exe, process.pid, process.comm, 0);
+}
+
+void Aggregator::on_tls(const TlsRecord& r) {
+    ++counts_.tls;
+    note_named(r.process, r.address, r.port, r.sni, "tls-sni", r.ts_ns);
+}
+
+void Aggregator::on_http(const HttpRecord& r) {
+    ++counts_.http;
+    if (!r.tls) note_named(r.process, r.address, r.port, r.host, "http-host", r.ts_ns);
+    EndpointKey key{r.host.value_or(r.address.to_string()), r.port, r.tls, r.method, r.path};
+    auto [it, inserted] = endpoints_.try_emplace(std::move(key));
+    EndpointStats& e = it->second;
+    if (inserted) {
+        e.first_seen_ns = r.ts_ns;
+        e.file_type = r.file_type;
+    }
+    ++e.count;
+    ++e.statuses[r.status.value_or(0)];
+    if (r.response_time_ms) {
+        double ms = *r.response_time_ms;
+        e.min_ms = e.timed ? std::min(e.min_ms, ms) : ms;
+        e.max_ms = e.timed ? std::max(e.max_ms, ms) : ms;
+        ++e.timed;
+        if (e.latencies_ms.size() < kMaxLatencySamples) e.latencies_ms.push_back(ms);
+    }
+    if (r.response_bytes) e.response_bytes += *r.response_bytes;
+    if (!r.process.exe.empty()) e.exes.insert(names_.intern(r.process.exe), kMaxPidsPerDestination);
+}
+
+std::optional<double> EndpointStats::median_ms() const {
+    if (latencies_ms.empty()) return std::nullopt;
+    std::vector<double> sorted = latencies_ms;
+    std::size_t mid = sorted.size() / 2;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(mid), sorted.end());
+    if (sorted.size() % 2) return sorted[mid];
+    double upper = sorted[mid];
+    double lower = *std::max_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(mid));
+    return (lower + upper) / 2;
+}
+
 std::vector<Aggregator::DestinationMap::const_pointer> Aggregator::sorted_destinations() const {
     std::vector<DestinationMap::const_pointer> out;
     out.reserve(destinations_.size());
     for (const auto& entry : destinations_) out.push_back(&entry);
-    std::sort(out.begin(), out.end(), [](auto a, auto b) { return a->first < b->first; });
+    // By address, then by name: pool ids depend on arrival order, names do not.
+    std::sort(out.begin(), out.end(), [this](auto a, auto b) {
+        const DestinationKey &x = a->first, &y = b->first;
+        return std::tie(x.address, x.port, x.protocol, names_.at(x.host)) <
+               std::tie(y.address, y.port, y.protocol, names_.at(y.host));
+    });
     return out;
 }
 

@@ -19,10 +19,13 @@
 
 namespace egresswatch {
 
+// A destination is an address, port and protocol, and the name the client used for it
+// when one is known: two virtual hosts on one address are two destinations.
 struct DestinationKey {
     IpAddress address;
     std::uint16_t port = 0;
     std::uint8_t protocol = 0;
+    std::uint32_t host = 0;  // StringPool id, 0: no name known
     auto operator<=>(const DestinationKey&) const = default;
     bool operator==(const DestinationKey&) const = default;
 };
@@ -47,7 +50,7 @@ struct ProcessUse {
 
 struct DestinationStats {
     AddressScope scope = AddressScope::internet;
-    std::uint32_t host = 0;         // StringPool id, 0: no name known
+    std::uint32_t host = 0;         // StringPool id, 0: no name known (== key.host)
     std::uint32_t host_source = 0;
     std::uint64_t connects = 0;         // events and kernel-counted repeats
     std::uint64_t sends = 0;            // first datagram per socket, as events
@@ -57,6 +60,32 @@ struct DestinationStats {
     std::int64_t last_seen_ns = 0;
     std::vector<ProcessUse> processes;  // few per destination: a linear scan beats a tree
     std::uint64_t total() const { return connects + sends + repeats; }
+};
+
+// One HTTP endpoint: host (or address), method and path (query values redacted).
+struct EndpointKey {
+    std::string host;
+    std::uint16_t port = 0;
+    bool tls = false;
+    std::string method;
+    std::string path;
+    auto operator<=>(const EndpointKey&) const = default;
+};
+
+// Latencies kept for the median; min and max are exact beyond it.
+constexpr std::size_t kMaxLatencySamples = 10000;
+
+struct EndpointStats {
+    std::uint64_t count = 0;
+    std::map<int, std::uint64_t> statuses;  // 0: no response seen
+    std::vector<double> latencies_ms;
+    std::uint64_t timed = 0;                // requests with a response time
+    double min_ms = 0, max_ms = 0;
+    std::uint64_t response_bytes = 0;
+    std::optional<std::string> file_type;
+    BoundedIdSet exes;                      // StringPool ids
+    std::int64_t first_seen_ns = 0;
+    std::optional<double> median_ms() const;
 };
 
 struct ProcessStats {
@@ -74,6 +103,9 @@ public:
     void on_repeat(const RepeatRecord& r) override;
     void on_loss(const LossRecord& r) override;
     void on_stop(const SessionStop& s) override { stop_ = s; }
+    void on_dns(const DnsLookupRecord&) override { ++counts_.dns; }
+    void on_tls(const TlsRecord& r) override;
+    void on_http(const HttpRecord& r) override;
 
     // Counts only the enricher knows (forks, records that failed to decode).
     void set_kernel_counts(const EventCounts& counts);
@@ -93,20 +125,35 @@ public:
     std::vector<std::string> names(const BoundedIdSet& ids) const;
     const std::string& name(std::uint32_t id) const { return names_.at(id); }
 
-    const EventCounts& counts() const { return counts_; }
+    const std::map<EndpointKey, EndpointStats>& endpoints() const { return endpoints_; }
+
+    struct Counts : EventCounts {
+        std::uint64_t dns = 0, tls = 0, http = 0;
+    };
+    const Counts& counts() const { return counts_; }
     const LossRecord& loss() const { return loss_; }
     const std::optional<SessionStart>& start() const { return start_; }
     const std::optional<SessionStop>& stop() const { return stop_; }
 
 private:
     DestinationStats& destination(const DestinationKey& key, std::int64_t ts_ns);
+    // The destination a record without a name belongs to: the named one this process
+    // used at that address if there is one.
+    DestinationKey key_for(const IpAddress& address, std::uint16_t port, std::uint8_t protocol,
+                           const std::optional<std::string>& host, const std::string& exe);
+    // A name learned from payload for a connection the kernel only counted.
+    void note_named(const ProcessRef& process, const IpAddress& address, std::uint16_t port,
+                    const std::optional<std::string>& host, std::string_view source, std::int64_t ts_ns);
     void count_use(DestinationStats& d, const std::string& exe, std::uint32_t pid, const std::string& comm,
                    std::uint64_t count);
 
     DestinationMap destinations_;
+    // (address, port, protocol) -> the host ids seen there.
+    std::unordered_map<DestinationKey, std::vector<std::uint32_t>, DestinationKeyHash> hosts_at_;
+    std::map<EndpointKey, EndpointStats> endpoints_;
     std::unordered_map<std::uint32_t, ProcessStats> processes_;  // by exe id
     StringPool names_;
-    EventCounts counts_;
+    Counts counts_;
     LossRecord loss_;
     std::optional<SessionStart> start_;
     std::optional<SessionStop> stop_;

@@ -1,5 +1,6 @@
 #include "core/decoder.h"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 
@@ -14,6 +15,7 @@ static_assert(sizeof(ew_fork_event) == 56);
 static_assert(sizeof(ew_exit_event) == 56);
 static_assert(sizeof(ew_flow_key) == 40);
 static_assert(sizeof(ew_flow_value) == 8);
+static_assert(sizeof(ew_payload_event) == 1120);
 static_assert((EW_ARGS_LEN & (EW_ARGS_LEN - 1)) == 0, "BPF side masks with EW_ARGS_LEN - 1");
 
 namespace {
@@ -54,6 +56,15 @@ std::vector<std::string> split_args(const char* args, std::size_t len) {
     return argv;
 }
 
+std::optional<IpAddress> address_from(const __u8 (&addr)[16], __u16 family) {
+    IpAddress a;
+    if (family == EW_AF_INET) return IpAddress::v4(addr[0], addr[1], addr[2], addr[3]);
+    if (family != EW_AF_INET6) return std::nullopt;
+    a.family = Family::ipv6;
+    std::memcpy(a.bytes.data(), addr, 16);
+    return a;
+}
+
 std::optional<KernelEvent> decode_sock(const void* data, std::size_t size, SockEventKind kind) {
     ew_sock_event raw;
     if (!read_record(data, size, raw)) return std::nullopt;
@@ -63,14 +74,30 @@ std::optional<KernelEvent> decode_sock(const void* data, std::size_t size, SockE
     e.cookie = raw.cookie;
     e.port = raw.port;
     e.protocol = raw.protocol;
-    if (raw.family == EW_AF_INET) {
-        e.address = IpAddress::v4(raw.addr[0], raw.addr[1], raw.addr[2], raw.addr[3]);
-    } else if (raw.family == EW_AF_INET6) {
-        e.address.family = Family::ipv6;
-        std::memcpy(e.address.bytes.data(), raw.addr, 16);
-    } else {
-        return std::nullopt;
-    }
+    auto address = address_from(raw.addr, raw.family);
+    if (!address) return std::nullopt;
+    e.address = *address;
+    return e;
+}
+
+std::optional<KernelEvent> decode_payload(const void* data, std::size_t size) {
+    // The kernel reserves whole records; only `captured` bytes of data are meaningful.
+    ew_payload_event raw;
+    if (!read_record(data, size, raw)) return std::nullopt;
+    auto remote = address_from(raw.addr, raw.family);
+    if (!remote || raw.direction > EW_DIR_INGRESS || raw.flow_kind > EW_FLOW_OTHER) return std::nullopt;
+    PayloadEvent e;
+    e.task = task_from(raw.hdr);
+    e.cookie = raw.cookie;
+    e.remote = *remote;
+    e.port = raw.port;
+    e.protocol = raw.protocol;
+    e.direction = raw.direction == EW_DIR_EGRESS ? Direction::egress : Direction::ingress;
+    e.flow_kind = static_cast<FlowKind>(raw.flow_kind);
+    e.tcp_seq = raw.tcp_seq;
+    e.length = raw.length;
+    std::size_t captured = std::min<std::size_t>(raw.captured, sizeof(raw.data));
+    e.data.assign(raw.data, raw.data + captured);
     return e;
 }
 
@@ -104,6 +131,7 @@ std::optional<KernelEvent> decode_event(const void* data, std::size_t size) {
         if (!read_record(data, size, raw)) return std::nullopt;
         return ForkEvent{task_from(raw.hdr), raw.child_tgid};
     }
+    case EW_EVENT_PAYLOAD: return decode_payload(data, size);
     case EW_EVENT_EXIT: {
         ew_exit_event raw;
         if (!read_record(data, size, raw)) return std::nullopt;

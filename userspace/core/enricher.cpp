@@ -33,6 +33,7 @@ ProcessRef Enricher::process_ref(const TaskContext& task) {
     if (const ProcessInfo* p = processes_.find(task.pid)) {
         ref.exe = p->exe;
         ref.argv = p->argv;
+        if (hooks_.redact_argv) hooks_.redact_argv(ref.argv);
     }
     if (hooks_.cgroup_path) ref.cgroup = hooks_.cgroup_path(task.cgroup_id);
     ref.ancestry = processes_.ancestry(task.pid);
@@ -86,6 +87,19 @@ void Enricher::handle(const ExitEvent& e) {
         processes_.prune(e.task.ts_ns);
         last_prune_ns_ = e.task.ts_ns;
     }
+}
+
+}  // namespace egresswatch
+
+namespace egresswatch {
+
+void Enricher::handle(const PayloadEvent& e) {
+    ++counts_.payload;
+    PayloadRecord r;
+    r.ts_ns = clock_.to_wall(e.task.ts_ns);
+    r.process = process_ref(e.task);
+    r.event = e;
+    out_.on_payload(r);
 }
 
 }  // namespace egresswatch

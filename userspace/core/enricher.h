@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/events.h"
 #include "core/process_table.h"
@@ -25,10 +26,12 @@ struct EnricherHooks {
     std::function<std::string(std::uint64_t cgroup_id)> cgroup_path;
     // execve's filename may be relative to the caller's cwd: make it absolute if possible.
     std::function<std::string(std::uint32_t pid, const std::string& filename)> resolve_exe;
+    // Keeps secrets in command lines out of every record (argv_redaction.h).
+    std::function<void(std::vector<std::string>& argv)> redact_argv;
 };
 
 struct EventCounts {
-    std::uint64_t connect = 0, send = 0, exec = 0, fork = 0, exit = 0, undecodable = 0;
+    std::uint64_t connect = 0, send = 0, exec = 0, fork = 0, exit = 0, payload = 0, undecodable = 0;
 };
 
 class Enricher {
@@ -47,6 +50,7 @@ private:
     void handle(const ExecEvent& e);
     void handle(const ForkEvent& e);
     void handle(const ExitEvent& e);
+    void handle(const PayloadEvent& e);
 
     ProcessTable& processes_;
     WallClock clock_;

@@ -50,7 +50,28 @@ struct ExitEvent {
     std::uint32_t exit_code = 0;  // wait(2) status
 };
 
-using KernelEvent = std::variant<SockEvent, ExecEvent, ForkEvent, ExitEvent>;
+enum class Direction : std::uint8_t { egress, ingress };
+
+// What the kernel took a flow for, from its first payload bytes (enum ew_flow_kind).
+enum class FlowKind : std::uint8_t { undecided, http, tls, dns, other };
+
+// The first bytes of one packet on a socket an observed process connected or sent from.
+// `task` is that process (recorded on the socket), not whoever was running when the
+// packet passed.
+struct PayloadEvent {
+    TaskContext task;
+    std::uint64_t cookie = 0;
+    IpAddress remote;             // the packet's family: IPv4 even on a v4-mapped socket
+    std::uint16_t port = 0;       // remote port
+    std::uint8_t protocol = 0;
+    Direction direction = Direction::egress;
+    FlowKind flow_kind = FlowKind::undecided;
+    std::uint32_t tcp_seq = 0;
+    std::uint32_t length = 0;     // payload bytes in the packet; data may hold fewer
+    std::vector<std::uint8_t> data;
+};
+
+using KernelEvent = std::variant<SockEvent, ExecEvent, ForkEvent, ExitEvent, PayloadEvent>;
 
 std::string_view sock_event_kind_name(SockEventKind kind);
 

@@ -16,6 +16,10 @@ public:
     virtual void on_exec(const ExecRecord&) {}
     virtual void on_exit(const ExitRecord&) {}
     virtual void on_repeat(const RepeatRecord&) {}
+    virtual void on_dns(const DnsLookupRecord&) {}
+    virtual void on_tls(const TlsRecord&) {}
+    virtual void on_http(const HttpRecord&) {}
+    virtual void on_payload(const PayloadRecord&) {}
     virtual void on_loss(const LossRecord&) {}
     virtual void on_stop(const SessionStop&) {}
 };
@@ -29,6 +33,10 @@ public:
     void on_exec(const ExecRecord& r) override { for (auto* s : sinks_) s->on_exec(r); }
     void on_exit(const ExitRecord& r) override { for (auto* s : sinks_) s->on_exit(r); }
     void on_repeat(const RepeatRecord& r) override { for (auto* s : sinks_) s->on_repeat(r); }
+    void on_dns(const DnsLookupRecord& r) override { for (auto* s : sinks_) s->on_dns(r); }
+    void on_tls(const TlsRecord& r) override { for (auto* s : sinks_) s->on_tls(r); }
+    void on_http(const HttpRecord& r) override { for (auto* s : sinks_) s->on_http(r); }
+    void on_payload(const PayloadRecord& r) override { for (auto* s : sinks_) s->on_payload(r); }
     void on_loss(const LossRecord& r) override { for (auto* s : sinks_) s->on_loss(r); }
     void on_stop(const SessionStop& r) override { for (auto* s : sinks_) s->on_stop(r); }
 

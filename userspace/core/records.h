@@ -70,6 +70,70 @@ struct RepeatRecord {
     std::uint64_t count = 0;
 };
 
+// One DNS answer as records show it.
+struct DnsAnswerEntry {
+    std::string name;
+    std::string type;                  // A, AAAA, CNAME, ...
+    std::uint32_t ttl = 0;
+    std::optional<IpAddress> address;  // A, AAAA
+    std::string target;                // CNAME
+};
+
+// A DNS response an observed process received (over UDP or TCP).
+struct DnsLookupRecord {
+    std::int64_t ts_ns = 0;
+    ProcessRef process;
+    std::uint8_t protocol = 0;
+    IpAddress server;
+    std::uint16_t server_port = 0;
+    std::uint16_t id = 0;
+    std::string question;
+    std::string qtype;
+    std::string rcode;
+    bool incomplete = false;           // the capture ended inside the message
+    std::vector<DnsAnswerEntry> answers;
+};
+
+// A TLS ClientHello seen on a connection.
+struct TlsRecord {
+    std::int64_t ts_ns = 0;
+    ProcessRef process;
+    IpAddress address;
+    std::uint16_t port = 0;
+    std::uint64_t cookie = 0;
+    std::optional<std::string> sni;
+    std::vector<std::string> alpn;
+};
+
+// One HTTP request and, when it came, the head of its response.
+struct HttpRecord {
+    std::int64_t ts_ns = 0;            // when the request head left
+    ProcessRef process;
+    IpAddress address;
+    std::uint16_t port = 0;
+    std::uint64_t cookie = 0;
+    bool tls = false;                  // plaintext taken from a TLS library (uprobes)
+    std::string tls_library;
+    std::optional<std::string> host;
+    std::string method;
+    std::string path;                  // query values redacted unless --no-redact
+    std::optional<std::string> user_agent;
+    std::optional<std::uint64_t> request_bytes;    // request Content-Length
+    std::vector<std::pair<std::string, std::string>> headers;  // secrets redacted
+    std::optional<int> status;
+    std::optional<double> response_time_ms;        // request head to first response byte
+    std::optional<std::uint64_t> response_bytes;   // response Content-Length
+    std::optional<std::string> file_type;          // a downloaded file, by kind (artifact.h)
+};
+
+// Payload the kernel copied from a packet, with the process that owns the socket. Never
+// written out: the flow inspector turns it into the DNS, TLS and HTTP records above.
+struct PayloadRecord {
+    std::int64_t ts_ns = 0;
+    ProcessRef process;
+    PayloadEvent event;
+};
+
 // Cumulative loss since the session started, by reason.
 struct LossRecord {
     std::int64_t ts_ns = 0;

@@ -1,87 +1,10 @@
 #include "output/jsonl.h"
 
+#include "output/jsonl_fields.h"
 #include "output/timefmt.h"
 
 namespace egresswatch {
 namespace {
-
-Json ancestry_json(const std::vector<Ancestor>& ancestry) {
-    Json list = Json::array();
-    for (const auto& a : ancestry) list.push_back(Json{{"pid", a.pid}, {"comm", a.comm}, {"exe", a.exe}});
-    return list;
-}
-
-void put_process(Json& j, const ProcessRef& p) {
-    j["pid"] = p.pid;
-    j["tid"] = p.tid;
-    j["uid"] = p.uid;
-    j["comm"] = p.comm;
-    j["exe"] = p.exe;
-    j["argv"] = p.argv;
-    j["cgroup"] = p.cgroup;
-    j["ancestry"] = ancestry_json(p.ancestry);
-}
-
-// Reading back: a missing or mistyped required field is an error that names the field.
-struct FieldError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-template <typename T>
-T required(const Json& j, const char* key) {
-    auto it = j.find(key);
-    if (it == j.end()) throw FieldError(std::string("missing \"") + key + "\"");
-    try {
-        return it->template get<T>();
-    } catch (const nlohmann::json::exception&) {
-        throw FieldError(std::string("\"") + key + "\" has the wrong type");
-    }
-}
-
-template <typename T>
-T optional_field(const Json& j, const char* key, T fallback = T{}) {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return fallback;
-    try {
-        return it->template get<T>();
-    } catch (const nlohmann::json::exception&) {
-        throw FieldError(std::string("\"") + key + "\" has the wrong type");
-    }
-}
-
-std::int64_t required_ts(const Json& j) {
-    auto ts = parse_timestamp(required<std::string>(j, "ts"));
-    if (!ts) throw FieldError("\"ts\" is not an RFC 3339 timestamp");
-    return *ts;
-}
-
-IpAddress required_address(const Json& j, const char* key) {
-    auto ip = IpAddress::parse(required<std::string>(j, key));
-    if (!ip) throw FieldError(std::string("\"") + key + "\" is not an IP address");
-    return *ip;
-}
-
-std::uint8_t required_proto(const Json& j) {
-    auto proto = parse_protocol(required<std::string>(j, "proto"));
-    if (!proto) throw FieldError("\"proto\" is not a known protocol");
-    return *proto;
-}
-
-ProcessRef process_from(const Json& j) {
-    ProcessRef p;
-    p.pid = required<std::uint32_t>(j, "pid");
-    p.tid = optional_field<std::uint32_t>(j, "tid", p.pid);
-    p.uid = optional_field<std::uint32_t>(j, "uid");
-    p.comm = optional_field<std::string>(j, "comm");
-    p.exe = optional_field<std::string>(j, "exe");
-    p.argv = optional_field<std::vector<std::string>>(j, "argv");
-    p.cgroup = optional_field<std::string>(j, "cgroup");
-    if (auto it = j.find("ancestry"); it != j.end() && it->is_array())
-        for (const auto& a : *it)
-            p.ancestry.push_back({optional_field<std::uint32_t>(a, "pid"), optional_field<std::string>(a, "comm"),
-                                  optional_field<std::string>(a, "exe")});
-    return p;
-}
 
 void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool& known) {
     known = true;
@@ -149,7 +72,7 @@ void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool&
         if (j.contains("exit_code") && !j["exit_code"].is_null()) r.exit_code = required<int>(j, "exit_code");
         sink.on_stop(r);
     } else {
-        known = false;
+        known = replay_protocol_line(j, type, sink);
     }
 }
 

@@ -21,6 +21,9 @@ Json to_json(const ExitRecord& r);
 Json to_json(const RepeatRecord& r);
 Json to_json(const LossRecord& r);
 Json to_json(const SessionStop& r);
+Json to_json(const DnsLookupRecord& r);
+Json to_json(const TlsRecord& r);
+Json to_json(const HttpRecord& r);
 
 // Writes each record as one line and flushes, so a crash loses at most the line in flight.
 class JsonlWriter final : public RecordSink {
@@ -33,6 +36,9 @@ public:
     void on_repeat(const RepeatRecord& r) override { write(to_json(r)); }
     void on_loss(const LossRecord& r) override { write(to_json(r)); }
     void on_stop(const SessionStop& r) override { write(to_json(r)); }
+    void on_dns(const DnsLookupRecord& r) override { write(to_json(r)); }
+    void on_tls(const TlsRecord& r) override { write(to_json(r)); }
+    void on_http(const HttpRecord& r) override { write(to_json(r)); }
 
 private:
     void write(const Json& j);

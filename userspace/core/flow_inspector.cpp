@@ -1,0 +1,315 @@
+#include "core/flow_inspector.h"
+
+#include <algorithm>
+#include <cctype>
+#include <span>
+#include <string_view>
+
+#include "core/artifact.h"
+#include "core/dns_parser.h"
+#include "core/http_parser.h"
+#include "core/redaction.h"
+#include "core/tls_parser.h"
+
+namespace egresswatch {
+namespace {
+
+constexpr std::uint8_t kTcp = 6;
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+DnsAnswerEntry answer_entry(const DnsRecord& r) {
+    return DnsAnswerEntry{r.name, dns_type_name(r.type), r.ttl, r.address, r.target};
+}
+
+}  // namespace
+
+std::optional<std::string> host_from_authority(std::string_view authority) {
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    if (authority.empty()) return std::nullopt;
+    if (authority.front() == '[') return std::nullopt;  // IPv6 literal
+    if (auto colon = authority.find(':'); colon != std::string_view::npos) {
+        // More than one colon without brackets: a bare IPv6 literal.
+        if (authority.find(':', colon + 1) != std::string_view::npos) return std::nullopt;
+        authority = authority.substr(0, colon);
+    }
+    while (!authority.empty() && authority.back() == '.') authority.remove_suffix(1);
+    if (authority.empty() || IpAddress::parse(authority)) return std::nullopt;
+    for (unsigned char c : authority)
+        if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_')) return std::nullopt;
+    return lower(authority);
+}
+
+FlowInspector::FlowInspector(RecordSink& out, InspectorOptions options) : out_(out), options_(options) {}
+
+void FlowInspector::on_connection(const ConnectionRecord& r) {
+    bool held = r.kind == SockEventKind::connect && r.protocol == kTcp && r.cookie != 0 && options_.hold_ns > 0;
+    if (!held) {
+        emit_connection(r, std::nullopt);
+        return;
+    }
+    // The payload that names it may already have come (a reused cookie cannot: cookies
+    // are never reused), so only a fresh flow waits.
+    if (auto it = flows_.find(r.cookie); it != flows_.end() && it->second.host) {
+        emit_connection(r, it->second.host);
+        return;
+    }
+    held_[r.cookie] = HeldConnection{r, r.ts_ns + options_.hold_ns};
+    held_order_.push_back(r.cookie);
+}
+
+void FlowInspector::emit_connection(ConnectionRecord record, const std::optional<NamedHost>& payload_host) {
+    if (payload_host) {
+        record.host = payload_host->host;
+        record.host_source = std::string(payload_host->source);
+    } else if (!record.host) {
+        if (auto named = names_.lookup(record.process.pid, record.address)) {
+            record.host = named->host;
+            record.host_source = std::string(named->source);
+        }
+    }
+    out_.on_connection(record);
+}
+
+void FlowInspector::release(std::uint64_t cookie) {
+    auto it = held_.find(cookie);
+    if (it == held_.end()) return;
+    auto flow = flows_.find(cookie);
+    emit_connection(std::move(it->second.record), flow != flows_.end() ? flow->second.host : std::nullopt);
+    held_.erase(it);
+}
+
+void FlowInspector::name_flow(std::uint64_t cookie, Flow& flow, std::optional<NamedHost> host) {
+    if (host && (!flow.host || host_source_rank(host->source) > host_source_rank(flow.host->source))) flow.host = host;
+    release(cookie);
+}
+
+FlowInspector::Flow& FlowInspector::flow_for(const PayloadRecord& r) {
+    if (flows_.size() >= options_.max_flows && !flows_.contains(r.event.cookie)) {
+        // Full: forget the flow idle longest. Rare (tens of thousands of live flows), so a
+        // scan is cheaper than keeping an index.
+        auto oldest = std::min_element(flows_.begin(), flows_.end(), [](const auto& a, const auto& b) {
+            return a.second.last_seen_ns < b.second.last_seen_ns;
+        });
+        forget(oldest);
+    }
+    Flow& flow = flows_[r.event.cookie];
+    flow.last_seen_ns = std::max(flow.last_seen_ns, r.ts_ns);
+    return flow;
+}
+
+void FlowInspector::on_payload(const PayloadRecord& r) {
+    const PayloadEvent& e = r.event;
+    switch (e.flow_kind) {
+    case FlowKind::dns:
+        inspect_dns(r);
+        release(e.cookie);
+        break;
+    case FlowKind::tls: inspect_tls(r, flow_for(r)); break;
+    case FlowKind::http:
+        if (e.direction == Direction::egress)
+            inspect_http_request(r, flow_for(r));
+        else
+            inspect_http_response(r, flow_for(r));
+        break;
+    case FlowKind::other:
+    case FlowKind::undecided:
+        // Nothing here names the connection: it goes out with its DNS name, if any.
+        release(e.cookie);
+        break;
+    }
+}
+
+void FlowInspector::inspect_dns(const PayloadRecord& r) {
+    const PayloadEvent& e = r.event;
+    if (e.direction != Direction::ingress) return;  // the answer carries the question too
+    std::span<const std::uint8_t> bytes(e.data);
+    std::vector<DnsMessage> messages;
+    if (e.protocol == kTcp) {
+        messages = parse_dns_tcp(bytes);
+    } else if (auto m = parse_dns_message(bytes)) {
+        if (e.data.size() < e.length) m->incomplete = true;
+        messages.push_back(std::move(*m));
+    }
+    if (messages.empty()) ++counts_.unparsed;
+    for (const DnsMessage& m : messages) {
+        if (!m.response) continue;
+        ++counts_.dns_responses;
+        for (const DnsResolution& res : dns_resolutions(m)) names_.learn(r.process.pid, res.address, res.name);
+        DnsLookupRecord out;
+        out.ts_ns = r.ts_ns;
+        out.process = r.process;
+        out.protocol = e.protocol;
+        out.server = e.remote.unmapped();
+        out.server_port = e.port;
+        out.id = m.id;
+        out.question = m.question;
+        out.qtype = dns_type_name(m.question_type);
+        out.rcode = dns_rcode_name(m.rcode);
+        out.incomplete = m.incomplete;
+        for (const DnsRecord& a : m.answers) out.answers.push_back(answer_entry(a));
+        out_.on_dns(out);
+    }
+}
+
+void FlowInspector::inspect_tls(const PayloadRecord& r, Flow& flow) {
+    const PayloadEvent& e = r.event;
+    if (e.direction != Direction::egress || flow.hello_done) return;
+    if (!flow.hello_next_seq) flow.hello_next_seq = e.tcp_seq;
+    // Sequence arithmetic wraps: the signed difference says before, at or after.
+    auto ahead = static_cast<std::int32_t>(e.tcp_seq - *flow.hello_next_seq);
+    if (ahead > 0) {
+        // A segment is missing (lost copy or capture budget): the hello cannot be completed.
+        flow.hello_done = true;
+        ++counts_.unparsed;
+        release(e.cookie);
+        return;
+    }
+    std::size_t overlap = static_cast<std::size_t>(-static_cast<std::int64_t>(ahead));
+    if (overlap >= e.data.size()) return;  // a retransmission of bytes already seen
+    flow.hello.insert(flow.hello.end(), e.data.begin() + static_cast<std::ptrdiff_t>(overlap), e.data.end());
+    *flow.hello_next_seq = e.tcp_seq + static_cast<std::uint32_t>(e.data.size());
+
+    ClientHelloResult result = parse_client_hello(flow.hello);
+    if (result.status == ParseStatus::need_more && flow.hello.size() < options_.max_client_hello) return;
+    flow.hello_done = true;
+    std::vector<std::uint8_t>().swap(flow.hello);
+    if (result.status != ParseStatus::complete) {
+        ++counts_.unparsed;
+        release(e.cookie);
+        return;
+    }
+    ++counts_.tls_hellos;
+    std::optional<NamedHost> host;
+    if (result.hello.sni)
+        if (auto name = host_from_authority(*result.hello.sni)) host = NamedHost{*name, kHostSourceSni};
+    name_flow(e.cookie, flow, host);
+
+    TlsRecord out;
+    out.ts_ns = r.ts_ns;
+    out.process = r.process;
+    out.address = e.remote.unmapped();
+    out.port = e.port;
+    out.cookie = e.cookie;
+    out.sni = result.hello.sni;
+    out.alpn = result.hello.alpn;
+    out_.on_tls(out);
+}
+
+void FlowInspector::inspect_http_request(const PayloadRecord& r, Flow& flow) {
+    const PayloadEvent& e = r.event;
+    std::string_view bytes(reinterpret_cast<const char*>(e.data.data()), e.data.size());
+    std::vector<HttpRequest> requests = parse_http_requests(bytes);
+    if (requests.empty()) {
+        ++counts_.unparsed;
+        release(e.cookie);
+        return;
+    }
+    for (const HttpRequest& req : requests) {
+        HttpRecord out;
+        out.ts_ns = r.ts_ns;
+        out.process = r.process;
+        out.address = e.remote.unmapped();
+        out.port = e.port;
+        out.cookie = e.cookie;
+        if (req.host) out.host = host_from_authority(*req.host);
+        if (out.host) {
+            name_flow(e.cookie, flow, NamedHost{*out.host, kHostSourceHttp});
+        } else if (auto named = names_.lookup(r.process.pid, out.address)) {
+            out.host = named->host;
+        }
+        out.method = req.method;
+        out.path = options_.redact ? redact_target(req.target) : req.target;
+        out.user_agent = req.user_agent;
+        out.request_bytes = req.content_length;
+        for (const HttpHeader& h : req.headers)
+            out.headers.emplace_back(h.name, options_.redact ? redact_header_value(h.name, h.value) : h.value);
+        out.file_type = artifact_type(path_of(req.target));
+        flow.awaiting_response.push_back(std::move(out));
+    }
+    release(e.cookie);
+}
+
+void FlowInspector::inspect_http_response(const PayloadRecord& r, Flow& flow) {
+    const PayloadEvent& e = r.event;
+    std::string_view bytes(reinterpret_cast<const char*>(e.data.data()), e.data.size());
+    std::vector<HttpResponse> responses = parse_http_responses(bytes);
+    if (responses.empty()) ++counts_.unparsed;
+    for (const HttpResponse& resp : responses) {
+        // 1xx heads (100 Continue) precede the final response to the same request.
+        if (resp.status >= 100 && resp.status < 200) continue;
+        if (flow.awaiting_response.empty()) break;  // the request head was not seen
+        HttpRecord out = std::move(flow.awaiting_response.front());
+        flow.awaiting_response.pop_front();
+        out.status = resp.status;
+        out.response_time_ms = static_cast<double>(std::max<std::int64_t>(r.ts_ns - out.ts_ns, 0)) / 1e6;
+        out.response_bytes = resp.content_length;
+        ++counts_.http_requests;
+        out_.on_http(out);
+    }
+}
+
+void FlowInspector::forget(std::unordered_map<std::uint64_t, Flow>::iterator it) {
+    release(it->first);
+    for (HttpRecord& unanswered : it->second.awaiting_response) {
+        ++counts_.http_requests;
+        ++counts_.http_unanswered;
+        out_.on_http(unanswered);
+    }
+    flows_.erase(it);
+}
+
+void FlowInspector::tick(std::int64_t now_ns) {
+    while (!held_order_.empty()) {
+        auto it = held_.find(held_order_.front());
+        if (it != held_.end() && it->second.deadline_ns > now_ns) break;
+        std::uint64_t cookie = held_order_.front();
+        held_order_.pop_front();
+        if (it != held_.end()) release(cookie);
+    }
+    for (auto it = flows_.begin(); it != flows_.end();) {
+        Flow& flow = it->second;
+        while (!flow.awaiting_response.empty() &&
+               now_ns - flow.awaiting_response.front().ts_ns > options_.response_timeout_ns) {
+            ++counts_.http_requests;
+            ++counts_.http_unanswered;
+            out_.on_http(flow.awaiting_response.front());
+            flow.awaiting_response.pop_front();
+        }
+        if (now_ns - flow.last_seen_ns > options_.idle_flow_ns && flow.awaiting_response.empty())
+            it = flows_.erase(it);
+        else
+            ++it;
+    }
+}
+
+void FlowInspector::flush() {
+    // Held connects first, in the order they happened, then what never got a response.
+    while (!held_order_.empty()) {
+        release(held_order_.front());
+        held_order_.pop_front();
+    }
+    while (!flows_.empty()) forget(flows_.begin());
+}
+
+void FlowInspector::on_repeat(const RepeatRecord& r) {
+    // Repeats count against the connect they repeat: let that connect out first.
+    std::vector<std::uint64_t> first;
+    for (const auto& [cookie, held] : held_)
+        if (held.record.process.pid == r.pid && held.record.address == r.address.unmapped() &&
+            held.record.port == r.port && held.record.protocol == r.protocol)
+            first.push_back(cookie);
+    for (std::uint64_t cookie : first) release(cookie);
+    out_.on_repeat(r);
+}
+
+void FlowInspector::on_stop(const SessionStop& r) {
+    flush();
+    out_.on_stop(r);
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,103 @@
+#pragma once
+// Turns the payload the kernel copied into names and requests, and joins them to the
+// connection and process that caused them:
+//  - DNS answers teach the name book which name each address was given, per process;
+//  - a TLS ClientHello (reassembled across segments) names its connection by SNI;
+//  - HTTP request heads name their connection by Host, and pair with response heads
+//    (in order, keep-alive and pipelining included) into one record per request.
+// A TCP connect is held back briefly, until its first payload says which host it was
+// for, so that the connect record itself carries the best name; everything else passes
+// straight through to the next sink.
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/name_book.h"
+#include "core/record_sink.h"
+
+namespace egresswatch {
+
+struct InspectorOptions {
+    bool redact = true;
+    // How long a TCP connect waits for the payload that names it.
+    std::int64_t hold_ns = 1'000'000'000;
+    // A request with no response head after this long is reported without one.
+    std::int64_t response_timeout_ns = 30'000'000'000;
+    // Flows with no payload for this long are forgotten.
+    std::int64_t idle_flow_ns = 120'000'000'000;
+    std::size_t max_flows = 65536;
+    // Largest ClientHello reassembled (a TLS record is at most 16 KiB).
+    std::size_t max_client_hello = 16 * 1024 + 5;
+};
+
+struct InspectorCounts {
+    std::uint64_t dns_responses = 0, tls_hellos = 0, http_requests = 0, http_unanswered = 0;
+    std::uint64_t unparsed = 0;  // payload that claimed a protocol and did not parse as it
+};
+
+class FlowInspector final : public RecordSink {
+public:
+    FlowInspector(RecordSink& out, InspectorOptions options = {});
+
+    void on_start(const SessionStart& r) override { out_.on_start(r); }
+    void on_connection(const ConnectionRecord& r) override;
+    void on_exec(const ExecRecord& r) override { out_.on_exec(r); }
+    void on_exit(const ExitRecord& r) override { out_.on_exit(r); }
+    void on_repeat(const RepeatRecord& r) override;
+    void on_loss(const LossRecord& r) override { out_.on_loss(r); }
+    void on_stop(const SessionStop& r) override;
+    void on_dns(const DnsLookupRecord& r) override { out_.on_dns(r); }
+    void on_tls(const TlsRecord& r) override { out_.on_tls(r); }
+    void on_http(const HttpRecord& r) override { out_.on_http(r); }
+    void on_payload(const PayloadRecord& r) override;
+
+    // Releases held connects and unanswered requests that have waited long enough.
+    void tick(std::int64_t now_ns);
+    // Releases everything still held: the session is ending.
+    void flush();
+
+    const InspectorCounts& counts() const { return counts_; }
+    const NameBook& names() const { return names_; }
+
+private:
+    struct Flow {
+        std::int64_t last_seen_ns = 0;
+        std::optional<NamedHost> host;
+        std::vector<std::uint8_t> hello;         // ClientHello bytes so far
+        std::optional<std::uint32_t> hello_next_seq;
+        bool hello_done = false;
+        std::deque<HttpRecord> awaiting_response;
+    };
+    struct HeldConnection {
+        ConnectionRecord record;
+        std::int64_t deadline_ns = 0;
+    };
+
+    Flow& flow_for(const PayloadRecord& r);
+    void inspect_dns(const PayloadRecord& r);
+    void inspect_tls(const PayloadRecord& r, Flow& flow);
+    void inspect_http_request(const PayloadRecord& r, Flow& flow);
+    void inspect_http_response(const PayloadRecord& r, Flow& flow);
+    void name_flow(std::uint64_t cookie, Flow& flow, std::optional<NamedHost> host);
+    void release(std::uint64_t cookie);
+    void emit_connection(ConnectionRecord record, const std::optional<NamedHost>& payload_host);
+    void forget(std::unordered_map<std::uint64_t, Flow>::iterator it);
+
+    RecordSink& out_;
+    InspectorOptions options_;
+    NameBook names_;
+    InspectorCounts counts_;
+    std::unordered_map<std::uint64_t, Flow> flows_;  // by socket cookie
+    std::unordered_map<std::uint64_t, HeldConnection> held_;
+    std::deque<std::uint64_t> held_order_;           // deadlines are in this order
+};
+
+// The host an HTTP Host header or authority names: lower-cased, without port or
+// brackets; nullopt for an address literal, which names nothing.
+std::optional<std::string> host_from_authority(std::string_view authority);
+
+}  // namespace egresswatch
