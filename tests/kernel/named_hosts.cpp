@@ -206,6 +206,8 @@ bool NamedTestHosts::set_up() {
     gateway_v6_ = net6 + "1";
     host_v4_ = net4 + "2";
     host_v6_ = net6 + "2";
+    dns_v4_ = net4 + "53";
+    dns_v6_ = net6 + "53";
 
     dir_ = make_temp_dir("ew-names-" + std::to_string(getpid()) + "-");
     if (!write_files()) return false;
@@ -221,6 +223,8 @@ bool NamedTestHosts::set_up() {
         "ip link set " + veth_host_ + " up\n"
         "ip -n " + ns_ + " addr add " + host_v4_ + "/24 dev " + veth_ns_ + "\n"
         "ip -n " + ns_ + " -6 addr add " + host_v6_ + "/64 dev " + veth_ns_ + " nodad\n"
+        "ip -n " + ns_ + " addr add " + dns_v4_ + "/24 dev " + veth_ns_ + "\n"
+        "ip -n " + ns_ + " -6 addr add " + dns_v6_ + "/64 dev " + veth_ns_ + " nodad\n"
         "ip -n " + ns_ + " link set " + veth_ns_ + " up\n"
         "ip -n " + ns_ + " link set lo up\n";
     CommandResult setup = sh(script, 30s);
@@ -269,7 +273,7 @@ bool NamedTestHosts::write_files() {
         return false;
     }
     std::ofstream(resolv_conf_path()) << "# written by egresswatch's NamedTestHosts\n"
-                                      << "nameserver " << host_v4_ << "\n"
+                                      << "nameserver " << dns_v4_ << "\n"
                                       << "options timeout:1 attempts:2\n";
 
     // nsswitch.conf: the machine's own, but hosts from files then DNS only (no mdns, no
@@ -319,8 +323,8 @@ bool NamedTestHosts::start_servers() {
         "--user=root",
         "--port=" + std::to_string(kDnsPort),
         "--bind-interfaces",
-        "--listen-address=" + host_v4_,
-        "--listen-address=" + host_v6_,
+        "--listen-address=" + dns_v4_,
+        "--listen-address=" + dns_v6_,
         "--local=/#/",  // every name not below is NXDOMAIN, never forwarded
         "--local-ttl=" + ttl,
         "--host-record=mirror.test," + host_v4_ + "," + host_v6_,
@@ -355,8 +359,8 @@ bool NamedTestHosts::wait_ready() {
             web_ok = tcp_accepts(host_v4_, kHttpPort) && tcp_accepts(host_v4_, kHttpsPort) &&
                      tcp_accepts(host_v6_, kHttpPort) && tcp_accepts(host_v6_, kHttpsPort);
         if (!dns_ok) {
-            auto udp = run_command({kDig, "@" + host_v4_, "+time=1", "+tries=1", "+short", "mirror.test", "A"}, 5s);
-            auto tcp = run_command({kDig, "@" + host_v4_, "+tcp", "+time=1", "+tries=1", "+short", "mirror.test", "A"}, 5s);
+            auto udp = run_command({kDig, "@" + dns_v4_, "+time=1", "+tries=1", "+short", "mirror.test", "A"}, 5s);
+            auto tcp = run_command({kDig, "@" + dns_v6_, "+tcp", "+time=1", "+tries=1", "+short", "mirror.test", "A"}, 5s);
             last_dig = udp.out + udp.err + tcp.out + tcp.err;
             dns_ok = udp.out == host_v4_ + "\n" && tcp.out == host_v4_ + "\n";
         }

@@ -1,7 +1,9 @@
 #pragma once
 // Test hosts with names: one network namespace test host, reachable from the root namespace
-// over a veth pair, running
-//   - dnsmasq on port 53 (UDP and TCP, IPv4 and IPv6), authoritative for nothing but
+// over a veth pair, with a web address (v4(), v6()) and a DNS address of its own
+// (dns_server(), dns_server_v6(): a resolver is rarely the web server, and a connect to the
+// resolver must not be mistaken for one to a named host), running
+//   - dnsmasq on port 53 of the DNS address (UDP and TCP, IPv4 and IPv6), answering only
 //       mirror.test      A v4(), AAAA v6()
 //       secure.test      A v4(), AAAA v6()      (two names on one address: virtual hosts)
 //       api.test         A v4()
@@ -44,11 +46,12 @@ public:
     bool ready() const { return ready_; }
     const std::string& error() const { return error_; }
 
-    const std::string& v4() const { return host_v4_; }  // the test host: web servers and DNS
+    const std::string& v4() const { return host_v4_; }  // the web servers; every name's address
     const std::string& v6() const { return host_v6_; }
     const std::string& gateway_v4() const { return gateway_v4_; }  // the root namespace's end
     const std::string& gateway_v6() const { return gateway_v6_; }
-    const std::string& dns_server() const { return host_v4_; }  // the only nameserver clients use
+    const std::string& dns_server() const { return dns_v4_; }  // the only nameserver clients use
+    const std::string& dns_server_v6() const { return dns_v6_; }  // dnsmasq listens here too
     const std::string& netns() const { return ns_; }
 
     const std::string& dir() const { return dir_; }  // temp dir with all the files below
@@ -89,7 +92,7 @@ private:
     void tear_down();
 
     std::string ns_, veth_host_, veth_ns_, dir_;
-    std::string host_v4_, host_v6_, gateway_v4_, gateway_v6_;
+    std::string host_v4_, host_v6_, dns_v4_, dns_v6_, gateway_v4_, gateway_v6_;
     int subnet_ = -1;
     int lock_fd_ = -1;
     bool netns_created_ = false, veth_created_ = false;

@@ -58,6 +58,11 @@ protected:
 TEST_F(NamedHosts, AddressesAreFromTheTestRangesAndDistinctFromTestNetwork) {
     EXPECT_EQ(hosts_->v4().rfind("198.19.", 0), 0u) << hosts_->v4();
     EXPECT_EQ(hosts_->v6().rfind("fd00:ea:", 0), 0u) << hosts_->v6();
+    // The resolver has an address of its own, answering over both families.
+    EXPECT_NE(hosts_->dns_server(), hosts_->v4());
+    EXPECT_NE(hosts_->dns_server_v6(), hosts_->v6());
+    auto over_v6 = run("dig +short @" + hosts_->dns_server_v6() + " mirror.test");
+    EXPECT_EQ(over_v6.out, hosts_->v4() + "\n") << over_v6.err;
     TestNetwork other;
     ASSERT_TRUE(other.ready()) << other.error();
     EXPECT_NE(other.v4(), hosts_->v4());
@@ -75,9 +80,9 @@ TEST_F(NamedHosts, TheMachinesResolverFilesAreUntouched) {
     std::string before = read_text("/etc/resolv.conf");
     auto r = run("cat /etc/resolv.conf");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("nameserver " + hosts_->v4()), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("nameserver " + hosts_->dns_server() + "\n"), std::string::npos) << r.out;
     EXPECT_EQ(read_text("/etc/resolv.conf"), before) << "the bind mount leaked into the machine's namespace";
-    EXPECT_EQ(before.find(hosts_->v4()), std::string::npos);
+    EXPECT_EQ(before.find(hosts_->dns_server()), std::string::npos);
     auto nss = run("grep '^hosts:' /etc/nsswitch.conf");
     EXPECT_EQ(nss.out, "hosts: files dns\n");
 }
@@ -245,19 +250,24 @@ TEST_F(NamedHosts, QueryStringsAndHeadersAreAccepted) {
 
 TEST(NamedHostsTeardown, NothingIsLeftBehind) {
     EW_REQUIRE_NAMED_HOSTS();
-    std::string ns, dir, v4;
+    std::string ns, dir, v4, dns;
     {
         NamedTestHosts hosts;
         ASSERT_TRUE(hosts.ready()) << hosts.error();
         ns = hosts.netns();
         dir = hosts.dir();
         v4 = hosts.v4();
+        dns = hosts.dns_server();
+        auto running = sh("ps -eo args | grep -F -- '--listen-address=" + dns + "' | grep -v grep");
+        ASSERT_NE(running.out, "") << "dnsmasq not found while the fixture lives: the check below means nothing";
         ASSERT_TRUE(fs::exists("/run/netns/" + ns));
     }
     EXPECT_FALSE(fs::exists("/run/netns/" + ns)) << ns << " was left behind";
     EXPECT_FALSE(fs::exists(dir)) << dir << " was left behind";
     auto addr = sh("ip -o addr show to " + v4.substr(0, v4.rfind('.')) + ".0/24");
     EXPECT_EQ(addr.out, "") << "the veth pair was left behind";
-    auto procs = sh("ps -eo args | grep -F -- '--listen-address=" + v4 + "' | grep -v grep");
+    auto procs = sh("ps -eo args | grep -F -- '--listen-address=" + dns + "' | grep -v grep");
     EXPECT_EQ(procs.out, "") << "dnsmasq was left running";
+    auto web = sh("ps -eo args | grep -F web_server.py | grep -F -- '" + dir + "' | grep -v grep");
+    EXPECT_EQ(web.out, "") << "web_server.py was left running";
 }

@@ -55,8 +55,14 @@ TEST(CliBinary, ReportRebuildsOutputsOfflineWithoutRoot) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("Reached the internet"), std::string::npos);
     auto report = Json::parse(test::read_text(dir + "/again/report.json"));
-    EXPECT_EQ(report["destinations"].size(), 4u);
+    EXPECT_EQ(report["destinations"].size(), 7u);
     EXPECT_EQ(report["counters"]["lost"]["total"], 2);
+    // dns, tls and http lines are read back too: the endpoints come only from http lines.
+    ASSERT_EQ(report["http_endpoints"].size(), 3u);
+    EXPECT_EQ(report["http_endpoints"][1]["statuses"]["200"], 2);
+    EXPECT_EQ(report["files"][0]["url"], "http://mirror.example/pool/main/x_1.0_amd64.deb");
+    EXPECT_EQ(report["counters"]["events"]["dns"], 1);
+    EXPECT_EQ(report["counters"]["events"]["tls"], 1);
     std::string allowlist = test::read_text(dir + "/again/allowlist.yaml");
     EXPECT_NE(allowlist.find("93.184.216.34"), std::string::npos);
     EXPECT_EQ(allowlist.find("127.0.0.1"), std::string::npos);

@@ -35,6 +35,73 @@ inline ConnectionRecord connection(SockEventKind kind, std::int64_t dt_ms, const
     return r;
 }
 
+inline ConnectionRecord named(ConnectionRecord r, const char* host, const char* source) {
+    r.host = host;
+    r.host_source = source;
+    return r;
+}
+
+inline HttpRecord http(std::int64_t dt_ms, const ConnectionRecord& conn, const char* host, const char* method,
+                       const char* path, std::optional<int> status, std::optional<double> ms,
+                       std::optional<std::string> file_type) {
+    HttpRecord r;
+    r.ts_ns = kT0 + dt_ms * 1'000'000;
+    r.process = conn.process;
+    r.address = conn.address;
+    r.port = conn.port;
+    r.cookie = conn.cookie;
+    r.host = host;
+    r.method = method;
+    r.path = path;
+    r.user_agent = "curl/7.88.1";
+    r.headers = {{"Host", host}, {"Authorization", "Bearer REDACTED"}};
+    r.status = status;
+    r.response_time_ms = ms;
+    if (status) r.response_bytes = 1000;
+    r.file_type = std::move(file_type);
+    return r;
+}
+
+// What the flow inspector adds to a session: a DNS answer, names on connections, a TLS
+// hello, and HTTP requests to two virtual hosts on one address.
+inline void play_names(RecordSink& sink, const ProcessRef& curl, const ProcessRef& wget) {
+    DnsLookupRecord dns;
+    dns.ts_ns = kT0 + 6'100'000;
+    dns.process = curl;
+    dns.protocol = 17;
+    dns.server = *IpAddress::parse("198.18.0.53");
+    dns.server_port = 53;
+    dns.id = 4242;
+    dns.question = "www.mirror.example";
+    dns.qtype = "A";
+    dns.rcode = "NOERROR";
+    dns.answers = {{"www.mirror.example", "CNAME", 60, std::nullopt, "mirror.example"},
+                   {"mirror.example", "A", 60, IpAddress::parse("198.18.0.3"), ""}};
+    sink.on_dns(dns);
+    auto mirror = named(connection(SockEventKind::connect, 6, "198.18.0.3", 80, 6, curl), "mirror.example", "http-host");
+    mirror.ts_ns += 200'000;
+    sink.on_connection(mirror);
+    sink.on_http(http(6, mirror, "mirror.example", "GET", "/pool/main/x_1.0_amd64.deb", 200, 1.5, "package"));
+    sink.on_http(http(6, mirror, "mirror.example", "GET", "/pool/main/x_1.0_amd64.deb", 200, 2.5, "package"));
+    sink.on_http(http(6, mirror, "mirror.example", "GET", "/api/v1/status?token=REDACTED", 404, 0.5, std::nullopt));
+    auto vhost = named(connection(SockEventKind::connect, 6, "198.18.0.3", 80, 6, wget), "other.example", "http-host");
+    vhost.cookie += 1;
+    sink.on_connection(vhost);
+    sink.on_http(http(6, vhost, "other.example", "POST", "/upload", std::nullopt, std::nullopt, std::nullopt));
+    auto secure = named(connection(SockEventKind::connect, 6, "198.18.0.3", 443, 6, curl), "secure.example", "tls-sni");
+    secure.cookie += 2;
+    sink.on_connection(secure);
+    TlsRecord tls;
+    tls.ts_ns = secure.ts_ns;
+    tls.process = curl;
+    tls.address = secure.address;
+    tls.port = 443;
+    tls.cookie = secure.cookie;
+    tls.sni = "secure.example";
+    tls.alpn = {"h2", "http/1.1"};
+    sink.on_tls(tls);
+}
+
 // Feeds the fixed session to any sink.
 inline void play_fixture_session(RecordSink& sink) {
     std::vector<Ancestor> from_deploy{{100, "deploy.sh", "/srv/deploy.sh"}};
@@ -75,6 +142,7 @@ inline void play_fixture_session(RecordSink& sink) {
     again.port = 443;
     again.count = 3;
     sink.on_repeat(again);
+    play_names(sink, curl, wget);
     ExitRecord exit;
     exit.ts_ns = kT0 + 7'000'000;
     exit.pid = 101;

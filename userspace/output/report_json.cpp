@@ -7,10 +7,11 @@ namespace {
 constexpr int kReportVersion = 1;
 
 Json counters_json(const Aggregator& agg) {
-    const EventCounts& c = agg.counts();
+    const Aggregator::Counts& c = agg.counts();
     return Json{{"events",
                  {{"connect", c.connect}, {"send", c.send}, {"repeat_connects", 0}, {"repeat_datagrams", 0}, {"exec", c.exec},
-                  {"fork", c.fork}, {"exit", c.exit}, {"undecodable", c.undecodable}}},
+                  {"fork", c.fork}, {"exit", c.exit}, {"dns", c.dns}, {"tls", c.tls}, {"http", c.http},
+                  {"undecodable", c.undecodable}}},
                 {"lost", {{"total", agg.loss().total()}, {"reasons", agg.loss().reasons}}}};
 }
 
@@ -28,6 +29,41 @@ Json session_json(const Aggregator& agg) {
         s["exit_code"] = stop->exit_code ? Json(*stop->exit_code) : Json(nullptr);
     }
     return s;
+}
+
+Json endpoints_json(const Aggregator& agg) {
+    Json list = Json::array();
+    for (const auto& [key, e] : agg.endpoints()) {
+        Json statuses = Json::object();
+        for (const auto& [status, count] : e.statuses) statuses[status ? std::to_string(status) : "none"] = count;
+        Json entry{{"host", key.host},     {"port", key.port},         {"tls", key.tls},
+                   {"method", key.method}, {"path", key.path},         {"count", e.count},
+                   {"statuses", statuses}};
+        if (e.timed)
+            entry["latency_ms"] = Json{{"min", e.min_ms}, {"median", *e.median_ms()}, {"max", e.max_ms}};
+        else
+            entry["latency_ms"] = nullptr;
+        entry["response_bytes"] = e.response_bytes;
+        entry["kind"] = e.file_type ? "file" : "api";
+        entry["file_type"] = e.file_type ? Json(*e.file_type) : Json(nullptr);
+        entry["processes"] = agg.names(e.exes);
+        entry["first_seen"] = format_timestamp(e.first_seen_ns);
+        list.push_back(std::move(entry));
+    }
+    return list;
+}
+
+// What an air-gapped mirror must carry: every file downloaded, as a URL.
+Json files_json(const Aggregator& agg) {
+    Json list = Json::array();
+    for (const auto& [key, e] : agg.endpoints()) {
+        if (!e.file_type) continue;
+        bool default_port = key.port == (key.tls ? 443 : 80);
+        std::string url = std::string(key.tls ? "https://" : "http://") + key.host +
+                          (default_port ? "" : ":" + std::to_string(key.port)) + key.path;
+        list.push_back(Json{{"url", url}, {"file_type", *e.file_type}, {"count", e.count}});
+    }
+    return list;
 }
 
 }  // namespace
@@ -89,6 +125,7 @@ Json build_report(const Aggregator& agg, const ReportOptions& options) {
         processes.push_back(std::move(entry));
     }
 
+    Json files = files_json(agg);
     Json counters = counters_json(agg);
     counters["events"]["repeat_connects"] = repeat_connects;
     counters["events"]["repeat_datagrams"] = repeat_datagrams;
@@ -105,10 +142,14 @@ Json build_report(const Aggregator& agg, const ReportOptions& options) {
                  {{"destinations", destinations.size()},
                   {"internet_destinations", internet},
                   {"processes", processes.size()},
+                  {"http_requests", agg.counts().http},
+                  {"files", files.size()},
                   {"lost_events", agg.loss().total()}}},
                 {"counters", std::move(counters)},
                 {"destinations", std::move(destinations)},
-                {"processes", std::move(processes)}};
+                {"processes", std::move(processes)},
+                {"http_endpoints", endpoints_json(agg)},
+                {"files", std::move(files)}};
 }
 
 }  // namespace egresswatch

@@ -74,9 +74,23 @@ std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
     else
         render_table(out, rows);
 
-    const EventCounts& c = agg.counts();
+    std::vector<std::vector<std::string>> files{{"FILE", "TYPE", "STATUS", "BY"}};
+    for (const auto& [key, e] : agg.endpoints()) {
+        if (!e.file_type) continue;
+        std::vector<std::string> statuses;
+        for (const auto& [status, count] : e.statuses) statuses.push_back(status ? std::to_string(status) : "-");
+        std::string url = std::string(key.tls ? "https://" : "http://") + key.host + key.path;
+        files.push_back({url, *e.file_type, join(statuses, ","), join(agg.names(e.exes), ", ")});
+    }
+    if (files.size() > 1) {
+        out << "\nFiles downloaded (mirror these for an air-gapped install):\n";
+        render_table(out, files);
+    }
+
+    const Aggregator::Counts& c = agg.counts();
     out << "\nEvents: " << c.connect << " connect, " << c.send << " send, " << c.exec << " exec, " << c.exit
         << " exit";
+    if (c.dns || c.tls || c.http) out << ", " << c.dns << " dns, " << c.tls << " tls, " << c.http << " http";
     if (c.undecodable) out << ", " << c.undecodable << " undecodable";
     out << "\nLost events: " << agg.loss().total();
     if (agg.loss().total() > 0) {
