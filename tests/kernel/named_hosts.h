@@ -18,8 +18,15 @@
 // /etc/resolv.conf, nsswitch.conf and hosts), without touching the machine's files.
 // Addresses: 198.19.N.0/24 and fd00:ea:N::/64 (TestNetwork uses 198.18.N and fd00:e9:N, so
 // both can coexist); N is held by a lock file for the fixture's life, so parallel test
-// binaries never share a subnet. Everything is torn down on destruction, also after a set-up
-// that failed halfway.
+// binaries never share a subnet: .2 and ::2 are the web address, .53 and ::53 the DNS one,
+// .1 and ::1 the root namespace's end. Everything is torn down on destruction, also after a
+// set-up that failed halfway; the servers die with the thread that made the fixture (keep it
+// on the test's own thread), and a later fixture removes the namespace and temp dir of a test
+// binary that crashed.
+//
+//   NamedTestHosts hosts;
+//   ASSERT_TRUE(hosts.ready()) << hosts.error();
+//   sh(hosts.with_resolver("curl -sS --cacert " + shell_quote(hosts.cert_path()) + " https://secure.test/"));
 
 #include <sys/types.h>
 
