@@ -141,6 +141,9 @@ std::vector<std::pair<std::string, std::string>> chosen_hooks(const KernelFeatur
     hooks.emplace_back("connections", has("cgroup/connect4") ? "cgroup/connect4 + cgroup/connect6" : "unavailable");
     hooks.emplace_back("unconnected UDP", has("cgroup/connect4") ? "cgroup/sendmsg4 + cgroup/sendmsg6" : "unavailable");
     hooks.emplace_back("process lineage", has("tp_btf") ? "tp_btf/sched_process_exec, _fork, _exit" : "unavailable");
+    hooks.emplace_back("names and requests (DNS, TLS SNI, HTTP)",
+                       has("cgroup_skb") ? "cgroup_skb/egress + cgroup_skb/ingress, socket owner in sk_storage"
+                                         : "unavailable: connections are reported without payload names");
     hooks.emplace_back("transport", has("ringbuf") ? "BPF ring buffer" : "unavailable");
     return hooks;
 }

@@ -97,13 +97,29 @@ void LiveSession::attach() {
     loader.capture_payload = config_.capture.payload;
     loader.payload_packet_bytes = config_.capture.payload_bytes;
     loader.payload_flow_bytes = config_.capture.payload_flow_bytes;
+    try {
+        attach_with(loader);
+    } catch (const SetupError& e) {
+        if (!loader.capture_payload) throw;
+        // Names are worth having, not worth failing over: connections still get recorded.
+        spdlog::warn("payload inspection unavailable ({}); continuing without DNS, TLS and HTTP names. "
+                     "Run 'egresswatch doctor' for details",
+                     e.what());
+        loader.capture_payload = false;
+        config_.capture.payload = false;
+        attach_with(loader);
+    }
+    source_ = std::make_unique<EventSource>(tracer_->ringbuf_fd(),
+                                            [this](const void* d, std::size_t n) { on_raw_event(d, n); });
+    spdlog::debug("attached to cgroup {}", config_.cgroup_relative);
+}
+
+void LiveSession::attach_with(const LoaderOptions& loader) {
+    tracer_.reset();
     tracer_ = std::make_unique<Tracer>(loader);
     // Process tracking first: by the time a socket event can fire, its process is known.
     tracer_->attach_process_tracking();
     tracer_->attach_sockets(config_.attach_cgroup_fd);
-    source_ = std::make_unique<EventSource>(tracer_->ringbuf_fd(),
-                                            [this](const void* d, std::size_t n) { on_raw_event(d, n); });
-    spdlog::debug("attached to cgroup {}", config_.cgroup_relative);
 }
 
 void LiveSession::begin() {

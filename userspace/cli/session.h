@@ -55,6 +55,7 @@ public:
     void finish(std::optional<int> exit_code);
 
 private:
+    void attach_with(const LoaderOptions& loader);
     void on_raw_event(const void* data, std::size_t size);
     void periodic();
     void flush_counters();
