@@ -39,4 +39,9 @@ done
 
 out=${EGRESS_OUT:-$root/egress-demo}
 echo "demo: observing scripts/demo/deploy.sh; results go to $out"
-MIRROR_V4=$host_v4 MIRROR_V6=$host_v6 "$root/build/egresswatch" run --out "$out" -- "$root/scripts/demo/deploy.sh"
+status=0
+MIRROR_V4=$host_v4 MIRROR_V6=$host_v6 "$root/build/egresswatch" run --out "$out" -- "$root/scripts/demo/deploy.sh" || status=$?
+echo
+echo "demo: HTTP requests ($out/requests.log):"
+sed 's/^/  /' "$out/requests.log"
+exit $status

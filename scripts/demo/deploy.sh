@@ -3,8 +3,11 @@
 set -eu
 : "${MIRROR_V4:?set by scripts/demo.sh}" "${MIRROR_V6:?set by scripts/demo.sh}"
 
-echo "deploy: fetching the artifact (sh -> curl, TCP over IPv4)"
-sh -c "curl -s -o /dev/null http://$MIRROR_V4:8080/pool/main/app_1.0_amd64.deb; true"
+echo "deploy: fetching the artifact and its checksum (sh -> curl, TCP over IPv4)"
+# --resolve stands in for DNS: the name reaches egresswatch in the Host header.
+sh -c "curl -s -o /dev/null -o /dev/null --resolve mirror.demo.test:8080:$MIRROR_V4 \
+  http://mirror.demo.test:8080/pool/main/app_1.0_amd64.deb \
+  'http://mirror.demo.test:8080/pool/main/SHA256SUMS?token=not-in-any-output'; true"
 
 echo "deploy: health check (curl, TCP over IPv6)"
 curl -s -o /dev/null -g "http://[$MIRROR_V6]:8080/healthz"

@@ -171,6 +171,14 @@ void Aggregator::on_http(const HttpRecord& r) {
     if (!r.process.exe.empty()) e.exes.insert(names_.intern(r.process.exe), kMaxPidsPerDestination);
 }
 
+std::string endpoint_url(const EndpointKey& key) {
+    bool default_port = key.port == (key.tls ? 443 : 80);
+    bool literal_v6 = key.host.find(':') != std::string::npos;
+    std::string host = literal_v6 ? "[" + key.host + "]" : key.host;
+    return std::string(key.tls ? "https://" : "http://") + host + (default_port ? "" : ":" + std::to_string(key.port)) +
+           key.path;
+}
+
 std::optional<double> EndpointStats::median_ms() const {
     if (latencies_ms.empty()) return std::nullopt;
     std::vector<double> sorted = latencies_ms;

@@ -72,6 +72,9 @@ struct EndpointKey {
     auto operator<=>(const EndpointKey&) const = default;
 };
 
+// http[s]://host[:port]/path, the port left out when it is the scheme's default.
+std::string endpoint_url(const EndpointKey& key);
+
 // Latencies kept for the median; min and max are exact beyond it.
 constexpr std::size_t kMaxLatencySamples = 10000;
 

@@ -58,9 +58,7 @@ Json files_json(const Aggregator& agg) {
     Json list = Json::array();
     for (const auto& [key, e] : agg.endpoints()) {
         if (!e.file_type) continue;
-        bool default_port = key.port == (key.tls ? 443 : 80);
-        std::string url = std::string(key.tls ? "https://" : "http://") + key.host +
-                          (default_port ? "" : ":" + std::to_string(key.port)) + key.path;
+        std::string url = endpoint_url(key);
         list.push_back(Json{{"url", url}, {"file_type", *e.file_type}, {"count", e.count}});
     }
     return list;

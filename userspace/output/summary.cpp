@@ -79,8 +79,7 @@ std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
         if (!e.file_type) continue;
         std::vector<std::string> statuses;
         for (const auto& [status, count] : e.statuses) statuses.push_back(status ? std::to_string(status) : "-");
-        std::string url = std::string(key.tls ? "https://" : "http://") + key.host + key.path;
-        files.push_back({url, *e.file_type, join(statuses, ","), join(agg.names(e.exes), ", ")});
+        files.push_back({endpoint_url(key), *e.file_type, join(statuses, ","), join(agg.names(e.exes), ", ")});
     }
     if (files.size() > 1) {
         out << "\nFiles downloaded (mirror these for an air-gapped install):\n";
