@@ -30,6 +30,9 @@ const volatile bool capture_payload = true;
 const volatile __u32 payload_packet_bytes = EW_PAYLOAD_MAX;
 /* ...and per TLS or unrecognised flow, over all its packets. */
 const volatile __u32 payload_flow_bytes = 4096;
+/* ...and at most this many HTTP heads (requests plus responses) per connection: a
+ * long-lived keep-alive connection stops costing a copy per request after that. */
+const volatile __u32 http_heads_per_flow = 512;
 
 /* sock_addr programs: returning 1 lets the operation proceed. */
 #define SOCK_ADDR_ALLOW 1
@@ -322,8 +325,14 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 		break;
 	case EW_FLOW_HTTP:
 		/* Heads start packets; bodies in between are skipped with this one compare. */
-		if (egress ? starts_http_request(first4) : starts_http_response(first4))
-			emit_payload(skb, owner, &v, direction, EW_FLOW_HTTP, EW_PAYLOAD_MAX);
+		if (!(egress ? starts_http_request(first4) : starts_http_response(first4)))
+			break;
+		if (owner->http_heads >= http_heads_per_flow) {
+			count_drop(EW_DROP_HTTP_FLOW_BUDGET);
+			break;
+		}
+		if (emit_payload(skb, owner, &v, direction, EW_FLOW_HTTP, EW_PAYLOAD_MAX))
+			owner->http_heads++;
 		break;
 	case EW_FLOW_TLS:
 		if (!egress)

@@ -126,9 +126,13 @@ protected:
 
     // Runs `command` (sh syntax) under egresswatch, resolving through the test hosts' dnsmasq;
     // returns events.jsonl. out() is the output directory.
-    std::vector<json> observe(const std::string& command) {
+    std::vector<json> observe(const std::string& command, std::vector<std::string> options = {}) {
         out_ = dir_ + "/out" + std::to_string(runs_++);
-        auto r = run_egresswatch({"run", "--quiet", "--out", out_, "--", "/bin/sh", "-c", hosts_->with_resolver(command)});
+        std::vector<std::string> args{"run", "--quiet", "--out", out_};
+        args.insert(args.end(), options.begin(), options.end());
+        for (const char* a : {"--", "/bin/sh", "-c"}) args.push_back(a);
+        args.push_back(hosts_->with_resolver(command));
+        auto r = run_egresswatch(args);
         EXPECT_EQ(r.exit_code, 0) << "command failed: " << command << "\n" << r.out << r.err;
         auto events = read_events(out_);
         EXPECT_FALSE(events.empty());
@@ -383,6 +387,21 @@ TEST_F(Names, TwoNamesOnOneAddressAreToldApart) {
     EXPECT_NE(endpoint(rep, "secure.test", "GET", "/"), nullptr) << rep.dump(2);
     EXPECT_TRUE(allowlist_names(allowlist(), "mirror.test")) << allowlist();
     EXPECT_TRUE(allowlist_names(allowlist(), "secure.test")) << allowlist();
+}
+
+TEST_F(Names, HeadsBeyondTheFlowBudgetAreCountedAsLost) {
+    // 2 heads per connection: the first request and its response. The second and third
+    // exchanges (4 heads) are not copied, and say so.
+    auto events = observe("curl -4 -sS -o /dev/null -o /dev/null -o /dev/null http://mirror.test/api/v1/status "
+                          "http://mirror.test/missing http://mirror.test/api/v1/status",
+                          {"--http-heads-per-flow", "2"});
+    auto https = select(events, "http", by_exe("/usr/bin/curl"));
+    ASSERT_EQ(https.size(), 1u);
+    EXPECT_EQ(https[0]["path"], "/api/v1/status");
+    EXPECT_EQ(https[0]["status"], 200);
+    auto rep = report();
+    EXPECT_EQ(rep["counters"]["lost"]["reasons"]["http_heads_over_flow_budget"], 4) << rep["counters"].dump();
+    EXPECT_EQ(rep["counters"]["lost"]["total"], 4);
 }
 
 TEST_F(Names, KeepAliveRequestsAreEachRecordedInOrder) {

@@ -41,6 +41,10 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
                     "payload bytes copied per TLS or unrecognised flow (the ClientHello)")
         ->capture_default_str()
         ->check(CLI::Range(64u, 65536u));
+    cmd->add_option("--http-heads-per-flow", o.http_heads_per_flow,
+                    "HTTP request and response heads copied per connection; later ones are counted as lost")
+        ->capture_default_str()
+        ->check(CLI::Range(2u, 1u << 30));
     cmd->add_flag("!--no-redact", o.redact,
                   "write Authorization, Cookie and similar header values and URL query values in clear");
 }

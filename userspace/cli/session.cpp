@@ -97,6 +97,7 @@ void LiveSession::attach() {
     loader.capture_payload = config_.capture.payload;
     loader.payload_packet_bytes = config_.capture.payload_bytes;
     loader.payload_flow_bytes = config_.capture.payload_flow_bytes;
+    loader.http_heads_per_flow = config_.capture.http_heads_per_flow;
     try {
         attach_with(loader);
     } catch (const SetupError& e) {
