@@ -30,9 +30,12 @@ const volatile bool capture_payload = true;
 const volatile __u32 payload_packet_bytes = EW_PAYLOAD_MAX;
 /* ...and per TLS or unrecognised flow, over all its packets. */
 const volatile __u32 payload_flow_bytes = 4096;
-/* ...and at most this many HTTP heads (requests plus responses) per connection: a
- * long-lived keep-alive connection stops costing a copy per request after that. */
-const volatile __u32 http_heads_per_flow = 512;
+/* ...and HTTP heads (requests plus responses) per connection: a burst of this many, then
+ * this many per second. A deploy's requests fit; a load test's keep-alive connections
+ * are sampled, and what is not copied is counted. Rate 0: the burst is all there is. */
+const volatile __u32 http_head_burst = 512;
+const volatile __u32 http_heads_per_sec = 128;
+#define NSEC_PER_SEC 1000000000ULL
 
 /* sock_addr programs: returning 1 lets the operation proceed. */
 #define SOCK_ADDR_ALLOW 1
@@ -81,6 +84,8 @@ static __always_inline void own_socket(struct bpf_sock_addr *ctx)
 	if (owner->tgid)
 		return;
 	pid_tgid = bpf_get_current_pid_tgid();
+	owner->http_tokens = http_head_burst;
+	owner->http_refilled_ns = bpf_ktime_get_ns();
 	owner->tgid = pid_tgid >> 32;
 	owner->tid = (__u32)pid_tgid;
 	owner->uid = (__u32)bpf_get_current_uid_gid();
@@ -257,6 +262,31 @@ static __always_inline __u32 emit_payload(struct __sk_buff *skb, const struct so
 	return n;
 }
 
+/* Takes one HTTP head from the connection's budget; false if there is none left. */
+static __always_inline bool take_http_token(struct sock_owner *owner)
+{
+	if (http_heads_per_sec && owner->http_tokens < http_head_burst) {
+		__u64 now = bpf_ktime_get_ns();
+		__u64 elapsed = now - owner->http_refilled_ns;
+		__u64 earned;
+
+		/* Bounded so the product below cannot overflow. */
+		if (elapsed > 1000 * NSEC_PER_SEC)
+			elapsed = 1000 * NSEC_PER_SEC;
+		earned = elapsed * http_heads_per_sec / NSEC_PER_SEC;
+		if (earned) {
+			__u64 tokens = owner->http_tokens + earned;
+
+			owner->http_tokens = tokens < http_head_burst ? tokens : http_head_burst;
+			owner->http_refilled_ns = now;
+		}
+	}
+	if (owner->http_tokens == 0)
+		return false;
+	owner->http_tokens--;
+	return true;
+}
+
 /* Decides from a flow's first payload what it is; only egress decides, except that a
  * DNS answer may arrive before the query was seen. */
 static __always_inline __u8 classify_flow(const struct packet_view *v, bool egress, const __u8 *head,
@@ -327,12 +357,11 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 		/* Heads start packets; bodies in between are skipped with this one compare. */
 		if (!(egress ? starts_http_request(first4) : starts_http_response(first4)))
 			break;
-		if (owner->http_heads >= http_heads_per_flow) {
+		if (!take_http_token(owner)) {
 			count_drop(EW_DROP_HTTP_FLOW_BUDGET);
 			break;
 		}
-		if (emit_payload(skb, owner, &v, direction, EW_FLOW_HTTP, EW_PAYLOAD_MAX))
-			owner->http_heads++;
+		emit_payload(skb, owner, &v, direction, EW_FLOW_HTTP, EW_PAYLOAD_MAX);
 		break;
 	case EW_FLOW_TLS:
 		if (!egress)

@@ -41,7 +41,8 @@ struct sock_owner {
 	__u32 uid;
 	__u32 tls_captured; /* ClientHello bytes already copied */
 	__u32 tls_wanted;   /* the ClientHello record's size, capped by payload_flow_bytes */
-	__u32 http_heads;   /* request and response heads copied */
+	__u64 http_refilled_ns; /* when http_tokens was last topped up */
+	__u32 http_tokens;  /* HTTP heads this connection may still copy */
 	__u32 pad32;
 	__u8 flow_kind;     /* enum ew_flow_kind */
 	__u8 done;          /* nothing more to copy from this socket */

@@ -58,7 +58,7 @@ enum ew_drop_reason {
 	EW_DROP_ARGS_UNREADABLE = 6, /* exec argv not readable: exec still reported */
 	EW_DROP_RINGBUF_PAYLOAD = 7,
 	EW_DROP_OWNER_STORAGE = 8,   /* no sk_storage for a socket: its payload is not inspected */
-	EW_DROP_HTTP_FLOW_BUDGET = 9, /* an HTTP head past --http-heads-per-flow on one connection */
+	EW_DROP_HTTP_FLOW_BUDGET = 9, /* an HTTP head over its connection's budget (--http-head-*) */
 	EW_DROP__COUNT = 10,
 };
 

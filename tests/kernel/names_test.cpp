@@ -390,17 +390,17 @@ TEST_F(Names, TwoNamesOnOneAddressAreToldApart) {
 }
 
 TEST_F(Names, HeadsBeyondTheFlowBudgetAreCountedAsLost) {
-    // 2 heads per connection: the first request and its response. The second and third
-    // exchanges (4 heads) are not copied, and say so.
+    // A budget of 2 heads and no refill: the first request and its response. The second
+    // and third exchanges (4 heads) are not copied, and say so.
     auto events = observe("curl -4 -sS -o /dev/null -o /dev/null -o /dev/null http://mirror.test/api/v1/status "
                           "http://mirror.test/missing http://mirror.test/api/v1/status",
-                          {"--http-heads-per-flow", "2"});
+                          {"--http-head-burst", "2", "--http-heads-per-sec", "0"});
     auto https = select(events, "http", by_exe("/usr/bin/curl"));
     ASSERT_EQ(https.size(), 1u);
     EXPECT_EQ(https[0]["path"], "/api/v1/status");
     EXPECT_EQ(https[0]["status"], 200);
     auto rep = report();
-    EXPECT_EQ(rep["counters"]["lost"]["reasons"]["http_heads_over_flow_budget"], 4) << rep["counters"].dump();
+    EXPECT_EQ(rep["counters"]["lost"]["reasons"]["http_heads_over_budget"], 4) << rep["counters"].dump();
     EXPECT_EQ(rep["counters"]["lost"]["total"], 4);
 }
 

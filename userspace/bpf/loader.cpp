@@ -44,7 +44,7 @@ const char* drop_reason_name(std::uint32_t reason) {
     case EW_DROP_ARGS_UNREADABLE: return "exec_args_unreadable";
     case EW_DROP_RINGBUF_PAYLOAD: return "ringbuf_full_payload";
     case EW_DROP_OWNER_STORAGE: return "socket_storage_unavailable";
-    case EW_DROP_HTTP_FLOW_BUDGET: return "http_heads_over_flow_budget";
+    case EW_DROP_HTTP_FLOW_BUDGET: return "http_heads_over_budget";
     default: return "unknown";
     }
 }
@@ -62,7 +62,8 @@ Tracer::Tracer(const LoaderOptions& options) {
     skel_->rodata->capture_payload = options.capture_payload;
     skel_->rodata->payload_packet_bytes = std::min<std::uint32_t>(options.payload_packet_bytes, EW_PAYLOAD_MAX);
     skel_->rodata->payload_flow_bytes = options.payload_flow_bytes;
-    skel_->rodata->http_heads_per_flow = options.http_heads_per_flow;
+    skel_->rodata->http_head_burst = options.http_head_burst;
+    skel_->rodata->http_heads_per_sec = options.http_heads_per_sec;
     capture_payload_ = options.capture_payload;
     if (!capture_payload_) {
         bpf_program__set_autoload(skel_->progs.egress_capture, false);

@@ -22,7 +22,8 @@ struct LoaderOptions {
     bool capture_payload = true;
     std::uint32_t payload_packet_bytes = EW_PAYLOAD_MAX;
     std::uint32_t payload_flow_bytes = 4096;
-    std::uint32_t http_heads_per_flow = 512;
+    std::uint32_t http_head_burst = 512;
+    std::uint32_t http_heads_per_sec = 128;
     // Report process events only for tasks under this cgroup (-1: every task).
     int scope_cgroup_fd = -1;
 };

@@ -41,10 +41,15 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
                     "payload bytes copied per TLS or unrecognised flow (the ClientHello)")
         ->capture_default_str()
         ->check(CLI::Range(64u, 65536u));
-    cmd->add_option("--http-heads-per-flow", o.http_heads_per_flow,
-                    "HTTP request and response heads copied per connection; later ones are counted as lost")
+    cmd->add_option("--http-head-burst", o.http_head_burst,
+                    "HTTP request and response heads one connection may copy at once; over budget they are counted "
+                    "as lost")
         ->capture_default_str()
         ->check(CLI::Range(2u, 1u << 30));
+    cmd->add_option("--http-heads-per-sec", o.http_heads_per_sec,
+                    "HTTP heads per second a connection's budget refills by (0: the burst is all)")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 1u << 24));
     cmd->add_flag("!--no-redact", o.redact,
                   "write Authorization, Cookie and similar header values and URL query values in clear");
 }

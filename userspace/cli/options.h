@@ -24,7 +24,8 @@ struct CaptureOptions {
     bool payload = true;                  // DNS, TLS SNI and HTTP heads from cgroup_skb
     std::uint32_t payload_bytes = 1024;   // per packet
     std::uint32_t payload_flow_bytes = 4096;  // per TLS or unrecognised flow
-    std::uint32_t http_heads_per_flow = 512;  // request + response heads per connection
+    std::uint32_t http_head_burst = 512;      // request + response heads per connection...
+    std::uint32_t http_heads_per_sec = 128;   // ...and then per second
     bool redact = true;                   // secrets in headers and query values
 };
 

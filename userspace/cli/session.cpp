@@ -97,7 +97,8 @@ void LiveSession::attach() {
     loader.capture_payload = config_.capture.payload;
     loader.payload_packet_bytes = config_.capture.payload_bytes;
     loader.payload_flow_bytes = config_.capture.payload_flow_bytes;
-    loader.http_heads_per_flow = config_.capture.http_heads_per_flow;
+    loader.http_head_burst = config_.capture.http_head_burst;
+    loader.http_heads_per_sec = config_.capture.http_heads_per_sec;
     try {
         attach_with(loader);
     } catch (const SetupError& e) {
