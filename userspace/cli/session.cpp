@@ -139,6 +139,7 @@ void LiveSession::begin() {
                              {"transport", "ringbuf"}};
     if (config_.capture.payload) start.kernel_features["payload"] = "cgroup_skb/egress+ingress, sk_storage";
     sinks_.on_start(start);
+    sinks_.on_batch_end();
     next_tick_ = std::chrono::steady_clock::now() + kTick;
 }
 
@@ -177,7 +178,10 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
         epoll_event events[4];
         int n = epoll_wait(ep, events, 4, timeout_ms);
         if (n < 0 && errno != EINTR) break;
-        if (consume) source_->drain();
+        if (consume) {
+            source_->drain();
+            inspector_->on_batch_end();
+        }
         for (int i = 0; i < n; ++i) {
             int fd = events[i].data.fd;
             if (fd == wake_fd) done = true;
@@ -201,6 +205,7 @@ void LiveSession::periodic() {
     // Loss is reported as it happens, not only at the end: a watch may never end cleanly.
     inspector_->tick(wall_clock_ns());
     if (++ticks_ % kTicksPerCounterFlush == 0 || current_loss() != last_loss_) flush_counters();
+    inspector_->on_batch_end();
 }
 
 std::map<std::string, std::uint64_t> LiveSession::current_loss() const {
@@ -256,6 +261,7 @@ void LiveSession::finish(std::optional<int> exit_code) {
     if (last_loss_.empty()) inspector_->on_loss(LossRecord{wall_clock_ns(), {}});
     aggregator_.set_kernel_counts(enricher_->counts());
     inspector_->on_stop(SessionStop{wall_clock_ns(), exit_code});
+    inspector_->on_batch_end();
     out_.events().flush();
     out_.requests().flush();
     out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());

@@ -54,6 +54,7 @@ public:
     void on_tls(const TlsRecord& r) override { out_.on_tls(r); }
     void on_http(const HttpRecord& r) override { out_.on_http(r); }
     void on_payload(const PayloadRecord& r) override;
+    void on_batch_end() override { out_.on_batch_end(); }
 
     // Releases held connects and unanswered requests that have waited long enough.
     void tick(std::int64_t now_ns);

@@ -146,7 +146,6 @@ Json to_json(const SessionStop& r) {
 void JsonlWriter::write(const Json& j) {
     // Replace invalid UTF-8 (argv and comm are arbitrary bytes) rather than throw.
     out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    out_.flush();
 }
 
 ReplayResult replay_jsonl(std::istream& in, RecordSink& sink) {

@@ -25,7 +25,8 @@ Json to_json(const DnsLookupRecord& r);
 Json to_json(const TlsRecord& r);
 Json to_json(const HttpRecord& r);
 
-// Writes each record as one line and flushes, so a crash loses at most the line in flight.
+// Writes each record as one line, and flushes at the end of each batch and of the session,
+// so a crash loses at most the batch in flight.
 class JsonlWriter final : public RecordSink {
 public:
     explicit JsonlWriter(std::ostream& out) : out_(out) {}
@@ -35,7 +36,11 @@ public:
     void on_exit(const ExitRecord& r) override { write(to_json(r)); }
     void on_repeat(const RepeatRecord& r) override { write(to_json(r)); }
     void on_loss(const LossRecord& r) override { write(to_json(r)); }
-    void on_stop(const SessionStop& r) override { write(to_json(r)); }
+    void on_stop(const SessionStop& r) override {
+        write(to_json(r));
+        out_.flush();
+    }
+    void on_batch_end() override { out_.flush(); }
     void on_dns(const DnsLookupRecord& r) override { write(to_json(r)); }
     void on_tls(const TlsRecord& r) override { write(to_json(r)); }
     void on_http(const HttpRecord& r) override { write(to_json(r)); }

@@ -46,7 +46,6 @@ std::string request_log_line(const HttpRecord& r) {
 
 void RequestLogWriter::on_http(const HttpRecord& r) {
     out_ << request_log_line(r) << '\n';
-    out_.flush();
 }
 
 }  // namespace egresswatch

@@ -16,6 +16,8 @@ class RequestLogWriter final : public RecordSink {
 public:
     explicit RequestLogWriter(std::ostream& out) : out_(out) {}
     void on_http(const HttpRecord& r) override;
+    void on_batch_end() override { out_.flush(); }
+    void on_stop(const SessionStop&) override { out_.flush(); }
 
 private:
     std::ostream& out_;
