@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "core/artifact.h"
 
 using namespace egresswatch;
@@ -9,6 +11,9 @@ struct ArtifactCase {
     const char* path;
     const char* kind;  // nullptr: not an artifact
 };
+
+// Names each case by its path in test listings (ctest shows it) instead of as raw bytes.
+[[maybe_unused]] void PrintTo(const ArtifactCase& c, std::ostream* os) { *os << c.path; }
 
 class ArtifactTypeTest : public ::testing::TestWithParam<ArtifactCase> {};
 }  // namespace
