@@ -40,6 +40,20 @@ struct HttpHeaderFields {
 // need_more: fields hold the whole lines seen; malformed: stop trusting the message.
 ParseStatus read_header_fields(HttpLineReader& lines, HttpHeaderFields& fields);
 
+// What request and response heads share: the start line, which `read_start_line` checks and
+// stores, then the header fields. head_length is set only when the head is complete.
+template <typename ReadStartLine>
+ParseStatus read_head(std::string_view data, ReadStartLine&& read_start_line, HttpHeaderFields& fields,
+                      std::size_t& head_length) {
+    HttpLineReader lines(data);
+    std::string_view line;
+    if (auto status = lines.next(line, kMaxHttpStartLine); status != ParseStatus::complete) return status;
+    if (!read_start_line(line)) return ParseStatus::malformed;
+    const ParseStatus status = read_header_fields(lines, fields);
+    if (status == ParseStatus::complete) head_length = lines.consumed();
+    return status;
+}
+
 // "HTTP/" DIGIT "." DIGIT (RFC 9112 2.3).
 bool is_http_version(std::string_view text);
 

@@ -57,27 +57,16 @@ HttpRequestResult parse_http_request(std::string_view data) {
         result.status = status;
         return result;
     }
-    HttpLineReader lines(data);
-    std::string_view line;
-    if (auto status = lines.next(line, kMaxHttpStartLine); status != ParseStatus::complete) {
-        result.status = status;
-        return result;
-    }
     HttpRequest& request = result.request;
-    if (!read_request_line(line, request)) {
-        result.status = ParseStatus::malformed;
-        return result;
-    }
-
     HttpHeaderFields fields;
-    result.status = read_header_fields(lines, fields);
+    result.status = read_head(
+        data, [&](std::string_view line) { return read_request_line(line, request); }, fields, request.head_length);
     request.headers = std::move(fields.headers);
     request.content_length = fields.content_length;
     request.chunked = fields.chunked;
     request.user_agent = std::move(fields.user_agent);
     request.host = host_from_target(request);
     if (!request.host) request.host = std::move(fields.host);
-    if (result.status == ParseStatus::complete) request.head_length = lines.consumed();
     return result;
 }
 

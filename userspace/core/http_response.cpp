@@ -34,24 +34,13 @@ HttpResponseResult parse_http_response(std::string_view data) {
         result.status = ParseStatus::not_this_protocol;
         return result;
     }
-    HttpLineReader lines(data);
-    std::string_view line;
-    if (auto status = lines.next(line, kMaxHttpStartLine); status != ParseStatus::complete) {
-        result.status = status;
-        return result;
-    }
     HttpResponse& response = result.response;
-    if (!read_status_line(line, response)) {
-        result.status = ParseStatus::malformed;
-        return result;
-    }
-
     HttpHeaderFields fields;
-    result.status = read_header_fields(lines, fields);
+    result.status = read_head(
+        data, [&](std::string_view line) { return read_status_line(line, response); }, fields, response.head_length);
     response.headers = std::move(fields.headers);
     response.content_length = fields.content_length;
     response.chunked = fields.chunked;
-    if (result.status == ParseStatus::complete) response.head_length = lines.consumed();
     return result;
 }
 
