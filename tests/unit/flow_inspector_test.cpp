@@ -64,7 +64,6 @@ PayloadRecord payload(std::uint64_t cookie, std::uint32_t pid, FlowKind kind, Di
                       const char* remote = "198.18.0.3", std::uint16_t port = 80) {
     PayloadRecord r;
     r.ts_ns = kT0 + t;
-    r.process = proc(pid);
     r.event.cookie = cookie;
     r.event.remote = *IpAddress::parse(remote);
     r.event.port = port;
@@ -74,7 +73,8 @@ PayloadRecord payload(std::uint64_t cookie, std::uint32_t pid, FlowKind kind, Di
     r.event.tcp_seq = seq;
     r.event.length = static_cast<std::uint32_t>(bytes.size());
     r.event.data = bytes;
-    r.event.task.pid = pid;
+    r.event.task.pid = r.event.task.tid = pid;
+    r.event.task.comm = "curl";
     return r;
 }
 
@@ -120,7 +120,11 @@ std::vector<std::uint8_t> dns_answer(const std::string& name, const std::string&
 
 TEST(FlowInspector, KeepAliveRequestsPairWithTheirResponsesInOrder) {
     Recorder out;
-    FlowInspector inspector(out);
+    int resolved = 0;
+    FlowInspector inspector(out, {}, [&resolved](const TaskContext& task) {
+        ++resolved;
+        return proc(task.pid);
+    });
     inspector.on_connection(tcp_connect(1, 7));
     EXPECT_TRUE(out.connections.empty()) << "a TCP connect waits for the payload that names it";
 
@@ -142,6 +146,8 @@ TEST(FlowInspector, KeepAliveRequestsPairWithTheirResponsesInOrder) {
     EXPECT_EQ(first.response_bytes, 3000u);
     EXPECT_EQ(first.file_type, "package");
     EXPECT_EQ(first.user_agent, "t");
+    EXPECT_EQ(first.process.exe, "/usr/bin/curl");
+    EXPECT_EQ(resolved, 2) << "once per request head; response packets name no process";
     EXPECT_EQ(out.requests[1].status, 404);
     EXPECT_DOUBLE_EQ(*out.requests[1].response_time_ms, 2.0);
     EXPECT_FALSE(out.requests[1].file_type);

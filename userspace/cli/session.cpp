@@ -68,7 +68,8 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
     InspectorOptions inspect;
     inspect.redact = config_.capture.redact;
     if (!config_.capture.payload) inspect.hold_ns = 0;  // nothing would ever name a connect
-    inspector_ = std::make_unique<FlowInspector>(sinks_, inspect);
+    inspector_ = std::make_unique<FlowInspector>(
+        sinks_, inspect, [this](const TaskContext& task) { return enricher_->process_ref(task); });
     processes_.set_fallback([](std::uint32_t pid) { return read_proc_process("/proc", pid); });
     EnricherHooks hooks;
     hooks.cgroup_path = [this](std::uint64_t id) { return cgroup_names_.name(id); };

@@ -97,7 +97,6 @@ void Enricher::handle(const PayloadEvent& e) {
     ++counts_.payload;
     PayloadRecord r;
     r.ts_ns = clock_.to_wall(e.task.ts_ns);
-    r.process = process_ref(e.task);
     r.event = e;
     out_.on_payload(r);
 }

@@ -44,7 +44,18 @@ std::optional<std::string> host_from_authority(std::string_view authority) {
     return lower(authority);
 }
 
-FlowInspector::FlowInspector(RecordSink& out, InspectorOptions options) : out_(out), options_(options) {}
+FlowInspector::FlowInspector(RecordSink& out, InspectorOptions options, ProcessResolver resolve_process)
+    : out_(out), options_(options), resolve_process_(std::move(resolve_process)) {}
+
+ProcessRef FlowInspector::process_of(const TaskContext& task) const {
+    if (resolve_process_) return resolve_process_(task);
+    ProcessRef ref;
+    ref.pid = task.pid;
+    ref.tid = task.tid;
+    ref.uid = task.uid;
+    ref.comm = task.comm;
+    return ref;
+}
 
 void FlowInspector::on_connection(const ConnectionRecord& r) {
     bool held = r.kind == SockEventKind::connect && r.protocol == kTcp && r.cookie != 0 && options_.hold_ns > 0;
@@ -139,10 +150,10 @@ void FlowInspector::inspect_dns(const PayloadRecord& r) {
     for (const DnsMessage& m : messages) {
         if (!m.response) continue;
         ++counts_.dns_responses;
-        for (const DnsResolution& res : dns_resolutions(m)) names_.learn(r.process.pid, res.address, res.name);
+        for (const DnsResolution& res : dns_resolutions(m)) names_.learn(e.task.pid, res.address, res.name);
         DnsLookupRecord out;
         out.ts_ns = r.ts_ns;
-        out.process = r.process;
+        out.process = process_of(e.task);
         out.protocol = e.protocol;
         out.server = e.remote.unmapped();
         out.server_port = e.port;
@@ -191,7 +202,7 @@ void FlowInspector::inspect_tls(const PayloadRecord& r, Flow& flow) {
 
     TlsRecord out;
     out.ts_ns = r.ts_ns;
-    out.process = r.process;
+    out.process = process_of(e.task);
     out.address = e.remote.unmapped();
     out.port = e.port;
     out.cookie = e.cookie;
@@ -209,17 +220,18 @@ void FlowInspector::inspect_http_request(const PayloadRecord& r, Flow& flow) {
         release(e.cookie);
         return;
     }
+    const ProcessRef process = process_of(e.task);
     for (const HttpRequest& req : requests) {
         HttpRecord out;
         out.ts_ns = r.ts_ns;
-        out.process = r.process;
+        out.process = process;
         out.address = e.remote.unmapped();
         out.port = e.port;
         out.cookie = e.cookie;
         if (req.host) out.host = host_from_authority(*req.host);
         if (out.host) {
             name_flow(e.cookie, flow, NamedHost{*out.host, kHostSourceHttp});
-        } else if (auto named = names_.lookup(r.process.pid, out.address)) {
+        } else if (auto named = names_.lookup(e.task.pid, out.address)) {
             out.host = named->host;
         }
         out.method = req.method;

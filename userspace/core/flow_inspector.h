@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -39,9 +40,13 @@ struct InspectorCounts {
     std::uint64_t unparsed = 0;  // payload that claimed a protocol and did not parse as it
 };
 
+// Names the process a record is about (exe, argv, ancestry); the enricher's process_ref.
+using ProcessResolver = std::function<ProcessRef(const TaskContext&)>;
+
 class FlowInspector final : public RecordSink {
 public:
-    FlowInspector(RecordSink& out, InspectorOptions options = {});
+    // Without a resolver, records name processes by what the kernel said: pid, tid, uid, comm.
+    FlowInspector(RecordSink& out, InspectorOptions options = {}, ProcessResolver resolve_process = {});
 
     void on_start(const SessionStart& r) override { out_.on_start(r); }
     void on_connection(const ConnectionRecord& r) override;
@@ -88,8 +93,11 @@ private:
     void emit_connection(ConnectionRecord record, const std::optional<NamedHost>& payload_host);
     void forget(std::unordered_map<std::uint64_t, Flow>::iterator it);
 
+    ProcessRef process_of(const TaskContext& task) const;
+
     RecordSink& out_;
     InspectorOptions options_;
+    ProcessResolver resolve_process_;
     NameBook names_;
     InspectorCounts counts_;
     std::unordered_map<std::uint64_t, Flow> flows_;  // by socket cookie

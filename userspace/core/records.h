@@ -126,11 +126,11 @@ struct HttpRecord {
     std::optional<std::string> file_type;          // a downloaded file, by kind (artifact.h)
 };
 
-// Payload the kernel copied from a packet, with the process that owns the socket. Never
-// written out: the flow inspector turns it into the DNS, TLS and HTTP records above.
+// Payload the kernel copied from a packet; event.task is the process that owns the socket.
+// Never written out: the flow inspector turns it into the DNS, TLS and HTTP records above,
+// and names the process only for the records it emits (most packets emit none).
 struct PayloadRecord {
     std::int64_t ts_ns = 0;
-    ProcessRef process;
     PayloadEvent event;
 };
 
