@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "bpf/features.h"
 #include "core/duration.h"
 #include "output/timefmt.h"
 
@@ -26,4 +31,20 @@ TEST(Timestamps, RoundTripWithMicroseconds) {
     EXPECT_EQ(parse_timestamp(text), t);
     EXPECT_EQ(parse_timestamp("2026-11-18T11:06:40Z"), 1'795'000'000'000'000'000);
     EXPECT_FALSE(parse_timestamp("yesterday"));
+}
+
+TEST(Features, StartRecordAndDoctorNameTheSameHooks) {
+    egresswatch::KernelFeatures everything;
+    for (const char* probe : {"cgroup/connect4", "tp_btf", "cgroup_skb", "ringbuf"})
+        everything.probes.push_back({probe, true, "", false});
+    auto in_use = egresswatch::hooks_in_use(true);
+    ASSERT_EQ(in_use.size(), 5u);
+    std::vector<std::string> doctor_hooks, started_hooks;
+    for (const auto& [job, hook] : egresswatch::chosen_hooks(everything)) doctor_hooks.push_back(hook);
+    for (const auto& [key, hook] : in_use) started_hooks.push_back(hook);
+    std::sort(doctor_hooks.begin(), doctor_hooks.end());
+    std::sort(started_hooks.begin(), started_hooks.end());
+    EXPECT_EQ(doctor_hooks, started_hooks);
+    EXPECT_FALSE(egresswatch::hooks_in_use(false).contains("payload"));
+    EXPECT_TRUE(in_use.contains("payload"));
 }

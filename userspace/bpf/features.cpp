@@ -12,6 +12,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "bpf/libbpf_log.h"
 #include "core/mounts.h"
@@ -131,6 +132,30 @@ const KernelFeatures& probe_kernel_features(const std::string& cgroup_path) {
     return *cached;
 }
 
+namespace {
+
+// One row per job: the key the start record uses, the name doctor prints, the hooks, and the
+// probe that says whether this kernel has them.
+struct HookUse {
+    const char* key;
+    const char* job;
+    const char* hooks;
+    const char* probe;
+    const char* unavailable;
+};
+
+constexpr HookUse kHookUses[] = {
+    {"connections", "connections", "cgroup/connect4 + cgroup/connect6", "cgroup/connect4", "unavailable"},
+    {"datagrams", "unconnected UDP", "cgroup/sendmsg4 + cgroup/sendmsg6", "cgroup/connect4", "unavailable"},
+    {"process_lineage", "process lineage", "tp_btf/sched_process_exec, _fork, _exit", "tp_btf", "unavailable"},
+    {"payload", "names and requests (DNS, TLS SNI, HTTP)",
+     "cgroup_skb/egress + cgroup_skb/ingress, socket owner in sk_storage", "cgroup_skb",
+     "unavailable: connections are reported without payload names"},
+    {"transport", "transport", "BPF ring buffer", "ringbuf", "unavailable"},
+};
+
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> chosen_hooks(const KernelFeatures& features) {
     auto has = [&](const char* name) {
         for (const auto& p : features.probes)
@@ -138,13 +163,14 @@ std::vector<std::pair<std::string, std::string>> chosen_hooks(const KernelFeatur
         return false;
     };
     std::vector<std::pair<std::string, std::string>> hooks;
-    hooks.emplace_back("connections", has("cgroup/connect4") ? "cgroup/connect4 + cgroup/connect6" : "unavailable");
-    hooks.emplace_back("unconnected UDP", has("cgroup/connect4") ? "cgroup/sendmsg4 + cgroup/sendmsg6" : "unavailable");
-    hooks.emplace_back("process lineage", has("tp_btf") ? "tp_btf/sched_process_exec, _fork, _exit" : "unavailable");
-    hooks.emplace_back("names and requests (DNS, TLS SNI, HTTP)",
-                       has("cgroup_skb") ? "cgroup_skb/egress + cgroup_skb/ingress, socket owner in sk_storage"
-                                         : "unavailable: connections are reported without payload names");
-    hooks.emplace_back("transport", has("ringbuf") ? "BPF ring buffer" : "unavailable");
+    for (const HookUse& use : kHookUses) hooks.emplace_back(use.job, has(use.probe) ? use.hooks : use.unavailable);
+    return hooks;
+}
+
+std::map<std::string, std::string> hooks_in_use(bool payload) {
+    std::map<std::string, std::string> hooks;
+    for (const HookUse& use : kHookUses)
+        if (payload || std::string_view(use.key) != "payload") hooks.emplace(use.key, use.hooks);
     return hooks;
 }
 

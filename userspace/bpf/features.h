@@ -25,7 +25,11 @@ struct KernelFeatures {
 // cgroup_path: an existing cgroup v2 directory to attach the cgroup probes to.
 const KernelFeatures& probe_kernel_features(const std::string& cgroup_path);
 
-// Which hook each job uses on this kernel, given the probes.
+// Which hook each job uses on this kernel, given the probes (doctor's list).
 std::vector<std::pair<std::string, std::string>> chosen_hooks(const KernelFeatures& features);
+
+// The hooks a session attached, by job key (connections, datagrams, process_lineage,
+// payload, transport): the start record's kernel_features. Same wording as chosen_hooks.
+std::map<std::string, std::string> hooks_in_use(bool payload);
 
 }  // namespace egresswatch

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "bpf/features.h"
 #include "core/argv_redaction.h"
 #include "core/decoder.h"
 #include "core/errors.h"
@@ -134,11 +135,7 @@ void LiveSession::begin() {
     if (config_.capture.redact) redact_argv(start.command);
     start.cgroup = config_.cgroup_relative;
     start.version = EGRESSWATCH_VERSION;
-    start.kernel_features = {{"connections", "cgroup/connect4+connect6"},
-                             {"datagrams", "cgroup/sendmsg4+sendmsg6"},
-                             {"process_lineage", "tp_btf/sched_process_exec+fork+exit"},
-                             {"transport", "ringbuf"}};
-    if (config_.capture.payload) start.kernel_features["payload"] = "cgroup_skb/egress+ingress, sk_storage";
+    start.kernel_features = hooks_in_use(config_.capture.payload);
     sinks_.on_start(start);
     sinks_.on_batch_end();
     next_tick_ = std::chrono::steady_clock::now() + kTick;
