@@ -73,6 +73,15 @@ std::string read_text(const std::string& path) {
     return ss.str();
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line))
+        if (!line.empty()) lines.push_back(line);
+    return lines;
+}
+
 std::string make_temp_dir(const std::string& prefix) {
     std::string tmpl = "/tmp/" + prefix + "XXXXXX";
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");

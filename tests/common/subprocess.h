@@ -21,6 +21,8 @@ CommandResult run_command(const std::vector<std::string>& argv,
 CommandResult sh(const std::string& script, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 std::string read_text(const std::string& path);
+// The non-empty lines of a text.
+std::vector<std::string> lines_of(const std::string& text);
 std::string make_temp_dir(const std::string& prefix);
 
 }  // namespace egresswatch::test

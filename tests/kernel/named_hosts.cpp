@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/subprocess.h"
+#include "kernel/test_network.h"
 
 namespace egresswatch::test {
 namespace {
@@ -213,21 +214,9 @@ bool NamedTestHosts::set_up() {
     if (!write_files()) return false;
 
     netns_created_ = veth_created_ = true;  // from here on, tear_down() removes whatever exists
-    std::string script =
-        "set -e\n"
-        "ip netns add " + ns_ + "\n"
-        "ip link add " + veth_host_ + " type veth peer name " + veth_ns_ + "\n"
-        "ip link set " + veth_ns_ + " netns " + ns_ + "\n"
-        "ip addr add " + gateway_v4_ + "/24 dev " + veth_host_ + "\n"
-        "ip -6 addr add " + gateway_v6_ + "/64 dev " + veth_host_ + " nodad\n"
-        "ip link set " + veth_host_ + " up\n"
-        "ip -n " + ns_ + " addr add " + host_v4_ + "/24 dev " + veth_ns_ + "\n"
-        "ip -n " + ns_ + " -6 addr add " + host_v6_ + "/64 dev " + veth_ns_ + " nodad\n"
-        "ip -n " + ns_ + " addr add " + dns_v4_ + "/24 dev " + veth_ns_ + "\n"
-        "ip -n " + ns_ + " -6 addr add " + dns_v6_ + "/64 dev " + veth_ns_ + " nodad\n"
-        "ip -n " + ns_ + " link set " + veth_ns_ + " up\n"
-        "ip -n " + ns_ + " link set lo up\n";
-    CommandResult setup = sh(script, 30s);
+    CommandResult setup = sh(veth_namespace_script(ns_, veth_host_, veth_ns_, gateway_v4_, gateway_v6_,
+                                                   {host_v4_, dns_v4_}, {host_v6_, dns_v6_}),
+                             30s);
     if (setup.exit_code != 0) {
         error_ = "network namespace setup failed: " + setup.err;
         return false;

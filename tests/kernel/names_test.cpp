@@ -56,15 +56,6 @@ const json* connect_with_cookie(const std::vector<json>& events, const json& rec
     return nullptr;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line))
-        if (!line.empty()) lines.push_back(line);
-    return lines;
-}
-
 const std::regex kRequestLine(
     R"(^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})) (\S+)\[(\d+)\] (\S+) (\S+) (\S+) (\d{3}|-) ([0-9]+(\.[0-9]+)?|-)ms$)");
 

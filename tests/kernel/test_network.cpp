@@ -28,6 +28,23 @@ bool tcp_reachable(const std::string& v4, int port) {
 
 }  // namespace
 
+std::string veth_namespace_script(const std::string& ns, const std::string& veth_host, const std::string& veth_ns,
+                                  const std::string& gateway_v4, const std::string& gateway_v6,
+                                  const std::vector<std::string>& host_v4, const std::vector<std::string>& host_v6) {
+    std::string script = "set -e\n"
+                         "ip netns add " + ns + "\n"
+                         "ip link add " + veth_host + " type veth peer name " + veth_ns + "\n"
+                         "ip link set " + veth_ns + " netns " + ns + "\n"
+                         "ip addr add " + gateway_v4 + "/24 dev " + veth_host + "\n"
+                         "ip -6 addr add " + gateway_v6 + "/64 dev " + veth_host + " nodad\n"
+                         "ip link set " + veth_host + " up\n";
+    for (const auto& a : host_v4) script += "ip -n " + ns + " addr add " + a + "/24 dev " + veth_ns + "\n";
+    for (const auto& a : host_v6) script += "ip -n " + ns + " -6 addr add " + a + "/64 dev " + veth_ns + " nodad\n";
+    script += "ip -n " + ns + " link set " + veth_ns + " up\n"
+              "ip -n " + ns + " link set lo up\n";
+    return script;
+}
+
 TestNetwork::TestNetwork() {
     static int counter = 0;
     int n = (getpid() % 100) * 2 + (counter++ % 2) + 20;  // distinct per process and instance
@@ -42,19 +59,8 @@ TestNetwork::TestNetwork() {
     host_v4_ = net4 + "2";
     host_v6_ = net6 + "2";
 
-    std::string script =
-        "set -e\n"
-        "ip netns add " + ns_ + "\n"
-        "ip link add " + veth_host_ + " type veth peer name " + veth_ns_ + "\n"
-        "ip link set " + veth_ns_ + " netns " + ns_ + "\n"
-        "ip addr add " + net4 + "1/24 dev " + veth_host_ + "\n"
-        "ip -6 addr add " + net6 + "1/64 dev " + veth_host_ + " nodad\n"
-        "ip link set " + veth_host_ + " up\n"
-        "ip -n " + ns_ + " addr add " + host_v4_ + "/24 dev " + veth_ns_ + "\n"
-        "ip -n " + ns_ + " -6 addr add " + host_v6_ + "/64 dev " + veth_ns_ + " nodad\n"
-        "ip -n " + ns_ + " link set " + veth_ns_ + " up\n"
-        "ip -n " + ns_ + " link set lo up\n";
-    CommandResult setup = sh(script);
+    CommandResult setup =
+        sh(veth_namespace_script(ns_, veth_host_, veth_ns_, net4 + "1", net6 + "1", {host_v4_}, {host_v6_}));
     if (setup.exit_code != 0) {
         error_ = "network namespace setup failed: " + setup.err;
         return;

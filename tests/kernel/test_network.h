@@ -7,8 +7,16 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace egresswatch::test {
+
+// A shell script (set -e) that creates network namespace `ns`, joined to this one by the veth
+// pair veth_host/veth_ns: the gateway addresses on this side, the host addresses (IPv4 /24,
+// IPv6 /64) on the namespace side, and loopback up in the namespace.
+std::string veth_namespace_script(const std::string& ns, const std::string& veth_host, const std::string& veth_ns,
+                                  const std::string& gateway_v4, const std::string& gateway_v6,
+                                  const std::vector<std::string>& host_v4, const std::vector<std::string>& host_v6);
 
 class TestNetwork {
 public:
