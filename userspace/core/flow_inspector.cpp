@@ -26,6 +26,18 @@ DnsAnswerEntry answer_entry(const DnsRecord& r) {
     return DnsAnswerEntry{r.name, dns_type_name(r.type), r.ttl, r.address, r.target};
 }
 
+// A TLS or HTTP record about the connection this payload came from.
+template <typename Record>
+Record record_for(const PayloadRecord& r, ProcessRef process) {
+    Record out;
+    out.ts_ns = r.ts_ns;
+    out.process = std::move(process);
+    out.address = r.event.remote.unmapped();
+    out.port = r.event.port;
+    out.cookie = r.event.cookie;
+    return out;
+}
+
 }  // namespace
 
 std::optional<std::string> host_from_authority(std::string_view authority) {
@@ -200,12 +212,7 @@ void FlowInspector::inspect_tls(const PayloadRecord& r, Flow& flow) {
         if (auto name = host_from_authority(*result.hello.sni)) host = NamedHost{*name, kHostSourceSni};
     name_flow(e.cookie, flow, host);
 
-    TlsRecord out;
-    out.ts_ns = r.ts_ns;
-    out.process = process_of(e.task);
-    out.address = e.remote.unmapped();
-    out.port = e.port;
-    out.cookie = e.cookie;
+    auto out = record_for<TlsRecord>(r, process_of(e.task));
     out.sni = result.hello.sni;
     out.alpn = result.hello.alpn;
     out_.on_tls(out);
@@ -222,12 +229,7 @@ void FlowInspector::inspect_http_request(const PayloadRecord& r, Flow& flow) {
     }
     const ProcessRef process = process_of(e.task);
     for (const HttpRequest& req : requests) {
-        HttpRecord out;
-        out.ts_ns = r.ts_ns;
-        out.process = process;
-        out.address = e.remote.unmapped();
-        out.port = e.port;
-        out.cookie = e.cookie;
+        auto out = record_for<HttpRecord>(r, process);
         if (req.host) out.host = host_from_authority(*req.host);
         if (out.host) {
             name_flow(e.cookie, flow, NamedHost{*out.host, kHostSourceHttp});

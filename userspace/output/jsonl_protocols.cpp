@@ -24,6 +24,16 @@ void put_peer(Json& j, const IpAddress& address, std::uint16_t port, std::uint64
     j["cookie"] = cookie;
 }
 
+// The fields tls and http lines share, as put_peer and put_process wrote them.
+template <typename Record>
+void read_peer(const Json& j, Record& r) {
+    r.ts_ns = required_ts(j);
+    r.process = process_from(j);
+    r.address = required_address(j, "daddr");
+    r.port = required<std::uint16_t>(j, "dport");
+    r.cookie = optional_field<std::uint64_t>(j, "cookie");
+}
+
 }  // namespace
 
 Json to_json(const DnsLookupRecord& r) {
@@ -102,11 +112,7 @@ bool replay_protocol_line(const Json& j, const std::string& type, RecordSink& si
     }
     if (type == "tls") {
         TlsRecord r;
-        r.ts_ns = required_ts(j);
-        r.process = process_from(j);
-        r.address = required_address(j, "daddr");
-        r.port = required<std::uint16_t>(j, "dport");
-        r.cookie = optional_field<std::uint64_t>(j, "cookie");
+        read_peer(j, r);
         r.sni = maybe_field<std::string>(j, "sni");
         r.alpn = optional_field<std::vector<std::string>>(j, "alpn");
         sink.on_tls(r);
@@ -114,11 +120,7 @@ bool replay_protocol_line(const Json& j, const std::string& type, RecordSink& si
     }
     if (type == "http") {
         HttpRecord r;
-        r.ts_ns = required_ts(j);
-        r.process = process_from(j);
-        r.address = required_address(j, "daddr");
-        r.port = required<std::uint16_t>(j, "dport");
-        r.cookie = optional_field<std::uint64_t>(j, "cookie");
+        read_peer(j, r);
         r.tls = optional_field<bool>(j, "tls");
         r.tls_library = optional_field<std::string>(j, "tls_library");
         r.host = maybe_field<std::string>(j, "host");
