@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/name_book.h"
+
 namespace egresswatch {
 
 void BoundedIdSet::insert(std::uint32_t id, std::size_t cap) {
@@ -145,12 +147,12 @@ void Aggregator::note_named(const ProcessRef& process, const IpAddress& address,
 
 void Aggregator::on_tls(const TlsRecord& r) {
     ++counts_.tls;
-    note_named(r.process, r.address, r.port, r.sni, "tls-sni", r.ts_ns);
+    note_named(r.process, r.address, r.port, r.sni, kHostSourceSni, r.ts_ns);
 }
 
 void Aggregator::on_http(const HttpRecord& r) {
     ++counts_.http;
-    if (!r.tls) note_named(r.process, r.address, r.port, r.host, "http-host", r.ts_ns);
+    if (!r.tls) note_named(r.process, r.address, r.port, r.host, kHostSourceHttp, r.ts_ns);
     EndpointKey key{r.host.value_or(r.address.to_string()), r.port, r.tls, r.method, r.path};
     auto [it, inserted] = endpoints_.try_emplace(std::move(key));
     EndpointStats& e = it->second;
