@@ -18,6 +18,7 @@
 #include "lib/emit.bpf.h"
 #include "lib/sock_addr.bpf.h"
 #include "lib/payload.bpf.h"
+#include "lib/tls.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -262,12 +263,12 @@ static __always_inline __u32 emit_payload(struct __sk_buff *skb, const struct so
 	return n;
 }
 
-/* Takes one HTTP head from the connection's budget; false if there is none left. */
-static __always_inline bool take_http_token(struct sock_owner *owner)
+/* Takes one HTTP head from a connection's budget; false if there is none left. */
+static __always_inline bool take_http_token(__u32 *http_tokens, __u64 *http_refilled_ns)
 {
-	if (http_heads_per_sec && owner->http_tokens < http_head_burst) {
+	if (http_heads_per_sec && *http_tokens < http_head_burst) {
 		__u64 now = bpf_ktime_get_ns();
-		__u64 elapsed = now - owner->http_refilled_ns;
+		__u64 elapsed = now - *http_refilled_ns;
 		__u64 earned;
 
 		/* Bounded so the product below cannot overflow. */
@@ -275,15 +276,15 @@ static __always_inline bool take_http_token(struct sock_owner *owner)
 			elapsed = 1000 * NSEC_PER_SEC;
 		earned = elapsed * http_heads_per_sec / NSEC_PER_SEC;
 		if (earned) {
-			__u64 tokens = owner->http_tokens + earned;
+			__u64 tokens = *http_tokens + earned;
 
-			owner->http_tokens = tokens < http_head_burst ? tokens : http_head_burst;
-			owner->http_refilled_ns = now;
+			*http_tokens = tokens < http_head_burst ? tokens : http_head_burst;
+			*http_refilled_ns = now;
 		}
 	}
-	if (owner->http_tokens == 0)
+	if (*http_tokens == 0)
 		return false;
-	owner->http_tokens--;
+	*http_tokens -= 1;
 	return true;
 }
 
@@ -357,7 +358,7 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 		/* Heads start packets; bodies in between are skipped with this one compare. */
 		if (!(egress ? starts_http_request(first4) : starts_http_response(first4)))
 			break;
-		if (!take_http_token(owner)) {
+		if (!take_http_token(&owner->http_tokens, &owner->http_refilled_ns)) {
 			count_drop(EW_DROP_HTTP_FLOW_BUDGET);
 			break;
 		}
@@ -397,4 +398,254 @@ int ingress_capture(struct __sk_buff *skb)
 {
 	inspect(skb, false);
 	return SKB_PASS;
+}
+
+/*
+ * TLS plaintext: uprobes on the libraries' write and read functions. One entry and one
+ * return program serve every function of every library; the attach cookie says which
+ * (EW_TLS_OP_*). Attached per library file, so every process mapping the file hits
+ * them: the scope check comes first.
+ */
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_tls_call_enter, void *session, const void *buf, __u64 num, void *result_ptr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tls_call fresh = {};
+	struct tls_call *call;
+
+	if (!task_in_scope())
+		return 0;
+	call = bpf_map_lookup_elem(&tls_calls, &tid);
+	if (!call) {
+		if (bpf_map_update_elem(&tls_calls, &tid, &fresh, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&tls_calls, &tid)) {
+			count_drop(EW_DROP_TLS_CALLS_FULL);
+			return 0;
+		}
+		call = bpf_map_lookup_elem(&tls_calls, &tid);
+		if (!call)
+			return 0;
+	}
+	/* An unbound write's pending fields stay: this call may not be the one that sends. */
+	call->session = (__u64)session;
+	call->buf = (__u64)buf;
+	call->op = (__u32)bpf_get_attach_cookie(ctx);
+	call->result_ptr = call->op & EW_TLS_OP_RESULT_ARG ? (__u64)result_ptr : 0;
+	call->in_call = 1;
+	call->socket_seen = 0;
+	return 0;
+}
+
+static __always_inline void emit_tls_data(const struct tls_call *call, const struct tls_session *session,
+					  __u64 length, bool write, __u8 socket_source)
+{
+	struct ew_tls_data_event *e;
+	__u64 n = length;
+
+	if (n > payload_packet_bytes)
+		n = payload_packet_bytes;
+	if (n == 0)
+		return;
+	n = ((n - 1) & (EW_PAYLOAD_MAX - 1)) + 1;
+	e = reserve_event(sizeof(*e), EW_EVENT_TLS_DATA, EW_DROP_RINGBUF_TLS);
+	if (!e)
+		return;
+	/* An unreadable buffer (paged out) is reported with nothing captured. */
+	if (bpf_probe_read_user(e->data, n, (const void *)call->buf))
+		n = 0;
+	e->session = call->session;
+	e->cookie = socket_source == EW_TLS_SOCKET_UNKNOWN ? 0 : session->socket.cookie;
+	__builtin_memcpy(e->addr, session->socket.addr, sizeof(e->addr));
+	e->port = session->socket.port;
+	e->family = session->socket.family;
+	e->length = length > 0xffffffffULL ? 0xffffffff : length;
+	e->captured = n;
+	e->direction = write ? EW_DIR_EGRESS : EW_DIR_INGRESS;
+	e->library = (call->op >> EW_TLS_OP_LIBRARY_SHIFT) & 0xff;
+	e->socket = socket_source;
+	e->flow_kind = session->flow_kind;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Decides from what a finished call moved whether its bytes are copied, as the packet
+ * path does: a session is HTTP if its first write starts a request, and then only heads
+ * are copied, within the same per-connection budget; anything else yields its first
+ * write only. */
+static __always_inline void report_tls_data(const struct tls_call *call, struct tls_session *session,
+					    __u64 length, bool write, __u8 socket_source)
+{
+	__u32 first4 = 0;
+
+	if (session->done)
+		return;
+	if (length >= 4)
+		bpf_probe_read_user(&first4, sizeof(first4), (const void *)call->buf);
+	if (session->flow_kind == EW_FLOW_UNDECIDED) {
+		if (!write)
+			return;
+		session->flow_kind = length >= 4 && starts_http_request(first4) ? EW_FLOW_HTTP : EW_FLOW_OTHER;
+		session->http_tokens = http_head_burst;
+		session->http_refilled_ns = bpf_ktime_get_ns();
+	}
+	if (session->flow_kind == EW_FLOW_HTTP) {
+		if (!(write ? starts_http_request(first4) : starts_http_response(first4)))
+			return;
+		if (!take_http_token(&session->http_tokens, &session->http_refilled_ns)) {
+			count_drop(EW_DROP_HTTP_FLOW_BUDGET);
+			return;
+		}
+	} else {
+		session->done = 1;
+	}
+	emit_tls_data(call, session, length, write, socket_source);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_tls_call_exit, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct tls_session_key key = {};
+	struct tls_session fresh = {};
+	struct tls_session *session;
+	struct tls_call *call;
+	__u64 length = 0;
+	__u8 socket_source;
+	bool write;
+
+	call = bpf_map_lookup_elem(&tls_calls, &tid);
+	if (!call || !call->in_call)
+		return 0;
+	call->in_call = 0;
+	write = call->op & EW_TLS_OP_WRITE;
+	/* The SSL_* functions return int: the upper half of the register is not theirs. */
+	if (((call->op >> EW_TLS_OP_LIBRARY_SHIFT) & 0xff) == EW_TLS_LIB_OPENSSL)
+		ret = (int)ret;
+	if (call->op & EW_TLS_OP_RESULT_ARG) {
+		__u64 moved = 0;
+
+		if (ret == 1 && call->result_ptr)
+			bpf_probe_read_user(&moved, sizeof(moved), (const void *)call->result_ptr);
+		length = moved;
+	} else if (ret > 0) {
+		length = ret;
+	}
+
+	key.session = call->session;
+	key.tgid = pid_tgid >> 32;
+	session = bpf_map_lookup_elem(&tls_sessions, &key);
+	if (!session) {
+		bpf_map_update_elem(&tls_sessions, &key, &fresh, BPF_NOEXIST);
+		session = bpf_map_lookup_elem(&tls_sessions, &key);
+		if (!session)
+			goto done;
+	}
+	if (call->socket_seen)
+		session->socket = call->socket;
+	socket_source = call->socket_seen		 ? EW_TLS_SOCKET_IN_CALL
+			: session->socket.cookie ? EW_TLS_SOCKET_SESSION
+						 : EW_TLS_SOCKET_UNKNOWN;
+	if (length > 0)
+		report_tls_data(call, session, length, write, socket_source);
+	/* A write that encrypted into memory: the thread's next send will say where to. */
+	if (write && length > 0 && socket_source == EW_TLS_SOCKET_UNKNOWN) {
+		call->pending_session = call->session;
+		call->pending_ended_ns = bpf_ktime_get_ns();
+	}
+done:
+	if (!call->pending_ended_ns)
+		bpf_map_delete_elem(&tls_calls, &tid);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_tls_session_free, void *session)
+{
+	struct tls_session_key key = {};
+
+	key.session = (__u64)session;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_map_delete_elem(&tls_sessions, &key);
+	return 0;
+}
+
+static __always_inline void bind_tls_session(__u64 session_ptr, struct sock *sk, __u64 pid_tgid)
+{
+	struct tls_session_key key = {};
+	struct ew_tls_bind_event *e;
+	struct tls_session *session;
+
+	key.session = session_ptr;
+	key.tgid = pid_tgid >> 32;
+	session = bpf_map_lookup_elem(&tls_sessions, &key);
+	if (!session)
+		return;
+	read_tls_socket(sk, &session->socket);
+	session->socket.cookie = bpf_get_socket_cookie(sk);
+	e = reserve_event(sizeof(*e), EW_EVENT_TLS_BIND, EW_DROP_RINGBUF_TLS);
+	if (!e)
+		return;
+	e->session = session_ptr;
+	e->cookie = session->socket.cookie;
+	__builtin_memcpy(e->addr, session->socket.addr, sizeof(e->addr));
+	e->port = session->socket.port;
+	e->family = session->socket.family;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Learns the socket of the TLS call this thread is in, or has just finished. Threads
+ * with no TLS call pay one hash lookup. */
+static __always_inline void note_tls_socket(struct sock *sk, bool send)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct tls_call *call;
+
+	call = bpf_map_lookup_elem(&tls_calls, &tid);
+	if (!call || !sk || !is_inet_stream(sk))
+		return;
+	if (call->in_call && !call->socket_seen) {
+		read_tls_socket(sk, &call->socket);
+		call->socket.cookie = bpf_get_socket_cookie(sk);
+		call->socket_seen = 1;
+	}
+	if (!send || !call->pending_ended_ns)
+		return;
+	if (bpf_ktime_get_ns() - call->pending_ended_ns < EW_TLS_BIND_WINDOW_NS)
+		bind_tls_session(call->pending_session, sk, pid_tgid);
+	call->pending_ended_ns = 0;
+	if (!call->in_call)
+		bpf_map_delete_elem(&tls_calls, &tid);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send_length_tls_bind, struct sock *sk, int ret, int flags)
+{
+	note_tls_socket(sk, true);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_length_tls_bind, struct sock *sk, int ret, int flags)
+{
+	note_tls_socket(sk, false);
+	return 0;
+}
+
+/* _dl_debug_state in ld.so: the loader calls it after mapping the program's libraries and
+ * around every dlopen, which is when a TLS library may newly appear in a process. */
+SEC("uprobe")
+int BPF_KPROBE(uprobe_loader_libs_changed)
+{
+	struct ew_libs_changed_event *e;
+
+	if (!task_in_scope())
+		return 0;
+	e = reserve_event(sizeof(*e), EW_EVENT_LIBS_CHANGED, EW_DROP_RINGBUF_TLS);
+	if (e)
+		bpf_ringbuf_submit(e, 0);
+	return 0;
 }

@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define EW_ABI_VERSION 2
+#define EW_ABI_VERSION 3
 
 #define EW_COMM_LEN 16
 #define EW_FILENAME_LEN 256
@@ -30,6 +30,27 @@ enum ew_event_type {
 	EW_EVENT_FORK = 4,    /* a new process (not a thread) */
 	EW_EVENT_EXIT = 5,    /* the last thread of a process exited */
 	EW_EVENT_PAYLOAD = 6, /* first bytes of a packet on an observed socket: cgroup_skb */
+	EW_EVENT_TLS_DATA = 7, /* plaintext a TLS library call wrote or read: uprobes */
+	EW_EVENT_TLS_BIND = 8, /* the socket of a TLS session whose data came without one */
+	EW_EVENT_LIBS_CHANGED = 9, /* the dynamic loader mapped libraries into a process */
+};
+
+enum ew_tls_library {
+	EW_TLS_LIB_OPENSSL = 1, /* OpenSSL 1.1/3 and BoringSSL: the SSL_* API */
+	EW_TLS_LIB_GNUTLS = 2,
+};
+
+/* What a TLS library function probed with uprobe_tls_call_enter does: the attach cookie
+ * (bpf_cookie) holds this, so that one program serves every function of every library. */
+#define EW_TLS_OP_WRITE 0x01      /* else a read: the plaintext is there only on return */
+#define EW_TLS_OP_RESULT_ARG 0x02 /* the byte count is stored through the 4th argument (_ex) */
+#define EW_TLS_OP_LIBRARY_SHIFT 8 /* enum ew_tls_library, in the next byte */
+
+/* How a TLS data event's socket was learned. */
+enum ew_tls_socket {
+	EW_TLS_SOCKET_UNKNOWN = 0, /* not yet: an EW_EVENT_TLS_BIND for the session follows */
+	EW_TLS_SOCKET_IN_CALL = 1, /* the call itself sent or received on it */
+	EW_TLS_SOCKET_SESSION = 2, /* an earlier call of the same session did */
 };
 
 /* What the kernel made of a flow from its first payload bytes; decides what it keeps
@@ -59,7 +80,9 @@ enum ew_drop_reason {
 	EW_DROP_RINGBUF_PAYLOAD = 7,
 	EW_DROP_OWNER_STORAGE = 8,   /* no sk_storage for a socket: its payload is not inspected */
 	EW_DROP_HTTP_FLOW_BUDGET = 9, /* an HTTP head over its connection's budget (--http-head-*) */
-	EW_DROP__COUNT = 10,
+	EW_DROP_RINGBUF_TLS = 10,
+	EW_DROP_TLS_CALLS_FULL = 11,  /* too many threads inside TLS calls at once: call not reported */
+	EW_DROP__COUNT = 12,
 };
 
 /* Address families as the kernel numbers them; vmlinux.h has no #defines. */
@@ -137,6 +160,37 @@ struct ew_payload_event {
 /* flow_dedup: only the first connect per (process, destination, protocol), and the first
  * datagram per (process, socket, destination), cross the ring buffer; repeats bump
  * `repeats`, which userspace reads when it flushes. */
+struct ew_tls_data_event {
+	struct ew_event_header hdr;
+	__u64 session;  /* the library's session (SSL *, gnutls_session_t): unique per process */
+	__u64 cookie;   /* of the session's socket, 0 while unknown (see socket) */
+	__u8 addr[16];  /* the socket's remote address */
+	__u32 length;   /* plaintext bytes the call wrote or read */
+	__u16 captured; /* bytes in data: at most --payload-bytes */
+	__u16 port;     /* remote port, host byte order */
+	__u16 family;
+	__u8 direction; /* enum ew_direction: a write is egress */
+	__u8 library;   /* enum ew_tls_library */
+	__u8 socket;    /* enum ew_tls_socket */
+	__u8 flow_kind; /* enum ew_flow_kind, decided from the session's first write */
+	__u8 pad[2];
+	__u8 data[EW_PAYLOAD_MAX];
+};
+
+struct ew_tls_bind_event {
+	struct ew_event_header hdr;
+	__u64 session;
+	__u64 cookie;
+	__u8 addr[16];
+	__u16 port;
+	__u16 family;
+	__u32 pad;
+};
+
+struct ew_libs_changed_event {
+	struct ew_event_header hdr; /* the process whose mappings changed */
+};
+
 struct ew_flow_key {
 	__u64 cookie; /* 0 for connects: they are deduplicated across sockets */
 	__u8 addr[16];

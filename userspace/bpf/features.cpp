@@ -151,6 +151,10 @@ constexpr HookUse kHookUses[] = {
     {"payload", "names and requests (DNS, TLS SNI, HTTP)",
      "cgroup_skb/egress + cgroup_skb/ingress, socket owner in sk_storage", "cgroup_skb",
      "unavailable: connections are reported without payload names"},
+    {"tls_plaintext", "HTTPS requests (TLS library plaintext)",
+     "uprobes on SSL_write/SSL_read(_ex) and gnutls_record_send/recv per library file, "
+     "tp_btf/sock_send_length + sock_recv_length to join sockets",
+     "uprobe", "unavailable: HTTPS connections are named by TLS SNI only"},
     {"transport", "transport", "BPF ring buffer", "ringbuf", "unavailable"},
 };
 
@@ -167,10 +171,13 @@ std::vector<std::pair<std::string, std::string>> chosen_hooks(const KernelFeatur
     return hooks;
 }
 
-std::map<std::string, std::string> hooks_in_use(bool payload) {
+std::map<std::string, std::string> hooks_in_use(bool payload, bool tls) {
     std::map<std::string, std::string> hooks;
-    for (const HookUse& use : kHookUses)
-        if (payload || std::string_view(use.key) != "payload") hooks.emplace(use.key, use.hooks);
+    for (const HookUse& use : kHookUses) {
+        std::string_view key = use.key;
+        if ((key == "payload" && !payload) || (key == "tls_plaintext" && !tls)) continue;
+        hooks.emplace(use.key, use.hooks);
+    }
     return hooks;
 }
 

@@ -30,6 +30,6 @@ std::vector<std::pair<std::string, std::string>> chosen_hooks(const KernelFeatur
 
 // The hooks a session attached, by job key (connections, datagrams, process_lineage,
 // payload, transport): the start record's kernel_features. Same wording as chosen_hooks.
-std::map<std::string, std::string> hooks_in_use(bool payload);
+std::map<std::string, std::string> hooks_in_use(bool payload, bool tls);
 
 }  // namespace egresswatch

@@ -45,6 +45,8 @@ const char* drop_reason_name(std::uint32_t reason) {
     case EW_DROP_RINGBUF_PAYLOAD: return "ringbuf_full_payload";
     case EW_DROP_OWNER_STORAGE: return "socket_storage_unavailable";
     case EW_DROP_HTTP_FLOW_BUDGET: return "http_heads_over_budget";
+    case EW_DROP_RINGBUF_TLS: return "ringbuf_full_tls";
+    case EW_DROP_TLS_CALLS_FULL: return "tls_calls_in_flight_full";
     default: return "unknown";
     }
 }
@@ -69,6 +71,12 @@ Tracer::Tracer(const LoaderOptions& options) {
         bpf_program__set_autoload(skel_->progs.egress_capture, false);
         bpf_program__set_autoload(skel_->progs.ingress_capture, false);
     }
+    capture_tls_ = options.capture_tls;
+    if (!capture_tls_)
+        for (bpf_program* prog : {skel_->progs.uprobe_tls_call_enter, skel_->progs.uretprobe_tls_call_exit,
+                                  skel_->progs.uprobe_tls_session_free, skel_->progs.uprobe_loader_libs_changed,
+                                  skel_->progs.sock_send_length_tls_bind, skel_->progs.sock_recv_length_tls_bind})
+            bpf_program__set_autoload(prog, false);
     if (int err = egresswatch_bpf__load(skel_)) {
         egresswatch_bpf__destroy(skel_);
         skel_ = nullptr;
@@ -109,6 +117,37 @@ void Tracer::attach_process_tracking() {
         if (!link) fail(std::string("attaching ") + bpf_program__name(prog), errno);
         links_.push_back(link);
     }
+}
+
+void Tracer::attach_tls_socket_tracking() {
+    if (!capture_tls_) return;
+    for (bpf_program* prog : {skel_->progs.sock_send_length_tls_bind, skel_->progs.sock_recv_length_tls_bind}) {
+        bpf_link* link = bpf_program__attach(prog);
+        if (!link) fail(std::string("attaching ") + bpf_program__name(prog), errno);
+        links_.push_back(link);
+    }
+}
+
+void LinkDeleter::operator()(bpf_link* link) const { bpf_link__destroy(link); }
+
+LinkPtr Tracer::attach_uprobe(UprobeProgram program, const std::string& path, std::uint64_t offset,
+                              std::uint64_t cookie) const {
+    bpf_program* prog = nullptr;
+    bool retprobe = false;
+    switch (program) {
+    case UprobeProgram::tls_call_enter: prog = skel_->progs.uprobe_tls_call_enter; break;
+    case UprobeProgram::tls_call_exit:
+        prog = skel_->progs.uretprobe_tls_call_exit;
+        retprobe = true;
+        break;
+    case UprobeProgram::tls_session_free: prog = skel_->progs.uprobe_tls_session_free; break;
+    case UprobeProgram::loader_libs_changed: prog = skel_->progs.uprobe_loader_libs_changed; break;
+    }
+    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe);
+    // pid -1: every process that maps the file, now or later; the programs filter by scope.
+    bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(), offset, &opts);
+    if (!link) fail(std::string("attaching ") + bpf_program__name(prog) + " to " + path, errno);
+    return LinkPtr(link);
 }
 
 void Tracer::detach() {

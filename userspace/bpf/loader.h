@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "egresswatch/abi.h"
@@ -24,9 +25,18 @@ struct LoaderOptions {
     std::uint32_t payload_flow_bytes = 4096;
     std::uint32_t http_head_burst = 512;
     std::uint32_t http_heads_per_sec = 128;
+    // Load the TLS plaintext programs (uprobes are attached per library, later).
+    bool capture_tls = true;
     // Report process events only for tasks under this cgroup (-1: every task).
     int scope_cgroup_fd = -1;
 };
+
+struct LinkDeleter {
+    void operator()(::bpf_link* link) const;
+};
+using LinkPtr = std::unique_ptr<::bpf_link, LinkDeleter>;
+
+enum class UprobeProgram { tls_call_enter, tls_call_exit, tls_session_free, loader_libs_changed };
 
 struct FlowCounter {
     ew_flow_key key;
@@ -45,6 +55,12 @@ public:
     // on all its descendants.
     void attach_sockets(int cgroup_fd);
     void attach_process_tracking();
+    // The socket tracepoints that join TLS library calls to their sockets.
+    void attach_tls_socket_tracking();
+    bool capture_tls() const { return capture_tls_; }
+    // One function of one file, for every process that maps it. Throws SetupError.
+    LinkPtr attach_uprobe(UprobeProgram program, const std::string& path, std::uint64_t offset,
+                          std::uint64_t cookie) const;
     void detach();
 
     int ringbuf_fd() const;
@@ -56,6 +72,7 @@ private:
     egresswatch_bpf* skel_ = nullptr;
     std::vector<::bpf_link*> links_;
     bool capture_payload_ = false;
+    bool capture_tls_ = false;
 };
 
 const char* drop_reason_name(std::uint32_t reason);

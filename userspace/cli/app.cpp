@@ -34,6 +34,8 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
     cmd->add_flag("-q,--quiet", o.quiet, "do not print the summary table");
     cmd->add_flag("!--no-payload", o.payload,
                   "do not inspect payload (no DNS, TLS SNI or HTTP names and requests; connections only)");
+    cmd->add_flag("!--no-tls", o.tls,
+                  "do not read HTTPS requests from TLS libraries (uprobes); HTTPS connections keep their SNI name");
     cmd->add_option("--payload-bytes", o.payload_bytes, "payload bytes copied per packet (DNS message, HTTP head)")
         ->capture_default_str()
         ->check(CLI::Range(64u, 1024u));

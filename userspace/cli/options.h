@@ -22,6 +22,7 @@ struct CaptureOptions {
     bool every_connect = false;           // no in-kernel dedup of repeated connects
     bool quiet = false;                   // no summary table
     bool payload = true;                  // DNS, TLS SNI and HTTP heads from cgroup_skb
+    bool tls = true;                      // HTTPS requests from TLS library uprobes
     std::uint32_t payload_bytes = 1024;   // per packet
     std::uint32_t payload_flow_bytes = 4096;  // per TLS or unrecognised flow
     std::uint32_t http_head_burst = 512;      // request + response heads per connection...

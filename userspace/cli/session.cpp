@@ -17,6 +17,7 @@
 #include "core/decoder.h"
 #include "core/errors.h"
 #include "core/proc_reader.h"
+#include "system/launcher.h"
 #include "output/report.h"
 
 namespace egresswatch {
@@ -78,6 +79,9 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
         return filename.empty() || filename.front() == '/' ? filename : absolute_exe_path(filename, proc_cwd(pid));
     };
     if (config_.capture.redact) hooks.redact_argv = [](std::vector<std::string>& argv) { redact_argv(argv); };
+    hooks.libraries_changed = [this](std::uint32_t pid) {
+        if (tls_) tls_->scan_process(pid);
+    };
     enricher_ = std::make_unique<Enricher>(processes_, WallClock::now(), std::move(hooks), *inspector_);
     sigset_t set = session_signals();
     signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -86,6 +90,7 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
 
 LiveSession::~LiveSession() {
     source_.reset();
+    tls_.reset();
     tracer_.reset();
     if (signal_fd_ >= 0) ::close(signal_fd_);
 }
@@ -101,6 +106,7 @@ void LiveSession::attach() {
     loader.payload_flow_bytes = config_.capture.payload_flow_bytes;
     loader.http_head_burst = config_.capture.http_head_burst;
     loader.http_heads_per_sec = config_.capture.http_heads_per_sec;
+    loader.capture_tls = config_.capture.payload && config_.capture.tls;
     try {
         attach_with(loader);
     } catch (const SetupError& e) {
@@ -109,21 +115,43 @@ void LiveSession::attach() {
         spdlog::warn("payload inspection unavailable ({}); continuing without DNS, TLS and HTTP names. "
                      "Run 'egresswatch doctor' for details",
                      e.what());
-        loader.capture_payload = false;
-        config_.capture.payload = false;
+        loader.capture_payload = loader.capture_tls = false;
+        config_.capture.payload = config_.capture.tls = false;
         attach_with(loader);
     }
+    if (loader.capture_tls) attach_tls();
     source_ = std::make_unique<EventSource>(tracer_->ringbuf_fd(),
                                             [this](const void* d, std::size_t n) { on_raw_event(d, n); });
     spdlog::debug("attached to cgroup {}", config_.cgroup_relative);
 }
 
 void LiveSession::attach_with(const LoaderOptions& loader) {
+    tls_.reset();
     tracer_.reset();
     tracer_ = std::make_unique<Tracer>(loader);
     // Process tracking first: by the time a socket event can fire, its process is known.
     tracer_->attach_process_tracking();
     tracer_->attach_sockets(config_.attach_cgroup_fd);
+}
+
+// Before the command starts: the system's TLS libraries, the command's own executable
+// (node links OpenSSL in), and for watch every process already running. Libraries mapped
+// later are found when the loader reports them (uprobe_loader_libs_changed).
+void LiveSession::attach_tls() {
+    try {
+        tracer_->attach_tls_socket_tracking();
+        tls_ = std::make_unique<TlsAttacher>(*tracer_);
+        tls_->attach_system_libraries();
+        if (!config_.command.empty())
+            if (auto exe = find_executable(config_.command.front())) tls_->attach_file(*exe);
+        if (config_.mode == "watch") tls_->scan_all_processes();
+    } catch (const SetupError& e) {
+        spdlog::warn("HTTPS request capture unavailable ({}); HTTPS connections keep their TLS SNI name", e.what());
+        tls_.reset();
+        config_.capture.tls = false;
+    }
+    for (const AttachedTlsLibrary& lib : tls_ ? tls_->attached() : std::vector<AttachedTlsLibrary>{})
+        spdlog::debug("TLS library {} ({})", lib.path, tls_library_name(lib.kind));
 }
 
 void LiveSession::begin() {
@@ -135,7 +163,7 @@ void LiveSession::begin() {
     if (config_.capture.redact) redact_argv(start.command);
     start.cgroup = config_.cgroup_relative;
     start.version = EGRESSWATCH_VERSION;
-    start.kernel_features = hooks_in_use(config_.capture.payload);
+    start.kernel_features = hooks_in_use(config_.capture.payload, config_.capture.payload && config_.capture.tls);
     sinks_.on_start(start);
     sinks_.on_batch_end();
     next_tick_ = std::chrono::steady_clock::now() + kTick;
@@ -253,6 +281,7 @@ void LiveSession::flush_counters() {
 void LiveSession::finish(std::optional<int> exit_code) {
     source_->drain();
     flush_counters();
+    tls_.reset();
     tracer_->detach();
     source_->drain();  // anything committed while detaching
 

@@ -12,6 +12,7 @@
 
 #include "bpf/event_source.h"
 #include "bpf/loader.h"
+#include "bpf/tls_attacher.h"
 #include "cli/options.h"
 #include "cli/output_dir.h"
 #include "core/aggregator.h"
@@ -56,6 +57,7 @@ public:
 
 private:
     void attach_with(const LoaderOptions& loader);
+    void attach_tls();
     void on_raw_event(const void* data, std::size_t size);
     void periodic();
     void flush_counters();
@@ -74,6 +76,8 @@ private:
     CgroupNames cgroup_names_;
     std::unique_ptr<Enricher> enricher_;
     std::unique_ptr<Tracer> tracer_;
+    // Owns uprobe links into the tracer's programs: declared after it, destroyed first.
+    std::unique_ptr<TlsAttacher> tls_;
     std::unique_ptr<EventSource> source_;
     int signal_fd_ = -1;
     std::map<std::string, std::uint64_t> last_loss_;

@@ -16,6 +16,9 @@ static_assert(sizeof(ew_exit_event) == 56);
 static_assert(sizeof(ew_flow_key) == 40);
 static_assert(sizeof(ew_flow_value) == 8);
 static_assert(sizeof(ew_payload_event) == 1120);
+static_assert(sizeof(ew_tls_data_event) == 1120);
+static_assert(sizeof(ew_tls_bind_event) == 88);
+static_assert(sizeof(ew_libs_changed_event) == 48);
 static_assert((EW_ARGS_LEN & (EW_ARGS_LEN - 1)) == 0, "BPF side masks with EW_ARGS_LEN - 1");
 
 namespace {
@@ -101,6 +104,43 @@ std::optional<KernelEvent> decode_payload(const void* data, std::size_t size) {
     return e;
 }
 
+std::optional<TlsSocket> tls_socket_from(std::uint64_t cookie, const __u8 (&addr)[16], __u16 family, __u16 port) {
+    auto remote = address_from(addr, family);
+    if (!remote) return std::nullopt;
+    return TlsSocket{cookie, remote->unmapped(), port};
+}
+
+std::optional<KernelEvent> decode_tls_data(const void* data, std::size_t size) {
+    ew_tls_data_event raw;
+    if (!read_record(data, size, raw)) return std::nullopt;
+    if (raw.direction > EW_DIR_INGRESS || raw.flow_kind > EW_FLOW_OTHER || raw.socket > EW_TLS_SOCKET_SESSION)
+        return std::nullopt;
+    TlsDataEvent e;
+    e.task = task_from(raw.hdr);
+    e.session = raw.session;
+    e.library = raw.library;
+    e.socket_source = static_cast<TlsSocketSource>(raw.socket);
+    if (e.socket_source != TlsSocketSource::unknown) {
+        auto socket = tls_socket_from(raw.cookie, raw.addr, raw.family, raw.port);
+        if (!socket) return std::nullopt;
+        e.socket = *socket;
+    }
+    e.direction = raw.direction == EW_DIR_EGRESS ? Direction::egress : Direction::ingress;
+    e.flow_kind = static_cast<FlowKind>(raw.flow_kind);
+    e.length = raw.length;
+    std::size_t captured = std::min<std::size_t>(raw.captured, sizeof(raw.data));
+    e.data.assign(raw.data, raw.data + captured);
+    return e;
+}
+
+std::optional<KernelEvent> decode_tls_bind(const void* data, std::size_t size) {
+    ew_tls_bind_event raw;
+    if (!read_record(data, size, raw)) return std::nullopt;
+    auto socket = tls_socket_from(raw.cookie, raw.addr, raw.family, raw.port);
+    if (!socket) return std::nullopt;
+    return TlsBindEvent{task_from(raw.hdr), raw.session, *socket};
+}
+
 std::optional<KernelEvent> decode_exec(const void* data, std::size_t size) {
     // 1.6 KiB: keep it off the stack of the ring buffer callback's caller.
     auto raw = std::make_unique<ew_exec_event>();
@@ -132,6 +172,9 @@ std::optional<KernelEvent> decode_event(const void* data, std::size_t size) {
         return ForkEvent{task_from(raw.hdr), raw.child_tgid};
     }
     case EW_EVENT_PAYLOAD: return decode_payload(data, size);
+    case EW_EVENT_TLS_DATA: return decode_tls_data(data, size);
+    case EW_EVENT_TLS_BIND: return decode_tls_bind(data, size);
+    case EW_EVENT_LIBS_CHANGED: return LibsChangedEvent{task_from(hdr)};
     case EW_EVENT_EXIT: {
         ew_exit_event raw;
         if (!read_record(data, size, raw)) return std::nullopt;

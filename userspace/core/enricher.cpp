@@ -101,4 +101,19 @@ void Enricher::handle(const PayloadEvent& e) {
     out_.on_payload(r);
 }
 
+void Enricher::handle(const TlsDataEvent& e) {
+    ++counts_.tls_data;
+    out_.on_tls_data(TlsDataRecord{clock_.to_wall(e.task.ts_ns), e});
+}
+
+void Enricher::handle(const TlsBindEvent& e) {
+    ++counts_.tls_bind;
+    out_.on_tls_bind(TlsBindRecord{clock_.to_wall(e.task.ts_ns), e});
+}
+
+void Enricher::handle(const LibsChangedEvent& e) {
+    ++counts_.libs_changed;
+    if (hooks_.libraries_changed) hooks_.libraries_changed(e.task.pid);
+}
+
 }  // namespace egresswatch

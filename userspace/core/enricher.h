@@ -28,10 +28,13 @@ struct EnricherHooks {
     std::function<std::string(std::uint32_t pid, const std::string& filename)> resolve_exe;
     // Keeps secrets in command lines out of every record (argv_redaction.h).
     std::function<void(std::vector<std::string>& argv)> redact_argv;
+    // The loader mapped libraries into a process: look for TLS libraries in it.
+    std::function<void(std::uint32_t pid)> libraries_changed;
 };
 
 struct EventCounts {
-    std::uint64_t connect = 0, send = 0, exec = 0, fork = 0, exit = 0, payload = 0, undecodable = 0;
+    std::uint64_t connect = 0, send = 0, exec = 0, fork = 0, exit = 0, payload = 0, tls_data = 0, tls_bind = 0, libs_changed = 0;
+    std::uint64_t undecodable = 0;
 };
 
 class Enricher {
@@ -51,6 +54,9 @@ private:
     void handle(const ForkEvent& e);
     void handle(const ExitEvent& e);
     void handle(const PayloadEvent& e);
+    void handle(const TlsDataEvent& e);
+    void handle(const TlsBindEvent& e);
+    void handle(const LibsChangedEvent& e);
 
     ProcessTable& processes_;
     WallClock clock_;

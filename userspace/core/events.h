@@ -71,7 +71,43 @@ struct PayloadEvent {
     std::vector<std::uint8_t> data;
 };
 
-using KernelEvent = std::variant<SockEvent, ExecEvent, ForkEvent, ExitEvent, PayloadEvent>;
+// How a TLS data event's socket was learned (enum ew_tls_socket).
+enum class TlsSocketSource : std::uint8_t { unknown, in_call, session };
+
+// The socket a TLS session writes to and reads from.
+struct TlsSocket {
+    std::uint64_t cookie = 0;
+    IpAddress remote;
+    std::uint16_t port = 0;
+};
+
+// Plaintext one TLS library call wrote (egress) or read (ingress), from uprobes.
+struct TlsDataEvent {
+    TaskContext task;
+    std::uint64_t session = 0;     // the library's session object: unique within the process
+    std::uint8_t library = 0;      // enum ew_tls_library
+    TlsSocketSource socket_source = TlsSocketSource::unknown;
+    TlsSocket socket;              // meaningful unless socket_source is unknown
+    Direction direction = Direction::egress;
+    FlowKind flow_kind = FlowKind::undecided;
+    std::uint32_t length = 0;      // bytes the call moved; data may hold fewer
+    std::vector<std::uint8_t> data;
+};
+
+// The socket of a session whose data came before it was known (memory-BIO libraries).
+struct TlsBindEvent {
+    TaskContext task;
+    std::uint64_t session = 0;
+    TlsSocket socket;
+};
+
+// The dynamic loader mapped libraries into task.pid: a TLS library may have appeared.
+struct LibsChangedEvent {
+    TaskContext task;
+};
+
+using KernelEvent = std::variant<SockEvent, ExecEvent, ForkEvent, ExitEvent, PayloadEvent, TlsDataEvent,
+                                 TlsBindEvent, LibsChangedEvent>;
 
 std::string_view sock_event_kind_name(SockEventKind kind);
 

@@ -9,6 +9,7 @@
 #include "core/dns_parser.h"
 #include "core/http_parser.h"
 #include "core/redaction.h"
+#include "core/tls_library.h"
 #include "core/tls_parser.h"
 
 namespace egresswatch {
@@ -111,8 +112,10 @@ void FlowInspector::name_flow(std::uint64_t cookie, Flow& flow, std::optional<Na
     release(cookie);
 }
 
-FlowInspector::Flow& FlowInspector::flow_for(const PayloadRecord& r) {
-    if (flows_.size() >= options_.max_flows && !flows_.contains(r.event.cookie)) {
+FlowInspector::Flow& FlowInspector::flow_for(const PayloadRecord& r) { return flow_at(r.event.cookie, r.ts_ns); }
+
+FlowInspector::Flow& FlowInspector::flow_at(std::uint64_t key, std::int64_t ts_ns) {
+    if (flows_.size() >= options_.max_flows && !flows_.contains(key)) {
         // Full: forget the flow idle longest. Rare (tens of thousands of live flows), so a
         // scan is cheaper than keeping an index.
         auto oldest = std::min_element(flows_.begin(), flows_.end(), [](const auto& a, const auto& b) {
@@ -120,8 +123,8 @@ FlowInspector::Flow& FlowInspector::flow_for(const PayloadRecord& r) {
         });
         forget(oldest);
     }
-    Flow& flow = flows_[r.event.cookie];
-    flow.last_seen_ns = std::max(flow.last_seen_ns, r.ts_ns);
+    Flow& flow = flows_[key];
+    flow.last_seen_ns = std::max(flow.last_seen_ns, ts_ns);
     return flow;
 }
 
@@ -133,12 +136,15 @@ void FlowInspector::on_payload(const PayloadRecord& r) {
         release(e.cookie);
         break;
     case FlowKind::tls: inspect_tls(r, flow_for(r)); break;
-    case FlowKind::http:
+    case FlowKind::http: {
+        HttpBytes b{r.ts_ns, &e.task, e.cookie, e.remote.unmapped(), e.port,
+                    std::string_view(reinterpret_cast<const char*>(e.data.data()), e.data.size()), {}};
         if (e.direction == Direction::egress)
-            inspect_http_request(r, flow_for(r));
+            inspect_http_request(b, flow_for(r));
         else
-            inspect_http_response(r, flow_for(r));
+            inspect_http_response(b, flow_for(r));
         break;
+    }
     case FlowKind::other:
     case FlowKind::undecided:
         // Nothing here names the connection: it goes out with its DNS name, if any.
@@ -218,22 +224,29 @@ void FlowInspector::inspect_tls(const PayloadRecord& r, Flow& flow) {
     out_.on_tls(out);
 }
 
-void FlowInspector::inspect_http_request(const PayloadRecord& r, Flow& flow) {
-    const PayloadEvent& e = r.event;
-    std::string_view bytes(reinterpret_cast<const char*>(e.data.data()), e.data.size());
-    std::vector<HttpRequest> requests = parse_http_requests(bytes);
+void FlowInspector::inspect_http_request(const HttpBytes& b, Flow& flow) {
+    std::vector<HttpRequest> requests = parse_http_requests(b.bytes);
     if (requests.empty()) {
         ++counts_.unparsed;
-        release(e.cookie);
+        if (b.cookie) release(b.cookie);
         return;
     }
-    const ProcessRef process = process_of(e.task);
+    const ProcessRef process = process_of(*b.task);
     for (const HttpRequest& req : requests) {
-        auto out = record_for<HttpRecord>(r, process);
+        HttpRecord out;
+        out.ts_ns = b.ts_ns;
+        out.process = process;
+        out.address = b.address;
+        out.port = b.port;
+        out.cookie = b.cookie;
+        out.tls = !b.tls_library.empty();
+        out.tls_library = std::string(b.tls_library);
         if (req.host) out.host = host_from_authority(*req.host);
         if (out.host) {
-            name_flow(e.cookie, flow, NamedHost{*out.host, kHostSourceHttp});
-        } else if (auto named = names_.lookup(e.task.pid, out.address)) {
+            if (b.cookie) name_flow(b.cookie, flow, NamedHost{*out.host, kHostSourceHttp});
+        } else if (flow.host) {
+            out.host = flow.host->host;
+        } else if (auto named = names_.lookup(b.task->pid, out.address)) {
             out.host = named->host;
         }
         out.method = req.method;
@@ -243,15 +256,14 @@ void FlowInspector::inspect_http_request(const PayloadRecord& r, Flow& flow) {
         for (const HttpHeader& h : req.headers)
             out.headers.emplace_back(h.name, options_.redact ? redact_header_value(h.name, h.value) : h.value);
         out.file_type = artifact_type(path_of(req.target));
+        if (out.tls) ++counts_.tls_requests;
         flow.awaiting_response.push_back(std::move(out));
     }
-    release(e.cookie);
+    if (b.cookie) release(b.cookie);
 }
 
-void FlowInspector::inspect_http_response(const PayloadRecord& r, Flow& flow) {
-    const PayloadEvent& e = r.event;
-    std::string_view bytes(reinterpret_cast<const char*>(e.data.data()), e.data.size());
-    std::vector<HttpResponse> responses = parse_http_responses(bytes);
+void FlowInspector::inspect_http_response(const HttpBytes& b, Flow& flow) {
+    std::vector<HttpResponse> responses = parse_http_responses(b.bytes);
     if (responses.empty()) ++counts_.unparsed;
     for (const HttpResponse& resp : responses) {
         // 1xx heads (100 Continue) precede the final response to the same request.
@@ -260,11 +272,65 @@ void FlowInspector::inspect_http_response(const PayloadRecord& r, Flow& flow) {
         HttpRecord out = std::move(flow.awaiting_response.front());
         flow.awaiting_response.pop_front();
         out.status = resp.status;
-        out.response_time_ms = static_cast<double>(std::max<std::int64_t>(r.ts_ns - out.ts_ns, 0)) / 1e6;
+        out.response_time_ms = static_cast<double>(std::max<std::int64_t>(b.ts_ns - out.ts_ns, 0)) / 1e6;
         out.response_bytes = resp.content_length;
         ++counts_.http_requests;
         out_.on_http(out);
     }
+}
+
+// A TLS session whose socket never became known still gets a flow of its own, apart
+// from every socket's: cookies are small counters, these keys have the top bit set.
+static std::uint64_t unjoined_flow_key(std::uint32_t pid, std::uint64_t session) {
+    return (std::uint64_t{1} << 63) | (session ^ (std::uint64_t{pid} << 40));
+}
+
+void FlowInspector::on_tls_data(const TlsDataRecord& r) {
+    const TlsDataEvent& e = r.event;
+    TlsSession& session = tls_sessions_[{e.task.pid, e.session}];
+    session.last_seen_ns = std::max(session.last_seen_ns, r.ts_ns);
+    if (e.socket_source != TlsSocketSource::unknown) {
+        session.socket = e.socket;
+        inspect_tls_data(r, session.socket);
+        return;
+    }
+    // The bind event that names the socket follows within microseconds; until then the
+    // session's data waits, in order.
+    constexpr std::size_t kMaxWaiting = 64;
+    if (session.waiting.size() >= kMaxWaiting) {
+        ++counts_.tls_unjoined;
+        inspect_tls_data(session.waiting.front(), std::nullopt);
+        session.waiting.pop_front();
+    }
+    session.waiting.push_back(r);
+}
+
+void FlowInspector::on_tls_bind(const TlsBindRecord& r) {
+    TlsSession& session = tls_sessions_[{r.event.task.pid, r.event.session}];
+    session.last_seen_ns = std::max(session.last_seen_ns, r.ts_ns);
+    session.socket = r.event.socket;
+    while (!session.waiting.empty()) {
+        inspect_tls_data(session.waiting.front(), session.socket);
+        session.waiting.pop_front();
+    }
+}
+
+void FlowInspector::inspect_tls_data(const TlsDataRecord& r, const std::optional<TlsSocket>& socket) {
+    const TlsDataEvent& e = r.event;
+    if (e.flow_kind != FlowKind::http) {
+        if (e.direction == Direction::egress) ++counts_.tls_not_http;
+        return;
+    }
+    auto library = tls_library_from_abi(e.library);
+    HttpBytes b{r.ts_ns, &e.task, socket ? socket->cookie : 0, socket ? socket->remote : IpAddress{},
+                socket ? socket->port : std::uint16_t{0},
+                std::string_view(reinterpret_cast<const char*>(e.data.data()), e.data.size()),
+                library ? tls_library_name(*library) : std::string_view("tls")};
+    Flow& flow = flow_at(socket ? socket->cookie : unjoined_flow_key(e.task.pid, e.session), r.ts_ns);
+    if (e.direction == Direction::egress)
+        inspect_http_request(b, flow);
+    else
+        inspect_http_response(b, flow);
 }
 
 void FlowInspector::forget(std::unordered_map<std::uint64_t, Flow>::iterator it) {
@@ -285,6 +351,18 @@ void FlowInspector::tick(std::int64_t now_ns) {
         held_order_.pop_front();
         if (it != held_.end()) release(cookie);
     }
+    for (auto it = tls_sessions_.begin(); it != tls_sessions_.end();) {
+        TlsSession& session = it->second;
+        while (!session.waiting.empty() && now_ns - session.waiting.front().ts_ns > options_.hold_ns) {
+            ++counts_.tls_unjoined;
+            inspect_tls_data(session.waiting.front(), std::nullopt);
+            session.waiting.pop_front();
+        }
+        if (session.waiting.empty() && now_ns - session.last_seen_ns > options_.idle_flow_ns)
+            it = tls_sessions_.erase(it);
+        else
+            ++it;
+    }
     for (auto it = flows_.begin(); it != flows_.end();) {
         Flow& flow = it->second;
         while (!flow.awaiting_response.empty() &&
@@ -302,6 +380,13 @@ void FlowInspector::tick(std::int64_t now_ns) {
 }
 
 void FlowInspector::flush() {
+    for (auto& [key, session] : tls_sessions_) {
+        for (const TlsDataRecord& waiting : session.waiting) {
+            ++counts_.tls_unjoined;
+            inspect_tls_data(waiting, std::nullopt);
+        }
+        session.waiting.clear();
+    }
     // Held connects first, in the order they happened, then what never got a response.
     while (!held_order_.empty()) {
         release(held_order_.front());

@@ -4,7 +4,10 @@
 //  - DNS answers teach the name book which name each address was given, per process;
 //  - a TLS ClientHello (reassembled across segments) names its connection by SNI;
 //  - HTTP request heads name their connection by Host, and pair with response heads
-//    (in order, keep-alive and pipelining included) into one record per request.
+//    (in order, keep-alive and pipelining included) into one record per request;
+//  - plaintext from TLS library calls is parsed the same way once its session's socket
+//    is known (the kernel says so with the data, or in a bind event that follows it), so
+//    an HTTPS request joins the connection, its SNI name and its process.
 // A TCP connect is held back briefly, until its first payload says which host it was
 // for, so that the connect record itself carries the best name; everything else passes
 // straight through to the next sink.
@@ -12,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -38,6 +42,9 @@ struct InspectorOptions {
 struct InspectorCounts {
     std::uint64_t dns_responses = 0, tls_hellos = 0, http_requests = 0, http_unanswered = 0;
     std::uint64_t unparsed = 0;  // payload that claimed a protocol and did not parse as it
+    std::uint64_t tls_requests = 0;       // HTTP requests read from TLS library calls
+    std::uint64_t tls_unjoined = 0;       // TLS data whose socket never became known
+    std::uint64_t tls_not_http = 0;       // TLS sessions whose plaintext is not HTTP/1.x
 };
 
 // Names the process a record is about (exe, argv, ancestry); the enricher's process_ref.
@@ -59,6 +66,8 @@ public:
     void on_tls(const TlsRecord& r) override { out_.on_tls(r); }
     void on_http(const HttpRecord& r) override { out_.on_http(r); }
     void on_payload(const PayloadRecord& r) override;
+    void on_tls_data(const TlsDataRecord& r) override;
+    void on_tls_bind(const TlsBindRecord& r) override;
     void on_batch_end() override { out_.on_batch_end(); }
 
     // Releases held connects and unanswered requests that have waited long enough.
@@ -78,6 +87,22 @@ private:
         bool hello_done = false;
         std::deque<HttpRecord> awaiting_response;
     };
+    // Bytes of one flow that may hold HTTP heads: a packet, or a TLS call's plaintext.
+    struct HttpBytes {
+        std::int64_t ts_ns = 0;
+        const TaskContext* task = nullptr;
+        std::uint64_t cookie = 0;  // 0: the socket is not known
+        IpAddress address;
+        std::uint16_t port = 0;
+        std::string_view bytes;
+        std::string_view tls_library;  // empty: seen on the wire
+    };
+    struct TlsSession {
+        std::optional<TlsSocket> socket;
+        std::deque<TlsDataRecord> waiting;  // data that came before its socket
+        std::int64_t last_seen_ns = 0;
+    };
+    using TlsSessionKey = std::pair<std::uint32_t, std::uint64_t>;  // pid, library session
     struct HeldConnection {
         ConnectionRecord record;
         std::int64_t deadline_ns = 0;
@@ -86,8 +111,10 @@ private:
     Flow& flow_for(const PayloadRecord& r);
     void inspect_dns(const PayloadRecord& r);
     void inspect_tls(const PayloadRecord& r, Flow& flow);
-    void inspect_http_request(const PayloadRecord& r, Flow& flow);
-    void inspect_http_response(const PayloadRecord& r, Flow& flow);
+    void inspect_http_request(const HttpBytes& b, Flow& flow);
+    void inspect_http_response(const HttpBytes& b, Flow& flow);
+    void inspect_tls_data(const TlsDataRecord& r, const std::optional<TlsSocket>& socket);
+    Flow& flow_at(std::uint64_t key, std::int64_t ts_ns);
     void name_flow(std::uint64_t cookie, Flow& flow, std::optional<NamedHost> host);
     void release(std::uint64_t cookie);
     void emit_connection(ConnectionRecord record, const std::optional<NamedHost>& payload_host);
@@ -103,6 +130,7 @@ private:
     std::unordered_map<std::uint64_t, Flow> flows_;  // by socket cookie
     std::unordered_map<std::uint64_t, HeldConnection> held_;
     std::deque<std::uint64_t> held_order_;           // deadlines are in this order
+    std::map<TlsSessionKey, TlsSession> tls_sessions_;
 };
 
 // The host an HTTP Host header or authority names: lower-cased, without port or

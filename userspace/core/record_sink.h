@@ -20,6 +20,8 @@ public:
     virtual void on_tls(const TlsRecord&) {}
     virtual void on_http(const HttpRecord&) {}
     virtual void on_payload(const PayloadRecord&) {}
+    virtual void on_tls_data(const TlsDataRecord&) {}
+    virtual void on_tls_bind(const TlsBindRecord&) {}
     // The records handed over so far form one batch (one ring buffer drain): writers
     // flush here rather than after every line, which at tens of thousands of records a
     // second would cost a write(2) each.
@@ -41,6 +43,8 @@ public:
     void on_tls(const TlsRecord& r) override { for (auto* s : sinks_) s->on_tls(r); }
     void on_http(const HttpRecord& r) override { for (auto* s : sinks_) s->on_http(r); }
     void on_payload(const PayloadRecord& r) override { for (auto* s : sinks_) s->on_payload(r); }
+    void on_tls_data(const TlsDataRecord& r) override { for (auto* s : sinks_) s->on_tls_data(r); }
+    void on_tls_bind(const TlsBindRecord& r) override { for (auto* s : sinks_) s->on_tls_bind(r); }
     void on_batch_end() override { for (auto* s : sinks_) s->on_batch_end(); }
     void on_loss(const LossRecord& r) override { for (auto* s : sinks_) s->on_loss(r); }
     void on_stop(const SessionStop& r) override { for (auto* s : sinks_) s->on_stop(r); }

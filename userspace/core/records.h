@@ -134,6 +134,18 @@ struct PayloadRecord {
     PayloadEvent event;
 };
 
+// Plaintext a TLS library call moved, and a TLS session's late-learned socket. Like
+// payload, never written out: the flow inspector turns them into HTTP records.
+struct TlsDataRecord {
+    std::int64_t ts_ns = 0;
+    TlsDataEvent event;
+};
+
+struct TlsBindRecord {
+    std::int64_t ts_ns = 0;
+    TlsBindEvent event;
+};
+
 // Cumulative loss since the session started, by reason.
 struct LossRecord {
     std::int64_t ts_ns = 0;
