@@ -45,7 +45,11 @@ public:
         try {
             root = YAML::Load(std::string(yaml));
         } catch (const YAML::ParserException& e) {
-            fail(e.mark.line >= 0 ? e.mark.line + 1 : 1, "not valid YAML: " + e.msg + " (fix the syntax on this line)");
+            // A bare *.example.org reads as a YAML alias: the likeliest cause of this one.
+            bool alias = e.msg.find("anchor") != std::string::npos;
+            fail(e.mark.line >= 0 ? e.mark.line + 1 : 1,
+                 "not valid YAML: " + e.msg +
+                     (alias ? " (quote wildcards: host: \"*.example.org\")" : " (fix the syntax on this line)"));
         }
         if (!root.IsDefined() || root.IsNull())
             fail(1, "empty allowlist (it needs at least version: 1 and destinations:)");

@@ -6,7 +6,9 @@ namespace egresswatch {
 namespace {
 
 void write_list(YAML::Emitter& out, const char* key, const std::vector<std::string>& items) {
-    out << YAML::Key << key << YAML::Value << YAML::BeginSeq;
+    out << YAML::Key << key << YAML::Value;
+    if (items.empty()) out << YAML::Flow;  // "processes: []" on the key's line
+    out << YAML::BeginSeq;
     for (const auto& item : items) out << item;
     out << YAML::EndSeq;
 }
