@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/allowlist_loader.h"
+#include "golden.h"
 #include "output/allowlist_writer.h"
 #include "output/report.h"
 #include "session_fixture.h"
@@ -156,8 +157,8 @@ TEST(AllowlistLoader, SyntaxErrorsNameTheLine) {
         }
         return std::string("accepted");
     };
-    std::string unclosed = message("version: 1\ndestinations:\n  - host: \"a.example\n    port: 1\n");
-    EXPECT_TRUE(unclosed.starts_with("f.yaml:3: not valid YAML: ")) << unclosed;
+    std::string misindented = message("version: 1\ndestinations:\n  - host: a.example\n   port: 1\n");
+    EXPECT_EQ(misindented, "f.yaml:4: not valid YAML: end of sequence not found (fix the syntax on this line)");
     std::string bare_wildcard = message("version: 1\ndestinations:\n  - host: *.example.org\n    port: 1\n");
     EXPECT_TRUE(bare_wildcard.starts_with("f.yaml:3: not valid YAML: ")) << bare_wildcard;
     EXPECT_NE(bare_wildcard.find("(quote wildcards: host: \"*.example.org\")"), std::string::npos) << bare_wildcard;

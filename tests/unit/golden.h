@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -20,8 +21,8 @@ inline void expect_fixture(const std::string& relative, const std::string& actua
         std::ofstream(path) << actual;
         return;
     }
+    ASSERT_TRUE(std::filesystem::exists(path)) << "missing golden file " << path;
     std::string expected = read_text(path);
-    ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
     EXPECT_EQ(actual, expected) << "differs from " << path;
 }
 

@@ -36,7 +36,9 @@ public:
         throw AllowlistError(file_ + ":" + std::to_string(line) + ": " + message);
     }
     [[noreturn]] void fail(const YAML::Node& at, const std::string& message, int fallback_line = 1) const {
-        int line = at.IsDefined() && at.Mark().line >= 0 ? at.Mark().line + 1 : fallback_line;
+        // An empty value is marked where the next token starts: the key's line says more.
+        bool marked = at.IsDefined() && !at.IsNull() && at.Mark().line >= 0;
+        int line = marked ? at.Mark().line + 1 : fallback_line;
         fail(line, message);
     }
 

@@ -13,8 +13,18 @@ namespace {
 
 struct PortAcls {
     std::set<std::string> names;
-    std::set<std::string> addresses;
+    std::vector<Cidr> addresses;
 };
+
+// Squid complains about an ACL that lists a name twice (.example.org covers a.example.org
+// and example.org) and about nested blocks: keep only what nothing else covers.
+bool covered_by_wildcard(const std::string& name, const std::set<std::string>& names) {
+    for (const std::string& other : names)
+        if (other.starts_with(".") && other != name &&
+            (name == other.substr(1) || (name.size() > other.size() && name.ends_with(other))))
+            return true;
+    return false;
+}
 
 std::string acl_suffix(const PortRange& ports) {
     return ports.is_single() ? std::to_string(ports.first)
@@ -34,7 +44,7 @@ ExportResult export_squid(const Allowlist& list, const ExportOptions&) {
         PortAcls& acls = by_port[e.ports];
         if (e.host) acls.names.insert(e.host->is_wildcard() ? "." + e.host->domain() : e.host->text());
         else
-            for (const Cidr& c : outermost_blocks(e.addresses)) acls.addresses.insert(c.to_prefix_string());
+            acls.addresses.insert(acls.addresses.end(), e.addresses.begin(), e.addresses.end());
     }
 
     std::string& out = result.text;
@@ -47,12 +57,13 @@ ExportResult export_squid(const Allowlist& list, const ExportOptions&) {
         out += "acl " + port_acl + " port " + ports.to_string() + "\n";
         if (!acls.names.empty()) {
             std::string acl = "egresswatch_names_" + acl_suffix(ports);
-            for (const auto& name : acls.names) out += "acl " + acl + " dstdomain " + name + "\n";
+            for (const auto& name : acls.names)
+                if (!covered_by_wildcard(name, acls.names)) out += "acl " + acl + " dstdomain " + name + "\n";
             access.push_back("http_access allow " + acl + " " + port_acl);
         }
         if (!acls.addresses.empty()) {
             std::string acl = "egresswatch_addresses_" + acl_suffix(ports);
-            for (const auto& address : acls.addresses) out += "acl " + acl + " dst " + address + "\n";
+            for (const Cidr& c : outermost_blocks(acls.addresses)) out += "acl " + acl + " dst " + c.to_prefix_string() + "\n";
             access.push_back("http_access allow " + acl + " " + port_acl);
         }
     }
