@@ -14,6 +14,8 @@ packages=(
   iproute2 iputils-ping curl python3 bash procps
   # kernel tests with names: DNS server, dig, more clients, test certificates
   dnsmasq-base bind9-dnsutils wget openssl util-linux mount
+  # kernel tests of the allowlist export: nft -c checks the nftables ruleset
+  nftables
 )
 
 source "$(dirname "$0")/lib.sh"

@@ -9,6 +9,7 @@
 #include "cli/options.h"
 #include "core/duration.h"
 #include "core/errors.h"
+#include "output/export/export.h"
 
 namespace egresswatch {
 namespace {
@@ -85,6 +86,25 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         ->transform(CLI::CheckedTransformer(kScopes));
     report->add_flag("-q,--quiet", req.report.quiet, "do not print the summary table");
 
+    CLI::App* allowlist = app.add_subcommand("allowlist", "merge, compare and export allowlists (offline)");
+    allowlist->require_subcommand(1, 1);
+    CLI::App* merge = allowlist->add_subcommand("merge", "one allowlist from several (union, sorted, with sources)");
+    merge->add_option("files", req.allowlist.inputs, "allowlist.yaml files")->required();
+    merge->add_option("-o,--out", req.allowlist.out_path, "write here instead of stdout");
+    CLI::App* diff = allowlist->add_subcommand("diff", "destinations added, removed and changed; exit 1 if any");
+    diff->add_option("old", req.allowlist.inputs, "the allowlist before, then the one after")->required()->expected(2);
+    diff->add_flag("--json", req.allowlist.json, "JSON instead of +/-/~ lines");
+    CLI::App* exp = allowlist->add_subcommand("export", "an allowlist as firewall rules, policies or lists");
+    exp->add_option("file", req.allowlist.inputs, "an allowlist.yaml")->required()->expected(1);
+    std::vector<std::string> format_names;
+    for (const auto& f : export_formats()) format_names.emplace_back(f.name);
+    exp->add_option("-f,--format", req.allowlist.format, "nftables, k8s, cilium, squid, hosts, conn-check, harden-runner")
+        ->required()
+        ->check(CLI::IsMember(format_names));
+    exp->add_option("-o,--out", req.allowlist.out_path, "write here instead of stdout");
+    exp->add_option("--name", req.allowlist.policy_name, "k8s, cilium: the policy's metadata.name")->capture_default_str();
+    exp->add_option("--resolver", req.allowlist.resolvers, "nftables: a DNS server to allow (repeatable)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -100,7 +120,12 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     if (run->parsed()) req.command = CommandKind::run;
     else if (watch->parsed()) req.command = CommandKind::watch;
     else if (report->parsed()) req.command = CommandKind::report;
+    else if (allowlist->parsed()) req.command = CommandKind::allowlist;
     else req.command = CommandKind::doctor;
+
+    if (merge->parsed()) req.allowlist.action = AllowlistAction::merge;
+    else if (diff->parsed()) req.allowlist.action = AllowlistAction::diff;
+    else if (exp->parsed()) req.allowlist.action = AllowlistAction::export_to;
 
     if (!duration.empty()) {
         req.watch.duration = parse_duration(duration);
@@ -132,6 +157,7 @@ int cli_main(int argc, const char* const* argv) {
         case CommandKind::watch: return command_watch(req.watch);
         case CommandKind::doctor: return command_doctor();
         case CommandKind::report: return command_report(req.report);
+        case CommandKind::allowlist: return command_allowlist(req.allowlist);
         }
     } catch (const SetupError& e) {
         std::cerr << "egresswatch: " << e.what() << "\n";

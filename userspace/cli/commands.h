@@ -8,5 +8,7 @@ int command_run(const RunOptions& options);
 int command_watch(const WatchOptions& options);
 int command_doctor();
 int command_report(const ReportCommandOptions& options);
+// Returns diff(1)'s codes for diff (0 same, 1 different), else 0.
+int command_allowlist(const AllowlistOptions& options);
 
 }  // namespace egresswatch

@@ -11,7 +11,7 @@
 
 namespace egresswatch {
 
-enum class CommandKind { run, watch, doctor, report };
+enum class CommandKind { run, watch, doctor, report, allowlist };
 
 struct CaptureOptions {
     std::string out_dir = "egress";
@@ -48,12 +48,26 @@ struct ReportCommandOptions {
     bool quiet = false;
 };
 
+// egresswatch allowlist merge|diff|export: offline, no root.
+enum class AllowlistAction { merge, diff, export_to };
+
+struct AllowlistOptions {
+    AllowlistAction action = AllowlistAction::merge;
+    std::vector<std::string> inputs;      // merge: all; diff: old, new; export: one
+    std::string out_path;                 // empty: stdout
+    bool json = false;                    // diff
+    std::string format;                   // export
+    std::string policy_name = "egresswatch-allowlist";  // export k8s, cilium
+    std::vector<std::string> resolvers;   // export nftables
+};
+
 struct CliRequest {
     CommandKind command = CommandKind::doctor;
     bool verbose = false;
     RunOptions run;
     WatchOptions watch;
     ReportCommandOptions report;
+    AllowlistOptions allowlist;
 };
 
 // Parse outcome that ends the program before any command runs: --help/--version (exit 0,

@@ -1,0 +1,233 @@
+#include "core/allowlist_loader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace egresswatch {
+namespace {
+
+constexpr const char* kTopKeys = "version, generated, scope, destinations";
+constexpr const char* kEntryKeys = "host, addresses, port, proto, scope, processes, sources";
+
+std::string kind_of(const YAML::Node& node) {
+    if (!node.IsDefined() || node.IsNull()) return "nothing";
+    if (node.IsSequence()) return "a list";
+    if (node.IsMap()) return "a map";
+    return "'" + node.Scalar() + "'";
+}
+
+std::optional<unsigned> whole_number(std::string_view text) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+class Reader {
+public:
+    explicit Reader(std::string file) : file_(std::move(file)) {}
+
+    [[noreturn]] void fail(int line, const std::string& message) const {
+        throw AllowlistError(file_ + ":" + std::to_string(line) + ": " + message);
+    }
+    [[noreturn]] void fail(const YAML::Node& at, const std::string& message, int fallback_line = 1) const {
+        // An empty value is marked where the next token starts: the key's line says more.
+        bool marked = at.IsDefined() && !at.IsNull() && at.Mark().line >= 0;
+        int line = marked ? at.Mark().line + 1 : fallback_line;
+        fail(line, message);
+    }
+
+    Allowlist read(std::string_view yaml) const {
+        YAML::Node root;
+        try {
+            root = YAML::Load(std::string(yaml));
+        } catch (const YAML::ParserException& e) {
+            // A bare *.example.org reads as a YAML alias: the likeliest cause of this one.
+            bool alias = e.msg.find("anchor") != std::string::npos;
+            fail(e.mark.line >= 0 ? e.mark.line + 1 : 1,
+                 "not valid YAML: " + e.msg +
+                     (alias ? " (quote wildcards: host: \"*.example.org\")" : " (fix the syntax on this line)"));
+        }
+        if (!root.IsDefined() || root.IsNull())
+            fail(1, "empty allowlist (it needs at least version: 1 and destinations:)");
+        if (!root.IsMap())
+            fail(root, "not an allowlist: the file is " + kind_of(root) + " (expected keys " + kTopKeys + ")");
+
+        Allowlist list;
+        bool have_version = false, have_destinations = false;
+        std::set<std::string> seen;
+        for (const auto& kv : root) {
+            std::string key = key_text(kv.first, seen);
+            const YAML::Node& value = kv.second;
+            int key_line = line_of(kv.first);
+            if (key == "version") {
+                list.version = version(value, key_line);
+                have_version = true;
+            } else if (key == "generated") {
+                list.generated = text(value, key, key_line);
+            } else if (key == "scope") {
+                list.scope = text(value, key, key_line);
+                if (!parse_scope_filter(*list.scope))
+                    fail(value, "scope '" + *list.scope + "' is unknown (use internet, nonlocal or all)", key_line);
+            } else if (key == "destinations") {
+                have_destinations = true;
+                if (value.IsNull()) continue;
+                if (!value.IsSequence())
+                    fail(value, "destinations must be a list of entries, not " + kind_of(value), key_line);
+                for (const auto& entry : value) list.destinations.push_back(read_entry(entry));
+            } else {
+                fail(kv.first, "unknown key '" + key + "' (expected " + kTopKeys + ")");
+            }
+        }
+        if (!have_version) fail(root, "missing version (add version: 1 at the top)");
+        if (!have_destinations) fail(root, "missing destinations (add destinations: [] for an empty allowlist)");
+        return list;
+    }
+
+private:
+    static int line_of(const YAML::Node& node) { return node.Mark().line >= 0 ? node.Mark().line + 1 : 1; }
+
+    std::string key_text(const YAML::Node& key, std::set<std::string>& seen) const {
+        if (!key.IsScalar()) fail(key, "a key must be a word, not " + kind_of(key));
+        if (!seen.insert(key.Scalar()).second)
+            fail(key, "key '" + key.Scalar() + "' appears twice (keep one)");
+        return key.Scalar();
+    }
+
+    std::string text(const YAML::Node& value, const std::string& key, int key_line) const {
+        if (!value.IsScalar()) fail(value, "'" + key + "' must be text, not " + kind_of(value), key_line);
+        if (value.Scalar().empty()) fail(value, "'" + key + "' is empty", key_line);
+        return value.Scalar();
+    }
+
+    std::vector<std::string> texts(const YAML::Node& value, const std::string& key, int key_line) const {
+        std::vector<std::string> out;
+        if (value.IsNull()) return out;
+        if (!value.IsSequence())
+            fail(value, "'" + key + "' must be a list, not " + kind_of(value) + " (write one item per '- ' line)",
+                 key_line);
+        for (const auto& item : value) out.push_back(text(item, key, key_line));
+        return out;
+    }
+
+    int version(const YAML::Node& value, int key_line) const {
+        auto number = value.IsScalar() ? whole_number(value.Scalar()) : std::nullopt;
+        if (!number) fail(value, "version must be a number, not " + kind_of(value) + " (write version: 1)", key_line);
+        if (*number != static_cast<unsigned>(kAllowlistSchemaVersion))
+            fail(value, "unsupported version " + value.Scalar() + " (this egresswatch reads version " +
+                            std::to_string(kAllowlistSchemaVersion) + "; upgrade egresswatch or write version: 1)");
+        return kAllowlistSchemaVersion;
+    }
+
+    PortRange ports(const YAML::Node& value, int key_line) const {
+        if (!value.IsScalar())
+            fail(value, "port must be a number or a range like \"8000-8100\", not " + kind_of(value), key_line);
+        const std::string& s = value.Scalar();
+        auto dash = s.find('-');
+        auto first = whole_number(std::string_view(s).substr(0, dash));
+        auto last = dash == std::string::npos ? first : whole_number(std::string_view(s).substr(dash + 1));
+        if (!first || !last)
+            fail(value, "port '" + s + "' is not a number or a range like \"8000-8100\"");
+        for (unsigned p : {*first, *last})
+            if (p == 0 || p > 65535)
+                fail(value, "port " + std::to_string(p) + " is out of range (use 1 to 65535)");
+        if (*first > *last)
+            fail(value, "port range '" + s + "' is backwards (write the lower port first: \"" +
+                            std::to_string(*last) + "-" + std::to_string(*first) + "\")");
+        return {static_cast<std::uint16_t>(*first), static_cast<std::uint16_t>(*last)};
+    }
+
+    std::vector<Cidr> addresses(const YAML::Node& value, int key_line) const {
+        std::vector<Cidr> out;
+        if (value.IsNull()) return out;
+        if (!value.IsSequence())
+            fail(value, "addresses must be a list, not " + kind_of(value) + " (write one address per '- ' line)",
+                 key_line);
+        for (const auto& item : value) {
+            if (!item.IsScalar()) fail(item, "an address must be text, not " + kind_of(item), key_line);
+            const std::string& s = item.Scalar();
+            switch (cidr_problem(s)) {
+            case CidrProblem::none: break;
+            case CidrProblem::not_an_address:
+                fail(item, "'" + s + "' is not an address or CIDR (write 192.0.2.1, 10.0.0.0/8, 2001:db8::1 or fd00::/8)");
+            case CidrProblem::bad_prefix:
+                fail(item, "'" + s + "' has a bad prefix length (use /0 to /32 for IPv4, /0 to /128 for IPv6)");
+            case CidrProblem::host_bits_set:
+                fail(item, "'" + s + "' has bits set after its prefix (write the network address, e.g. 10.0.0.0/8)");
+            }
+            out.push_back(*Cidr::parse(s));
+        }
+        return out;
+    }
+
+    AllowEntry read_entry(const YAML::Node& node) const {
+        if (!node.IsMap())
+            fail(node, "a destination must be a map of " + std::string(kEntryKeys) + ", not " + kind_of(node));
+        AllowEntry e;
+        e.line = line_of(node);
+        bool have_port = false, have_proto = false;
+        std::set<std::string> seen;
+        for (const auto& kv : node) {
+            std::string key = key_text(kv.first, seen);
+            const YAML::Node& value = kv.second;
+            int key_line = line_of(kv.first);
+            if (key == "host") {
+                std::string h = text(value, key, key_line);
+                e.host = HostPattern::parse(h);
+                if (!e.host)
+                    fail(value, "host '" + h + "' is not a host name (write deb.example.org, or *.example.org "
+                                "for every name below example.org)");
+            } else if (key == "addresses") {
+                e.addresses = addresses(value, key_line);
+            } else if (key == "port") {
+                e.ports = ports(value, key_line);
+                have_port = true;
+            } else if (key == "proto") {
+                std::string p = text(value, key, key_line);
+                auto proto = parse_allow_proto(p);
+                if (!proto) fail(value, "proto '" + p + "' is not supported (use tcp, udp or any)");
+                e.proto = *proto;
+                have_proto = true;
+            } else if (key == "scope") {
+                e.scope = text(value, key, key_line);
+                if (!parse_address_scope(*e.scope))
+                    fail(value, "scope '" + *e.scope + "' is unknown (use internet, private, benchmark, ... as " +
+                                    "README.md lists, or leave it out)");
+            } else if (key == "processes") {
+                e.processes = texts(value, key, key_line);
+            } else if (key == "sources") {
+                e.sources = texts(value, key, key_line);
+            } else if (key == "ports") {
+                fail(kv.first, "unknown key 'ports' (write a range as port: \"8000-8100\")");
+            } else {
+                fail(kv.first, "unknown key '" + key + "' (expected " + kEntryKeys + ")");
+            }
+        }
+        if (!e.host && e.addresses.empty())
+            fail(node, "destination has neither host nor addresses (add host: NAME or addresses: [ADDRESS])");
+        if (!have_port) fail(node, "destination has no port (add port: 443 or port: \"8000-8100\")");
+        if (!have_proto) fail(node, "destination has no proto (add proto: tcp, udp or any)");
+        return e;
+    }
+
+    std::string file_;
+};
+
+}  // namespace
+
+Allowlist parse_allowlist(std::string_view yaml, const std::string& file) { return Reader(file).read(yaml); }
+
+Allowlist load_allowlist_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw AllowlistError("cannot read " + path + ": no such file or not readable");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_allowlist(text.str(), path);
+}
+
+}  // namespace egresswatch
