@@ -34,9 +34,19 @@ TEST(Abi, LargestFieldsFirstAndNoHoles) {
 }
 
 TEST(Abi, DropReasonsAreDense) {
-    EXPECT_EQ(EW_DROP_HTTP_FLOW_BUDGET + 1, EW_DROP__COUNT);
+    EXPECT_EQ(EW_DROP_TLS_CALLS_FULL + 1, EW_DROP__COUNT);
     for (std::uint32_t reason = 0; reason < EW_DROP__COUNT; ++reason)
         EXPECT_STRNE(egresswatch::drop_reason_name(reason), "unknown") << reason;
+}
+
+TEST(Abi, TlsEventLayout) {
+    EXPECT_EQ(sizeof(ew_tls_data_event), 1120u);
+    EXPECT_EQ(offsetof(ew_tls_data_event, session), 48u);
+    EXPECT_EQ(offsetof(ew_tls_data_event, cookie), 56u);
+    EXPECT_EQ(offsetof(ew_tls_data_event, length), 80u);
+    EXPECT_EQ(offsetof(ew_tls_data_event, data), 96u);
+    EXPECT_EQ(sizeof(ew_tls_bind_event), 88u);
+    EXPECT_EQ(sizeof(ew_libs_changed_event), 48u);
 }
 
 TEST(Abi, PayloadEventLayout) {

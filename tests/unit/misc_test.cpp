@@ -35,10 +35,10 @@ TEST(Timestamps, RoundTripWithMicroseconds) {
 
 TEST(Features, StartRecordAndDoctorNameTheSameHooks) {
     egresswatch::KernelFeatures everything;
-    for (const char* probe : {"cgroup/connect4", "tp_btf", "cgroup_skb", "ringbuf"})
+    for (const char* probe : {"cgroup/connect4", "tp_btf", "cgroup_skb", "uprobe", "ringbuf"})
         everything.probes.push_back({probe, true, "", false});
     auto in_use = egresswatch::hooks_in_use(true, true);
-    ASSERT_EQ(in_use.size(), 5u);
+    ASSERT_EQ(in_use.size(), 6u);
     std::vector<std::string> doctor_hooks, started_hooks;
     for (const auto& [job, hook] : egresswatch::chosen_hooks(everything)) doctor_hooks.push_back(hook);
     for (const auto& [key, hook] : in_use) started_hooks.push_back(hook);
