@@ -138,7 +138,7 @@ TEST(CheckOutput, AllReachableIsOk) {
               "unchecked=0;;;0;2 time=0.420s;;;0");
     auto l = lines(out);
     ASSERT_EQ(l.size(), 3u) << out;
-    EXPECT_EQ(l[1], "OK a.test:443/tcp - reached 198.51.100.7; http HTTP/1.1 200 OK (dns 1.0ms, tcp 1.0ms, tls 1.0ms, http 1.0ms)");
+    EXPECT_EQ(l[1], "OK a.test:443/tcp - reached 198.51.100.7; HTTP/1.1 200 OK (dns 1.0ms, tcp 1.0ms, tls 1.0ms, http 1.0ms)");
     EXPECT_EQ(l[2], "OK 198.51.100.9:22/tcp - reached 198.51.100.9 (tcp 1.0ms)");
 }
 

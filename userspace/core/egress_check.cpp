@@ -98,7 +98,7 @@ std::string DestinationResult::message() const {
     if (!out.empty()) return out;
     if (connected) add("reached " + connected->to_string());
     for (const auto& step : steps)
-        if (step.step == CheckStep::http && step.ran) add("http " + step.detail);
+        if (step.step == CheckStep::http && step.ran) add(step.detail);  // the status line
     if (!note.empty()) add(note);
     if (out.empty() && !resolved.empty()) add("resolves");
     return out;
