@@ -10,6 +10,7 @@
 #include "core/duration.h"
 #include "core/errors.h"
 #include "output/export/export.h"
+#include "output/check_output.h"
 
 namespace egresswatch {
 namespace {
@@ -55,6 +56,19 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
         ->check(CLI::Range(0u, 1u << 24));
     cmd->add_flag("!--no-redact", o.redact,
                   "write Authorization, Cookie and similar header values and URL query values in clear");
+}
+
+// Whether argv names the `check` subcommand: its parse errors must read as a plugin's UNKNOWN
+// even when CLI11 stopped before it got to the subcommand. Global options take no values, so
+// the subcommand is the first word that is not an option.
+bool names_check_command(int argc, const char* const* argv) {
+    for (int i = 1; i < argc; ++i)
+        if (argv[i][0] != '-') return std::string(argv[i]) == "check";
+    return false;
+}
+
+CliExit check_usage_error(const std::string& what) {
+    return CliExit{static_cast<int>(CheckStatus::unknown), render_nagios_unknown(what), true};
 }
 
 }  // namespace
@@ -104,6 +118,22 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     exp->add_option("-o,--out", req.allowlist.out_path, "write here instead of stdout");
     exp->add_option("--name", req.allowlist.policy_name, "k8s, cilium: the policy's metadata.name")->capture_default_str();
     exp->add_option("--resolver", req.allowlist.resolvers, "nftables: a DNS server to allow (repeatable)");
+    CLI::App* check = app.add_subcommand(
+        "check", "verify every destination of an allowlist: DNS, TCP, TLS, HTTP (Nagios plugin output)");
+    check->add_option("allowlist", req.check.allowlist_path, "an allowlist.yaml")->required();
+    std::string timeout, warn_time;
+    check->add_option("--timeout", timeout, "time budget of each destination, all its steps together (default 5s)");
+    check->add_option("--warn-time", warn_time, "WARNING when a destination takes longer than this (default: never)");
+    check->add_option("--warn-days", req.check.check.warn_days,
+                      "WARNING when a TLS certificate expires within this many days")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 36500));
+    check->add_option("--parallel", req.check.check.parallel, "destinations checked at the same time")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 1024u));
+    check->add_option("--ca-file", req.check.check.ca_file, "PEM certificates to trust besides the system's")
+        ->check(CLI::ExistingFile);
+    check->add_flag("--json", req.check.json, "print one JSON document instead of the plugin's lines");
 
     try {
         app.parse(argc, argv);
@@ -114,6 +144,7 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     } catch (const CLI::ParseError& e) {
         std::string what = e.what();
         if (what.empty()) what = "invalid arguments";
+        if (names_check_command(argc, argv)) throw check_usage_error(what + " (see egresswatch check --help)");
         throw CliExit{kSetupErrorExit, what + " (see egresswatch --help)"};
     }
 
@@ -121,6 +152,7 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     else if (watch->parsed()) req.command = CommandKind::watch;
     else if (report->parsed()) req.command = CommandKind::report;
     else if (allowlist->parsed()) req.command = CommandKind::allowlist;
+    else if (check->parsed()) req.command = CommandKind::check;
     else req.command = CommandKind::doctor;
 
     if (merge->parsed()) req.allowlist.action = AllowlistAction::merge;
@@ -131,6 +163,16 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         req.watch.duration = parse_duration(duration);
         if (!req.watch.duration)
             throw CliExit{kSetupErrorExit, "--duration: '" + duration + "' is not a duration like 90s, 5m or 1h"};
+    }
+    if (!timeout.empty()) {
+        auto t = parse_duration(timeout);
+        if (!t) throw check_usage_error("--timeout: '" + timeout + "' is not a duration like 5s or 500ms");
+        req.check.check.timeout = *t;
+    }
+    if (!warn_time.empty()) {
+        req.check.check.warn_time = parse_duration(warn_time);
+        if (!req.check.check.warn_time)
+            throw check_usage_error("--warn-time: '" + warn_time + "' is not a duration like 2s or 500ms");
     }
     return req;
 }
@@ -145,7 +187,10 @@ int cli_main(int argc, const char* const* argv) {
     try {
         req = parse_cli(argc, argv);
     } catch (const CliExit& e) {
-        (e.code == 0 ? std::cout : std::cerr) << (e.code == 0 ? e.text : "egresswatch: " + e.text + "\n");
+        if (e.plugin_output)
+            std::cout << e.text;
+        else
+            (e.code == 0 ? std::cout : std::cerr) << (e.code == 0 ? e.text : "egresswatch: " + e.text + "\n");
         return e.code;
     }
     if (req.verbose) spdlog::set_level(spdlog::level::debug);
@@ -158,6 +203,7 @@ int cli_main(int argc, const char* const* argv) {
         case CommandKind::doctor: return command_doctor();
         case CommandKind::report: return command_report(req.report);
         case CommandKind::allowlist: return command_allowlist(req.allowlist);
+        case CommandKind::check: return command_check(req.check);
         }
     } catch (const SetupError& e) {
         std::cerr << "egresswatch: " << e.what() << "\n";

@@ -7,11 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "check/checker.h"
 #include "core/ip_address.h"
 
 namespace egresswatch {
 
-enum class CommandKind { run, watch, doctor, report, allowlist };
+enum class CommandKind { run, watch, doctor, report, allowlist, check };
 
 struct CaptureOptions {
     std::string out_dir = "egress";
@@ -61,6 +62,12 @@ struct AllowlistOptions {
     std::vector<std::string> resolvers;   // export nftables
 };
 
+struct CheckCommandOptions {
+    std::string allowlist_path;
+    check::CheckOptions check;
+    bool json = false;                    // a JSON document instead of the Nagios plugin lines
+};
+
 struct CliRequest {
     CommandKind command = CommandKind::doctor;
     bool verbose = false;
@@ -68,13 +75,16 @@ struct CliRequest {
     WatchOptions watch;
     ReportCommandOptions report;
     AllowlistOptions allowlist;
+    CheckCommandOptions check;
 };
 
 // Parse outcome that ends the program before any command runs: --help/--version (exit 0,
-// text on stdout) or a usage error (exit 2, one line on stderr).
+// text on stdout) or a usage error (exit 2, one line on stderr). `check` is a monitoring
+// plugin, so its usage errors are its own: "EGRESS UNKNOWN - ..." on stdout, exit 3.
 struct CliExit {
     int code = 0;
     std::string text;
+    bool plugin_output = false;           // print 'text' as it is, on stdout
 };
 
 // Throws CliExit.
