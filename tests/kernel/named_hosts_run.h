@@ -114,7 +114,9 @@ protected:
     // returns events.jsonl. out() is the output directory.
     std::vector<json> observe(const std::string& command, std::vector<std::string> options = {}) {
         out_ = dir_ + "/out" + std::to_string(runs_++);
-        std::vector<std::string> args{"run", "--quiet", "--out", out_};
+        std::vector<std::string> args = global_options_;
+        for (const char* a : {"run", "--quiet", "--out"}) args.push_back(a);
+        args.push_back(out_);
         args.insert(args.end(), options.begin(), options.end());
         for (const char* a : {"--", "/bin/sh", "-c"}) args.push_back(a);
         args.push_back(hosts_->with_resolver(command));
@@ -138,6 +140,7 @@ protected:
 
     std::unique_ptr<NamedTestHosts> hosts_;
     std::string dir_, out_, stderr_;
+    std::vector<std::string> global_options_;  // before `run`, e.g. -v
     int runs_ = 0;
 };
 
