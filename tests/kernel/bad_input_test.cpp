@@ -60,6 +60,12 @@ TEST(BadInput, DoctorReportsTheHooksItChose) {
     EXPECT_NE(r.out.find("yes tp_btf"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("no  kprobe"), std::string::npos) << "this kernel has no kprobes: " << r.out;
     EXPECT_NE(r.out.find("ready"), std::string::npos);
+    // The TLS libraries the machine has (install-deps installs curl's and wget's).
+    EXPECT_NE(r.out.find("attached openssl: /usr/lib/x86_64-linux-gnu/libssl.so.3 (SSL_write, SSL_read"),
+              std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("attached gnutls: /usr/lib/x86_64-linux-gnu/libgnutls.so.30"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("not covered (their HTTPS connections are named by TLS SNI only): Go crypto/tls"),
+              std::string::npos) << r.out;
 }
 
 TEST(BadInput, FailedStartKeepsAnEarlierRunsEvents) {

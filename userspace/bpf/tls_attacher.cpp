@@ -55,8 +55,11 @@ void TlsAttacher::attach_system_libraries() {
 void TlsAttacher::attach_file(const std::string& path) {
     auto id = file_id(path);
     if (!id) return;
+    // Named by the file itself, not by a development symlink like libssl.so.
+    std::error_code ec;
+    std::string real = fs::canonical(path, ec).string();
     std::lock_guard lock(files_mutex_);
-    examine(path, *id);
+    examine(ec ? path : real, *id);
 }
 
 // _dl_debug_state is where debuggers learn of loaded libraries; ld.so calls it after

@@ -6,12 +6,45 @@
 #include <memory>
 
 #include "bpf/features.h"
+#include "bpf/loader.h"
+#include "bpf/tls_attacher.h"
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "system/cgroup.h"
 #include "system/privileges.h"
 
 namespace egresswatch {
+namespace {
+
+// Which TLS libraries run and watch would read HTTPS requests from: found and attached
+// for real (the full programs, the same attacher), then detached again.
+void print_tls_libraries() {
+    std::cout << "\nTLS libraries (HTTPS requests read in plaintext):\n";
+    try {
+        LoaderOptions options;
+        options.ringbuf_bytes = 1u << 16;
+        Tracer tracer(options);
+        TlsAttacher tls(tracer);
+        tls.attach_system_libraries();
+        auto libraries = tls.attached();
+        if (libraries.empty()) std::cout << "  none in the standard library directories\n";
+        for (const AttachedTlsLibrary& lib : libraries) {
+            std::string functions;
+            for (const auto& f : lib.functions) functions += (functions.empty() ? "" : ", ") + f;
+            std::cout << "  attached " << tls_library_name(lib.kind) << ": " << lib.path << " (" << functions << ")\n";
+        }
+        std::cout << "  also found when observed processes map them: other copies of these libraries, and\n"
+                     "  executables that link OpenSSL in and export its functions (node)\n";
+    } catch (const SetupError& e) {
+        std::cout << "  unavailable: " << e.what() << "\n";
+    }
+    std::cout << "  not covered (their HTTPS connections are named by TLS SNI only):";
+    const auto& missing = tls_not_covered();
+    for (std::size_t i = 0; i < missing.size(); ++i) std::cout << (i ? ", " : " ") << missing[i];
+    std::cout << "\n";
+}
+
+}  // namespace
 
 int command_doctor() {
     require_root("doctor");
@@ -39,6 +72,7 @@ int command_doctor() {
     }
     std::cout << "\nhooks chosen:\n";
     for (const auto& [job, hook] : chosen_hooks(features)) std::cout << "  " << job << ": " << hook << "\n";
+    print_tls_libraries();
     bool ok = features.all_required_available();
     std::cout << "\n" << (ok ? "ready: egresswatch run and watch will work here" :
                                "not ready: a required feature is missing (see above)") << "\n";
