@@ -240,6 +240,8 @@ std::map<std::string, std::uint64_t> LiveSession::current_loss() const {
     for (std::uint32_t r = 0; r < drops.size(); ++r)
         if (drops[r]) reasons[drop_reason_name(r)] = drops[r];
     if (enricher_->counts().undecodable) reasons["undecodable"] = enricher_->counts().undecodable;
+    // Reported, but without the connection they were made on.
+    if (inspector_->counts().tls_unjoined) reasons["tls_unjoined"] = inspector_->counts().tls_unjoined;
     return reasons;
 }
 
