@@ -23,6 +23,7 @@ start_tool() {
   case "$1" in
     baseline) tool_pid= ;;
     egresswatch) "$ew" watch --quiet --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
+    egresswatch-no-tls) "$ew" watch --quiet --no-tls --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
     egresswatch-every-connect) "$ew" watch --quiet --every-connect --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
     bpftrace) bpftrace -e 'tracepoint:syscalls:sys_enter_connect { printf("%d %s %d\n", pid, comm, args->fd); }' \
                 >/dev/null 2>&1 & tool_pid=$! ;;
@@ -55,7 +56,7 @@ http {
 NGINX
 nginx -c "$work/nginx.conf"
 
-configs=(baseline egresswatch egresswatch-every-connect bpftrace tcplife tcpdump)
+configs=(baseline egresswatch egresswatch-no-tls egresswatch-every-connect bpftrace tcplife tcpdump)
 for rep in $(seq "$reps"); do
   # Rotate the order so that no configuration always runs first or last.
   n=${#configs[@]}

@@ -39,8 +39,9 @@ struct tls_call {
 	__u8 pad[2];
 };
 
+/* LRU: an entry whose thread exited before sending (nothing else removes it) ages out. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 8192);
 	__type(key, __u32); /* tid */
 	__type(value, struct tls_call);
