@@ -210,3 +210,15 @@ TEST_F(TlsPlaintext, LargeBodiesDoNotHideHeadsAndTheBudgetIsCounted) {
     auto rep = report();
     EXPECT_EQ(rep["counters"]["lost"]["reasons"]["http_heads_over_budget"], 4) << rep["counters"].dump();
 }
+
+TEST_F(TlsPlaintext, NoTlsKeepsTheSniNameAndReadsNoPlaintext) {
+    auto events = observe("curl -4 -sS -o /dev/null --cacert " + cert() + " https://secure.test/api/v1/status",
+                          {"--no-tls"});
+    EXPECT_TRUE(https_requests(events, "/usr/bin/curl").empty());
+    auto tls = select(events, "tls", by_exe("/usr/bin/curl"));
+    ASSERT_EQ(tls.size(), 1u);
+    EXPECT_EQ(tls[0]["sni"], "secure.test");
+    auto start = select(events, "start", [](const json&) { return true; });
+    ASSERT_EQ(start.size(), 1u);
+    EXPECT_FALSE(start[0]["kernel_features"].contains("tls_plaintext")) << start[0].dump();
+}
