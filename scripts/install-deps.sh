@@ -27,6 +27,10 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 
+# The TLS plaintext tests run node's https client. This kind of machine ships Node.js (with
+# OpenSSL linked in); where it does not, Debian's nodejs (shared libssl) serves as well.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
