@@ -78,7 +78,6 @@ TEST_F(Alerts, SecondRunAlertsOnExactlyTheNewDestination) {
     ASSERT_EQ(rep["alerts"].size(), 1u) << rep["alerts"].dump();
     EXPECT_EQ(rep["alerts"][0]["destination"], "api.test:80/tcp");
 
-    // The summary (without --quiet) has the section too.
     // With --fail-on-new: the documented exit code, the same single alert.
     auto failing = run_with(kMirrorAndApi, {"--baseline", baseline, "--fail-on-new"});
     EXPECT_EQ(failing.exit_code, 3) << failing.err;
