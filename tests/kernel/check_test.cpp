@@ -235,13 +235,14 @@ TEST(CheckInput, UnreadableOrMalformedAllowlistIsUnknown) {
 
     auto bad = run_egresswatch({"check", malformed});
     EXPECT_EQ(bad.exit_code, 3) << bad.out << bad.err;
-    EXPECT_EQ(bad.out, "EGRESS UNKNOWN - " + malformed + ": destinations[0]: port 'seventy' is not 1-65535\n");
+    EXPECT_EQ(bad.out, "EGRESS UNKNOWN - " + malformed +
+                           ":4: port 'seventy' is not a number or a range like \"8000-8100\"\n");
 
     auto garbage = run_egresswatch({"check", "--json", not_yaml});
     EXPECT_EQ(garbage.exit_code, 3) << garbage.out << garbage.err;
     json doc = json::parse(garbage.out);
     EXPECT_EQ(doc["status"], "UNKNOWN");
-    EXPECT_EQ(doc["summary"].get<std::string>().rfind(not_yaml + ": not YAML: ", 0), 0u) << doc.dump();
+    EXPECT_EQ(doc["summary"].get<std::string>().rfind(not_yaml + ":2: not valid YAML: ", 0), 0u) << doc.dump();
 
     auto usage = run_egresswatch({"check", "--timeout", "never", malformed});
     EXPECT_EQ(usage.exit_code, 3) << usage.out << usage.err;

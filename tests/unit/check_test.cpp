@@ -1,10 +1,11 @@
 // `egresswatch check` without a network: which steps each entry gets, the Nagios status line,
-// exit codes, perfdata and the JSON document, the temporary allowlist reader, the command line.
+// exit codes, perfdata and the JSON document, allowlist entries as targets, the command line.
 #include <gtest/gtest.h>
 
 #include "check/http.h"
-#include "cli/check_targets_yaml.h"
 #include "cli/options.h"
+#include "core/allowlist_loader.h"
+#include "core/check_targets.h"
 #include "core/egress_check.h"
 #include "output/check_output.h"
 
@@ -279,10 +280,14 @@ TEST(CheckHttp, AnyStatusLineCountsOthersDoNot) {
     EXPECT_FALSE(check::parse_status_line(""));
 }
 
-// --- the temporary allowlist reader ---------------------------------------------------------
+// --- allowlist entries as check targets ------------------------------------------------------
 
-TEST(CheckTargetsYaml, ReadsWhatTheAllowlistWriterWrites) {
-    auto targets = parse_check_targets(R"(# egress manifest written by egresswatch
+namespace {
+std::vector<CheckTarget> targets_of(const std::string& yaml) { return check_targets_of(parse_allowlist(yaml, "a.yaml")); }
+}  // namespace
+
+TEST(CheckTargets, WhatTheRecorderWritesIsCheckedAsWritten) {
+    auto targets = targets_of(R"(# egress manifest written by egresswatch
 version: 1
 generated: 2026-11-22T01:21:21.000000Z
 scope: nonlocal
@@ -302,45 +307,78 @@ destinations:
     proto: udp
     scope: benchmark
     processes: []
-)",
-                                       "a.yaml");
+)");
     ASSERT_EQ(targets.size(), 2u);
     EXPECT_EQ(targets[0].host, "mirror.test");
     EXPECT_EQ(targets[0].addresses,
               (std::vector<IpAddress>{*IpAddress::parse("198.19.4.2"), *IpAddress::parse("fd00:ea:4::2")}));
     EXPECT_EQ(targets[0].port, 443);
     EXPECT_EQ(targets[0].proto, CheckProto::tcp);
+    EXPECT_EQ(targets[0].not_checked, "");
+    EXPECT_EQ(targets[0].narrowed, "");
     EXPECT_EQ(targets[1].host, "");
     EXPECT_EQ(targets[1].label(), "198.18.254.2:5300/udp");
-    EXPECT_TRUE(parse_check_targets("version: 1\ndestinations: []\n", "e.yaml").empty());
+    EXPECT_TRUE(targets_of("version: 1\ndestinations: []\n").empty());
 }
 
-TEST(CheckTargetsYaml, MalformedEntriesNameTheFileAndEntry) {
-    auto error_of = [](const std::string& yaml) {
-        try {
-            parse_check_targets(yaml, "a.yaml");
-        } catch (const CheckInputError& e) {
-            return std::string(e.what());
-        }
-        return std::string("no error");
-    };
-    EXPECT_EQ(error_of("version: 1\n"), "a.yaml: not an allowlist (no destinations: list)");
-    EXPECT_EQ(error_of("[unclosed").rfind("a.yaml: not YAML: ", 0), 0u);
-    EXPECT_EQ(error_of("destinations: 3\n"), "a.yaml: destinations is not a list");
-    EXPECT_EQ(error_of("destinations:\n  - {host: a.test, port: 443, proto: tcp}\n  - {host: b.test, port: 0, proto: tcp}\n"),
-              "a.yaml: destinations[1]: port '0' is not 1-65535");
-    EXPECT_EQ(error_of("destinations:\n  - {host: a.test, port: https, proto: tcp}\n"),
-              "a.yaml: destinations[0]: port 'https' is not 1-65535");
-    EXPECT_EQ(error_of("destinations:\n  - {host: a.test, port: 443, proto: sctp}\n"),
-              "a.yaml: destinations[0]: proto 'sctp' is not tcp or udp");
-    EXPECT_EQ(error_of("destinations:\n  - {addresses: [not-an-ip], port: 443, proto: tcp}\n"),
-              "a.yaml: destinations[0]: 'not-an-ip' is not an IP address");
-    EXPECT_EQ(error_of("destinations:\n  - {port: 443, proto: tcp}\n"), "a.yaml: destinations[0]: neither host nor addresses");
-    EXPECT_EQ(error_of("destinations:\n  - {host: a.test, proto: tcp}\n"), "a.yaml: destinations[0]: no port");
+TEST(CheckTargets, WildcardsAndBlocksAreSkippedNotFailed) {
+    auto targets = targets_of(R"(version: 1
+destinations:
+  - host: "*.pkg.example.org"
+    port: 443
+    proto: tcp
+  - addresses: [10.20.0.0/16, fd00:20::/48]
+    port: 22
+    proto: tcp
+  - addresses: [10.20.0.0/16, 192.0.2.1]
+    port: 22
+    proto: tcp
+)");
+    ASSERT_EQ(targets.size(), 3u);
+    EXPECT_EQ(targets[0].label(), "*.pkg.example.org:443/tcp");
+    EXPECT_EQ(targets[0].not_checked, "wildcard host, no one name to resolve");
+    EXPECT_TRUE(plan_steps(targets[0]).empty());
+    EXPECT_EQ(targets[1].label(), "10.20.0.0/16:22/tcp");
+    EXPECT_EQ(targets[1].not_checked, "address block, no one address to connect to");
+    // A single address beside a block is still checked; the block is not.
+    EXPECT_EQ(targets[2].not_checked, "");
+    EXPECT_EQ(targets[2].addresses, std::vector<IpAddress>{*IpAddress::parse("192.0.2.1")});
+    EXPECT_EQ(targets[2].narrowed, "blocks not checked");
+
+    // In a report, a skipped entry is unchecked with its reason, and the result is OK.
+    DestinationResult skipped;
+    skipped.target = targets[0];
+    skipped.note = targets[0].not_checked;
+    EXPECT_EQ(skipped.outcome(), CheckOutcome::unchecked);
+    EXPECT_EQ(skipped.status(), CheckStatus::ok);
+    CheckReport report;
+    report.destinations = {skipped};
+    EXPECT_EQ(overall_status(report), CheckStatus::ok);
+    EXPECT_EQ(first_line(render_nagios(report)).rfind("EGRESS OK - 0 destinations reachable, 1 not actively checked | ", 0), 0u)
+        << render_nagios(report);
 }
 
-TEST(CheckTargetsYaml, MissingFileIsAnInputError) {
-    EXPECT_THROW(read_check_targets("/nonexistent/egresswatch/allowlist.yaml"), CheckInputError);
+TEST(CheckTargets, PortRangesCheckTheirFirstPortAndAnyIsTcp) {
+    auto targets = targets_of(R"(version: 1
+destinations:
+  - host: api.example.org
+    port: "8000-8100"
+    proto: any
+)");
+    ASSERT_EQ(targets.size(), 1u);
+    EXPECT_EQ(targets[0].port, 8000);
+    EXPECT_EQ(targets[0].proto, CheckProto::tcp);
+    EXPECT_EQ(targets[0].narrowed, "port range 8000-8100: checked 8000; proto any: checked as tcp");
+}
+
+TEST(CheckTargets, MalformedAllowlistIsTheLoadersFileLineError) {
+    try {
+        targets_of("version: 1\ndestinations:\n  - host: a.test\n    port: seventy\n    proto: tcp\n");
+        FAIL() << "no error";
+    } catch (const AllowlistError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("a.yaml:4: ", 0), 0u) << e.what();
+    }
+    EXPECT_THROW(load_allowlist_file("/nonexistent/egresswatch/allowlist.yaml"), AllowlistError);
 }
 
 // --- command line ----------------------------------------------------------------------------

@@ -39,13 +39,18 @@ public:
     }
 
     DestinationResult run() {
+        if (!d_.target.not_checked.empty()) {
+            d_.note = d_.target.not_checked;
+            return finish();
+        }
+        d_.note = d_.target.narrowed;
         std::vector<IpAddress> candidates = d_.target.addresses;
         if (has(CheckStep::dns)) {
             if (!resolve_host()) return finish();
             candidates = d_.resolved;
         }
         if (d_.target.proto == CheckProto::udp) {
-            d_.note = "udp not actively checked";
+            d_.note = "udp not actively checked" + (d_.note.empty() ? "" : "; " + d_.note);
             return finish();
         }
         Socket socket = connect_any(candidates);

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "bpf/libbpf_log.h"
+#include "alerts/alert_webhook.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/duration.h"
@@ -82,6 +83,11 @@ CliRequest parse_cli(int argc, const char* const* argv) {
 
     CLI::App* run = app.add_subcommand("run", "run COMMAND and observe it and all its descendants");
     add_capture_options(run, req.run.capture);
+    CLI::Option* run_baseline = run->add_option(
+        "--baseline", req.run.alerts.baseline, "an allowlist.yaml: alert on every destination it does not allow");
+    run->add_flag("--fail-on-new", req.run.alerts.fail_on_new,
+                  "exit 3 if the command succeeded but reached a destination not in --baseline")
+        ->needs(run_baseline);
     run->add_option("command", req.run.command, "the command to run, after --")->required();
     run->positionals_at_end();
 
@@ -90,6 +96,15 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     watch->add_option("--cgroup", req.watch.cgroup, "a cgroup v2 path (absolute, or relative to the cgroup2 mount)");
     std::string duration;
     watch->add_option("--duration", duration, "stop after this long: 90s, 5m, 1h");
+    CLI::Option* watch_baseline = watch->add_option(
+        "--baseline", req.watch.alerts.baseline, "an allowlist.yaml: alert on every destination it does not allow");
+    watch->add_option("--alert-exec", req.watch.alerts.exec_command,
+                      "run this (sh -c) for each alert, with the alert JSON on stdin and EGRESSWATCH_ALERT_* set")
+        ->needs(watch_baseline);
+    watch->add_option("--alert-webhook", req.watch.alerts.webhook_url, "POST each alert's JSON to this http:// URL")
+        ->needs(watch_baseline);
+    watch->add_flag("--alert-syslog", req.watch.alerts.syslog, "log each alert to syslog (daemon, warning)")
+        ->needs(watch_baseline);
 
     app.add_subcommand("doctor", "show which kernel features work here and which hooks are used");
 
@@ -163,6 +178,11 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         req.watch.duration = parse_duration(duration);
         if (!req.watch.duration)
             throw CliExit{kSetupErrorExit, "--duration: '" + duration + "' is not a duration like 90s, 5m or 1h"};
+    }
+    if (!req.watch.alerts.webhook_url.empty()) {
+        std::string error;
+        if (!parse_webhook_url(req.watch.alerts.webhook_url, error))
+            throw CliExit{kSetupErrorExit, "--alert-webhook: " + error};
     }
     if (!timeout.empty()) {
         auto t = parse_duration(timeout);

@@ -4,8 +4,9 @@
 
 #include "check/checker.h"
 #include "check/net.h"
-#include "cli/check_targets_yaml.h"
 #include "cli/commands.h"
+#include "core/allowlist_loader.h"
+#include "core/check_targets.h"
 #include "core/errors.h"
 #include "output/check_output.h"
 
@@ -28,13 +29,11 @@ int command_check(const CheckCommandOptions& options) {
     std::signal(SIGPIPE, SIG_IGN);
     CheckReport report;
     try {
-        std::vector<CheckTarget> targets = read_check_targets(options.allowlist_path);
+        std::vector<CheckTarget> targets = check_targets_of(load_allowlist_file(options.allowlist_path));
         auto started = check::Clock::now();
         report.destinations = check::run_checks(targets, options.check);
         report.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(check::Clock::now() - started);
-    } catch (const CheckInputError& e) {
-        return unknown(options, e.what());
-    } catch (const SetupError& e) {
+    } catch (const SetupError& e) {  // AllowlistError too: FILE:LINE: what is wrong
         return unknown(options, e.what());
     }
     if (options.json)

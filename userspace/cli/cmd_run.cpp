@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <iostream>
 #include <optional>
 
+#include "alerts/alert_dispatch.h"
 #include "cli/commands.h"
 #include "cli/session.h"
+#include "core/allowlist_loader.h"
 #include "core/errors.h"
 #include "system/cgroup.h"
 #include "system/launcher.h"
@@ -18,6 +21,9 @@ int command_run(const RunOptions& options) {
     // Cheapest checks first, so a typo costs nothing and leaves nothing behind.
     std::optional<std::string> executable = find_executable(options.command.front());
     if (!executable) throw SetupError("command not found or not executable: " + options.command.front());
+    // A malformed baseline stops everything here, with its FILE:LINE, before anything runs.
+    std::optional<Allowlist> baseline;
+    if (!options.alerts.baseline.empty()) baseline = load_allowlist_file(options.alerts.baseline);
     OutputDir out(options.capture.out_dir);
     require_root("run");
     std::string mount = cgroup2_mount();
@@ -39,7 +45,11 @@ int command_run(const RunOptions& options) {
     config.attach_cgroup_fd = cgroup.fd();
     config.scope_process_events = true;
     config.retain_exited_processes = true;
+    config.baseline = std::move(baseline);
+    config.baseline_path = options.alerts.baseline;
+    AlertDispatch alerts(std::cerr, {});
     LiveSession session(config, out);
+    if (config.baseline) session.add_sink(alerts);
     session.attach();
 
     ProcessInfo top;
@@ -68,7 +78,11 @@ int command_run(const RunOptions& options) {
                      "observed cgroup and are no longer observed",
                      left);
     session.finish(exit_code);
-    return exit_code;
+    int status = run_exit_code(exit_code, session.alerts(), options.alerts.fail_on_new);
+    if (status != exit_code)
+        spdlog::warn("{} new destination(s) not in {}; exiting {} (--fail-on-new)", session.alerts(),
+                     options.alerts.baseline, status);
+    return status;
 }
 
 }  // namespace egresswatch

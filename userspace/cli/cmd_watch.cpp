@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <iostream>
 
+#include "alerts/alert_dispatch.h"
 #include "cli/commands.h"
 #include "cli/session.h"
+#include "core/allowlist_loader.h"
 #include "core/errors.h"
 #include "core/proc_reader.h"
 #include "system/cgroup.h"
@@ -16,6 +19,16 @@ namespace egresswatch {
 namespace fs = std::filesystem;
 
 int command_watch(const WatchOptions& options) {
+    std::optional<Allowlist> baseline;
+    if (!options.alerts.baseline.empty()) baseline = load_allowlist_file(options.alerts.baseline);
+    AlertDeliveryOptions delivery;
+    delivery.exec_command = options.alerts.exec_command;
+    delivery.syslog = options.alerts.syslog;
+    if (!options.alerts.webhook_url.empty()) {
+        std::string error;
+        delivery.webhook = parse_webhook_url(options.alerts.webhook_url, error);
+        if (!delivery.webhook) throw SetupError("--alert-webhook: " + error);
+    }
     OutputDir out(options.capture.out_dir);
     require_root("watch");
     std::string mount = cgroup2_mount();
@@ -40,7 +53,12 @@ int command_watch(const WatchOptions& options) {
     config.cgroup_relative = relative;
     config.attach_cgroup_fd = cgroup_fd;
     config.scope_process_events = relative != "/";
+    config.baseline = std::move(baseline);
+    config.baseline_path = options.alerts.baseline;
+    // Declared before the session, so deliveries still queued outlive it.
+    AlertDispatch alerts(std::cerr, delivery);
     LiveSession session(config, out);
+    if (config.baseline) session.add_sink(alerts);
     session.attach();
     seed_from_proc(session.processes(), "/proc");
     session.begin();
@@ -51,6 +69,7 @@ int command_watch(const WatchOptions& options) {
     if (options.duration) deadline = std::chrono::steady_clock::now() + *options.duration;
     session.run_until(-1, deadline, [](int) { return true; });
     session.finish(std::nullopt);
+    alerts.finish();
     ::close(cgroup_fd);
     return 0;
 }

@@ -31,13 +31,24 @@ struct CaptureOptions {
     bool redact = true;                   // secrets in headers and query values
 };
 
+// --baseline and what to do with the alerts it raises (README.md, "Alerts").
+struct AlertOptions {
+    std::string baseline;                 // empty: no alerts
+    bool fail_on_new = false;             // run: exit kNewDestinationsExit after new destinations
+    std::string exec_command;             // watch: --alert-exec
+    std::string webhook_url;              // watch: --alert-webhook (http:// only)
+    bool syslog = false;                  // watch: --alert-syslog
+};
+
 struct RunOptions {
     CaptureOptions capture;
+    AlertOptions alerts;
     std::vector<std::string> command;
 };
 
 struct WatchOptions {
     CaptureOptions capture;
+    AlertOptions alerts;
     std::string cgroup;                   // empty: the whole host (cgroup2 root)
     std::optional<std::chrono::milliseconds> duration;
 };

@@ -67,6 +67,10 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
     }
     sinks_.add(request_log_);
     sinks_.add(aggregator_);
+    if (config_.baseline) {
+        alerter_ = std::make_unique<BaselineAlerter>(*config_.baseline, config_.baseline_path, sinks_);
+        sinks_.add(*alerter_);
+    }
     InspectorOptions inspect;
     inspect.redact = config_.capture.redact;
     if (!config_.capture.payload) inspect.hold_ns = 0;  // nothing would ever name a connect
@@ -163,6 +167,7 @@ void LiveSession::begin() {
     if (config_.capture.redact) redact_argv(start.command);
     start.cgroup = config_.cgroup_relative;
     start.version = EGRESSWATCH_VERSION;
+    if (config_.baseline) start.baseline = config_.baseline_path;
     start.kernel_features = hooks_in_use(config_.capture.payload, config_.capture.payload && config_.capture.tls);
     sinks_.on_start(start);
     sinks_.on_batch_end();

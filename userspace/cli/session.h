@@ -16,6 +16,8 @@
 #include "cli/options.h"
 #include "cli/output_dir.h"
 #include "core/aggregator.h"
+#include "core/allowlist.h"
+#include "core/baseline_alerter.h"
 #include "core/enricher.h"
 #include "core/flow_inspector.h"
 #include "core/process_table.h"
@@ -34,6 +36,9 @@ struct SessionConfig {
     int attach_cgroup_fd = -1;
     bool scope_process_events = false;  // only tasks under the attach cgroup
     bool retain_exited_processes = false;
+    // --baseline: destinations it does not allow become alerts.
+    std::optional<Allowlist> baseline;
+    std::string baseline_path;
 };
 
 class LiveSession {
@@ -44,6 +49,10 @@ public:
     // Loads and attaches everything. Throws SetupError.
     void attach();
     ProcessTable& processes() { return processes_; }
+    // Receives every record after the writers, alerts included. Add before begin().
+    void add_sink(RecordSink& sink) { sinks_.add(sink); }
+    // Alerts raised so far (0 without a baseline).
+    std::size_t alerts() const { return alerter_ ? alerter_->alerts() : 0; }
     void begin();
 
     // Handles events until `wake_fd` (if >= 0) is readable, the deadline passes, or the
@@ -71,6 +80,8 @@ private:
     RequestLogWriter request_log_;
     std::unique_ptr<JsonlWriter> stdout_writer_;
     SinkFanout sinks_;
+    // Subscribed last, so an alert line follows the connect line that raised it.
+    std::unique_ptr<BaselineAlerter> alerter_;
     // Everything from the kernel passes through here on its way to sinks_.
     std::unique_ptr<FlowInspector> inspector_;
     CgroupNames cgroup_names_;

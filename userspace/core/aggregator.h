@@ -109,6 +109,7 @@ public:
     void on_dns(const DnsLookupRecord&) override { ++counts_.dns; }
     void on_tls(const TlsRecord& r) override;
     void on_http(const HttpRecord& r) override;
+    void on_alert(const AlertRecord& r) override { alerts_.push_back(r); }
 
     // Counts only the enricher knows (forks, records that failed to decode).
     void set_kernel_counts(const EventCounts& counts);
@@ -137,6 +138,10 @@ public:
     const LossRecord& loss() const { return loss_; }
     const std::optional<SessionStart>& start() const { return start_; }
     const std::optional<SessionStop>& stop() const { return stop_; }
+    // In the order they were raised; already one per destination.
+    const std::vector<AlertRecord>& alerts() const { return alerts_; }
+    // A baseline was given, so the reports have an alerts section, empty or not.
+    bool has_baseline() const { return (start_ && start_->baseline) || !alerts_.empty(); }
 
 private:
     DestinationStats& destination(const DestinationKey& key, std::int64_t ts_ns);
@@ -160,6 +165,7 @@ private:
     LossRecord loss_;
     std::optional<SessionStart> start_;
     std::optional<SessionStop> stop_;
+    std::vector<AlertRecord> alerts_;
 };
 
 }  // namespace egresswatch

@@ -7,7 +7,7 @@ std::string CheckTarget::label() const {
     if (!host.empty())
         where = host;
     else if (addresses.empty())
-        where = "?";
+        where = block.empty() ? "?" : block;
     else if (addresses.front().family == Family::ipv6)
         where = "[" + addresses.front().to_string() + "]";
     else
@@ -27,6 +27,7 @@ std::string_view step_name(CheckStep step) {
 
 std::vector<CheckStep> plan_steps(const CheckTarget& target) {
     std::vector<CheckStep> steps;
+    if (!target.not_checked.empty()) return steps;
     if (!target.host.empty()) steps.push_back(CheckStep::dns);
     if (target.proto == CheckProto::udp) return steps;
     steps.push_back(CheckStep::tcp);

@@ -22,6 +22,14 @@ struct CheckTarget {
     std::vector<IpAddress> addresses;  // as listed; for host entries only informative
     std::uint16_t port = 0;
     CheckProto proto = CheckProto::tcp;
+    // Non-empty: nothing can be tried for this entry (a wildcard has no one name to resolve,
+    // a block no one address to connect to), and this says why. Reported, never a failure.
+    std::string not_checked;
+    // What was narrowed to make the entry checkable ("port range 8000-8100: checked 8000"),
+    // shown with the result so nobody reads more into an OK than was tested.
+    std::string narrowed;
+    // Shown when there is neither host nor a single address (an entry of blocks only).
+    std::string block;
 
     // "mirror.test:443/tcp", "[fd00::2]:80/tcp"; also the name used in the output.
     std::string label() const;
@@ -33,7 +41,7 @@ std::string_view step_name(CheckStep step);
 
 // The steps for a target, in order. Ports 443/8443 get TLS and HTTP over it, 80/8080 plain
 // HTTP, other TCP ports a connect only; UDP has no handshake to test, so only its name is
-// resolved. Address-only entries have no DNS step.
+// resolved. Address-only entries have no DNS step. A target that is not_checked has none.
 std::vector<CheckStep> plan_steps(const CheckTarget& target);
 
 // Nagios plugin states; the numeric value is the exit code.

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/alert.h"
 #include "core/records.h"
 
 namespace egresswatch {
@@ -27,6 +28,8 @@ public:
     // second would cost a write(2) each.
     virtual void on_batch_end() {}
     virtual void on_loss(const LossRecord&) {}
+    // Made downstream of the flow inspector (core/baseline_alerter.h), never by it.
+    virtual void on_alert(const AlertRecord&) {}
     virtual void on_stop(const SessionStop&) {}
 };
 
@@ -47,6 +50,7 @@ public:
     void on_tls_bind(const TlsBindRecord& r) override { for (auto* s : sinks_) s->on_tls_bind(r); }
     void on_batch_end() override { for (auto* s : sinks_) s->on_batch_end(); }
     void on_loss(const LossRecord& r) override { for (auto* s : sinks_) s->on_loss(r); }
+    void on_alert(const AlertRecord& r) override { for (auto* s : sinks_) s->on_alert(r); }
     void on_stop(const SessionStop& r) override { for (auto* s : sinks_) s->on_stop(r); }
 
 private:

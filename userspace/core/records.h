@@ -161,6 +161,7 @@ struct SessionStart {
     std::string cgroup;
     std::string version;
     std::map<std::string, std::string> kernel_features;
+    std::optional<std::string> baseline;  // --baseline: the allowlist alerts are raised against
 };
 
 struct SessionStop {

@@ -63,7 +63,12 @@ std::string summary_text(const CheckReport& report) {
     else
         out = plural(n.reachable, "destination", "destinations") + " reachable";
     if (!warned.empty()) out += (failed.empty() ? ", " : "; ") + std::to_string(warned.size()) + " with warnings: " + name_some(warned);
-    if (n.unchecked) out += (failed.empty() && warned.empty() ? ", " : "; ") + std::to_string(n.unchecked) + " not actively checked (udp)";
+    // "(udp)" only when that is the whole reason: skipped wildcards and blocks say why per line.
+    bool only_udp = std::all_of(report.destinations.begin(), report.destinations.end(),
+                                [](const DestinationResult& d) { return d.target.not_checked.empty(); });
+    if (n.unchecked)
+        out += (failed.empty() && warned.empty() ? ", " : "; ") + std::to_string(n.unchecked) + " not actively checked" +
+               (only_udp ? " (udp)" : "");
     return plugin_safe(out);
 }
 

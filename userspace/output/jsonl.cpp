@@ -65,6 +65,7 @@ void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool&
         r.cgroup = optional_field<std::string>(j, "cgroup");
         r.version = optional_field<std::string>(j, "version");
         r.kernel_features = optional_field<std::map<std::string, std::string>>(j, "kernel_features");
+        r.baseline = maybe_field<std::string>(j, "baseline");
         sink.on_start(r);
     } else if (type == "stop") {
         SessionStop r;
@@ -72,7 +73,7 @@ void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool&
         if (j.contains("exit_code") && !j["exit_code"].is_null()) r.exit_code = required<int>(j, "exit_code");
         sink.on_stop(r);
     } else {
-        known = replay_protocol_line(j, type, sink);
+        known = replay_protocol_line(j, type, sink) || replay_alert_line(j, type, sink);
     }
 }
 
@@ -84,6 +85,7 @@ Json to_json(const SessionStart& r) {
     j["cgroup"] = r.cgroup;
     j["version"] = r.version;
     j["kernel_features"] = r.kernel_features;
+    if (r.baseline) j["baseline"] = *r.baseline;
     return j;
 }
 

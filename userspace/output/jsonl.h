@@ -24,6 +24,7 @@ Json to_json(const SessionStop& r);
 Json to_json(const DnsLookupRecord& r);
 Json to_json(const TlsRecord& r);
 Json to_json(const HttpRecord& r);
+Json to_json(const AlertRecord& r);
 
 // Writes each record as one line, and flushes at the end of each batch and of the session,
 // so a crash loses at most the batch in flight.
@@ -44,6 +45,7 @@ public:
     void on_dns(const DnsLookupRecord& r) override { write(to_json(r)); }
     void on_tls(const TlsRecord& r) override { write(to_json(r)); }
     void on_http(const HttpRecord& r) override { write(to_json(r)); }
+    void on_alert(const AlertRecord& r) override { write(to_json(r)); }
 
 private:
     void write(const Json& j);

@@ -53,5 +53,7 @@ std::uint8_t required_proto(const Json& j);
 
 // dns, tls and http lines (jsonl_protocols.cpp); false for a type it does not know.
 bool replay_protocol_line(const Json& j, const std::string& type, RecordSink& sink);
+// alert lines (jsonl_alert.cpp); false for any other type.
+bool replay_alert_line(const Json& j, const std::string& type, RecordSink& sink);
 
 }  // namespace egresswatch

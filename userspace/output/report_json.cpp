@@ -23,6 +23,7 @@ Json session_json(const Aggregator& agg) {
         s["cgroup"] = start->cgroup;
         s["started"] = format_timestamp(start->ts_ns);
         s["egresswatch_version"] = start->version;
+        if (start->baseline) s["baseline"] = *start->baseline;
     }
     if (const auto& stop = agg.stop()) {
         s["ended"] = format_timestamp(stop->ts_ns);
@@ -60,6 +61,30 @@ Json files_json(const Aggregator& agg) {
         if (!e.file_type) continue;
         std::string url = endpoint_url(key);
         list.push_back(Json{{"url", url}, {"file_type", *e.file_type}, {"count", e.count}});
+    }
+    return list;
+}
+
+// Only when a baseline was given: an absent section says "not checked", an empty one "nothing new".
+Json alerts_json(const Aggregator& agg) {
+    Json list = Json::array();
+    for (const AlertRecord& a : agg.alerts()) {
+        const ConnectionRecord& c = a.connection;
+        Json entry{{"destination", alert_destination(c)}};
+        if (c.host) entry["host"] = *c.host;
+        entry["address"] = c.address.to_string();
+        entry["port"] = c.port;
+        entry["proto"] = std::string(protocol_name(c.protocol));
+        entry["scope"] = std::string(scope_name(classify(c.address)));
+        entry["first_seen"] = format_timestamp(a.ts_ns);
+        entry["exe"] = c.process.exe;
+        entry["comm"] = c.process.comm;
+        entry["pid"] = c.process.pid;
+        Json ancestry = Json::array();
+        for (const Ancestor& p : c.process.ancestry) ancestry.push_back(Json{{"pid", p.pid}, {"comm", p.comm}, {"exe", p.exe}});
+        entry["ancestry"] = std::move(ancestry);
+        entry["reason"] = a.reason;
+        list.push_back(std::move(entry));
     }
     return list;
 }
@@ -131,7 +156,7 @@ Json build_report(const Aggregator& agg, const ReportOptions& options) {
     Json features = Json::object();
     if (agg.start()) features = agg.start()->kernel_features;
 
-    return Json{{"version", kReportVersion},
+    Json report{{"version", kReportVersion},
                 {"generated", format_timestamp(options.generated_ns)},
                 {"scope", std::string(scope_filter_name(options.scope))},
                 {"session", session_json(agg)},
@@ -148,6 +173,11 @@ Json build_report(const Aggregator& agg, const ReportOptions& options) {
                 {"processes", std::move(processes)},
                 {"http_endpoints", endpoints_json(agg)},
                 {"files", std::move(files)}};
+    if (agg.has_baseline()) {
+        report["summary"]["alerts"] = agg.alerts().size();
+        report["alerts"] = alerts_json(agg);
+    }
+    return report;
 }
 
 }  // namespace egresswatch

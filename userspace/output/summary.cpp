@@ -86,6 +86,13 @@ std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
         render_table(out, files);
     }
 
+    if (agg.has_baseline()) {
+        std::string baseline = agg.start() && agg.start()->baseline ? *agg.start()->baseline : "the baseline";
+        out << "\nAlerts (new destinations, not in " << baseline << "):\n";
+        if (agg.alerts().empty()) out << "  none\n";
+        for (const AlertRecord& a : agg.alerts()) out << "  " << alert_text(a) << "\n";
+    }
+
     const Aggregator::Counts& c = agg.counts();
     out << "\nEvents: " << c.connect << " connect, " << c.send << " send, " << c.exec << " exec, " << c.exit
         << " exit";

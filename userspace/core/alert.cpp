@@ -1,0 +1,35 @@
+#include "core/alert.h"
+
+namespace egresswatch {
+
+std::string alert_destination(const ConnectionRecord& r) {
+    std::string where;
+    if (r.host && !r.host->empty())
+        where = *r.host;
+    else if (r.address.family == Family::ipv6)
+        where = "[" + r.address.to_string() + "]";
+    else
+        where = r.address.to_string();
+    return where + ":" + std::to_string(r.port) + "/" + std::string(protocol_name(r.protocol));
+}
+
+std::string alert_text(const AlertRecord& alert) {
+    const ConnectionRecord& c = alert.connection;
+    const ProcessRef& p = c.process;
+    std::string out = "new destination " + alert_destination(c);
+    if (c.host && !c.host->empty()) out += " (" + c.address.to_string() + ")";
+    out += " by " + (p.exe.empty() ? p.comm : p.exe) + " [pid " + std::to_string(p.pid);
+    if (!p.ancestry.empty()) {
+        out += ", started by ";
+        for (std::size_t i = 0; i < p.ancestry.size(); ++i)
+            out += (i ? " <- " : "") + (p.ancestry[i].exe.empty() ? p.ancestry[i].comm : p.ancestry[i].exe);
+    }
+    return out + "]";
+}
+
+int run_exit_code(int command_exit, std::size_t alerts, bool fail_on_new) {
+    if (command_exit != 0 || !fail_on_new || alerts == 0) return command_exit;
+    return kNewDestinationsExit;
+}
+
+}  // namespace egresswatch
