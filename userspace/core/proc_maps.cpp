@@ -2,6 +2,7 @@
 
 #include <sys/sysmacros.h>
 
+#include <charconv>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -24,25 +25,10 @@ std::string_view next_field(std::string_view& line) {
     return field;
 }
 
-bool parse_hex(std::string_view text, std::uint64_t& out) {
-    if (text.empty() || text.size() > 16) return false;
-    out = 0;
-    for (char c : text) {
-        int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (digit < 0) return false;
-        out = out << 4 | static_cast<std::uint64_t>(digit);
-    }
-    return true;
-}
-
-bool parse_decimal(std::string_view text, std::uint64_t& out) {
-    if (text.empty() || text.size() > 19) return false;
-    out = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') return false;
-        out = out * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    return true;
+// The whole of 'text' as a number in 'base'.
+bool parse_number(std::string_view text, int base, std::uint64_t& out) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, base);
+    return ec == std::errc() && end == text.data() + text.size();
 }
 
 // "start-end perms offset major:minor inode   path"
@@ -58,8 +44,8 @@ std::optional<MappedFile> parse_line(std::string_view line) {
     if (path.front() != '/' || path.ends_with(" (deleted)")) return std::nullopt;
     std::size_t colon = dev.find(':');
     std::uint64_t major = 0, minor = 0, inode = 0;
-    if (colon == std::string_view::npos || !parse_hex(dev.substr(0, colon), major) ||
-        !parse_hex(dev.substr(colon + 1), minor) || !parse_decimal(inode_text, inode) || inode == 0)
+    if (colon == std::string_view::npos || !parse_number(dev.substr(0, colon), 16, major) ||
+        !parse_number(dev.substr(colon + 1), 16, minor) || !parse_number(inode_text, 10, inode) || inode == 0)
         return std::nullopt;
     return MappedFile{std::string(path), makedev(static_cast<unsigned>(major), static_cast<unsigned>(minor)), inode};
 }
