@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/artifact.h"
+#include "core/ascii.h"
 #include "core/dns_parser.h"
 #include "core/http_parser.h"
 #include "core/redaction.h"
@@ -17,26 +18,26 @@ namespace {
 
 constexpr std::uint8_t kTcp = 6;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
-
 DnsAnswerEntry answer_entry(const DnsRecord& r) {
     return DnsAnswerEntry{r.name, dns_type_name(r.type), r.ttl, r.address, r.target};
 }
 
-// A TLS or HTTP record about the connection this payload came from.
+// A TLS or HTTP record about one connection (cookie 0: a TLS session whose socket is unknown).
 template <typename Record>
-Record record_for(const PayloadRecord& r, ProcessRef process) {
+Record record_for(std::int64_t ts_ns, ProcessRef process, const IpAddress& address, std::uint16_t port,
+                  std::uint64_t cookie) {
     Record out;
-    out.ts_ns = r.ts_ns;
+    out.ts_ns = ts_ns;
     out.process = std::move(process);
-    out.address = r.event.remote.unmapped();
-    out.port = r.event.port;
-    out.cookie = r.event.cookie;
+    out.address = address;
+    out.port = port;
+    out.cookie = cookie;
     return out;
+}
+
+// Copied payload or plaintext, as the text the HTTP parser reads.
+std::string_view text_of(const std::vector<std::uint8_t>& bytes) {
+    return std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
 }  // namespace
@@ -54,7 +55,7 @@ std::optional<std::string> host_from_authority(std::string_view authority) {
     if (authority.empty() || IpAddress::parse(authority)) return std::nullopt;
     for (unsigned char c : authority)
         if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_')) return std::nullopt;
-    return lower(authority);
+    return ascii_lowercase(authority);
 }
 
 FlowInspector::FlowInspector(RecordSink& out, InspectorOptions options, ProcessResolver resolve_process)
@@ -138,7 +139,7 @@ void FlowInspector::on_payload(const PayloadRecord& r) {
     case FlowKind::tls: inspect_tls(r, flow_for(r)); break;
     case FlowKind::http: {
         HttpBytes b{r.ts_ns, &e.task, e.cookie, e.remote.unmapped(), e.port,
-                    std::string_view(reinterpret_cast<const char*>(e.data.data()), e.data.size()), {}};
+                    text_of(e.data), {}};
         if (e.direction == Direction::egress)
             inspect_http_request(b, flow_for(r));
         else
@@ -218,7 +219,7 @@ void FlowInspector::inspect_tls(const PayloadRecord& r, Flow& flow) {
         if (auto name = host_from_authority(*result.hello.sni)) host = NamedHost{*name, kHostSourceSni};
     name_flow(e.cookie, flow, host);
 
-    auto out = record_for<TlsRecord>(r, process_of(e.task));
+    auto out = record_for<TlsRecord>(r.ts_ns, process_of(e.task), e.remote.unmapped(), e.port, e.cookie);
     out.sni = result.hello.sni;
     out.alpn = result.hello.alpn;
     out_.on_tls(out);
@@ -233,12 +234,7 @@ void FlowInspector::inspect_http_request(const HttpBytes& b, Flow& flow) {
     }
     const ProcessRef process = process_of(*b.task);
     for (const HttpRequest& req : requests) {
-        HttpRecord out;
-        out.ts_ns = b.ts_ns;
-        out.process = process;
-        out.address = b.address;
-        out.port = b.port;
-        out.cookie = b.cookie;
+        auto out = record_for<HttpRecord>(b.ts_ns, process, b.address, b.port, b.cookie);
         out.tls = !b.tls_library.empty();
         out.tls_library = std::string(b.tls_library);
         if (req.host) out.host = host_from_authority(*req.host);
@@ -324,7 +320,7 @@ void FlowInspector::inspect_tls_data(const TlsDataRecord& r, const std::optional
     auto library = tls_library_from_abi(e.library);
     HttpBytes b{r.ts_ns, &e.task, socket ? socket->cookie : 0, socket ? socket->remote : IpAddress{},
                 socket ? socket->port : std::uint16_t{0},
-                std::string_view(reinterpret_cast<const char*>(e.data.data()), e.data.size()),
+                text_of(e.data),
                 library ? tls_library_name(*library) : std::string_view("tls")};
     Flow& flow = flow_at(socket ? socket->cookie : unjoined_flow_key(e.task.pid, e.session), r.ts_ns);
     if (e.direction == Direction::egress)
