@@ -59,7 +59,7 @@ void TlsAttacher::attach_file(const std::string& path) {
     std::error_code ec;
     std::string real = fs::canonical(path, ec).string();
     std::lock_guard lock(files_mutex_);
-    examine(ec ? path : real, *id);
+    examine(path, ec ? path : real, *id);
 }
 
 // _dl_debug_state is where debuggers learn of loaded libraries; ld.so calls it after
@@ -84,13 +84,13 @@ void TlsAttacher::attach_loader_hook() {
                  kLibraryDirs[0]);
 }
 
-void TlsAttacher::examine(const std::string& path, FileId id) {
+void TlsAttacher::examine(const std::string& path, const std::string& name, FileId id) {
     if (!examined_.insert(id).second) return;
     auto functions = find_functions(path, tls_function_names());
     if (!functions) return;
     auto plan = plan_tls_probes(*functions);
     if (!plan) return;
-    AttachedTlsLibrary lib{path, plan->kind, {}};
+    AttachedTlsLibrary lib{name, plan->kind, {}};
     std::vector<LinkPtr> links;
     try {
         for (const TlsProbe& probe : plan->probes) {
@@ -103,11 +103,11 @@ void TlsAttacher::examine(const std::string& path, FileId id) {
             lib.functions.push_back(probe.symbol);
         }
     } catch (const SetupError& e) {
-        spdlog::warn("TLS plaintext from {} is not captured: {}", path, e.what());
+        spdlog::warn("TLS plaintext from {} is not captured: {}", name, e.what());
         return;
     }
     for (LinkPtr& link : links) links_.push_back(std::move(link));
-    spdlog::debug("TLS plaintext: {} ({}) attached", path, tls_library_name(plan->kind));
+    spdlog::debug("TLS plaintext: {} ({}) attached", name, tls_library_name(plan->kind));
     attached_.push_back(std::move(lib));
 }
 
@@ -156,10 +156,8 @@ void TlsAttacher::run_worker() {
                 auto id = file_id(path);
                 if (!id) continue;
                 std::lock_guard examine_lock(files_mutex_);
-                if (examined_.contains(*id)) continue;
-                // The name in output is the process's path, not the /proc route to it.
-                examine(path, *id);
-                if (!attached_.empty() && attached_.back().path == path) attached_.back().path = file.path;
+                // Named by the process's own path, not the /proc route to it.
+                examine(path, file.path, *id);
             }
         }
         lock.lock();

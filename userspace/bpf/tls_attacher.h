@@ -50,7 +50,8 @@ private:
     using FileId = std::pair<std::uint64_t, std::uint64_t>;  // device, inode
 
     void run_worker();
-    void examine(const std::string& path, FileId id);
+    // 'path' opens the file; 'name' is how output names it.
+    void examine(const std::string& path, const std::string& name, FileId id);
     void attach_loader_hook();
 
     const Tracer& tracer_;

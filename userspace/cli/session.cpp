@@ -154,8 +154,6 @@ void LiveSession::attach_tls() {
         tls_.reset();
         config_.capture.tls = false;
     }
-    for (const AttachedTlsLibrary& lib : tls_ ? tls_->attached() : std::vector<AttachedTlsLibrary>{})
-        spdlog::debug("TLS library {} ({})", lib.path, tls_library_name(lib.kind));
 }
 
 void LiveSession::begin() {
