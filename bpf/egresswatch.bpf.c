@@ -416,16 +416,10 @@ int BPF_KPROBE(uprobe_tls_call_enter, void *session, const void *buf, __u64 num,
 
 	if (!task_in_scope())
 		return 0;
-	call = bpf_map_lookup_elem(&tls_calls, &tid);
+	call = lookup_or_insert_zeroed(&tls_calls, &tid, &fresh);
 	if (!call) {
-		if (bpf_map_update_elem(&tls_calls, &tid, &fresh, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&tls_calls, &tid)) {
-			count_drop(EW_DROP_TLS_CALLS_FULL);
-			return 0;
-		}
-		call = bpf_map_lookup_elem(&tls_calls, &tid);
-		if (!call)
-			return 0;
+		count_drop(EW_DROP_TLS_CALLS_FULL);
+		return 0;
 	}
 	/* An unbound write's pending fields stay: this call may not be the one that sends. */
 	call->session = (__u64)session;
@@ -535,13 +529,9 @@ int BPF_KRETPROBE(uretprobe_tls_call_exit, long ret)
 
 	key.session = call->session;
 	key.tgid = pid_tgid >> 32;
-	session = bpf_map_lookup_elem(&tls_sessions, &key);
-	if (!session) {
-		bpf_map_update_elem(&tls_sessions, &key, &fresh, BPF_NOEXIST);
-		session = bpf_map_lookup_elem(&tls_sessions, &key);
-		if (!session)
-			goto done;
-	}
+	session = lookup_or_insert_zeroed(&tls_sessions, &key, &fresh);
+	if (!session)
+		goto done;
 	if (call->socket_seen)
 		session->socket = call->socket;
 	socket_source = call->socket_seen		 ? EW_TLS_SOCKET_IN_CALL
