@@ -80,8 +80,8 @@ void TlsAttacher::attach_loader_hook() {
             return;
         }
     }
-    spdlog::warn("no dynamic loader hook: TLS libraries outside {} loaded after start are not covered",
-                 kLibraryDirs[0]);
+    spdlog::warn("no dynamic loader hook: TLS libraries outside the standard library directories, loaded "
+                 "after start, are not covered");
 }
 
 void TlsAttacher::examine(const std::string& path, const std::string& name, FileId id) {
