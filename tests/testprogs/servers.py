@@ -17,7 +17,14 @@ def dual_stack(kind, port):
 def answer(conn):
     try:
         conn.settimeout(2)
-        conn.recv(4096)
+        # The whole head, even when it comes in several segments: closing with unread bytes
+        # would reset the connection under a client still reading the answer.
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 65536:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            head += chunk
         conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
     except OSError:
         pass
