@@ -19,6 +19,7 @@
 #include "lib/sock_addr.bpf.h"
 #include "lib/payload.bpf.h"
 #include "lib/tls.bpf.h"
+#include "lib/enforce.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -38,8 +39,9 @@ const volatile __u32 http_head_burst = 512;
 const volatile __u32 http_heads_per_sec = 128;
 #define NSEC_PER_SEC 1000000000ULL
 
-/* sock_addr programs: returning 1 lets the operation proceed. */
+/* sock_addr programs: returning 1 lets the operation proceed, 0 fails it with EPERM. */
 #define SOCK_ADDR_ALLOW 1
+#define SOCK_ADDR_REFUSE 0
 
 static __always_inline bool task_in_scope(void)
 {
@@ -97,10 +99,22 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 {
 	struct ew_flow_key key = {};
 	struct destination dst = {};
+	__u32 ringbuf_drop = kind == EW_EVENT_SEND ? EW_DROP_RINGBUF_SEND : EW_DROP_RINGBUF_CONNECT;
+	__u8 verdict = EW_VERDICT_ALLOWED;
+
+	read_destination(ctx, family, &dst);
+	if (enforce) {
+		verdict = enforce_verdict(&dst);
+		/* Every refusal is reported, repeats included: a refused process usually gives
+		 * up, and one that retries in a loop is worth seeing. */
+		if (verdict != EW_VERDICT_ALLOWED) {
+			emit_sock_event(ctx, kind, ringbuf_drop, &dst, bpf_get_socket_cookie(ctx), verdict);
+			return verdict == EW_VERDICT_BLOCKED ? SOCK_ADDR_REFUSE : SOCK_ADDR_ALLOW;
+		}
+	}
 
 	own_socket(ctx);
 
-	read_destination(ctx, family, &dst);
 	__builtin_memcpy(key.addr, dst.addr, sizeof(key.addr));
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.port = dst.port;
@@ -114,8 +128,16 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 
 	if ((kind == EW_EVENT_SEND || dedup_connects) && counted_as_repeat(&key))
 		return SOCK_ADDR_ALLOW;
-	emit_sock_event(ctx, kind, kind == EW_EVENT_SEND ? EW_DROP_RINGBUF_SEND : EW_DROP_RINGBUF_CONNECT, &dst,
-			kind == EW_EVENT_SEND ? key.cookie : bpf_get_socket_cookie(ctx));
+	if (emit_sock_event(ctx, kind, ringbuf_drop, &dst,
+			    kind == EW_EVENT_SEND ? key.cookie : bpf_get_socket_cookie(ctx), verdict))
+		return SOCK_ADDR_ALLOW;
+	/* fail-closed: nothing goes out that was not recorded. Forgetting the flow makes the
+	 * retry a first connect again rather than an unreported repeat. */
+	if (enforce && !enforce_fail_open) {
+		bpf_map_delete_elem(&flow_dedup, &key);
+		count_drop(EW_DROP_ENFORCE_UNRECORDED);
+		return SOCK_ADDR_REFUSE;
+	}
 	return SOCK_ADDR_ALLOW;
 }
 
@@ -389,6 +411,8 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 SEC("cgroup_skb/egress")
 int egress_capture(struct __sk_buff *skb)
 {
+	if (enforce)
+		learn_from_dns(skb, true);
 	inspect(skb, true);
 	return SKB_PASS;
 }
@@ -396,6 +420,8 @@ int egress_capture(struct __sk_buff *skb)
 SEC("cgroup_skb/ingress")
 int ingress_capture(struct __sk_buff *skb)
 {
+	if (enforce)
+		learn_from_dns(skb, false);
 	inspect(skb, false);
 	return SKB_PASS;
 }

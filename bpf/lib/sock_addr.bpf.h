@@ -34,21 +34,24 @@ static __always_inline void read_destination(struct bpf_sock_addr *ctx, __u16 fa
 	dst->protocol = (__u8)ctx->protocol;
 }
 
-static __always_inline void emit_sock_event(struct bpf_sock_addr *ctx, __u32 type,
+/* False if the ring buffer had no room (the drop is counted). */
+static __always_inline bool emit_sock_event(struct bpf_sock_addr *ctx, __u32 type,
 					    __u32 drop_reason, const struct destination *dst,
-					    __u64 cookie)
+					    __u64 cookie, __u8 verdict)
 {
 	struct ew_sock_event *e = reserve_event(sizeof(*e), type, drop_reason);
 
 	if (!e)
-		return;
+		return false;
 	e->cookie = cookie;
 	__builtin_memcpy(e->addr, dst->addr, sizeof(e->addr));
 	e->port = dst->port;
 	e->family = dst->family;
 	e->protocol = dst->protocol;
+	e->verdict = verdict;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	bpf_ringbuf_submit(e, 0);
+	return true;
 }
 
 #endif

@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define EW_ABI_VERSION 3
+#define EW_ABI_VERSION 4
 
 #define EW_COMM_LEN 16
 #define EW_FILENAME_LEN 256
@@ -82,7 +82,15 @@ enum ew_drop_reason {
 	EW_DROP_HTTP_FLOW_BUDGET = 9, /* an HTTP head over its connection's budget (--http-head-*) */
 	EW_DROP_RINGBUF_TLS = 10,
 	EW_DROP_TLS_CALLS_FULL = 11,  /* too many threads inside TLS calls at once: call not reported */
-	EW_DROP__COUNT = 12,
+	/* --enforce: an address a DNS answer gave for an allowed name could not be stored
+	 * (enforce_learned full), or an answer for an allowed name could not be read to the
+	 * end. Connects there are blocked (fail-closed) or let through unverified (fail-open). */
+	EW_DROP_ENFORCE_LEARNED_FULL = 12,
+	EW_DROP_ENFORCE_DNS_UNREAD = 13,
+	/* --enforce fail-closed: an allowed first connect whose event could not be reserved
+	 * was refused rather than let out unrecorded. */
+	EW_DROP_ENFORCE_UNRECORDED = 14,
+	EW_DROP__COUNT = 15,
 };
 
 /* Address families as the kernel numbers them; vmlinux.h has no #defines. */
@@ -91,6 +99,14 @@ enum ew_drop_reason {
 
 #define EW_IPPROTO_TCP 6
 #define EW_IPPROTO_UDP 17
+
+/* What --enforce decided for a connect or datagram. Without --enforce every event is
+ * ALLOWED. */
+enum ew_verdict {
+	EW_VERDICT_ALLOWED = 0,
+	EW_VERDICT_BLOCKED = 1,    /* refused with EPERM */
+	EW_VERDICT_UNVERIFIED = 2, /* fail-open let it through while enforcement state was incomplete */
+};
 
 /* Who did it: filled from the current task for every event. */
 struct ew_event_header {
@@ -112,7 +128,8 @@ struct ew_sock_event {
 	__u16 port;   /* host byte order */
 	__u16 family; /* EW_AF_INET or EW_AF_INET6 */
 	__u8 protocol;
-	__u8 pad[3];
+	__u8 verdict; /* enum ew_verdict */
+	__u8 pad[2];
 };
 
 struct ew_exec_event {
@@ -204,6 +221,70 @@ struct ew_flow_key {
 
 struct ew_flow_value {
 	__u64 repeats;
+};
+
+/*
+ * --enforce: what the allowlist allows, as the connect and sendmsg hooks look it up.
+ *
+ * Every distinct (port range, protocols, process set) of the allowlist is one port rule,
+ * an index into the enforce_port_rules table (a load-time constant). Addresses, address
+ * blocks and names map to the set of rules that allow them, as a bitmap: learning an
+ * address from a DNS answer ORs the name's rules into the address's, which is atomic.
+ */
+#define EW_ENFORCE_PORT_RULES 128
+#define EW_ENFORCE_PROTO_TCP 0x01
+#define EW_ENFORCE_PROTO_UDP 0x02
+#define EW_ENFORCE_PROTO_OTHER 0x04 /* ICMP and the rest: only loopback allows these */
+/* Longest name text, reversed, plus its terminating NUL: the LPM trie's data limit. */
+#define EW_ENFORCE_NAME_LEN 256
+
+struct ew_port_rule {
+	__u16 first;   /* port range, host byte order, inclusive */
+	__u16 last;
+	__u16 exe_set; /* 0: any process; else the executable must be in enforce_exes under it */
+	__u8 protocols; /* EW_ENFORCE_PROTO_*; 0 marks an unused slot */
+	__u8 pad;
+};
+
+struct ew_rule_set {
+	__u64 bits[EW_ENFORCE_PORT_RULES / 64];
+};
+
+/* enforce_networks (LPM trie): IPv4 as ::ffff:a.b.c.d, so that one trie holds both
+ * families and a v4-mapped destination matches its IPv4 entry. */
+struct ew_network_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* enforce_learned: an address a DNS answer for an allowed name returned. */
+struct ew_learned_key {
+	__u8 addr[16];
+};
+
+/* enforce_names (LPM trie): a name's lower-case text reversed, so that a wildcard's
+ * domain is a prefix of every name below it. "api.example.org" is "gro.elpmaxe.ipa"
+ * followed by a NUL that is part of the prefix (an exact name); "*.example.org" is
+ * "gro.elpmaxe." (any name below it, not the apex). */
+struct ew_name_key {
+	__u32 prefixlen;
+	__u8 name[EW_ENFORCE_NAME_LEN];
+};
+
+/* enforce_exes: an executable (by device and inode) in a rule's process set. s_dev is the
+ * kernel's encoding, (major << 20) | minor. */
+struct ew_exe_key {
+	__u64 ino;
+	__u32 dev;
+	__u16 exe_set;
+	__u16 pad;
+};
+
+/* dns_queries: a DNS query an observed socket sent and whose answer is still due. */
+struct ew_dns_query_key {
+	__u64 cookie;
+	__u16 id;
+	__u8 pad[6];
 };
 
 #endif /* EGRESSWATCH_ABI_H */

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * --enforce: the connect and sendmsg hooks refuse destinations the allowlist does not
+ * allow. Address entries are load-time tables. Host entries allow the addresses that DNS
+ * answers for their names gave to the observed processes: the cgroup_skb ingress program
+ * reads each answer before the socket queues it, so an address is allowed before the
+ * process that asked can read it, let alone connect (no race with userspace).
+ *
+ * An answer counts only on the socket that sent the query, with the same id, from port
+ * 53: a process cannot teach enforcement an address by sending itself a forged answer
+ * without the privileges (a source port below 1024, raw sockets) that would let it detach
+ * these programs anyway.
+ */
+#ifndef EGRESSWATCH_ENFORCE_BPF_H
+#define EGRESSWATCH_ENFORCE_BPF_H
+
+const volatile bool enforce = false;
+/* What to do when enforcement state is incomplete (an allowed name's address could not be
+ * stored or read): refuse (fail-closed), or let through and report it unverified. */
+const volatile bool enforce_fail_open = false;
+const volatile struct ew_port_rule enforce_port_rules[EW_ENFORCE_PORT_RULES] = {};
+
+/* Set once an allowed name's answer was lost: from then on fail-open cannot tell an
+ * unknown address from an allowed one it never learned. */
+__u32 enforce_degraded = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct ew_network_key);
+	__type(value, struct ew_rule_set);
+} enforce_networks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, struct ew_name_key);
+	__type(value, struct ew_rule_set);
+} enforce_names SEC(".maps");
+
+/* Not LRU: evicting an allowed address would refuse a destination the allowlist allows.
+ * Full is counted (EW_DROP_ENFORCE_LEARNED_FULL) and handled by the enforce mode. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ew_learned_key);
+	__type(value, struct ew_rule_set);
+} enforce_learned SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct ew_exe_key);
+	__type(value, __u8);
+} enforce_exes SEC(".maps");
+
+/* An unanswered query is simply evicted: its late answer then teaches nothing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct ew_dns_query_key);
+	__type(value, __u8);
+} dns_queries SEC(".maps");
+
+struct dns_scratch {
+	__u8 wire[EW_ENFORCE_NAME_LEN];  /* the question's name as it came */
+	struct ew_name_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct dns_scratch);
+} dns_scratches SEC(".maps");
+
+#define EW_DNS_HEADER 12
+#define EW_DNS_FLAG_RESPONSE 0x8000
+#define EW_DNS_RCODE_MASK 0x000f
+#define EW_DNS_TYPE_A 1
+#define EW_DNS_TYPE_AAAA 28
+#define EW_DNS_CLASS_IN 1
+/* Answers read per response; a resolver returns a CNAME chain and a few addresses. */
+#define EW_DNS_MAX_ANSWERS 24
+#define EW_DNS_MAX_LABELS 64
+
+/* The one form every enforcement table uses: IPv4 as ::ffff:a.b.c.d. */
+static __always_inline void enforce_address_of(const __u8 *addr, __u16 family, __u8 *out)
+{
+	if (family == EW_AF_INET) {
+		__builtin_memset(out, 0, 10);
+		out[10] = 0xff;
+		out[11] = 0xff;
+		__builtin_memcpy(out + 12, addr, 4);
+	} else {
+		__builtin_memcpy(out, addr, 16);
+	}
+}
+
+/* The executable of the current task, looked up once per verdict and only if a rule
+ * names processes. */
+struct exe_identity {
+	__u64 ino;
+	__u32 dev;
+	bool known;
+};
+
+static __always_inline bool exe_in_set(struct exe_identity *exe, __u16 exe_set)
+{
+	struct ew_exe_key key = {};
+
+	if (!exe->known) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct file *file = BPF_CORE_READ(task, mm, exe_file);
+
+		exe->known = true;
+		if (file) {
+			exe->ino = BPF_CORE_READ(file, f_inode, i_ino);
+			exe->dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+		}
+	}
+	if (!exe->ino)
+		return false;
+	key.ino = exe->ino;
+	key.dev = exe->dev;
+	key.exe_set = exe_set;
+	return bpf_map_lookup_elem(&enforce_exes, &key) != NULL;
+}
+
+static __always_inline bool rules_allow(const struct ew_rule_set *set, __u16 port, __u8 protocol_bit,
+					struct exe_identity *exe)
+{
+	for (__u32 word = 0; word < EW_ENFORCE_PORT_RULES / 64; word++) {
+		__u64 bits = set->bits[word];
+
+		for (__u32 bit = 0; bit < 64 && bits; bit++, bits >>= 1) {
+			const volatile struct ew_port_rule *rule;
+
+			if (!(bits & 1))
+				continue;
+			rule = &enforce_port_rules[(word * 64 + bit) & (EW_ENFORCE_PORT_RULES - 1)];
+			if (!(rule->protocols & protocol_bit) || port < rule->first || port > rule->last)
+				continue;
+			if (rule->exe_set && !exe_in_set(exe, rule->exe_set))
+				continue;
+			return true;
+		}
+	}
+	return false;
+}
+
+static __always_inline __u8 enforce_protocol_bit(__u8 protocol)
+{
+	if (protocol == EW_IPPROTO_TCP)
+		return EW_ENFORCE_PROTO_TCP;
+	if (protocol == EW_IPPROTO_UDP)
+		return EW_ENFORCE_PROTO_UDP;
+	return EW_ENFORCE_PROTO_OTHER;
+}
+
+static __always_inline __u8 enforce_verdict(const struct destination *dst)
+{
+	struct ew_network_key network = { .prefixlen = 128 };
+	struct exe_identity exe = {};
+	__u8 protocol_bit = enforce_protocol_bit(dst->protocol);
+	struct ew_rule_set *set;
+
+	enforce_address_of(dst->addr, dst->family, network.addr);
+	set = bpf_map_lookup_elem(&enforce_networks, &network);
+	if (set && rules_allow(set, dst->port, protocol_bit, &exe))
+		return EW_VERDICT_ALLOWED;
+	/* ew_learned_key is the address alone: the network key without its prefix length. */
+	set = bpf_map_lookup_elem(&enforce_learned, network.addr);
+	if (set && rules_allow(set, dst->port, protocol_bit, &exe))
+		return EW_VERDICT_ALLOWED;
+	if (enforce_fail_open && enforce_degraded)
+		return EW_VERDICT_UNVERIFIED;
+	return EW_VERDICT_BLOCKED;
+}
+
+static __always_inline void enforcement_incomplete(__u32 reason)
+{
+	count_drop(reason);
+	enforce_degraded = 1;
+}
+
+static __always_inline void learn_address(const __u8 *addr, __u16 family, const struct ew_rule_set *rules)
+{
+	struct ew_learned_key key;
+	struct ew_rule_set *known;
+
+	enforce_address_of(addr, family, key.addr);
+	known = bpf_map_lookup_elem(&enforce_learned, &key);
+	if (!known) {
+		if (bpf_map_update_elem(&enforce_learned, &key, rules, BPF_NOEXIST) == 0)
+			return;
+		/* Another CPU learned it first (then merge into that), or the map is full. */
+		known = bpf_map_lookup_elem(&enforce_learned, &key);
+		if (!known) {
+			enforcement_incomplete(EW_DROP_ENFORCE_LEARNED_FULL);
+			return;
+		}
+	}
+	/* An address two allowed names share is allowed on the rules of both. */
+	for (__u32 word = 0; word < EW_ENFORCE_PORT_RULES / 64; word++)
+		if (rules->bits[word] & ~known->bits[word])
+			__sync_fetch_and_or(&known->bits[word], rules->bits[word]);
+}
+
+/* The query's name, reversed into scratch->key; returns the offset just past the
+ * question, or 0 if the name is not one enforcement can match. */
+static __always_inline __u32 read_question_name(struct __sk_buff *skb, __u32 message, __u32 message_length,
+						struct dns_scratch *scratch)
+{
+	__u32 available = message_length - EW_DNS_HEADER;
+	__u32 end = 0, next_label;
+
+	if (available > EW_ENFORCE_NAME_LEN)
+		available = EW_ENFORCE_NAME_LEN;
+	if (available == 0 || bpf_skb_load_bytes(skb, message + EW_DNS_HEADER, scratch->wire, available))
+		return 0;
+
+	/* Where the name ends: its zero length byte. Pointers cannot occur in a question. */
+	for (__u32 i = 0; i < EW_DNS_MAX_LABELS; i++) {
+		__u8 length;
+
+		if (end >= available)
+			return 0;
+		length = scratch->wire[end & (EW_ENFORCE_NAME_LEN - 1)];
+		if (length == 0)
+			break;
+		if (length > 63)
+			return 0;
+		end += length + 1;
+	}
+	if (end == 0 || end >= available || end >= EW_ENFORCE_NAME_LEN - 1)
+		return 0;
+
+	/* The text without its first length byte is end - 1 bytes; written back to front,
+	 * byte i of the wire lands at end - 1 - i, length bytes becoming dots. */
+	__builtin_memset(scratch->key.name, 0, sizeof(scratch->key.name));
+	next_label = scratch->wire[0] + 1;
+	for (__u32 i = 1; i < EW_ENFORCE_NAME_LEN; i++) {
+		__u8 c;
+
+		if (i >= end)
+			break;
+		c = scratch->wire[i & (EW_ENFORCE_NAME_LEN - 1)];
+		if (i == next_label) {
+			next_label = i + c + 1;
+			c = '.';
+		} else if (c == '.' || c == 0) {
+			/* A dot inside a label would let a name pose as another. */
+			return 0;
+		} else if (c >= 'A' && c <= 'Z') {
+			c += 'a' - 'A';
+		}
+		scratch->key.name[(end - 1 - i) & (EW_ENFORCE_NAME_LEN - 1)] = c;
+	}
+	/* The text and its terminating NUL: exact entries end in it, wildcards stop short. */
+	scratch->key.prefixlen = end * 8;
+	return EW_DNS_HEADER + end + 1 + 4;
+}
+
+/* Skips a name in an answer record: labels, then a zero byte or a compression pointer. */
+static __always_inline __u32 skip_name(struct __sk_buff *skb, __u32 message, __u32 offset)
+{
+	for (__u32 i = 0; i < EW_DNS_MAX_LABELS; i++) {
+		__u8 length;
+
+		if (bpf_skb_load_bytes(skb, message + offset, &length, 1))
+			return 0;
+		if (length == 0)
+			return offset + 1;
+		if ((length & 0xc0) == 0xc0)
+			return offset + 2;
+		offset += length + 1;
+	}
+	return 0;
+}
+
+struct dns_record_fixed {
+	__be16 type;
+	__be16 class;
+	__be32 ttl;
+	__be16 rdlength;
+} __attribute__((packed));
+
+/* Learns the addresses of an answer to an allowed name. Every A and AAAA record counts,
+ * CNAME targets' included: the resolver gave them as the answer to that question. */
+static __always_inline void learn_answers(struct __sk_buff *skb, __u32 message, __u32 offset, __u16 answers,
+					  const struct ew_rule_set *rules)
+{
+	if (answers > EW_DNS_MAX_ANSWERS) {
+		enforcement_incomplete(EW_DROP_ENFORCE_DNS_UNREAD);
+		answers = EW_DNS_MAX_ANSWERS;
+	}
+	for (__u32 i = 0; i < EW_DNS_MAX_ANSWERS; i++) {
+		struct dns_record_fixed fixed;
+		__u8 addr[16];
+		__u16 type, length;
+
+		if (i >= answers)
+			return;
+		offset = skip_name(skb, message, offset);
+		if (!offset || bpf_skb_load_bytes(skb, message + offset, &fixed, sizeof(fixed))) {
+			enforcement_incomplete(EW_DROP_ENFORCE_DNS_UNREAD);
+			return;
+		}
+		offset += sizeof(fixed);
+		type = bpf_ntohs(fixed.type);
+		length = bpf_ntohs(fixed.rdlength);
+		if (bpf_ntohs(fixed.class) == EW_DNS_CLASS_IN) {
+			if (type == EW_DNS_TYPE_A && length == 4) {
+				if (bpf_skb_load_bytes(skb, message + offset, addr, 4) == 0)
+					learn_address(addr, EW_AF_INET, rules);
+			} else if (type == EW_DNS_TYPE_AAAA && length == 16) {
+				if (bpf_skb_load_bytes(skb, message + offset, addr, 16) == 0)
+					learn_address(addr, EW_AF_INET6, rules);
+			}
+		}
+		offset += length;
+	}
+}
+
+/* UDP DNS on an observed socket: queries are remembered, and answers to them teach the
+ * addresses of allowed names. DNS over TCP is not read (glibc uses it only for answers
+ * too large for UDP): its addresses stay unknown, so connects to them are refused. */
+static __always_inline void learn_from_dns(struct __sk_buff *skb, bool egress)
+{
+	struct packet_view v = {};
+	struct ew_dns_query_key query = {};
+	struct dns_scratch *scratch;
+	struct ew_rule_set *rules;
+	__u16 header[6];
+	__u32 zero = 0, offset;
+	__u8 pending = 1;
+
+	if (!read_packet(skb, egress, &v) || v.protocol != EW_IPPROTO_UDP || v.port != EW_DNS_PORT ||
+	    v.payload_length < EW_DNS_HEADER)
+		return;
+	if (bpf_skb_load_bytes(skb, v.payload_offset, header, sizeof(header)))
+		return;
+	query.cookie = bpf_get_socket_cookie(skb);
+	query.id = header[0];
+	if (egress) {
+		if (!(bpf_ntohs(header[1]) & EW_DNS_FLAG_RESPONSE))
+			bpf_map_update_elem(&dns_queries, &query, &pending, BPF_ANY);
+		return;
+	}
+	if (!(bpf_ntohs(header[1]) & EW_DNS_FLAG_RESPONSE) || (bpf_ntohs(header[1]) & EW_DNS_RCODE_MASK) ||
+	    bpf_ntohs(header[2]) != 1 || !bpf_map_lookup_elem(&dns_queries, &query))
+		return;
+	/* An answer counts once: a duplicate sent after it must bring its own query. */
+	bpf_map_delete_elem(&dns_queries, &query);
+	scratch = bpf_map_lookup_elem(&dns_scratches, &zero);
+	if (!scratch)
+		return;
+	offset = read_question_name(skb, v.payload_offset, v.payload_length, scratch);
+	if (!offset)
+		return;
+	rules = bpf_map_lookup_elem(&enforce_names, &scratch->key);
+	if (!rules)
+		return;
+	learn_answers(skb, v.payload_offset, offset, bpf_ntohs(header[3]), rules);
+}
+
+#endif
