@@ -54,7 +54,8 @@ static long emit_one(__u64 index, void *ctx)
 	e->port = 443;
 	e->family = EW_AF_INET;
 	e->protocol = EW_IPPROTO_TCP;
-	e->pad[0] = e->pad[1] = e->pad[2] = 0;
+	e->verdict = EW_VERDICT_ALLOWED;
+	e->pad[0] = e->pad[1] = 0;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
