@@ -86,15 +86,23 @@ struct {
 #define EW_DNS_MAX_ANSWERS 24
 #define EW_DNS_MAX_LABELS 64
 
-/* The one form every enforcement table uses: IPv4 as ::ffff:a.b.c.d. */
-static __always_inline void enforce_address_of(const __u8 *addr, __u16 family, __u8 *out)
+/* The one form every enforcement table uses (see ew_network_key). */
+static __always_inline void enforce_address_of(const __u8 *addr, __u16 family, __u8 *tag, __u8 *out)
 {
+	__u32 w0, w1, w2;
+
+	__builtin_memcpy(&w0, addr, 4);
+	__builtin_memcpy(&w1, addr + 4, 4);
+	__builtin_memcpy(&w2, addr + 8, 4);
+	__builtin_memset(out, 0, 16);
 	if (family == EW_AF_INET) {
-		__builtin_memset(out, 0, 10);
-		out[10] = 0xff;
-		out[11] = 0xff;
-		__builtin_memcpy(out + 12, addr, 4);
+		*tag = EW_ENFORCE_FAMILY_V4;
+		__builtin_memcpy(out, addr, 4);
+	} else if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0x0000ffff)) {
+		*tag = EW_ENFORCE_FAMILY_V4;
+		__builtin_memcpy(out, addr + 12, 4);
 	} else {
+		*tag = EW_ENFORCE_FAMILY_V6;
 		__builtin_memcpy(out, addr, 16);
 	}
 }
@@ -162,17 +170,19 @@ static __always_inline __u8 enforce_protocol_bit(__u8 protocol)
 
 static __always_inline __u8 enforce_verdict(const struct destination *dst)
 {
-	struct ew_network_key network = { .prefixlen = 128 };
+	struct ew_network_key network = { .prefixlen = 8 + 128 };
+	struct ew_learned_key learned = {};
 	struct exe_identity exe = {};
 	__u8 protocol_bit = enforce_protocol_bit(dst->protocol);
 	struct ew_rule_set *set;
 
-	enforce_address_of(dst->addr, dst->family, network.addr);
+	enforce_address_of(dst->addr, dst->family, &network.family, network.addr);
 	set = bpf_map_lookup_elem(&enforce_networks, &network);
 	if (set && rules_allow(set, dst->port, protocol_bit, &exe))
 		return EW_VERDICT_ALLOWED;
-	/* ew_learned_key is the address alone: the network key without its prefix length. */
-	set = bpf_map_lookup_elem(&enforce_learned, network.addr);
+	learned.family = network.family;
+	__builtin_memcpy(learned.addr, network.addr, sizeof(learned.addr));
+	set = bpf_map_lookup_elem(&enforce_learned, &learned);
 	if (set && rules_allow(set, dst->port, protocol_bit, &exe))
 		return EW_VERDICT_ALLOWED;
 	if (enforce_fail_open && enforce_degraded)
@@ -188,10 +198,10 @@ static __always_inline void enforcement_incomplete(__u32 reason)
 
 static __always_inline void learn_address(const __u8 *addr, __u16 family, const struct ew_rule_set *rules)
 {
-	struct ew_learned_key key;
+	struct ew_learned_key key = {};
 	struct ew_rule_set *known;
 
-	enforce_address_of(addr, family, key.addr);
+	enforce_address_of(addr, family, &key.family, key.addr);
 	known = bpf_map_lookup_elem(&enforce_learned, &key);
 	if (!known) {
 		if (bpf_map_update_elem(&enforce_learned, &key, rules, BPF_NOEXIST) == 0)
@@ -209,60 +219,118 @@ static __always_inline void learn_address(const __u8 *addr, __u16 family, const 
 			__sync_fetch_and_or(&known->bits[word], rules->bits[word]);
 }
 
+/*
+ * DNS parsing runs in bpf_loop callbacks: each is verified once, where plain loops over
+ * 255 name bytes and 24 records of up to 64 labels each would be verified once per
+ * iteration and exceed the verifier's budget.
+ */
+
+/* Where the question's name ends (its zero length byte); stops early on a bad length. */
+struct name_end_walk {
+	__u32 available;
+	__u32 end;
+	bool ok;
+};
+
+static long find_name_end(__u64 index, void *ctx)
+{
+	struct name_end_walk *walk = ctx;
+	__u32 zero = 0;
+	struct dns_scratch *scratch = bpf_map_lookup_elem(&dns_scratches, &zero);
+	__u8 length;
+
+	if (!scratch || walk->end >= walk->available)
+		return 1;
+	length = scratch->wire[walk->end & (EW_ENFORCE_NAME_LEN - 1)];
+	if (length == 0) {
+		walk->ok = true;
+		return 1;
+	}
+	if (length > 63)
+		return 1;
+	walk->end += length + 1;
+	return 0;
+}
+
+/* Byte i of the wire lands at end - 1 - i of the key, length bytes becoming dots. */
+struct name_reversal {
+	__u32 end;
+	__u32 next_label;
+	bool bad;
+};
+
+static long reverse_name_byte(__u64 index, void *ctx)
+{
+	struct name_reversal *rev = ctx;
+	__u32 zero = 0, i = index + 1;
+	struct dns_scratch *scratch = bpf_map_lookup_elem(&dns_scratches, &zero);
+	__u8 c;
+
+	if (!scratch || i >= rev->end)
+		return 1;
+	c = scratch->wire[i & (EW_ENFORCE_NAME_LEN - 1)];
+	if (i == rev->next_label) {
+		rev->next_label = i + c + 1;
+		c = '.';
+	} else if (c == '.' || c == 0) {
+		/* A dot inside a label would let a name pose as another. */
+		rev->bad = true;
+		return 1;
+	} else if (c >= 'A' && c <= 'Z') {
+		c += 'a' - 'A';
+	}
+	scratch->key.name[(rev->end - 1 - i) & (EW_ENFORCE_NAME_LEN - 1)] = c;
+	return 0;
+}
+
 /* The query's name, reversed into scratch->key; returns the offset just past the
  * question, or 0 if the name is not one enforcement can match. */
 static __always_inline __u32 read_question_name(struct __sk_buff *skb, __u32 message, __u32 message_length,
 						struct dns_scratch *scratch)
 {
-	__u32 available = message_length - EW_DNS_HEADER;
-	__u32 end = 0, next_label;
+	struct name_end_walk walk = {};
+	struct name_reversal rev = {};
+	__u32 available;
 
+	if (message_length <= EW_DNS_HEADER)
+		return 0;
+	available = message_length - EW_DNS_HEADER;
 	if (available > EW_ENFORCE_NAME_LEN)
 		available = EW_ENFORCE_NAME_LEN;
-	if (available == 0 || bpf_skb_load_bytes(skb, message + EW_DNS_HEADER, scratch->wire, available))
+	/* Identity for 1..EW_ENFORCE_NAME_LEN, in a form whose bounds the verifier can see. */
+	available = ((available - 1) & (EW_ENFORCE_NAME_LEN - 1)) + 1;
+	if (bpf_skb_load_bytes(skb, message + EW_DNS_HEADER, scratch->wire, available))
+		return 0;
+	walk.available = available;
+	bpf_loop(EW_DNS_MAX_LABELS, find_name_end, &walk, 0);
+	if (!walk.ok || walk.end == 0 || walk.end >= EW_ENFORCE_NAME_LEN - 1)
 		return 0;
 
-	/* Where the name ends: its zero length byte. Pointers cannot occur in a question. */
-	for (__u32 i = 0; i < EW_DNS_MAX_LABELS; i++) {
-		__u8 length;
-
-		if (end >= available)
-			return 0;
-		length = scratch->wire[end & (EW_ENFORCE_NAME_LEN - 1)];
-		if (length == 0)
-			break;
-		if (length > 63)
-			return 0;
-		end += length + 1;
-	}
-	if (end == 0 || end >= available || end >= EW_ENFORCE_NAME_LEN - 1)
-		return 0;
-
-	/* The text without its first length byte is end - 1 bytes; written back to front,
-	 * byte i of the wire lands at end - 1 - i, length bytes becoming dots. */
 	__builtin_memset(scratch->key.name, 0, sizeof(scratch->key.name));
-	next_label = scratch->wire[0] + 1;
-	for (__u32 i = 1; i < EW_ENFORCE_NAME_LEN; i++) {
-		__u8 c;
-
-		if (i >= end)
-			break;
-		c = scratch->wire[i & (EW_ENFORCE_NAME_LEN - 1)];
-		if (i == next_label) {
-			next_label = i + c + 1;
-			c = '.';
-		} else if (c == '.' || c == 0) {
-			/* A dot inside a label would let a name pose as another. */
-			return 0;
-		} else if (c >= 'A' && c <= 'Z') {
-			c += 'a' - 'A';
-		}
-		scratch->key.name[(end - 1 - i) & (EW_ENFORCE_NAME_LEN - 1)] = c;
-	}
+	rev.end = walk.end;
+	rev.next_label = scratch->wire[0] + 1;
+	bpf_loop(EW_ENFORCE_NAME_LEN, reverse_name_byte, &rev, 0);
+	if (rev.bad)
+		return 0;
 	/* The text and its terminating NUL: exact entries end in it, wildcards stop short. */
-	scratch->key.prefixlen = end * 8;
-	return EW_DNS_HEADER + end + 1 + 4;
+	scratch->key.prefixlen = walk.end * 8;
+	return EW_DNS_HEADER + walk.end + 1 + 4;
 }
+
+struct dns_record_fixed {
+	__be16 type;
+	__be16 class;
+	__be32 ttl;
+	__be16 rdlength;
+} __attribute__((packed));
+
+struct answer_walk {
+	struct __sk_buff *skb;
+	__u32 message;
+	__u32 offset;
+	__u32 answers;
+	struct ew_rule_set rules;
+};
 
 /* Skips a name in an answer record: labels, then a zero byte or a compression pointer. */
 static __always_inline __u32 skip_name(struct __sk_buff *skb, __u32 message, __u32 offset)
@@ -281,48 +349,50 @@ static __always_inline __u32 skip_name(struct __sk_buff *skb, __u32 message, __u
 	return 0;
 }
 
-struct dns_record_fixed {
-	__be16 type;
-	__be16 class;
-	__be32 ttl;
-	__be16 rdlength;
-} __attribute__((packed));
+/* One answer record: every A and AAAA counts, CNAME targets' included, since the
+ * resolver gave them as the answer to that question. */
+static long learn_answer(__u64 index, void *ctx)
+{
+	struct answer_walk *walk = ctx;
+	struct dns_record_fixed fixed;
+	__u8 addr[16];
+	__u16 type, length;
+	__u32 offset;
 
-/* Learns the addresses of an answer to an allowed name. Every A and AAAA record counts,
- * CNAME targets' included: the resolver gave them as the answer to that question. */
+	if (index >= walk->answers)
+		return 1;
+	offset = skip_name(walk->skb, walk->message, walk->offset);
+	if (!offset || bpf_skb_load_bytes(walk->skb, walk->message + offset, &fixed, sizeof(fixed))) {
+		enforcement_incomplete(EW_DROP_ENFORCE_DNS_UNREAD);
+		return 1;
+	}
+	offset += sizeof(fixed);
+	type = bpf_ntohs(fixed.type);
+	length = bpf_ntohs(fixed.rdlength);
+	if (bpf_ntohs(fixed.class) == EW_DNS_CLASS_IN) {
+		if (type == EW_DNS_TYPE_A && length == 4) {
+			if (bpf_skb_load_bytes(walk->skb, walk->message + offset, addr, 4) == 0)
+				learn_address(addr, EW_AF_INET, &walk->rules);
+		} else if (type == EW_DNS_TYPE_AAAA && length == 16) {
+			if (bpf_skb_load_bytes(walk->skb, walk->message + offset, addr, 16) == 0)
+				learn_address(addr, EW_AF_INET6, &walk->rules);
+		}
+	}
+	walk->offset = offset + length;
+	return 0;
+}
+
 static __always_inline void learn_answers(struct __sk_buff *skb, __u32 message, __u32 offset, __u16 answers,
 					  const struct ew_rule_set *rules)
 {
+	struct answer_walk walk = { .skb = skb, .message = message, .offset = offset, .answers = answers };
+
 	if (answers > EW_DNS_MAX_ANSWERS) {
 		enforcement_incomplete(EW_DROP_ENFORCE_DNS_UNREAD);
-		answers = EW_DNS_MAX_ANSWERS;
+		walk.answers = EW_DNS_MAX_ANSWERS;
 	}
-	for (__u32 i = 0; i < EW_DNS_MAX_ANSWERS; i++) {
-		struct dns_record_fixed fixed;
-		__u8 addr[16];
-		__u16 type, length;
-
-		if (i >= answers)
-			return;
-		offset = skip_name(skb, message, offset);
-		if (!offset || bpf_skb_load_bytes(skb, message + offset, &fixed, sizeof(fixed))) {
-			enforcement_incomplete(EW_DROP_ENFORCE_DNS_UNREAD);
-			return;
-		}
-		offset += sizeof(fixed);
-		type = bpf_ntohs(fixed.type);
-		length = bpf_ntohs(fixed.rdlength);
-		if (bpf_ntohs(fixed.class) == EW_DNS_CLASS_IN) {
-			if (type == EW_DNS_TYPE_A && length == 4) {
-				if (bpf_skb_load_bytes(skb, message + offset, addr, 4) == 0)
-					learn_address(addr, EW_AF_INET, rules);
-			} else if (type == EW_DNS_TYPE_AAAA && length == 16) {
-				if (bpf_skb_load_bytes(skb, message + offset, addr, 16) == 0)
-					learn_address(addr, EW_AF_INET6, rules);
-			}
-		}
-		offset += length;
-	}
+	__builtin_memcpy(&walk.rules, rules, sizeof(walk.rules));
+	bpf_loop(EW_DNS_MAX_ANSWERS, learn_answer, &walk, 0);
 }
 
 /* UDP DNS on an observed socket: queries are remembered, and answers to them teach the

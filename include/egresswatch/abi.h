@@ -250,16 +250,25 @@ struct ew_rule_set {
 	__u64 bits[EW_ENFORCE_PORT_RULES / 64];
 };
 
-/* enforce_networks (LPM trie): IPv4 as ::ffff:a.b.c.d, so that one trie holds both
- * families and a v4-mapped destination matches its IPv4 entry. */
+/* Addresses as every enforcement table holds them: a family tag (4 or 6) and the address,
+ * IPv4 (and v4-mapped IPv6) in the first four bytes. The tag keeps ::/0 from covering
+ * IPv4, and maps ::ffff:a.b.c.d to the IPv4 entries, as everywhere else in egresswatch. */
+#define EW_ENFORCE_FAMILY_V4 4
+#define EW_ENFORCE_FAMILY_V6 6
+
+/* enforce_networks (LPM trie): prefixlen counts the tag's 8 bits, then the block's. */
 struct ew_network_key {
 	__u32 prefixlen;
+	__u8 family;
 	__u8 addr[16];
+	__u8 pad[3];
 };
 
 /* enforce_learned: an address a DNS answer for an allowed name returned. */
 struct ew_learned_key {
+	__u8 family;
 	__u8 addr[16];
+	__u8 pad[3];
 };
 
 /* enforce_names (LPM trie): a name's lower-case text reversed, so that a wildcard's

@@ -13,9 +13,15 @@ namespace {
 int quiet_depth = 0;
 
 int forward_libbpf_message(enum libbpf_print_level level, const char* format, va_list args) {
-    char buf[2048];
-    int n = std::vsnprintf(buf, sizeof(buf), format, args);
-    std::string message(buf, n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), sizeof(buf) - 1) : 0);
+    // A verifier log is one message of up to megabytes: measure it first, never truncate
+    // the part that says why a program was rejected (its end).
+    va_list measure;
+    va_copy(measure, args);
+    int n = std::vsnprintf(nullptr, 0, format, measure);
+    va_end(measure);
+    std::string message(n > 0 ? static_cast<std::size_t>(n) + 1 : 0, '\0');
+    if (n > 0) std::vsnprintf(message.data(), message.size(), format, args);
+    if (!message.empty()) message.pop_back();
     while (!message.empty() && message.back() == '\n') message.pop_back();
     switch (level) {
     case LIBBPF_WARN:

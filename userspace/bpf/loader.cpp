@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string>
 
+#include "bpf/enforce_tables.h"
+#include "core/enforce_plan.h"
 #include "core/errors.h"
 #include "egresswatch.skel.h"
 
@@ -47,6 +49,9 @@ const char* drop_reason_name(std::uint32_t reason) {
     case EW_DROP_HTTP_FLOW_BUDGET: return "http_heads_over_budget";
     case EW_DROP_RINGBUF_TLS: return "ringbuf_full_tls";
     case EW_DROP_TLS_CALLS_FULL: return "tls_calls_in_flight_full";
+    case EW_DROP_ENFORCE_LEARNED_FULL: return "enforce_learned_addresses_full";
+    case EW_DROP_ENFORCE_DNS_UNREAD: return "enforce_dns_answer_unread";
+    case EW_DROP_ENFORCE_UNRECORDED: return "enforce_refused_unrecorded";
     default: return "unknown";
     }
 }
@@ -77,9 +82,20 @@ Tracer::Tracer(const LoaderOptions& options) {
                                   skel_->progs.uprobe_tls_session_free, skel_->progs.uprobe_loader_libs_changed,
                                   skel_->progs.sock_send_length_tls_bind, skel_->progs.sock_recv_length_tls_bind})
             bpf_program__set_autoload(prog, false);
+    if (options.enforce && !capture_payload_) {
+        destroy_skeleton();
+        throw SetupError("--enforce learns the addresses of allowed names from DNS answers, which needs payload "
+                         "inspection: drop --no-payload");
+    }
+    try {
+        if (options.enforce)
+            prepare_enforcement(skel_, *options.enforce, options.enforce_fail_open, options.enforce_learned_entries);
+    } catch (...) {
+        destroy_skeleton();
+        throw;
+    }
     if (int err = egresswatch_bpf__load(skel_)) {
-        egresswatch_bpf__destroy(skel_);
-        skel_ = nullptr;
+        destroy_skeleton();
         fail("loading the BPF programs", err);
     }
     if (options.scope_cgroup_fd >= 0) {
@@ -87,12 +103,23 @@ Tracer::Tracer(const LoaderOptions& options) {
         if (bpf_map_update_elem(bpf_map__fd(skel_->maps.scope_cgroup), &slot, &options.scope_cgroup_fd, BPF_ANY) != 0)
             fail("setting the scope cgroup", errno);
     }
+    try {
+        if (options.enforce) fill_enforcement(skel_, *options.enforce);
+    } catch (...) {
+        destroy_skeleton();
+        throw;
+    }
     spdlog::debug("BPF programs loaded (ring buffer {} bytes)", options.ringbuf_bytes);
 }
 
 Tracer::~Tracer() {
     detach();
+    destroy_skeleton();
+}
+
+void Tracer::destroy_skeleton() {
     if (skel_) egresswatch_bpf__destroy(skel_);
+    skel_ = nullptr;
 }
 
 void Tracer::attach_sockets(int cgroup_fd) {

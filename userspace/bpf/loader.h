@@ -11,6 +11,9 @@
 #include "egresswatch/abi.h"
 
 struct egresswatch_bpf;
+namespace egresswatch {
+struct EnforcePlan;
+}
 struct bpf_link;
 
 namespace egresswatch {
@@ -29,6 +32,11 @@ struct LoaderOptions {
     bool capture_tls = true;
     // Report process events only for tasks under this cgroup (-1: every task).
     int scope_cgroup_fd = -1;
+    // --enforce: refuse what the plan does not allow (needs capture_payload, whose
+    // cgroup_skb programs learn DNS answers). Kept alive by the caller until loaded.
+    const EnforcePlan* enforce = nullptr;
+    bool enforce_fail_open = false;
+    std::uint32_t enforce_learned_entries = 16384;
 };
 
 struct LinkDeleter {
@@ -69,6 +77,8 @@ public:
     std::vector<FlowCounter> flow_counters() const;
 
 private:
+    void destroy_skeleton();
+
     egresswatch_bpf* skel_ = nullptr;
     std::vector<::bpf_link*> links_;
     bool capture_payload_ = false;

@@ -88,6 +88,15 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     run->add_flag("--fail-on-new", req.run.alerts.fail_on_new,
                   "exit 3 if the command succeeded but reached a destination not in --baseline")
         ->needs(run_baseline);
+    CLI::Option* run_enforce = run->add_option(
+        "--enforce", req.run.enforce.allowlist,
+        "an allowlist.yaml: connections it does not allow fail with EPERM and are reported as blocked");
+    std::string enforce_mode = "fail-closed";
+    run->add_option("--enforce-mode", enforce_mode,
+                    "fail-closed (default: refuse what cannot be verified or recorded, kill the command if "
+                    "egresswatch dies) or fail-open (let it through, reported unverified)")
+        ->check(CLI::IsMember({"fail-closed", "fail-open"}))
+        ->needs(run_enforce);
     run->add_option("command", req.run.command, "the command to run, after --")->required();
     run->positionals_at_end();
 
@@ -174,6 +183,11 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     else if (diff->parsed()) req.allowlist.action = AllowlistAction::diff;
     else if (exp->parsed()) req.allowlist.action = AllowlistAction::export_to;
 
+    req.run.enforce.fail_open = enforce_mode == "fail-open";
+    if (!req.run.enforce.allowlist.empty() && !req.run.capture.payload)
+        throw CliExit{kSetupErrorExit,
+                      "--enforce learns the addresses of allowed names from DNS answers, which needs payload "
+                      "inspection: drop --no-payload"};
     if (!duration.empty()) {
         req.watch.duration = parse_duration(duration);
         if (!req.watch.duration)

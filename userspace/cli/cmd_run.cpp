@@ -3,19 +3,36 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <optional>
 
 #include "alerts/alert_dispatch.h"
 #include "cli/commands.h"
 #include "cli/session.h"
 #include "core/allowlist_loader.h"
+#include "core/enforce_plan.h"
 #include "core/errors.h"
 #include "system/cgroup.h"
 #include "system/launcher.h"
 #include "system/privileges.h"
 
 namespace egresswatch {
+namespace {
+
+// The resolvers the command will ask (it shares egresswatch's mount namespace when it
+// starts): their port 53 is allowed, or no host entry could be resolved.
+std::vector<IpAddress> command_resolvers() {
+    std::ifstream in("/etc/resolv.conf");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::vector<IpAddress> resolvers = resolv_conf_nameservers(text.str());
+    spdlog::debug("--enforce: {} resolver(s) from /etc/resolv.conf allowed on port 53", resolvers.size());
+    return resolvers;
+}
+
+}  // namespace
 
 int command_run(const RunOptions& options) {
     // Cheapest checks first, so a typo costs nothing and leaves nothing behind.
@@ -24,13 +41,20 @@ int command_run(const RunOptions& options) {
     // A malformed baseline stops everything here, with its FILE:LINE, before anything runs.
     std::optional<Allowlist> baseline;
     if (!options.alerts.baseline.empty()) baseline = load_allowlist_file(options.alerts.baseline);
+    std::optional<EnforcePlan> enforce;
+    if (!options.enforce.allowlist.empty())
+        enforce = plan_enforcement(load_allowlist_file(options.enforce.allowlist), command_resolvers(),
+                                   options.enforce.allowlist);
     OutputDir out(options.capture.out_dir);
     require_root("run");
     std::string mount = cgroup2_mount();
 
     block_session_signals();
     RunCgroup cgroup(mount, own_cgroup_path(), "egresswatch-run-" + std::to_string(::getpid()));
-    cgroup.spawn_janitor();
+    // fail-closed: nothing the command started may go on unenforced, neither after the run
+    // nor after egresswatch dies (its programs detach with it).
+    bool kill_leftovers = enforce && !options.enforce.fail_open;
+    cgroup.spawn_janitor(kill_leftovers ? LeftoverPolicy::kill : LeftoverPolicy::move_out);
 
     // The command is forked now but execs only after every program is attached.
     StagedCommand command(*executable, options.command);
@@ -47,6 +71,9 @@ int command_run(const RunOptions& options) {
     config.retain_exited_processes = true;
     config.baseline = std::move(baseline);
     config.baseline_path = options.alerts.baseline;
+    config.enforce = std::move(enforce);
+    config.enforce_path = options.enforce.allowlist;
+    config.enforce_fail_open = options.enforce.fail_open;
     AlertDispatch alerts(std::cerr, {});
     LiveSession session(config, out);
     if (config.baseline) session.add_sink(alerts);
@@ -73,7 +100,11 @@ int command_run(const RunOptions& options) {
     int exit_code = shell_exit_code(command.wait());
 
     std::size_t left = cgroup.release();
-    if (left > 0)
+    if (left > 0 && kill_leftovers)
+        spdlog::warn("{} process(es) started by the command were still running; they were killed "
+                     "(--enforce-mode fail-closed lets nothing go on unenforced)",
+                     left);
+    else if (left > 0)
         spdlog::warn("{} process(es) started by the command were still running; they were moved out of the "
                      "observed cgroup and are no longer observed",
                      left);

@@ -40,9 +40,16 @@ struct AlertOptions {
     bool syslog = false;                  // watch: --alert-syslog
 };
 
+// run --enforce (README.md, "Enforcing an allowlist").
+struct EnforceOptions {
+    std::string allowlist;                // empty: observe only
+    bool fail_open = false;               // --enforce-mode fail-open
+};
+
 struct RunOptions {
     CaptureOptions capture;
     AlertOptions alerts;
+    EnforceOptions enforce;
     std::vector<std::string> command;
 };
 

@@ -111,10 +111,15 @@ void LiveSession::attach() {
     loader.http_head_burst = config_.capture.http_head_burst;
     loader.http_heads_per_sec = config_.capture.http_heads_per_sec;
     loader.capture_tls = config_.capture.payload && config_.capture.tls;
+    if (config_.enforce) {
+        loader.enforce = &*config_.enforce;
+        loader.enforce_fail_open = config_.enforce_fail_open;
+    }
     try {
         attach_with(loader);
     } catch (const SetupError& e) {
-        if (!loader.capture_payload) throw;
+        // Enforcement without DNS answers would refuse every host entry: no fallback.
+        if (!loader.capture_payload || loader.enforce) throw;
         // Names are worth having, not worth failing over: connections still get recorded.
         spdlog::warn("payload inspection unavailable ({}); continuing without DNS, TLS and HTTP names. "
                      "Run 'egresswatch doctor' for details",

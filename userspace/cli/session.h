@@ -18,6 +18,7 @@
 #include "core/aggregator.h"
 #include "core/allowlist.h"
 #include "core/baseline_alerter.h"
+#include "core/enforce_plan.h"
 #include "core/enricher.h"
 #include "core/flow_inspector.h"
 #include "core/process_table.h"
@@ -39,6 +40,10 @@ struct SessionConfig {
     // --baseline: destinations it does not allow become alerts.
     std::optional<Allowlist> baseline;
     std::string baseline_path;
+    // --enforce: the tables the kernel refuses connections by.
+    std::optional<EnforcePlan> enforce;
+    std::string enforce_path;
+    bool enforce_fail_open = false;
 };
 
 class LiveSession {

@@ -105,10 +105,11 @@ std::size_t RunCgroup::release() {
     released_ = true;
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
-    return empty_and_remove_cgroup(path_, return_to_);
+    return policy_ == LeftoverPolicy::kill ? kill_and_remove_cgroup(path_) : empty_and_remove_cgroup(path_, return_to_);
 }
 
-void RunCgroup::spawn_janitor() {
+void RunCgroup::spawn_janitor(LeftoverPolicy policy) {
+    policy_ = policy;
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw SetupError("pipe: " + errno_text());
     pid_t pid = ::fork();
@@ -120,7 +121,10 @@ void RunCgroup::spawn_janitor() {
         char byte;
         while (::read(fds[0], &byte, 1) < 0 && errno == EINTR) {
         }
-        empty_and_remove_cgroup(path_, return_to_);
+        if (policy_ == LeftoverPolicy::kill)
+            kill_and_remove_cgroup(path_);
+        else
+            empty_and_remove_cgroup(path_, return_to_);
         ::_exit(0);
     }
     ::close(fds[0]);
@@ -140,6 +144,22 @@ std::size_t empty_and_remove_cgroup(const std::string& path, const std::string& 
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return moved;
+}
+
+std::size_t kill_and_remove_cgroup(const std::string& path) {
+    std::size_t killed = read_procs(path).size();
+    // cgroup.kill (5.14) also catches processes forking while they are killed; without it,
+    // SIGKILL each pid until none is left.
+    bool kill_file = write_file(path + "/cgroup.kill", "1");
+    for (int attempt = 0; attempt < 400; ++attempt) {
+        if (::rmdir(path.c_str()) == 0 || errno == ENOENT) return killed;
+        if (errno != EBUSY) return killed;
+        if (!kill_file)
+            for (pid_t pid : read_procs(path)) ::kill(pid, SIGKILL);
+        // Killed processes leave the cgroup populated until they are reaped.
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return killed;
 }
 
 std::string CgroupNames::name(std::uint64_t id) {

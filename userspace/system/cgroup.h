@@ -21,6 +21,10 @@ std::uint64_t cgroup_id_of(const std::string& absolute_path);
 // Opens a cgroup directory for attaching programs. Throws SetupError naming the path.
 int open_cgroup_dir(const std::string& absolute_path);
 
+// What happens to processes still in a run's cgroup when it is released (or when
+// egresswatch dies): moved to the parent cgroup and left running, or killed.
+enum class LeftoverPolicy { move_out, kill };
+
 // A child cgroup that exists for one run: created on construction, emptied (its remaining
 // processes moved to `return_to`) and removed by release() or the destructor.
 class RunCgroup {
@@ -31,7 +35,8 @@ public:
     RunCgroup& operator=(const RunCgroup&) = delete;
 
     void add_process(pid_t pid);
-    // Returns how many processes were still inside and had to be moved out.
+    // Returns how many processes were still inside and had to be moved out or killed
+    // (the policy given to spawn_janitor).
     std::size_t release();
 
     const std::string& absolute_path() const { return path_; }
@@ -41,7 +46,7 @@ public:
 
     // Starts a process outside the cgroup that waits for this process to die and then
     // releases the cgroup if it still exists. Call once, before any process joins.
-    void spawn_janitor();
+    void spawn_janitor(LeftoverPolicy policy = LeftoverPolicy::move_out);
 
 private:
     std::string path_;
@@ -50,6 +55,7 @@ private:
     int fd_ = -1;
     std::uint64_t id_ = 0;
     bool released_ = false;
+    LeftoverPolicy policy_ = LeftoverPolicy::move_out;
     int janitor_pipe_ = -1;
     pid_t janitor_pid_ = -1;
 };
@@ -57,6 +63,8 @@ private:
 // Moves every process out of `path` into `return_to` and removes `path`. Returns how many
 // were moved; safe to call on a directory that is already gone.
 std::size_t empty_and_remove_cgroup(const std::string& path, const std::string& return_to);
+// Kills every process in `path` (and below) and removes it. Returns how many there were.
+std::size_t kill_and_remove_cgroup(const std::string& path);
 
 // cgroup id -> path relative to the mount, for naming the cgroup of each event. Rescans
 // the hierarchy when asked for an id it does not know, at most once a second.
