@@ -1,0 +1,174 @@
+// The allowlist as the kernel enforces it: port rules, rule sets folded from covering
+// blocks and wildcards, name keys, process sets, and the resolvers that are always allowed.
+#include <gtest/gtest.h>
+
+#include "core/allowlist_loader.h"
+#include "core/enforce_plan.h"
+
+namespace egresswatch {
+namespace {
+
+IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+
+EnforcePlan plan_of(const std::string& yaml, std::vector<IpAddress> resolvers = {}) {
+    return plan_enforcement(parse_allowlist(yaml, "allow.yaml"), resolvers, "allow.yaml");
+}
+
+const EnforceNetwork* network(const EnforcePlan& plan, const char* block) {
+    for (const auto& n : plan.networks)
+        if (n.block == *Cidr::parse(block)) return &n;
+    return nullptr;
+}
+
+const EnforceName* name(const EnforcePlan& plan, const char* pattern) {
+    for (const auto& n : plan.names)
+        if (n.pattern == pattern) return &n;
+    return nullptr;
+}
+
+// The rules a set allows, as readable tuples.
+std::vector<EnforcePortRule> rules_of(const EnforcePlan& plan, const EnforceRuleSet& set) {
+    std::vector<EnforcePortRule> out;
+    for (std::size_t i = 0; i < plan.port_rules.size(); ++i)
+        if (set.test(i)) out.push_back(plan.port_rules[i]);
+    return out;
+}
+
+constexpr std::uint8_t kTcp = EW_ENFORCE_PROTO_TCP, kUdp = EW_ENFORCE_PROTO_UDP;
+
+TEST(EnforcePlan, NameKeysAreReversedWithATerminatorOrADot) {
+    EXPECT_EQ(enforce_name_key(*HostPattern::parse("API.Example.org.")), std::string("gro.elpmaxe.ipa\0", 16));
+    EXPECT_EQ(enforce_name_key(*HostPattern::parse("*.example.org")), "gro.elpmaxe.");
+    // The wildcard's key is a prefix of every name below it, and not of the apex.
+    std::string below = enforce_name_key(*HostPattern::parse("a.b.example.org"));
+    std::string apex = enforce_name_key(*HostPattern::parse("example.org"));
+    EXPECT_TRUE(below.starts_with("gro.elpmaxe."));
+    EXPECT_FALSE(apex.starts_with("gro.elpmaxe."));
+}
+
+TEST(EnforcePlan, LoopbackAndResolversAreAlwaysAllowed) {
+    EnforcePlan plan = plan_of("version: 1\ndestinations: []\n", {ip("192.0.2.53"), ip("::ffff:192.0.2.54")});
+    ASSERT_NE(network(plan, "127.0.0.0/8"), nullptr);
+    ASSERT_NE(network(plan, "::1"), nullptr);
+    auto loopback = rules_of(plan, network(plan, "127.0.0.0/8")->rules);
+    ASSERT_EQ(loopback.size(), 1u);
+    EXPECT_EQ(loopback[0].first, 0);
+    EXPECT_EQ(loopback[0].last, 65535);
+    EXPECT_EQ(loopback[0].protocols, kTcp | kUdp | EW_ENFORCE_PROTO_OTHER);
+    const EnforceNetwork* resolver = network(plan, "192.0.2.54");
+    ASSERT_NE(resolver, nullptr) << "a v4-mapped resolver is its IPv4 address";
+    auto dns = rules_of(plan, resolver->rules);
+    ASSERT_EQ(dns.size(), 1u);
+    EXPECT_EQ(dns[0].first, 53);
+    EXPECT_EQ(dns[0].last, 53);
+    EXPECT_EQ(dns[0].protocols, kTcp | kUdp);
+    EXPECT_TRUE(plan.names.empty());
+}
+
+TEST(EnforcePlan, HostEntriesAreNamesAndTheirRecordedAddressesDoNotCount) {
+    EnforcePlan plan = plan_of(R"(version: 1
+destinations:
+  - host: pkg.example.org
+    addresses: [203.0.113.10]
+    port: 443
+    proto: tcp
+)");
+    EXPECT_EQ(network(plan, "203.0.113.10"), nullptr);
+    const EnforceName* pkg = name(plan, "pkg.example.org");
+    ASSERT_NE(pkg, nullptr);
+    EXPECT_EQ(pkg->key, enforce_name_key(*HostPattern::parse("pkg.example.org")));
+    auto rules = rules_of(plan, pkg->rules);
+    ASSERT_EQ(rules.size(), 1u);
+    EXPECT_EQ(rules[0].first, 443);
+    EXPECT_EQ(rules[0].protocols, kTcp);
+    EXPECT_EQ(rules[0].exe_set, 0);
+}
+
+TEST(EnforcePlan, CoveringWildcardsAndBlocksAreFoldedIntoTheLongerKey) {
+    EnforcePlan plan = plan_of(R"(version: 1
+destinations:
+  - host: "*.example.org"
+    port: 443
+    proto: tcp
+  - host: api.example.org
+    port: 8080
+    proto: tcp
+  - host: example.org
+    port: 80
+    proto: tcp
+  - addresses: [10.0.0.0/8]
+    port: 22
+    proto: tcp
+  - addresses: [10.1.0.0/16]
+    port: "8000-8100"
+    proto: any
+)");
+    auto ports = [&](const EnforceRuleSet& set) {
+        std::vector<std::uint16_t> out;
+        for (const auto& r : rules_of(plan, set)) out.push_back(r.first);
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    EXPECT_EQ(ports(name(plan, "api.example.org")->rules), (std::vector<std::uint16_t>{443, 8080}));
+    EXPECT_EQ(ports(name(plan, "*.example.org")->rules), (std::vector<std::uint16_t>{443}));
+    EXPECT_EQ(ports(name(plan, "example.org")->rules), (std::vector<std::uint16_t>{80}))
+        << "the apex is not below its own wildcard";
+    EXPECT_EQ(ports(network(plan, "10.1.0.0/16")->rules), (std::vector<std::uint16_t>{22, 8000}));
+    EXPECT_EQ(ports(network(plan, "10.0.0.0/8")->rules), (std::vector<std::uint16_t>{22}));
+    for (const auto& r : rules_of(plan, network(plan, "10.1.0.0/16")->rules))
+        if (r.first == 8000) {
+            EXPECT_EQ(r.last, 8100);
+            EXPECT_EQ(r.protocols, kTcp | kUdp) << "proto any";
+        }
+}
+
+TEST(EnforcePlan, EntriesShareRulesAndProcessSets) {
+    EnforcePlan plan = plan_of(R"(version: 1
+destinations:
+  - host: a.example.org
+    port: 443
+    proto: tcp
+    processes: [/usr/bin/pip3, /usr/bin/curl]
+  - host: b.example.org
+    port: 443
+    proto: tcp
+    processes: [/usr/bin/curl, /usr/bin/pip3]
+  - host: c.example.org
+    port: 443
+    proto: tcp
+)");
+    ASSERT_EQ(plan.exe_sets.size(), 1u) << "the same processes in another order are the same set";
+    EXPECT_EQ(plan.exe_sets[0].id, 1);
+    EXPECT_EQ(plan.exe_sets[0].exes, (std::vector<std::string>{"/usr/bin/curl", "/usr/bin/pip3"}));
+    EXPECT_EQ(name(plan, "a.example.org")->rules, name(plan, "b.example.org")->rules);
+    EXPECT_NE(name(plan, "a.example.org")->rules, name(plan, "c.example.org")->rules);
+    EXPECT_EQ(rules_of(plan, name(plan, "a.example.org")->rules)[0].exe_set, 1);
+    EXPECT_EQ(rules_of(plan, name(plan, "c.example.org")->rules)[0].exe_set, 0);
+}
+
+TEST(EnforcePlan, TooManyDistinctRulesIsAnErrorThatSaysWhatToDo) {
+    std::string yaml = "version: 1\ndestinations:\n";
+    for (int port = 1000; port < 1000 + static_cast<int>(kEnforcePortRules); ++port)
+        yaml += "  - addresses: [192.0.2.1]\n    port: " + std::to_string(port) + "\n    proto: tcp\n";
+    try {
+        plan_of(yaml);
+        FAIL() << "expected an AllowlistError";
+    } catch (const AllowlistError& e) {
+        EXPECT_NE(std::string(e.what()).find("allow.yaml: more than 128 distinct"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("merge port ranges"), std::string::npos);
+    }
+}
+
+TEST(EnforcePlan, ReadsNameserversFromResolvConf) {
+    auto servers = resolv_conf_nameservers(
+        "# comment\nsearch example.org\nnameserver 192.0.2.53\n  nameserver\tfe80::1%eth0 ; scoped\n"
+        "nameserver not-an-address\nnameserver 2001:db8::53\noptions edns0\n");
+    ASSERT_EQ(servers.size(), 3u);
+    EXPECT_EQ(servers[0], ip("192.0.2.53"));
+    EXPECT_EQ(servers[1], ip("fe80::1"));
+    EXPECT_EQ(servers[2], ip("2001:db8::53"));
+    EXPECT_TRUE(resolv_conf_nameservers("").empty());
+}
+
+}  // namespace
+}  // namespace egresswatch
