@@ -66,6 +66,7 @@ TEST(BadInput, DoctorReportsTheHooksItChose) {
     EXPECT_NE(r.out.find("attached gnutls: /usr/lib/x86_64-linux-gnu/libgnutls.so.30"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("not covered (their HTTPS connections are named by TLS SNI only): Go crypto/tls"),
               std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("enforcement (run --enforce):\n  available"), std::string::npos) << r.out;
 }
 
 TEST(BadInput, FailedStartKeepsAnEarlierRunsEvents) {

@@ -8,6 +8,7 @@
 #include "bpf/features.h"
 #include "bpf/loader.h"
 #include "bpf/tls_attacher.h"
+#include "core/enforce_plan.h"
 #include "cli/commands.h"
 #include "core/errors.h"
 #include "system/cgroup.h"
@@ -44,6 +45,24 @@ void print_tls_libraries() {
     std::cout << "\n";
 }
 
+// Whether run --enforce can load here: the programs with enforcement compiled in (an empty
+// allowlist), which the verifier checks separately from the observing ones.
+void print_enforcement() {
+    std::cout << "\nenforcement (run --enforce):\n";
+    try {
+        EnforcePlan plan = plan_enforcement(Allowlist{}, {}, "(empty allowlist)");
+        LoaderOptions options;
+        options.ringbuf_bytes = 1u << 16;
+        options.capture_tls = false;
+        options.enforce = &plan;
+        Tracer tracer(options);
+        std::cout << "  available: verdicts in cgroup/connect4, connect6, sendmsg4, sendmsg6; DNS answers "
+                     "learned at cgroup_skb/ingress\n";
+    } catch (const SetupError& e) {
+        std::cout << "  unavailable: " << e.what() << "\n";
+    }
+}
+
 }  // namespace
 
 int command_doctor() {
@@ -73,6 +92,7 @@ int command_doctor() {
     std::cout << "\nhooks chosen:\n";
     for (const auto& [job, hook] : chosen_hooks(features)) std::cout << "  " << job << ": " << hook << "\n";
     print_tls_libraries();
+    print_enforcement();
     bool ok = features.all_required_available();
     std::cout << "\n" << (ok ? "ready: egresswatch run and watch will work here" :
                                "not ready: a required feature is missing (see above)") << "\n";
