@@ -168,6 +168,21 @@ TEST_F(Enforce, EnforceNeedsPayloadInspection) {
     EXPECT_NE(r.err.find("drop --no-payload"), std::string::npos) << r.err;
 }
 
+TEST_F(Enforce, FailClosedKillsWhatTheCommandLeftRunning) {
+    std::string bg_pid = dir_ + "/bg.pid";
+    auto r = enforce(kHeader + host_entry("mirror.test", 80), "sleep 30 >/dev/null 2>&1 & echo $! > " + bg_pid);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("were killed (--enforce-mode fail-closed"), std::string::npos) << r.err;
+    pid_t bg = std::stoi(read_text(bg_pid));
+    bool alive = true;
+    for (int i = 0; i < 100 && alive; ++i) {
+        alive = kill(bg, 0) == 0;
+        if (alive) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_FALSE(alive) << "the background child escaped enforcement";
+    if (alive) kill(bg, SIGKILL);
+}
+
 // egresswatch dies mid-run: fail-closed kills the command, fail-open lets it go on unenforced.
 class EnforceDeath : public Enforce {
 protected:
