@@ -106,6 +106,20 @@ TEST(BaselineAlerter, ScopeAllBaselineAlertsOnLoopbackToo) {
     EXPECT_EQ(alert_destination(out.alerts[1].connection), "[::1]:8080/tcp");
 }
 
+TEST(BaselineAlerter, BlockedAttemptsDoNotAlertUnverifiedOnesDo) {
+    Collect out;
+    BaselineAlerter alerter(parse_allowlist(kBaseline, "base.yaml"), "base.yaml", out);
+    ConnectionRecord refused = connection("198.19.4.9", 443, "evil.test");
+    refused.verdict = Verdict::blocked;
+    alerter.on_connection(refused);
+    EXPECT_TRUE(out.alerts.empty()) << "a refused attempt reached nothing and is reported as blocked";
+    ConnectionRecord unchecked = connection("198.19.4.9", 443, "evil.test");
+    unchecked.verdict = Verdict::unverified;
+    alerter.on_connection(unchecked);
+    ASSERT_EQ(out.alerts.size(), 1u);
+    EXPECT_EQ(alert_destination(out.alerts[0].connection), "evil.test:443/tcp");
+}
+
 TEST(Alert, LineNamesDestinationAddressProcessAndAncestry) {
     EXPECT_EQ(alert_text(sample_alert()),
               "new destination api.test:443/tcp (198.19.4.2) by /usr/bin/curl [pid 123, started by /bin/sh <- "

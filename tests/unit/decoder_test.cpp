@@ -101,6 +101,35 @@ TEST(Decoder, RejectsShortUnknownAndBadFamily) {
     EXPECT_FALSE(decode_event(exec.get(), sizeof(ew_sock_event)));
 }
 
+TEST(Decoder, SockEventVerdicts) {
+    ew_sock_event raw{};
+    raw.hdr = header(EW_EVENT_CONNECT);
+    raw.family = EW_AF_INET;
+    raw.protocol = EW_IPPROTO_TCP;
+    auto e = decode_event(&raw, sizeof(raw));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(std::get<SockEvent>(*e).verdict, Verdict::allowed) << "without --enforce every event is allowed";
+    raw.verdict = EW_VERDICT_BLOCKED;
+    e = decode_event(&raw, sizeof(raw));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(std::get<SockEvent>(*e).verdict, Verdict::blocked);
+    raw.hdr.type = EW_EVENT_SEND;
+    raw.verdict = EW_VERDICT_UNVERIFIED;
+    e = decode_event(&raw, sizeof(raw));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(std::get<SockEvent>(*e).kind, SockEventKind::send);
+    EXPECT_EQ(std::get<SockEvent>(*e).verdict, Verdict::unverified);
+    raw.verdict = 3;
+    EXPECT_FALSE(decode_event(&raw, sizeof(raw))) << "an unknown verdict is undecodable, never taken for allowed";
+}
+
+TEST(Decoder, VerdictNamesReadBack) {
+    for (Verdict v : {Verdict::allowed, Verdict::blocked, Verdict::unverified})
+        EXPECT_EQ(parse_verdict(verdict_name(v)), v);
+    EXPECT_EQ(verdict_name(Verdict::unverified), "unverified");
+    EXPECT_FALSE(parse_verdict("denied"));
+}
+
 TEST(Decoder, ForkAndExit) {
     ew_fork_event f{};
     f.hdr = header(EW_EVENT_FORK);

@@ -287,6 +287,28 @@ TEST(FlowInspector, UdpAndUnrecognisedFlowsAreNotHeld) {
     EXPECT_EQ(out.connections.size(), 2u);
 }
 
+TEST(FlowInspector, BlockedConnectsAreNotHeldButStillGetTheirDnsName) {
+    Recorder out;
+    FlowInspector inspector(out);
+    auto answer = dns_answer("www.evil.test", "evil.test", 198, 18, 0, 9);
+    inspector.on_payload(payload(6, 7, FlowKind::dns, Direction::ingress, 0, answer, 0, 17, "198.18.0.53", 53));
+    ConnectionRecord refused = tcp_connect(20, 7, "198.18.0.9", 80, 1 * kMs);
+    refused.verdict = Verdict::blocked;
+    inspector.on_connection(refused);
+    ASSERT_EQ(out.connections.size(), 1u) << "no payload will come to name a refused connect";
+    EXPECT_EQ(out.connections[0].verdict, Verdict::blocked);
+    EXPECT_EQ(out.connections[0].host, "www.evil.test");
+    EXPECT_EQ(out.connections[0].host_source, "dns-same-process");
+
+    ConnectionRecord unchecked = tcp_connect(21, 7, "198.18.0.9", 443, 2 * kMs);
+    unchecked.verdict = Verdict::unverified;
+    inspector.on_connection(unchecked);
+    EXPECT_EQ(out.connections.size(), 1u) << "an unverified connect got out: it waits for its name like any other";
+    inspector.flush();
+    ASSERT_EQ(out.connections.size(), 2u);
+    EXPECT_EQ(out.connections[1].verdict, Verdict::unverified);
+}
+
 TEST(FlowInspector, HostsFromAuthority) {
     EXPECT_EQ(host_from_authority("Mirror.Test:8080"), "mirror.test");
     EXPECT_EQ(host_from_authority("user:pw@deb.test"), "deb.test");

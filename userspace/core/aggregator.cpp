@@ -42,8 +42,10 @@ std::string destination_label(const DestinationKey& key) {
     return addr + ":" + std::to_string(key.port) + "/" + std::string(protocol_name(key.protocol));
 }
 
-DestinationStats& Aggregator::destination(const DestinationKey& key, std::int64_t ts_ns) {
-    auto [it, inserted] = destinations_.try_emplace(key);
+namespace {
+
+DestinationStats& entry_in(Aggregator::DestinationMap& map, const DestinationKey& key, std::int64_t ts_ns) {
+    auto [it, inserted] = map.try_emplace(key);
     DestinationStats& d = it->second;
     if (inserted) {
         d.scope = classify(key.address);
@@ -55,10 +57,13 @@ DestinationStats& Aggregator::destination(const DestinationKey& key, std::int64_
     return d;
 }
 
-void Aggregator::count_use(DestinationStats& d, const std::string& exe, std::uint32_t pid, const std::string& comm,
-                           std::uint64_t count) {
-    std::uint32_t exe_id = names_.intern(exe);
-    std::uint32_t comm_id = comm.empty() ? 0 : names_.intern(comm);
+}  // namespace
+
+DestinationStats& Aggregator::destination(const DestinationKey& key, std::int64_t ts_ns) {
+    return entry_in(destinations_, key, ts_ns);
+}
+
+ProcessUse& Aggregator::use_in(DestinationStats& d, std::uint32_t exe_id, std::uint32_t pid, std::uint32_t comm_id) {
     auto use = std::find_if(d.processes.begin(), d.processes.end(), [&](const ProcessUse& u) { return u.exe == exe_id; });
     if (use == d.processes.end()) {
         d.processes.push_back(ProcessUse{exe_id, 0, {}, {}});
@@ -66,7 +71,14 @@ void Aggregator::count_use(DestinationStats& d, const std::string& exe, std::uin
     }
     use->pids.insert(pid, kMaxPidsPerDestination);
     if (comm_id) use->comms.insert(comm_id, kMaxPidsPerDestination);
-    use->count += count;
+    return *use;
+}
+
+void Aggregator::count_use(DestinationStats& d, const std::string& exe, std::uint32_t pid, const std::string& comm,
+                           std::uint64_t count) {
+    std::uint32_t exe_id = names_.intern(exe);
+    std::uint32_t comm_id = comm.empty() ? 0 : names_.intern(comm);
+    use_in(d, exe_id, pid, comm_id).count += count;
 
     ProcessStats& p = processes_[exe_id];
     p.pids.insert(pid, kMaxPidsPerProcess);
@@ -96,6 +108,10 @@ DestinationKey Aggregator::key_for(const IpAddress& address, std::uint16_t port,
 }
 
 void Aggregator::on_connection(const ConnectionRecord& r) {
+    if (r.verdict == Verdict::blocked) {
+        on_blocked(r);
+        return;
+    }
     DestinationKey key{r.address.unmapped(), r.port, r.protocol, 0};
     if (r.host) key = key_for(r.address, r.port, r.protocol, r.host, r.process.exe);
     DestinationStats& d = destination(key, r.ts_ns);
@@ -106,8 +122,24 @@ void Aggregator::on_connection(const ConnectionRecord& r) {
         ++d.sends;
         ++counts_.send;
     }
+    if (r.verdict == Verdict::unverified) {
+        ++d.unverified;
+        ++counts_.unverified;
+    }
     if (r.host && !d.host_source) d.host_source = names_.intern(r.host_source.value_or(""));
     count_use(d, r.process.exe, r.process.pid, r.process.comm, 1);
+}
+
+// Kept out of destinations_, hosts_at_ and processes_: a refused attempt must neither
+// become an allowlist entry, nor name a later connect, nor count as a connection made.
+void Aggregator::on_blocked(const ConnectionRecord& r) {
+    ++counts_.blocked;
+    DestinationKey key{r.address.unmapped(), r.port, r.protocol, r.host ? names_.intern(*r.host) : 0};
+    DestinationStats& d = entry_in(blocked_, key, r.ts_ns);
+    ++(r.kind == SockEventKind::connect ? d.connects : d.sends);
+    if (r.host && !d.host_source) d.host_source = names_.intern(r.host_source.value_or(""));
+    std::uint32_t comm_id = r.process.comm.empty() ? 0 : names_.intern(r.process.comm);
+    ++use_in(d, names_.intern(r.process.exe), r.process.pid, comm_id).count;
 }
 
 void Aggregator::on_repeat(const RepeatRecord& r) {
@@ -193,9 +225,15 @@ std::optional<double> EndpointStats::median_ms() const {
 }
 
 std::vector<Aggregator::DestinationMap::const_pointer> Aggregator::sorted_destinations() const {
+    return sorted(destinations_);
+}
+
+std::vector<Aggregator::DestinationMap::const_pointer> Aggregator::sorted_blocked() const { return sorted(blocked_); }
+
+std::vector<Aggregator::DestinationMap::const_pointer> Aggregator::sorted(const DestinationMap& map) const {
     std::vector<DestinationMap::const_pointer> out;
-    out.reserve(destinations_.size());
-    for (const auto& entry : destinations_) out.push_back(&entry);
+    out.reserve(map.size());
+    for (const auto& entry : map) out.push_back(&entry);
     // By address, then by name: pool ids depend on arrival order, names do not.
     std::sort(out.begin(), out.end(), [this](auto a, auto b) {
         const DestinationKey &x = a->first, &y = b->first;

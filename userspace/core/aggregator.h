@@ -4,6 +4,9 @@
 // 100k destinations and 10k processes in a few tens of MiB: names are interned, per-
 // destination process lists are flat, and per-process destination lists are derived when
 // a report asks for them instead of being stored twice.
+//
+// Attempts --enforce refused are kept apart, in the same shape: they reached nothing, so
+// they are neither destinations nor anything an allowlist made from this session allows.
 
 #include <cstdint>
 #include <map>
@@ -56,6 +59,7 @@ struct DestinationStats {
     std::uint64_t sends = 0;            // first datagram per socket, as events
     std::uint64_t repeats = 0;          // further datagrams, counted in the kernel
     std::uint64_t connect_repeats = 0;  // of `connects`, how many the kernel only counted
+    std::uint64_t unverified = 0;       // of connects and sends, how many fail-open let out unchecked
     std::int64_t first_seen_ns = 0;
     std::int64_t last_seen_ns = 0;
     std::vector<ProcessUse> processes;  // few per destination: a linear scan beats a tree
@@ -118,6 +122,9 @@ public:
     const DestinationMap& destinations() const { return destinations_; }
     // Sorted by address, port, protocol: the order every output uses.
     std::vector<DestinationMap::const_pointer> sorted_destinations() const;
+    // Refused attempts: `connects` and `sends` count them, processes[].count per exe.
+    const DestinationMap& blocked() const { return blocked_; }
+    std::vector<DestinationMap::const_pointer> sorted_blocked() const;
     // Exe path -> its stats, sorted by path.
     std::map<std::string, const ProcessStats*> processes() const;
     // Exe path -> the destinations it reached, sorted.
@@ -131,8 +138,10 @@ public:
 
     const std::map<EndpointKey, EndpointStats>& endpoints() const { return endpoints_; }
 
+    // connect and send count what got out (unverified included); blocked what was refused.
     struct Counts : EventCounts {
         std::uint64_t dns = 0, tls = 0, http = 0;
+        std::uint64_t blocked = 0, unverified = 0;
     };
     const Counts& counts() const { return counts_; }
     const LossRecord& loss() const { return loss_; }
@@ -142,9 +151,14 @@ public:
     const std::vector<AlertRecord>& alerts() const { return alerts_; }
     // A baseline was given, so the reports have an alerts section, empty or not.
     bool has_baseline() const { return (start_ && start_->baseline) || !alerts_.empty(); }
+    // Enforcement was on, so the reports say what it refused, nothing or not.
+    bool has_enforcement() const {
+        return (start_ && start_->enforce) || !blocked_.empty() || counts_.unverified > 0;
+    }
 
 private:
     DestinationStats& destination(const DestinationKey& key, std::int64_t ts_ns);
+    void on_blocked(const ConnectionRecord& r);
     // The destination a record without a name belongs to: the named one this process
     // used at that address if there is one.
     DestinationKey key_for(const IpAddress& address, std::uint16_t port, std::uint8_t protocol,
@@ -154,8 +168,11 @@ private:
                     const std::optional<std::string>& host, std::string_view source, std::int64_t ts_ns);
     void count_use(DestinationStats& d, const std::string& exe, std::uint32_t pid, const std::string& comm,
                    std::uint64_t count);
+    ProcessUse& use_in(DestinationStats& d, std::uint32_t exe_id, std::uint32_t pid, std::uint32_t comm_id);
+    std::vector<DestinationMap::const_pointer> sorted(const DestinationMap& map) const;
 
     DestinationMap destinations_;
+    DestinationMap blocked_;
     // (address, port, protocol) -> the host ids seen there.
     std::unordered_map<DestinationKey, std::vector<std::uint32_t>, DestinationKeyHash> hosts_at_;
     std::map<EndpointKey, EndpointStats> endpoints_;

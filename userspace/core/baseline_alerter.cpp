@@ -15,6 +15,8 @@ BaselineAlerter::BaselineAlerter(Allowlist baseline, std::string baseline_path, 
       out_(out) {}
 
 void BaselineAlerter::on_connection(const ConnectionRecord& r) {
+    // A refused attempt reached nothing, and is reported as blocked already.
+    if (r.verdict == Verdict::blocked) return;
     if (!scope_matches(classify(r.address), scope_)) return;
     DestinationQuery query;
     query.address = r.address;

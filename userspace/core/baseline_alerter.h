@@ -8,6 +8,7 @@
 //
 // Destinations outside the baseline's scope are never alerted: an allowlist recorded with
 // the default scope (nonlocal) has no loopback entries, so loopback traffic is not "new".
+// Attempts --enforce refused never alert: they reached nothing and are reported as blocked.
 
 #include <cstddef>
 #include <set>

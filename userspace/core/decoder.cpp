@@ -19,6 +19,8 @@ static_assert(sizeof(ew_payload_event) == 1120);
 static_assert(sizeof(ew_tls_data_event) == 1120);
 static_assert(sizeof(ew_tls_bind_event) == 88);
 static_assert(sizeof(ew_libs_changed_event) == 48);
+static_assert(static_cast<int>(Verdict::blocked) == EW_VERDICT_BLOCKED &&
+              static_cast<int>(Verdict::unverified) == EW_VERDICT_UNVERIFIED);
 static_assert((EW_ARGS_LEN & (EW_ARGS_LEN - 1)) == 0, "BPF side masks with EW_ARGS_LEN - 1");
 
 namespace {
@@ -77,6 +79,10 @@ std::optional<KernelEvent> decode_sock(const void* data, std::size_t size, SockE
     e.cookie = raw.cookie;
     e.port = raw.port;
     e.protocol = raw.protocol;
+    // A verdict this build does not know is an undecodable event, counted as lost: taking
+    // it for "allowed" could turn a refused attempt into a destination of the allowlist.
+    if (raw.verdict > EW_VERDICT_UNVERIFIED) return std::nullopt;
+    e.verdict = static_cast<Verdict>(raw.verdict);
     auto address = address_from(raw.addr, raw.family);
     if (!address) return std::nullopt;
     e.address = *address;
@@ -186,6 +192,21 @@ std::optional<KernelEvent> decode_event(const void* data, std::size_t size) {
 
 std::string_view sock_event_kind_name(SockEventKind kind) {
     return kind == SockEventKind::connect ? "connect" : "send";
+}
+
+std::string_view verdict_name(Verdict verdict) {
+    switch (verdict) {
+    case Verdict::allowed: return "allowed";
+    case Verdict::blocked: return "blocked";
+    case Verdict::unverified: return "unverified";
+    }
+    return "allowed";
+}
+
+std::optional<Verdict> parse_verdict(std::string_view name) {
+    for (Verdict v : {Verdict::allowed, Verdict::blocked, Verdict::unverified})
+        if (verdict_name(v) == name) return v;
+    return std::nullopt;
 }
 
 }  // namespace egresswatch

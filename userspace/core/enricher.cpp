@@ -50,6 +50,7 @@ void Enricher::handle(const SockEvent& e) {
     r.address = e.address.unmapped();
     r.port = e.port;
     r.cookie = e.cookie;
+    r.verdict = e.verdict;
     r.process = process_ref(e.task);
     out_.on_connection(r);
 }

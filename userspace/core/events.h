@@ -2,7 +2,9 @@
 // Typed kernel events: what the decoder makes of the ABI records.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -22,6 +24,14 @@ struct TaskContext {
 
 enum class SockEventKind : std::uint8_t { connect, send };
 
+// What --enforce decided for a connect or datagram (enum ew_verdict). Without --enforce
+// everything is allowed.
+enum class Verdict : std::uint8_t {
+    allowed,
+    blocked,     // refused with EPERM: nothing left the host
+    unverified,  // fail-open let it out while the enforcement state was incomplete
+};
+
 struct SockEvent {
     TaskContext task;
     SockEventKind kind = SockEventKind::connect;
@@ -29,6 +39,7 @@ struct SockEvent {
     IpAddress address;            // as the socket saw it (v4-mapped kept)
     std::uint16_t port = 0;
     std::uint8_t protocol = 0;
+    Verdict verdict = Verdict::allowed;
 };
 
 struct ExecEvent {
@@ -110,5 +121,7 @@ using KernelEvent = std::variant<SockEvent, ExecEvent, ForkEvent, ExitEvent, Pay
                                  TlsBindEvent, LibsChangedEvent>;
 
 std::string_view sock_event_kind_name(SockEventKind kind);
+std::string_view verdict_name(Verdict verdict);  // allowed, blocked, unverified
+std::optional<Verdict> parse_verdict(std::string_view name);
 
 }  // namespace egresswatch

@@ -72,7 +72,9 @@ ProcessRef FlowInspector::process_of(const TaskContext& task) const {
 }
 
 void FlowInspector::on_connection(const ConnectionRecord& r) {
-    bool held = r.kind == SockEventKind::connect && r.protocol == kTcp && r.cookie != 0 && options_.hold_ns > 0;
+    // A refused connect sends nothing, so no payload will ever name it: only its DNS name can.
+    bool held = r.kind == SockEventKind::connect && r.protocol == kTcp && r.cookie != 0 && options_.hold_ns > 0 &&
+                r.verdict != Verdict::blocked;
     if (!held) {
         emit_connection(r, std::nullopt);
         return;

@@ -10,7 +10,7 @@
 //    an HTTPS request joins the connection, its SNI name and its process.
 // A TCP connect is held back briefly, until its first payload says which host it was
 // for, so that the connect record itself carries the best name; everything else passes
-// straight through to the next sink.
+// straight through to the next sink, a connect --enforce refused too (it has no payload).
 
 #include <cstdint>
 #include <deque>

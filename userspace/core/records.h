@@ -35,6 +35,7 @@ struct ConnectionRecord {
     bool v4_mapped = false;            // the socket was IPv6 and the peer IPv4
     std::uint16_t port = 0;
     std::uint64_t cookie = 0;
+    Verdict verdict = Verdict::allowed;  // a blocked attempt reached nothing: it is no destination
     ProcessRef process;
     std::optional<std::string> host;   // filled by name enrichers
     std::optional<std::string> host_source;
@@ -162,6 +163,8 @@ struct SessionStart {
     std::string version;
     std::map<std::string, std::string> kernel_features;
     std::optional<std::string> baseline;  // --baseline: the allowlist alerts are raised against
+    std::optional<std::string> enforce;       // --enforce: the allowlist the kernel enforced
+    std::optional<std::string> enforce_mode;  // fail-closed | fail-open
 };
 
 struct SessionStop {

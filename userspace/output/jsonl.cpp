@@ -8,10 +8,16 @@ namespace {
 
 void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool& known) {
     known = true;
-    if (type == "connect" || type == "send") {
+    if (type == "connect" || type == "send" || type == "blocked") {
         ConnectionRecord r;
-        r.kind = type == "connect" ? SockEventKind::connect : SockEventKind::send;
         r.ts_ns = required_ts(j);
+        if (type == "blocked") {
+            r.kind = required_sock_kind(j, "of");
+            r.verdict = Verdict::blocked;
+        } else {
+            r.kind = type == "connect" ? SockEventKind::connect : SockEventKind::send;
+            r.verdict = optional_verdict(j);
+        }
         r.protocol = required_proto(j);
         r.address = required_address(j, "daddr");
         r.port = required<std::uint16_t>(j, "dport");
@@ -66,6 +72,8 @@ void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool&
         r.version = optional_field<std::string>(j, "version");
         r.kernel_features = optional_field<std::map<std::string, std::string>>(j, "kernel_features");
         r.baseline = maybe_field<std::string>(j, "baseline");
+        r.enforce = maybe_field<std::string>(j, "enforce");
+        r.enforce_mode = maybe_field<std::string>(j, "enforce_mode");
         sink.on_start(r);
     } else if (type == "stop") {
         SessionStop r;
@@ -86,17 +94,26 @@ Json to_json(const SessionStart& r) {
     j["version"] = r.version;
     j["kernel_features"] = r.kernel_features;
     if (r.baseline) j["baseline"] = *r.baseline;
+    if (r.enforce) j["enforce"] = *r.enforce;
+    if (r.enforce_mode) j["enforce_mode"] = *r.enforce_mode;
     return j;
 }
 
 Json to_json(const ConnectionRecord& r) {
-    Json j{{"type", std::string(sock_event_kind_name(r.kind))},
-           {"ts", format_timestamp(r.ts_ns)},
-           {"proto", std::string(protocol_name(r.protocol))},
-           {"family", r.address.family == Family::ipv4 ? "ipv4" : "ipv6"},
-           {"daddr", r.address.to_string()},
-           {"dport", r.port},
-           {"scope", std::string(scope_name(classify(r.address)))}};
+    // A refused attempt gets a type of its own, so that no consumer that counts connect
+    // and send lines takes it for a destination reached.
+    bool blocked = r.verdict == Verdict::blocked;
+    Json j{{"type", blocked ? std::string("blocked") : std::string(sock_event_kind_name(r.kind))},
+           {"ts", format_timestamp(r.ts_ns)}};
+    if (blocked)
+        j["of"] = std::string(sock_event_kind_name(r.kind));
+    else if (r.verdict != Verdict::allowed)
+        j["verdict"] = std::string(verdict_name(r.verdict));
+    j["proto"] = std::string(protocol_name(r.protocol));
+    j["family"] = r.address.family == Family::ipv4 ? "ipv4" : "ipv6";
+    j["daddr"] = r.address.to_string();
+    j["dport"] = r.port;
+    j["scope"] = std::string(scope_name(classify(r.address)));
     if (r.v4_mapped) j["v4_mapped"] = true;
     put_process(j, r.process);
     j["cookie"] = r.cookie;

@@ -42,6 +42,22 @@ std::uint8_t required_proto(const Json& j) {
     return *proto;
 }
 
+SockEventKind required_sock_kind(const Json& j, const char* key) {
+    std::string kind = required<std::string>(j, key);
+    if (kind != "connect" && kind != "send") throw FieldError(std::string("\"") + key + "\" must be connect or send");
+    return kind == "connect" ? SockEventKind::connect : SockEventKind::send;
+}
+
+Verdict optional_verdict(const Json& j) {
+    auto name = maybe_field<std::string>(j, "verdict");
+    if (!name) return Verdict::allowed;
+    // Refusing what this build does not know keeps an unknown verdict from counting as a
+    // destination reached.
+    auto verdict = parse_verdict(*name);
+    if (!verdict) throw FieldError("\"verdict\" must be allowed, blocked or unverified");
+    return *verdict;
+}
+
 ProcessRef process_from(const Json& j) {
     ProcessRef p;
     p.pid = required<std::uint32_t>(j, "pid");

@@ -50,6 +50,10 @@ std::optional<T> maybe_field(const Json& j, const char* key) {
 std::int64_t required_ts(const Json& j);
 IpAddress required_address(const Json& j, const char* key);
 std::uint8_t required_proto(const Json& j);
+// "connect" or "send", as a blocked attempt's "of" says.
+SockEventKind required_sock_kind(const Json& j, const char* key);
+// A connect or send line's "verdict": allowed when absent.
+Verdict optional_verdict(const Json& j);
 
 // dns, tls and http lines (jsonl_protocols.cpp); false for a type it does not know.
 bool replay_protocol_line(const Json& j, const std::string& type, RecordSink& sink);

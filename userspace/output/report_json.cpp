@@ -24,6 +24,8 @@ Json session_json(const Aggregator& agg) {
         s["started"] = format_timestamp(start->ts_ns);
         s["egresswatch_version"] = start->version;
         if (start->baseline) s["baseline"] = *start->baseline;
+        if (start->enforce) s["enforce"] = *start->enforce;
+        if (start->enforce_mode) s["enforce_mode"] = *start->enforce_mode;
     }
     if (const auto& stop = agg.stop()) {
         s["ended"] = format_timestamp(stop->ts_ns);
@@ -89,6 +91,47 @@ Json alerts_json(const Aggregator& agg) {
     return list;
 }
 
+Json process_uses_json(const Aggregator& agg, const DestinationStats& d, const char* count_key) {
+    Json processes = Json::array();
+    for (const ProcessUse* use : agg.sorted_uses(d)) {
+        Json p{{"exe", agg.name(use->exe)}, {"comms", agg.names(use->comms)}, {"pids", use->pids.ids},
+               {count_key, use->count}};
+        if (use->pids.truncated) p["pids_truncated"] = true;
+        processes.push_back(std::move(p));
+    }
+    return processes;
+}
+
+Json endpoint_json(const DestinationKey& key, const DestinationStats& d, const Aggregator& agg) {
+    Json entry{{"address", key.address.to_string()},
+               {"port", key.port},
+               {"proto", std::string(protocol_name(key.protocol))},
+               {"family", key.address.family == Family::ipv4 ? "ipv4" : "ipv6"},
+               {"scope", std::string(scope_name(d.scope))}};
+    if (d.host) {
+        entry["host"] = agg.name(d.host);
+        entry["host_source"] = agg.name(d.host_source);
+    }
+    return entry;
+}
+
+// Every refused attempt, whatever --scope: they are few, and each one is a finding.
+Json blocked_json(const Aggregator& agg) {
+    Json list = Json::array();
+    for (auto entry_ptr : agg.sorted_blocked()) {
+        const auto& [key, d] = *entry_ptr;
+        Json entry = endpoint_json(key, d, agg);
+        entry["attempts"] = d.connects + d.sends;
+        entry["connects"] = d.connects;
+        entry["datagrams"] = d.sends;
+        entry["first_seen"] = format_timestamp(d.first_seen_ns);
+        entry["last_seen"] = format_timestamp(d.last_seen_ns);
+        entry["processes"] = process_uses_json(agg, d, "attempts");
+        list.push_back(std::move(entry));
+    }
+    return list;
+}
+
 }  // namespace
 
 Json build_report(const Aggregator& agg, const ReportOptions& options) {
@@ -101,28 +144,14 @@ Json build_report(const Aggregator& agg, const ReportOptions& options) {
         repeat_connects += d.connect_repeats;
         if (!scope_matches(d.scope, options.scope)) continue;
         if (d.scope == AddressScope::internet) ++internet;
-        Json processes = Json::array();
-        for (const ProcessUse* use : agg.sorted_uses(d)) {
-            Json p{{"exe", agg.name(use->exe)}, {"comms", agg.names(use->comms)}, {"pids", use->pids.ids},
-                   {"count", use->count}};
-            if (use->pids.truncated) p["pids_truncated"] = true;
-            processes.push_back(std::move(p));
-        }
-        Json entry{{"address", key.address.to_string()},
-                   {"port", key.port},
-                   {"proto", std::string(protocol_name(key.protocol))},
-                   {"family", key.address.family == Family::ipv4 ? "ipv4" : "ipv6"},
-                   {"scope", std::string(scope_name(d.scope))}};
-        if (d.host) {
-            entry["host"] = agg.name(d.host);
-            entry["host_source"] = agg.name(d.host_source);
-        }
+        Json entry = endpoint_json(key, d, agg);
         entry["count"] = d.total();
         entry["connects"] = d.connects;
         entry["datagrams"] = d.sends + d.repeats;
+        if (d.unverified) entry["unverified"] = d.unverified;
         entry["first_seen"] = format_timestamp(d.first_seen_ns);
         entry["last_seen"] = format_timestamp(d.last_seen_ns);
-        entry["processes"] = std::move(processes);
+        entry["processes"] = process_uses_json(agg, d, "count");
         destinations.push_back(std::move(entry));
     }
 
@@ -176,6 +205,16 @@ Json build_report(const Aggregator& agg, const ReportOptions& options) {
     if (agg.has_baseline()) {
         report["summary"]["alerts"] = agg.alerts().size();
         report["alerts"] = alerts_json(agg);
+    }
+    // Like alerts: absent without --enforce, so an empty list means "nothing was refused".
+    if (agg.has_enforcement()) {
+        const Aggregator::Counts& c = agg.counts();
+        report["summary"]["blocked"] = agg.blocked().size();
+        report["summary"]["blocked_attempts"] = c.blocked;
+        report["summary"]["unverified"] = c.unverified;
+        report["counters"]["events"]["blocked"] = c.blocked;
+        report["counters"]["events"]["unverified"] = c.unverified;
+        report["blocked"] = blocked_json(agg);
     }
     return report;
 }

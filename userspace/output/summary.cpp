@@ -40,6 +40,34 @@ void render_table(std::ostringstream& out, const std::vector<std::vector<std::st
     }
 }
 
+// What --enforce refused, and what fail-open let out unchecked. Only when enforcing: no
+// section means "not enforced", an empty one "nothing refused".
+void render_enforcement(std::ostringstream& out, const Aggregator& agg) {
+    if (!agg.has_enforcement()) return;
+    const auto& start = agg.start();
+    if (start && start->enforce) {
+        out << "\nEnforced: " << *start->enforce;
+        if (start->enforce_mode) out << " (" << *start->enforce_mode << ")";
+        out << "\n";
+    }
+    std::vector<std::vector<std::string>> rows{{"DESTINATION", "SCOPE", "ATTEMPTS", "PROCESSES"}};
+    for (auto entry : agg.sorted_blocked()) {
+        const auto& [key, d] = *entry;
+        std::vector<std::string> procs;
+        for (const ProcessUse* use : agg.sorted_uses(d)) procs.push_back(process_label(agg, *use));
+        rows.push_back({destination_name(agg, key, d), std::string(scope_name(d.scope)),
+                        std::to_string(d.connects + d.sends), join(procs, ", ")});
+    }
+    out << "\nBlocked (refused by enforcement):\n";
+    if (rows.size() == 1)
+        out << "  none\n";
+    else
+        render_table(out, rows);
+    if (agg.counts().unverified)
+        out << "\nUnverified: " << agg.counts().unverified
+            << " connects and datagrams let through unchecked (fail-open, enforcement state incomplete)\n";
+}
+
 }  // namespace
 
 std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
@@ -92,11 +120,13 @@ std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
         if (agg.alerts().empty()) out << "  none\n";
         for (const AlertRecord& a : agg.alerts()) out << "  " << alert_text(a) << "\n";
     }
+    render_enforcement(out, agg);
 
     const Aggregator::Counts& c = agg.counts();
     out << "\nEvents: " << c.connect << " connect, " << c.send << " send, " << c.exec << " exec, " << c.exit
         << " exit";
     if (c.dns || c.tls || c.http) out << ", " << c.dns << " dns, " << c.tls << " tls, " << c.http << " http";
+    if (agg.has_enforcement()) out << ", " << c.blocked << " blocked";
     if (c.undecodable) out << ", " << c.undecodable << " undecodable";
     out << "\nLost events: " << agg.loss().total();
     if (agg.loss().total() > 0) {
