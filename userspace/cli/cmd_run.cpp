@@ -14,6 +14,7 @@
 #include "core/allowlist_loader.h"
 #include "core/enforce_plan.h"
 #include "core/errors.h"
+#include "output/blocked_notice.h"
 #include "system/cgroup.h"
 #include "system/launcher.h"
 #include "system/privileges.h"
@@ -75,8 +76,11 @@ int command_run(const RunOptions& options) {
     config.enforce_path = options.enforce.allowlist;
     config.enforce_fail_open = options.enforce.fail_open;
     AlertDispatch alerts(std::cerr, {});
+    BlockedNotice blocked(std::cerr);
+    bool enforcing = config.enforce.has_value();
     LiveSession session(config, out);
     if (config.baseline) session.add_sink(alerts);
+    if (enforcing) session.add_sink(blocked);
     session.attach();
 
     ProcessInfo top;

@@ -171,7 +171,14 @@ void LiveSession::begin() {
     start.cgroup = config_.cgroup_relative;
     start.version = EGRESSWATCH_VERSION;
     if (config_.baseline) start.baseline = config_.baseline_path;
+    if (config_.enforce) {
+        start.enforce = config_.enforce_path;
+        start.enforce_mode = config_.enforce_fail_open ? "fail-open" : "fail-closed";
+    }
     start.kernel_features = hooks_in_use(config_.capture.payload, config_.capture.payload && config_.capture.tls);
+    if (config_.enforce)
+        start.kernel_features["enforcement"] =
+            "verdicts in cgroup/connect4, connect6, sendmsg4, sendmsg6; DNS answers learned at cgroup_skb/ingress";
     sinks_.on_start(start);
     sinks_.on_batch_end();
     next_tick_ = std::chrono::steady_clock::now() + kTick;
