@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define EW_ABI_VERSION 3
+#define EW_ABI_VERSION 4
 
 #define EW_COMM_LEN 16
 #define EW_FILENAME_LEN 256
@@ -79,7 +79,7 @@ enum ew_drop_reason {
 	EW_DROP_ARGS_UNREADABLE = 6, /* exec argv not readable: exec still reported */
 	EW_DROP_RINGBUF_PAYLOAD = 7,
 	EW_DROP_OWNER_STORAGE = 8,   /* no sk_storage for a socket: its payload is not inspected */
-	EW_DROP_HTTP_FLOW_BUDGET = 9, /* an HTTP head over its connection's budget (--http-head-*) */
+	EW_DROP_HTTP_FLOW_BUDGET = 9, /* an HTTP head over its process's budget (--http-head-*) */
 	EW_DROP_RINGBUF_TLS = 10,
 	EW_DROP_TLS_CALLS_FULL = 11,  /* too many threads inside TLS calls at once: call not reported */
 	EW_DROP__COUNT = 12,
@@ -140,7 +140,8 @@ struct ew_exit_event {
 
 /* Payload of one packet on a socket an observed process connected or sent from. The
  * header names that process (recorded on the socket at connect/sendmsg time): packets
- * have no process context of their own. */
+ * have no process context of their own. Like ew_tls_data_event, the record ends after
+ * `captured` bytes of data: it is shorter than this struct. */
 struct ew_payload_event {
 	struct ew_event_header hdr;
 	__u64 cookie;
