@@ -219,7 +219,6 @@ static __always_inline __u32 emit_payload(struct __sk_buff *skb, const struct so
 					  const struct packet_view *v, __u8 direction, __u8 flow_kind,
 					  __u32 limit)
 {
-	union data_record *record;
 	struct ew_payload_event *e;
 	__u32 n = v->payload_length;
 
@@ -231,12 +230,15 @@ static __always_inline __u32 emit_payload(struct __sk_buff *skb, const struct so
 		return 0;
 	/* Identity for 1..EW_PAYLOAD_MAX, in a form whose bounds the verifier can see. */
 	n = ((n - 1) & (EW_PAYLOAD_MAX - 1)) + 1;
-	record = data_record_scratch();
-	if (!record)
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(EW_DROP_RINGBUF_PAYLOAD);
 		return 0;
-	e = &record->payload;
-	if (bpf_skb_load_bytes(skb, v->payload_offset, e->data, n))
+	}
+	if (bpf_skb_load_bytes(skb, v->payload_offset, e->data, n)) {
+		bpf_ringbuf_discard(e, 0);
 		return 0;
+	}
 	e->hdr.ts_ns = bpf_ktime_get_ns();
 	e->hdr.cgroup_id = bpf_skb_cgroup_id(skb);
 	e->hdr.type = EW_EVENT_PAYLOAD;
@@ -255,8 +257,7 @@ static __always_inline __u32 emit_payload(struct __sk_buff *skb, const struct so
 	e->direction = direction;
 	e->flow_kind = flow_kind;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	if (!submit_data_record(e, offsetof(struct ew_payload_event, data), n, EW_DROP_RINGBUF_PAYLOAD))
-		return 0;
+	bpf_ringbuf_submit(e, 0);
 	return n;
 }
 
@@ -444,7 +445,6 @@ int BPF_KPROBE(uprobe_tls_call_enter, void *session, const void *buf, __u64 num,
 static __always_inline void emit_tls_data(const struct tls_call *call, const struct tls_session *session,
 					  __u64 length, bool write, __u8 socket_source)
 {
-	union data_record *record;
 	struct ew_tls_data_event *e;
 	__u64 n = length;
 
@@ -453,11 +453,9 @@ static __always_inline void emit_tls_data(const struct tls_call *call, const str
 	if (n == 0)
 		return;
 	n = ((n - 1) & (EW_PAYLOAD_MAX - 1)) + 1;
-	record = data_record_scratch();
-	if (!record)
+	e = reserve_event(sizeof(*e), EW_EVENT_TLS_DATA, EW_DROP_RINGBUF_TLS);
+	if (!e)
 		return;
-	e = &record->tls;
-	fill_header(&e->hdr, EW_EVENT_TLS_DATA);
 	/* An unreadable buffer (paged out) is reported with nothing captured. */
 	if (bpf_probe_read_user(e->data, n, (const void *)call->buf))
 		n = 0;
@@ -473,7 +471,7 @@ static __always_inline void emit_tls_data(const struct tls_call *call, const str
 	e->socket = socket_source;
 	e->flow_kind = session->flow_kind;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	submit_data_record(e, offsetof(struct ew_tls_data_event, data), n, EW_DROP_RINGBUF_TLS);
+	bpf_ringbuf_submit(e, 0);
 }
 
 /* Decides from what a finished call moved whether its bytes are copied, as the packet

@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define EW_ABI_VERSION 4
+#define EW_ABI_VERSION 3
 
 #define EW_COMM_LEN 16
 #define EW_FILENAME_LEN 256
@@ -140,8 +140,7 @@ struct ew_exit_event {
 
 /* Payload of one packet on a socket an observed process connected or sent from. The
  * header names that process (recorded on the socket at connect/sendmsg time): packets
- * have no process context of their own. Like ew_tls_data_event, the record ends after
- * `captured` bytes of data: it is shorter than this struct. */
+ * have no process context of their own. */
 struct ew_payload_event {
 	struct ew_event_header hdr;
 	__u64 cookie;

@@ -1,7 +1,6 @@
 #include "core/decoder.h"
 
 #include <algorithm>
-#include <cstddef>
 #include <cstring>
 #include <memory>
 
@@ -47,15 +46,6 @@ bool read_record(const void* data, std::size_t size, Record& out) {
     return true;
 }
 
-// Records that end in copied bytes arrive cut after their `captured` bytes of data.
-template <typename Record>
-bool read_data_record(const void* data, std::size_t size, Record& out) {
-    constexpr std::size_t fixed = offsetof(Record, data);
-    if (size < fixed || size > sizeof(Record)) return false;
-    std::memcpy(&out, data, size);
-    return out.captured <= size - fixed;
-}
-
 std::vector<std::string> split_args(const char* args, std::size_t len) {
     std::vector<std::string> argv;
     std::size_t start = 0;
@@ -94,8 +84,9 @@ std::optional<KernelEvent> decode_sock(const void* data, std::size_t size, SockE
 }
 
 std::optional<KernelEvent> decode_payload(const void* data, std::size_t size) {
+    // The kernel reserves whole records; only `captured` bytes of data are meaningful.
     ew_payload_event raw;
-    if (!read_data_record(data, size, raw)) return std::nullopt;
+    if (!read_record(data, size, raw)) return std::nullopt;
     auto remote = address_from(raw.addr, raw.family);
     if (!remote || raw.direction > EW_DIR_INGRESS || raw.flow_kind > EW_FLOW_OTHER) return std::nullopt;
     PayloadEvent e;
@@ -121,7 +112,7 @@ std::optional<TlsSocket> tls_socket_from(std::uint64_t cookie, const __u8 (&addr
 
 std::optional<KernelEvent> decode_tls_data(const void* data, std::size_t size) {
     ew_tls_data_event raw;
-    if (!read_data_record(data, size, raw)) return std::nullopt;
+    if (!read_record(data, size, raw)) return std::nullopt;
     if (raw.direction > EW_DIR_INGRESS || raw.flow_kind > EW_FLOW_OTHER || raw.socket > EW_TLS_SOCKET_SESSION)
         return std::nullopt;
     TlsDataEvent e;
