@@ -32,9 +32,9 @@ const volatile bool capture_payload = true;
 const volatile __u32 payload_packet_bytes = EW_PAYLOAD_MAX;
 /* ...and per TLS or unrecognised flow, over all its packets. */
 const volatile __u32 payload_flow_bytes = 4096;
-/* ...and HTTP heads (requests plus responses) per connection: a burst of this many, then
- * this many per second. A deploy's requests fit; a load test's keep-alive connections
- * are sampled, and what is not copied is counted. Rate 0: the burst is all there is. */
+/* ...and HTTP heads (requests plus responses) per process: a burst of this many, then
+ * this many per second. A deploy's requests fit; a load test's requests are sampled, and
+ * what is not copied is counted. Rate 0: the burst is all there is. */
 const volatile __u32 http_head_burst = 512;
 const volatile __u32 http_heads_per_sec = 128;
 #define NSEC_PER_SEC 1000000000ULL
@@ -87,8 +87,6 @@ static __always_inline void own_socket(struct bpf_sock_addr *ctx)
 	if (owner->tgid)
 		return;
 	pid_tgid = bpf_get_current_pid_tgid();
-	owner->http_tokens = http_head_burst;
-	owner->http_refilled_ns = bpf_ktime_get_ns();
 	owner->tgid = pid_tgid >> 32;
 	owner->tid = (__u32)pid_tgid;
 	owner->uid = (__u32)bpf_get_current_uid_gid();
@@ -285,12 +283,25 @@ static __always_inline __u32 emit_payload(struct __sk_buff *skb, const struct so
 	return n;
 }
 
-/* Takes one HTTP head from a connection's budget; false if there is none left. */
-static __always_inline bool take_http_token(__u32 *http_tokens, __u64 *http_refilled_ns)
+/* Takes one HTTP head from the process's budget; false, after counting the head as lost,
+ * if there is none left. CPUs racing on one budget may misjudge a token or two, but each
+ * head is either copied or counted. */
+static __always_inline bool take_http_token(__u32 tgid)
 {
-	if (http_heads_per_sec && *http_tokens < http_head_burst) {
+	struct http_budget fresh = { .tokens = http_head_burst };
+	struct http_budget *budget = bpf_map_lookup_elem(&http_budgets, &tgid);
+
+	if (!budget) {
+		fresh.refilled_ns = bpf_ktime_get_ns();
+		/* Another CPU may insert first: either way, use what is there. */
+		bpf_map_update_elem(&http_budgets, &tgid, &fresh, BPF_NOEXIST);
+		budget = bpf_map_lookup_elem(&http_budgets, &tgid);
+		if (!budget)
+			return true;
+	}
+	if (http_heads_per_sec && budget->tokens < http_head_burst) {
 		__u64 now = bpf_ktime_get_ns();
-		__u64 elapsed = now - *http_refilled_ns;
+		__u64 elapsed = now - budget->refilled_ns;
 		__u64 earned;
 
 		/* Bounded so the product below cannot overflow. */
@@ -298,15 +309,17 @@ static __always_inline bool take_http_token(__u32 *http_tokens, __u64 *http_refi
 			elapsed = 1000 * NSEC_PER_SEC;
 		earned = elapsed * http_heads_per_sec / NSEC_PER_SEC;
 		if (earned) {
-			__u64 tokens = *http_tokens + earned;
+			__u64 tokens = budget->tokens + earned;
 
-			*http_tokens = tokens < http_head_burst ? tokens : http_head_burst;
-			*http_refilled_ns = now;
+			budget->tokens = tokens < http_head_burst ? tokens : http_head_burst;
+			budget->refilled_ns = now;
 		}
 	}
-	if (*http_tokens == 0)
+	if (budget->tokens == 0) {
+		count_drop(EW_DROP_HTTP_FLOW_BUDGET);
 		return false;
-	*http_tokens -= 1;
+	}
+	budget->tokens -= 1;
 	return true;
 }
 
@@ -380,10 +393,8 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 		/* Heads start packets; bodies in between are skipped with this one compare. */
 		if (!(egress ? starts_http_request(first4) : starts_http_response(first4)))
 			break;
-		if (!take_http_token(&owner->http_tokens, &owner->http_refilled_ns)) {
-			count_drop(EW_DROP_HTTP_FLOW_BUDGET);
+		if (!take_http_token(owner->tgid))
 			break;
-		}
 		emit_payload(skb, owner, &v, direction, EW_FLOW_HTTP, EW_PAYLOAD_MAX);
 		break;
 	case EW_FLOW_TLS:
@@ -491,7 +502,7 @@ static __always_inline void emit_tls_data(const struct tls_call *call, const str
 
 /* Decides from what a finished call moved whether its bytes are copied, as the packet
  * path does: a session is HTTP if its first write starts a request, and then only heads
- * are copied, within the same per-connection budget; anything else yields its first
+ * are copied, within the same per-process budget; anything else yields its first
  * write only. */
 static __always_inline void report_tls_data(const struct tls_call *call, struct tls_session *session,
 					    __u64 length, bool write, __u8 socket_source)
@@ -506,16 +517,12 @@ static __always_inline void report_tls_data(const struct tls_call *call, struct 
 		if (!write)
 			return;
 		session->flow_kind = length >= 4 && starts_http_request(first4) ? EW_FLOW_HTTP : EW_FLOW_OTHER;
-		session->http_tokens = http_head_burst;
-		session->http_refilled_ns = bpf_ktime_get_ns();
 	}
 	if (session->flow_kind == EW_FLOW_HTTP) {
 		if (!(write ? starts_http_request(first4) : starts_http_response(first4)))
 			return;
-		if (!take_http_token(&session->http_tokens, &session->http_refilled_ns)) {
-			count_drop(EW_DROP_HTTP_FLOW_BUDGET);
+		if (!take_http_token(bpf_get_current_pid_tgid() >> 32))
 			return;
-		}
 	} else {
 		session->done = 1;
 	}

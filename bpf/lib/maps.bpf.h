@@ -41,14 +41,29 @@ struct sock_owner {
 	__u32 uid;
 	__u32 tls_captured; /* ClientHello bytes already copied */
 	__u32 tls_wanted;   /* the ClientHello record's size, capped by payload_flow_bytes */
-	__u64 http_refilled_ns; /* when http_tokens was last topped up */
-	__u32 http_tokens;  /* HTTP heads this connection may still copy */
-	__u32 pad32;
 	__u8 flow_kind;     /* enum ew_flow_kind */
 	__u8 done;          /* nothing more to copy from this socket */
 	__u8 pad[2];
 	char comm[EW_COMM_LEN];
 };
+
+/* HTTP heads a process may still copy, over all its connections and TLS sessions: a
+ * keep-alive client that reconnects every thousand requests must not get a fresh burst
+ * each time. */
+struct http_budget {
+	__u64 refilled_ns; /* when tokens was last topped up */
+	__u32 tokens;
+	__u32 pad;
+};
+
+/* LRU: a process whose budget is evicted starts a fresh burst, which copies more, never
+ * less. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct http_budget);
+} http_budgets SEC(".maps");
 
 /* Freed with the socket: no userspace cleanup, no bound to size. */
 struct {

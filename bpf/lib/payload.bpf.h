@@ -26,6 +26,20 @@ struct packet_view {
 	__u8 protocol;
 };
 
+/* A header read in place when it lies in the skb's linear data, as it nearly always
+ * does, else copied to `copy`: most packets of a flow carry no payload, and reading
+ * their headers should not cost helper calls. NULL if the packet is too short. */
+#define EW_HEADER_AT(skb, offset, copy)                                                      \
+	({                                                                                   \
+		void *__data = (void *)(long)(skb)->data;                                    \
+		void *__end = (void *)(long)(skb)->data_end;                                 \
+		typeof(copy) *__h = __data + (offset);                                       \
+		if ((void *)(__h + 1) > __end)                                               \
+			__h = bpf_skb_load_bytes((skb), (offset), &(copy), sizeof(copy)) ? NULL \
+										: &(copy);   \
+		__h;                                                                         \
+	})
+
 /* cgroup_skb data starts at the network header. Only the remote end is kept: on egress
  * the destination, on ingress the source. */
 static __always_inline bool read_packet(struct __sk_buff *skb, bool egress, struct packet_view *v)
@@ -34,46 +48,54 @@ static __always_inline bool read_packet(struct __sk_buff *skb, bool egress, stru
 	__u8 protocol;
 
 	if (skb->protocol == bpf_htons(EW_ETH_P_IP)) {
-		struct iphdr ip;
+		struct iphdr copy, *ip = EW_HEADER_AT(skb, 0, copy);
 
-		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)))
+		if (!ip)
 			return false;
 		/* Later fragments have no transport header. */
-		if (ip.frag_off & bpf_htons(EW_IP_OFFSET_MASK))
+		if (ip->frag_off & bpf_htons(EW_IP_OFFSET_MASK))
 			return false;
-		__builtin_memcpy(v->addr, egress ? &ip.daddr : &ip.saddr, 4);
-		offset = ip.ihl * 4;
-		protocol = ip.protocol;
+		offset = ip->ihl * 4;
+		__builtin_memcpy(v->addr, egress ? &ip->daddr : &ip->saddr, 4);
+		protocol = ip->protocol;
 		v->family = EW_AF_INET;
 	} else if (skb->protocol == bpf_htons(EW_ETH_P_IPV6)) {
-		struct ipv6hdr ip6;
+		struct ipv6hdr copy, *ip6 = EW_HEADER_AT(skb, 0, copy);
 
-		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)))
+		if (!ip6)
 			return false;
+		offset = sizeof(*ip6);
 		/* Extension headers are rare on client flows: such packets are not inspected. */
-		__builtin_memcpy(v->addr, egress ? &ip6.daddr : &ip6.saddr, 16);
-		offset = sizeof(ip6);
-		protocol = ip6.nexthdr;
+		__builtin_memcpy(v->addr, egress ? &ip6->daddr : &ip6->saddr, 16);
+		protocol = ip6->nexthdr;
 		v->family = EW_AF_INET6;
 	} else {
 		return false;
 	}
 
 	if (protocol == EW_IPPROTO_TCP) {
-		struct tcphdr tcp;
+		struct tcphdr copy, *tcp;
 
-		if (bpf_skb_load_bytes(skb, offset, &tcp, sizeof(tcp)))
+		/* Bounded for the verifier: IPv4 options make the offset variable. */
+		offset &= 0xff;
+		tcp = EW_HEADER_AT(skb, offset, copy);
+		if (!tcp)
 			return false;
-		v->port = bpf_ntohs(egress ? tcp.dest : tcp.source);
-		v->tcp_seq = bpf_ntohl(tcp.seq);
-		offset += tcp.doff * 4;
+		offset += tcp->doff * 4;
+		/* Most packets of a TCP flow (SYN, ACK, FIN) end with their headers. */
+		if (skb->len <= offset)
+			return false;
+		v->port = bpf_ntohs(egress ? tcp->dest : tcp->source);
+		v->tcp_seq = bpf_ntohl(tcp->seq);
 	} else if (protocol == EW_IPPROTO_UDP) {
-		struct udphdr udp;
+		struct udphdr copy, *udp;
 
-		if (bpf_skb_load_bytes(skb, offset, &udp, sizeof(udp)))
+		offset &= 0xff;
+		udp = EW_HEADER_AT(skb, offset, copy);
+		if (!udp)
 			return false;
-		v->port = bpf_ntohs(egress ? udp.dest : udp.source);
-		offset += sizeof(udp);
+		v->port = bpf_ntohs(egress ? udp->dest : udp->source);
+		offset += sizeof(*udp);
 	} else {
 		return false;
 	}

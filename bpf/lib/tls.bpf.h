@@ -55,14 +55,12 @@ struct tls_session_key {
 
 struct tls_session {
 	struct tls_socket socket; /* cookie 0: not known yet */
-	__u64 http_refilled_ns;
-	__u32 http_tokens;
 	__u8 flow_kind;           /* enum ew_flow_kind, decided by the first write */
 	__u8 done;                /* nothing more to copy */
 	__u8 pad[2];
 };
 
-/* LRU: a session evicted early only loses its remembered socket and budget. Sessions are
+/* LRU: a session evicted early only loses its remembered socket. Sessions are
  * removed when the library frees them (SSL_free, gnutls_deinit), so that an address the
  * allocator hands to the next session starts clean. */
 struct {

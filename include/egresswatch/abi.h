@@ -79,7 +79,7 @@ enum ew_drop_reason {
 	EW_DROP_ARGS_UNREADABLE = 6, /* exec argv not readable: exec still reported */
 	EW_DROP_RINGBUF_PAYLOAD = 7,
 	EW_DROP_OWNER_STORAGE = 8,   /* no sk_storage for a socket: its payload is not inspected */
-	EW_DROP_HTTP_FLOW_BUDGET = 9, /* an HTTP head over its connection's budget (--http-head-*) */
+	EW_DROP_HTTP_FLOW_BUDGET = 9, /* an HTTP head over its process's budget (--http-head-*) */
 	EW_DROP_RINGBUF_TLS = 10,
 	EW_DROP_TLS_CALLS_FULL = 11,  /* too many threads inside TLS calls at once: call not reported */
 	/* --enforce: an address a DNS answer gave for an allowed name could not be stored

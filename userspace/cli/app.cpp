@@ -47,12 +47,12 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
         ->capture_default_str()
         ->check(CLI::Range(64u, 65536u));
     cmd->add_option("--http-head-burst", o.http_head_burst,
-                    "HTTP request and response heads one connection may copy at once; over budget they are counted "
+                    "HTTP request and response heads one process may copy at once; over budget they are counted "
                     "as lost")
         ->capture_default_str()
         ->check(CLI::Range(2u, 1u << 30));
     cmd->add_option("--http-heads-per-sec", o.http_heads_per_sec,
-                    "HTTP heads per second a connection's budget refills by (0: the burst is all)")
+                    "HTTP heads per second a process's budget refills by (0: the burst is all)")
         ->capture_default_str()
         ->check(CLI::Range(0u, 1u << 24));
     cmd->add_flag("!--no-redact", o.redact,

@@ -26,7 +26,7 @@ struct CaptureOptions {
     bool tls = true;                      // HTTPS requests from TLS library uprobes
     std::uint32_t payload_bytes = 1024;   // per packet
     std::uint32_t payload_flow_bytes = 4096;  // per TLS or unrecognised flow
-    std::uint32_t http_head_burst = 512;      // request + response heads per connection...
+    std::uint32_t http_head_burst = 512;      // request + response heads per process...
     std::uint32_t http_heads_per_sec = 128;   // ...and then per second
     bool redact = true;                   // secrets in headers and query values
 };
