@@ -292,10 +292,9 @@ static __always_inline bool take_http_token(__u32 tgid)
 	struct http_budget *budget = bpf_map_lookup_elem(&http_budgets, &tgid);
 
 	if (!budget) {
+		/* The clock is read only for a process's first head, not for every head. */
 		fresh.refilled_ns = bpf_ktime_get_ns();
-		/* Another CPU may insert first: either way, use what is there. */
-		bpf_map_update_elem(&http_budgets, &tgid, &fresh, BPF_NOEXIST);
-		budget = bpf_map_lookup_elem(&http_budgets, &tgid);
+		budget = lookup_or_insert(&http_budgets, &tgid, &fresh);
 		if (!budget)
 			return true;
 	}
@@ -453,7 +452,7 @@ int BPF_KPROBE(uprobe_tls_call_enter, void *session, const void *buf, __u64 num,
 
 	if (!task_in_scope())
 		return 0;
-	call = lookup_or_insert_zeroed(&tls_calls, &tid, &fresh);
+	call = lookup_or_insert(&tls_calls, &tid, &fresh);
 	if (!call) {
 		count_drop(EW_DROP_TLS_CALLS_FULL);
 		return 0;
@@ -562,7 +561,7 @@ int BPF_KRETPROBE(uretprobe_tls_call_exit, long ret)
 
 	key.session = call->session;
 	key.tgid = pid_tgid >> 32;
-	session = lookup_or_insert_zeroed(&tls_sessions, &key, &fresh);
+	session = lookup_or_insert(&tls_sessions, &key, &fresh);
 	if (!session)
 		goto done;
 	if (call->socket_seen)

@@ -91,14 +91,17 @@ static __always_inline void enforce_address_of(const __u8 *addr, __u16 family, _
 {
 	__u32 w0, w1, w2;
 
-	__builtin_memcpy(&w0, addr, 4);
-	__builtin_memcpy(&w1, addr + 4, 4);
-	__builtin_memcpy(&w2, addr + 8, 4);
 	__builtin_memset(out, 0, 16);
 	if (family == EW_AF_INET) {
 		*tag = EW_ENFORCE_FAMILY_V4;
 		__builtin_memcpy(out, addr, 4);
-	} else if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0x0000ffff)) {
+		return;
+	}
+	/* An IPv4 address holds only its first four bytes: the rest is read for IPv6 only. */
+	__builtin_memcpy(&w0, addr, 4);
+	__builtin_memcpy(&w1, addr + 4, 4);
+	__builtin_memcpy(&w2, addr + 8, 4);
+	if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0x0000ffff)) {
 		*tag = EW_ENFORCE_FAMILY_V4;
 		__builtin_memcpy(out, addr + 12, 4);
 	} else {
@@ -202,16 +205,10 @@ static __always_inline void learn_address(const __u8 *addr, __u16 family, const 
 	struct ew_rule_set *known;
 
 	enforce_address_of(addr, family, &key.family, key.addr);
-	known = bpf_map_lookup_elem(&enforce_learned, &key);
+	known = lookup_or_insert(&enforce_learned, &key, rules);
 	if (!known) {
-		if (bpf_map_update_elem(&enforce_learned, &key, rules, BPF_NOEXIST) == 0)
-			return;
-		/* Another CPU learned it first (then merge into that), or the map is full. */
-		known = bpf_map_lookup_elem(&enforce_learned, &key);
-		if (!known) {
-			enforcement_incomplete(EW_DROP_ENFORCE_LEARNED_FULL);
-			return;
-		}
+		enforcement_incomplete(EW_DROP_ENFORCE_LEARNED_FULL);
+		return;
 	}
 	/* An address two allowed names share is allowed on the rules of both. */
 	for (__u32 word = 0; word < EW_ENFORCE_PORT_RULES / 64; word++)

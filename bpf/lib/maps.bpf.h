@@ -73,4 +73,16 @@ struct {
 	__type(value, struct sock_owner);
 } sock_owners SEC(".maps");
 
+/* The entry for key, inserted as `initial` if there was none; NULL if the map is full. */
+static __always_inline void *lookup_or_insert(void *map, const void *key, const void *initial)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value)
+		return value;
+	/* Another CPU may insert first: either way, look up what is there. */
+	bpf_map_update_elem(map, key, initial, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 #endif

@@ -70,18 +70,6 @@ struct {
 	__type(value, struct tls_session);
 } tls_sessions SEC(".maps");
 
-/* The entry for key, inserted zeroed if there was none; NULL if the map is full. */
-static __always_inline void *lookup_or_insert_zeroed(void *map, const void *key, const void *zeroed)
-{
-	void *value = bpf_map_lookup_elem(map, key);
-
-	if (value)
-		return value;
-	/* Another CPU may insert first: either way, look up what is there. */
-	bpf_map_update_elem(map, key, zeroed, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
-}
-
 static __always_inline void read_tls_socket(const struct sock *sk, struct tls_socket *out)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
