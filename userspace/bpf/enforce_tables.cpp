@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "bpf/libbpf_error.h"
 #include "core/enforce_plan.h"
-#include "core/errors.h"
 #include "egresswatch.skel.h"
 
 namespace egresswatch {
@@ -34,12 +34,12 @@ ew_rule_set to_kernel(const EnforceRuleSet& rules) {
 
 void size_table(bpf_map* map, std::size_t entries, const char* what) {
     if (int err = bpf_map__set_max_entries(map, static_cast<std::uint32_t>(std::max<std::size_t>(entries, 1))))
-        throw SetupError(std::string("sizing ") + what + " failed: " + std::strerror(-err));
+        throw_bpf_error(std::string("sizing ") + what, err);
 }
 
 void put(bpf_map* map, const void* key, const void* value, const std::string& what) {
     if (bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY) != 0)
-        throw SetupError("loading --enforce table entry " + what + " failed: " + std::strerror(errno));
+        throw_bpf_error("loading --enforce table entry " + what, errno);
 }
 
 ew_network_key network_key(const Cidr& block) {

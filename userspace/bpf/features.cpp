@@ -14,6 +14,7 @@
 #include <optional>
 #include <string_view>
 
+#include "bpf/libbpf_error.h"
 #include "bpf/libbpf_log.h"
 #include "core/mounts.h"
 #include "probes.skel.h"
@@ -43,7 +44,6 @@ const ProbeSpec kProgramProbes[] = {
     {"lsm", "lsm_probe", false, "optional; not needed"},
 };
 
-std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
 
 struct ProbesDeleter {
     void operator()(probes_bpf* skel) const { probes_bpf__destroy(skel); }

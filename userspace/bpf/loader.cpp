@@ -7,10 +7,10 @@
 
 #include <cerrno>
 #include <algorithm>
-#include <cstring>
 #include <string>
 
 #include "bpf/enforce_tables.h"
+#include "bpf/libbpf_error.h"
 #include "core/enforce_plan.h"
 #include "core/errors.h"
 #include "egresswatch.skel.h"
@@ -18,20 +18,8 @@
 namespace egresswatch {
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err < 0 ? -err : err); }
-
-// Turns a libbpf failure into a message that says what to do about it.
-[[noreturn]] void fail(const std::string& what, int err) {
-    std::string hint;
-    int e = err < 0 ? -err : err;
-    if (e == EPERM || e == EACCES)
-        hint = ": run as root (CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_SYS_ADMIN are needed)";
-    else if (e == ENOENT || e == ESRCH)
-        hint = ": this kernel lacks a needed hook or BTF type; run 'egresswatch doctor'";
-    else if (e == EINVAL || e == ENOTSUP || e == EOPNOTSUPP)
-        hint = ": this kernel does not support it; run 'egresswatch doctor' (-v shows the verifier log)";
-    throw SetupError(what + " failed: " + errno_text(err) + hint);
-}
+// Every libbpf failure here is a setup error that says what to do.
+[[noreturn]] void fail(const std::string& what, int err) { throw_bpf_error(what, err); }
 
 }  // namespace
 
