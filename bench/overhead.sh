@@ -4,6 +4,7 @@
 # the unobserved baseline measured in the same run. Usage: bench/overhead.sh [REPS] [SECONDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/nginx.sh"
 reps=${1:-5}
 secs=${2:-3}
 bash "$root/bench/install-peers.sh"
@@ -15,7 +16,7 @@ results=$work/results.tsv
 tool_pid=
 cleanup() {
   [ -n "$tool_pid" ] && kill -INT "$tool_pid" 2>/dev/null && wait "$tool_pid" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  stop_bench_nginx "$work"
 }
 trap cleanup EXIT
 
@@ -43,18 +44,7 @@ stop_tool() {
   rm -rf "$work/ew" "$work/capture.pcap"
 }
 
-# nginx on loopback for the HTTP throughput workload.
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  server { listen 127.0.0.1:18089; location / { return 200 "egresswatch bench\n"; } }
-}
-NGINX
-nginx -c "$work/nginx.conf"
+start_bench_nginx "$work"
 
 configs=(baseline egresswatch egresswatch-no-tls egresswatch-every-connect bpftrace tcplife tcpdump)
 for rep in $(seq "$reps"); do
@@ -65,7 +55,7 @@ for rep in $(seq "$reps"); do
     start_tool "$cfg"
     tcp=$("$loop" tcp "$secs" | awk '{print $2}')
     udp=$("$loop" udp "$secs" 1000 | awk '{print $2}')
-    http=$(wrk -t1 -c16 -d"${secs}s" http://127.0.0.1:18089/ 2>/dev/null | awk '/Requests\/sec/ {print $2}')
+    http=$(wrk -t1 -c16 -d"${secs}s" "$bench_http_url" 2>/dev/null | awk '/Requests\/sec/ {print $2}')
     stop_tool
     printf '%s\t%s\t%s\t%s\t%s\n' "$cfg" "$rep" "$tcp" "$udp" "$http" >> "$results"
     echo "rep $rep $cfg: tcp=$tcp/s udp=$udp/s http=$http/s" >&2

@@ -7,6 +7,7 @@
 # Usage: bench/prog_cost.sh [SECONDS] [-- extra watch flags]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/nginx.sh"
 secs=${1:-3}
 shift || true
 [ "${1:-}" = "--" ] && shift
@@ -18,24 +19,14 @@ ew_pid=
 old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 cleanup() {
   [ -n "$ew_pid" ] && kill -INT "$ew_pid" 2>/dev/null && wait "$ew_pid" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  stop_bench_nginx "$work"
   sysctl -qw kernel.bpf_stats_enabled="$old_stats"
   rm -rf "$work"
 }
 trap cleanup EXIT
 sysctl -qw kernel.bpf_stats_enabled=1
 
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  server { listen 127.0.0.1:18089; location / { return 200 "egresswatch bench\n"; } }
-}
-NGINX
-nginx -c "$work/nginx.conf"
+start_bench_nginx "$work"
 
 # Programs loaded after id $1 (this bpftool cannot name their process): name, run_cnt,
 # run_time_ns.
@@ -59,7 +50,7 @@ for workload in tcp udp http; do
   case $workload in
     tcp) ops=$("$loop" tcp "$secs" | awk -v s="$secs" '{print $2 * s}') ;;
     udp) ops=$("$loop" udp "$secs" 1000 | awk -v s="$secs" '{print $2 * s}') ;;
-    http) ops=$(wrk -t1 -c16 -d"${secs}s" http://127.0.0.1:18089/ 2>/dev/null |
+    http) ops=$(wrk -t1 -c16 -d"${secs}s" "$bench_http_url" 2>/dev/null |
                   awk '/requests in/ {print $1}') ;;
   esac
   # Records still in the ring buffer are the process's work too.
