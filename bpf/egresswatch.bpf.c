@@ -16,6 +16,7 @@
 #include "egresswatch/abi.h"
 #include "lib/maps.bpf.h"
 #include "lib/emit.bpf.h"
+#include "lib/owners.bpf.h"
 #include "lib/sock_addr.bpf.h"
 #include "lib/payload.bpf.h"
 #include "lib/tls.bpf.h"
@@ -70,29 +71,6 @@ static __always_inline bool counted_as_repeat(const struct ew_flow_key *key)
 	return false;
 }
 
-/* Marks the socket with the process using it, so that its packets can be attributed. */
-static __always_inline void own_socket(struct bpf_sock_addr *ctx)
-{
-	struct sock_owner *owner;
-	__u64 pid_tgid;
-
-	if (!capture_payload)
-		return;
-	owner = bpf_sk_storage_get(&sock_owners, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!owner) {
-		count_drop(EW_DROP_OWNER_STORAGE);
-		return;
-	}
-	/* The first user owns it: a datagram socket shared after fork keeps its creator. */
-	if (owner->tgid)
-		return;
-	pid_tgid = bpf_get_current_pid_tgid();
-	owner->tgid = pid_tgid >> 32;
-	owner->tid = (__u32)pid_tgid;
-	owner->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(owner->comm, sizeof(owner->comm));
-}
-
 static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32 kind)
 {
 	struct ew_flow_key key = {};
@@ -111,7 +89,8 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 		}
 	}
 
-	own_socket(ctx);
+	if (capture_payload)
+		own_socket(ctx, kind == EW_EVENT_CONNECT);
 
 	__builtin_memcpy(key.addr, dst.addr, sizeof(key.addr));
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
@@ -161,6 +140,14 @@ SEC("cgroup/sendmsg6")
 int sendmsg6_record(struct bpf_sock_addr *ctx)
 {
 	return record(ctx, EW_AF_INET6, EW_EVENT_SEND);
+}
+
+SEC("cgroup/sock_release")
+int sock_release_forget_owner(struct bpf_sock *ctx)
+{
+	if (ctx->type == SOCK_STREAM)
+		forget_pending_owner(bpf_get_socket_cookie(ctx));
+	return 1;
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -356,10 +343,17 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 	if (!sk)
 		return;
 	owner = bpf_sk_storage_get(&sock_owners, sk, 0, 0);
-	if (!owner || owner->done)
+	if (owner && owner->done)
 		return;
 	if (!read_packet(skb, egress, &v))
 		return;
+	/* Only packets with payload look for a pending owner: most packets of a short
+	 * connection have none. */
+	if (!owner) {
+		owner = adopt_pending_owner(skb, sk);
+		if (!owner)
+			return;
+	}
 	{
 		__u32 head_length = v.payload_length < EW_TLS_RECORD_HEADER + 4 ? v.payload_length
 										: EW_TLS_RECORD_HEADER + 4;

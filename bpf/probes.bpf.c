@@ -52,6 +52,12 @@ int cgroup_sock_addr_probe(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
+SEC("cgroup/sock_release")
+int cgroup_sock_release_probe(struct bpf_sock *ctx)
+{
+	return 1;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(uprobe_probe)
 {

@@ -33,20 +33,6 @@ struct {
 	__type(value, __u32);
 } scope_cgroup SEC(".maps");
 
-/* Who owns a socket, recorded by the connect/sendmsg hooks (which run in the process)
- * for the cgroup_skb programs (which do not), and how far payload inspection got. */
-struct sock_owner {
-	__u32 tgid;
-	__u32 tid;
-	__u32 uid;
-	__u32 tls_captured; /* ClientHello bytes already copied */
-	__u32 tls_wanted;   /* the ClientHello record's size, capped by payload_flow_bytes */
-	__u8 flow_kind;     /* enum ew_flow_kind */
-	__u8 done;          /* nothing more to copy from this socket */
-	__u8 pad[2];
-	char comm[EW_COMM_LEN];
-};
-
 /* HTTP heads a process may still copy, over all its connections and TLS sessions: a
  * keep-alive client that reconnects every thousand requests must not get a fresh burst
  * each time. */
@@ -64,14 +50,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct http_budget);
 } http_budgets SEC(".maps");
-
-/* Freed with the socket: no userspace cleanup, no bound to size. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sock_owner);
-} sock_owners SEC(".maps");
 
 /* The entry for key, inserted as `initial` if there was none; NULL if the map is full. */
 static __always_inline void *lookup_or_insert(void *map, const void *key, const void *initial)

@@ -294,6 +294,35 @@ TEST_F(Names, KeepAliveRequestsAreEachRecordedInOrder) {
     EXPECT_EQ(port_a, port_b);
 }
 
+TEST_F(Names, ConnectionsBeyondThePendingOwnerSlotsAreStillInspected) {
+    // With one slot for owners waiting for their socket's first payload, the second and third
+    // of three open connections must be owned at connect instead; the twenty connections
+    // closed without a byte must each free the slot they held.
+    std::string script = file("three.py", R"PY(import socket
+for _ in range(20):
+    socket.create_connection(("mirror.test", 80), timeout=10).close()
+conns = [socket.create_connection(("mirror.test", 80), timeout=10) for _ in range(3)]
+for path, c in zip(("/api/v1/status", "/missing", "/pool/x.deb"), conns):
+    c.sendall(("GET %s HTTP/1.1\r\nHost: mirror.test\r\nConnection: close\r\n\r\n" % path).encode())
+for c in conns:
+    while c.recv(65536):
+        pass
+    c.close()
+)PY");
+    global_options_ = {"-v"};
+    auto events = observe("/usr/bin/python3 " + shell_quote(script), {"--pending-sockets", "1"});
+    auto https = select(events, "http", by_exe("/usr/bin/python3"));
+    std::set<std::string> paths;
+    for (const auto& h : https) {
+        paths.insert(h["path"].get<std::string>());
+        EXPECT_EQ(h["host"], "mirror.test") << h.dump();
+        EXPECT_TRUE(h["status"].is_number()) << "the response was inspected too: " << h.dump();
+    }
+    EXPECT_EQ(paths, (std::set<std::string>{"/api/v1/status", "/missing", "/pool/x.deb"}));
+    EXPECT_EQ(https.size(), 3u);
+    EXPECT_NE(egresswatch_stderr().find("socket owners still pending: 0"), std::string::npos) << egresswatch_stderr();
+}
+
 TEST_F(Names, AProcessesOwnLookupNamesAConnectionThatSendsNothing) {
     // Resolve, connect, close without a byte: only the lookup can name it.
     std::string script = file("connect.py", R"PY(import socket

@@ -37,6 +37,8 @@ const ProbeSpec kProgramProbes[] = {
     {"cgroup/connect4", "cgroup_sock_addr_probe", true, "connect() destinations (TCP, connected UDP)"},
     {"tp_btf", "tp_btf_probe", true, "process lineage: sched_process_exec/fork/exit"},
     {"cgroup_skb", "cgroup_skb_probe", false, "first payload bytes of a flow"},
+    {"cgroup/sock_release", "cgroup_sock_release_probe", false,
+     "socket owners allocated only for connections that carry payload"},
     {"uprobe", "uprobe_probe", false, "TLS library plaintext"},
     {"tracepoint", "tracepoint_probe", false, "syscall tracepoints (needs tracefs)"},
     {"kprobe", "kprobe_probe", false, "not used: egresswatch never needs kprobes"},
@@ -72,7 +74,8 @@ std::optional<std::string> load_and_attach(const ProbeSpec& spec, int cgroup_fd)
 
     bpf_link* link = nullptr;
     enum bpf_prog_type type = bpf_program__type(target);
-    if (type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || type == BPF_PROG_TYPE_CGROUP_SKB) {
+    if (type == BPF_PROG_TYPE_CGROUP_SOCK_ADDR || type == BPF_PROG_TYPE_CGROUP_SKB ||
+        type == BPF_PROG_TYPE_CGROUP_SOCK) {
         if (cgroup_fd < 0) return "no cgroup v2 to attach to";
         link = bpf_program__attach_cgroup(target, cgroup_fd);
     } else if (type == BPF_PROG_TYPE_KPROBE && std::strcmp(spec.program, "uprobe_probe") == 0) {
@@ -149,7 +152,9 @@ constexpr HookUse kHookUses[] = {
     {"datagrams", "unconnected UDP", "cgroup/sendmsg4 + cgroup/sendmsg6", "cgroup/connect4", "unavailable"},
     {"process_lineage", "process lineage", "tp_btf/sched_process_exec, _fork, _exit", "tp_btf", "unavailable"},
     {"payload", "names and requests (DNS, TLS SNI, HTTP)",
-     "cgroup_skb/egress + cgroup_skb/ingress, socket owner in sk_storage", "cgroup_skb",
+     "cgroup_skb/egress + cgroup_skb/ingress, socket owners in sk_storage from a connection's first "
+     "payload (before it, in a slot that cgroup/sock_release frees)",
+     "cgroup_skb",
      "unavailable: connections are reported without payload names"},
     {"tls_plaintext", "HTTPS requests (TLS library plaintext)",
      "uprobes on SSL_write/SSL_read(_ex) and gnutls_record_send/recv per library file, "

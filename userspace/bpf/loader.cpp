@@ -60,10 +60,13 @@ Tracer::Tracer(const LoaderOptions& options) {
     skel_->rodata->http_head_burst = options.http_head_burst;
     skel_->rodata->http_heads_per_sec = options.http_heads_per_sec;
     capture_payload_ = options.capture_payload;
-    if (!capture_payload_) {
-        bpf_program__set_autoload(skel_->progs.egress_capture, false);
-        bpf_program__set_autoload(skel_->progs.ingress_capture, false);
-    }
+    if (int err = bpf_map__set_max_entries(skel_->maps.pending_owners, options.pending_owner_entries))
+        fail("sizing pending_owners", err);
+    skel_->rodata->pending_slots = options.pending_owner_entries;
+    if (!capture_payload_)
+        for (bpf_program* prog : {skel_->progs.egress_capture, skel_->progs.ingress_capture,
+                                  skel_->progs.sock_release_forget_owner})
+            bpf_program__set_autoload(prog, false);
     capture_tls_ = options.capture_tls;
     if (!capture_tls_)
         for (bpf_program* prog : {skel_->progs.uprobe_tls_call_enter, skel_->progs.uretprobe_tls_call_exit,
@@ -111,6 +114,17 @@ void Tracer::destroy_skeleton() {
 }
 
 void Tracer::attach_sockets(int cgroup_fd) {
+    // Before the connect hooks: a socket owner may wait in pending_owners only while
+    // something removes it when the socket closes.
+    if (capture_payload_) {
+        if (bpf_link* link = bpf_program__attach_cgroup(skel_->progs.sock_release_forget_owner, cgroup_fd)) {
+            links_.push_back(link);
+            skel_->bss->defer_socket_owners = true;
+        } else {
+            spdlog::debug("cgroup/sock_release unavailable ({}): socket owners are created at connect",
+                          errno_text(errno));
+        }
+    }
     for (bpf_program* prog : {skel_->progs.connect4_record, skel_->progs.connect6_record,
                               skel_->progs.sendmsg4_record, skel_->progs.sendmsg6_record}) {
         bpf_link* link = bpf_program__attach_cgroup(prog, cgroup_fd);
@@ -197,6 +211,17 @@ std::vector<FlowCounter> Tracer::flow_counters() const {
         prev = &key;
     }
     return out;
+}
+
+std::size_t Tracer::pending_owner_count() const {
+    const bpf_map* map = skel_->maps.pending_owners;
+    int fd = bpf_map__fd(map);
+    // Each slot starts with its socket's cookie, 0 when free.
+    std::vector<std::uint64_t> value((bpf_map__value_size(map) + 7) / 8);
+    std::size_t count = 0;
+    for (std::uint32_t slot = 0; slot < bpf_map__max_entries(map); ++slot)
+        if (bpf_map_lookup_elem(fd, &slot, value.data()) == 0 && value[0] != 0) ++count;
+    return count;
 }
 
 }  // namespace egresswatch

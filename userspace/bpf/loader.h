@@ -28,6 +28,9 @@ struct LoaderOptions {
     std::uint32_t payload_flow_bytes = 4096;
     std::uint32_t http_head_burst = 512;
     std::uint32_t http_heads_per_sec = 128;
+    // Connected TCP sockets whose owner waits for their first payload in a preallocated
+    // map; past this many, owners are created in sk_storage at connect (slower).
+    std::uint32_t pending_owner_entries = 16384;
     // Load the TLS plaintext programs (uprobes are attached per library, later).
     bool capture_tls = true;
     // Report process events only for tasks under this cgroup (-1: every task).
@@ -75,6 +78,8 @@ public:
     std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const;
     // Repeats counted in the kernel for each flow that has any.
     std::vector<FlowCounter> flow_counters() const;
+    // Connected sockets whose owner still waits for their first payload.
+    std::size_t pending_owner_count() const;
 
 private:
     void destroy_skeleton();

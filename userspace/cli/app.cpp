@@ -55,6 +55,11 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
                     "HTTP heads per second a process's budget refills by (0: the burst is all)")
         ->capture_default_str()
         ->check(CLI::Range(0u, 1u << 24));
+    cmd->add_option("--pending-sockets", o.pending_sockets,
+                    "connected sockets whose owner is held in a preallocated map until their first payload; "
+                    "beyond this, owners are allocated at connect, which costs more")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 1u << 22));
     cmd->add_flag("!--no-redact", o.redact,
                   "write Authorization, Cookie and similar header values and URL query values in clear");
 }

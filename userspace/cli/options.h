@@ -28,6 +28,7 @@ struct CaptureOptions {
     std::uint32_t payload_flow_bytes = 4096;  // per TLS or unrecognised flow
     std::uint32_t http_head_burst = 512;      // request + response heads per process...
     std::uint32_t http_heads_per_sec = 128;   // ...and then per second
+    std::uint32_t pending_sockets = 16384;    // connected sockets owned before their first payload
     bool redact = true;                   // secrets in headers and query values
 };
 

@@ -110,6 +110,7 @@ void LiveSession::attach() {
     loader.payload_flow_bytes = config_.capture.payload_flow_bytes;
     loader.http_head_burst = config_.capture.http_head_burst;
     loader.http_heads_per_sec = config_.capture.http_heads_per_sec;
+    loader.pending_owner_entries = config_.capture.pending_sockets;
     loader.capture_tls = config_.capture.payload && config_.capture.tls;
     if (config_.enforce) {
         loader.enforce = &*config_.enforce;
@@ -298,6 +299,9 @@ void LiveSession::flush_counters() {
 void LiveSession::finish(std::optional<int> exit_code) {
     source_->drain();
     flush_counters();
+    // Nonzero after a run means sockets closed without sock_release seeing them.
+    if (spdlog::should_log(spdlog::level::debug))
+        spdlog::debug("socket owners still pending: {}", tracer_->pending_owner_count());
     tls_.reset();
     tracer_->detach();
     source_->drain();  // anything committed while detaching
