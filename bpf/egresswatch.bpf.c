@@ -212,6 +212,17 @@ int BPF_PROG(sched_process_exit_record, struct task_struct *task, bool group_dea
 {
 	struct ew_exit_event *e;
 
+	/* Every thread passes here: one leaving mid-call or with an unbound write stops
+	 * counting as active. */
+	if (any_tls_thread_active()) {
+		struct tls_call *call = bpf_task_storage_get(&tls_calls, task, 0, 0);
+
+		if (call && tls_call_active(call)) {
+			call->in_call = 0;
+			call->pending_ended_ns = 0;
+			count_tls_activity(true, false);
+		}
+	}
 	if (!group_dead || !task_in_scope())
 		return 0;
 	e = reserve_event(sizeof(*e), EW_EVENT_EXIT, EW_DROP_RINGBUF_EXIT);
@@ -440,17 +451,16 @@ int ingress_capture(struct __sk_buff *skb)
 SEC("uprobe")
 int BPF_KPROBE(uprobe_tls_call_enter, void *session, const void *buf, __u64 num, void *result_ptr)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct tls_call fresh = {};
 	struct tls_call *call;
 
 	if (!task_in_scope())
 		return 0;
-	call = lookup_or_insert(&tls_calls, &tid, &fresh);
+	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!call) {
 		count_drop(EW_DROP_TLS_CALLS_FULL);
 		return 0;
 	}
+	count_tls_activity(tls_call_active(call), true);
 	/* An unbound write's pending fields stay: this call may not be the one that sends. */
 	call->session = (__u64)session;
 	call->buf = (__u64)buf;
@@ -522,23 +532,17 @@ static __always_inline void report_tls_data(const struct tls_call *call, struct 
 	emit_tls_data(call, session, length, write, socket_source);
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(uretprobe_tls_call_exit, long ret)
+/* What a TLS call that returned `ret` moved, reported against its session. */
+static __always_inline void finish_tls_call(struct tls_call *call, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
 	struct tls_session_key key = {};
 	struct tls_session fresh = {};
 	struct tls_session *session;
-	struct tls_call *call;
 	__u64 length = 0;
 	__u8 socket_source;
 	bool write;
 
-	call = bpf_map_lookup_elem(&tls_calls, &tid);
-	if (!call || !call->in_call)
-		return 0;
-	call->in_call = 0;
 	write = call->op & EW_TLS_OP_WRITE;
 	/* The SSL_* functions return int: the upper half of the register is not theirs. */
 	if (((call->op >> EW_TLS_OP_LIBRARY_SHIFT) & 0xff) == EW_TLS_LIB_OPENSSL)
@@ -557,7 +561,7 @@ int BPF_KRETPROBE(uretprobe_tls_call_exit, long ret)
 	key.tgid = pid_tgid >> 32;
 	session = lookup_or_insert(&tls_sessions, &key, &fresh);
 	if (!session)
-		goto done;
+		return;
 	if (call->socket_seen)
 		session->socket = call->socket;
 	socket_source = call->socket_seen		 ? EW_TLS_SOCKET_IN_CALL
@@ -570,9 +574,19 @@ int BPF_KRETPROBE(uretprobe_tls_call_exit, long ret)
 		call->pending_session = call->session;
 		call->pending_ended_ns = bpf_ktime_get_ns();
 	}
-done:
-	if (!call->pending_ended_ns)
-		bpf_map_delete_elem(&tls_calls, &tid);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_tls_call_exit, long ret)
+{
+	struct tls_call *call;
+
+	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!call || !call->in_call)
+		return 0;
+	call->in_call = 0;
+	finish_tls_call(call, ret);
+	count_tls_activity(true, tls_call_active(call));
 	return 0;
 }
 
@@ -612,16 +626,15 @@ static __always_inline void bind_tls_session(__u64 session_ptr, struct sock *sk,
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* Learns the socket of the TLS call this thread is in, or has just finished. Threads
- * with no TLS call pay one hash lookup. */
+/* Learns the socket of the TLS call this thread is in, or has just finished. */
 static __always_inline void note_tls_socket(struct sock *sk, bool send)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
 	struct tls_call *call;
 
-	call = bpf_map_lookup_elem(&tls_calls, &tid);
-	if (!call || !sk || !is_inet_stream(sk))
+	if (!any_tls_thread_active())
+		return;
+	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!call || !tls_call_active(call) || !sk || !is_inet_stream(sk))
 		return;
 	if (call->in_call && !call->socket_seen) {
 		read_tls_socket(sk, &call->socket);
@@ -631,10 +644,9 @@ static __always_inline void note_tls_socket(struct sock *sk, bool send)
 	if (!send || !call->pending_ended_ns)
 		return;
 	if (bpf_ktime_get_ns() - call->pending_ended_ns < EW_TLS_BIND_WINDOW_NS)
-		bind_tls_session(call->pending_session, sk, pid_tgid);
+		bind_tls_session(call->pending_session, sk, bpf_get_current_pid_tgid());
 	call->pending_ended_ns = 0;
-	if (!call->in_call)
-		bpf_map_delete_elem(&tls_calls, &tid);
+	count_tls_activity(true, tls_call_active(call));
 }
 
 SEC("tp_btf/sock_send_length")

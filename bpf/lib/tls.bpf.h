@@ -39,13 +39,40 @@ struct tls_call {
 	__u8 pad[2];
 };
 
-/* LRU: an entry whose thread exited before sending (nothing else removes it) ages out. */
+/* Per thread, freed when the thread exits. The socket tracepoints fire for every send and
+ * receive on the machine: for a thread that never made a TLS call, looking here is a
+ * pointer test rather than a hash lookup. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32); /* tid */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");
+
+/* Threads whose tls_call is inside a call or holds an unbound write. While there are
+ * none, the socket tracepoints return at once. Each thread's transitions are counted by the
+ * thread itself; it can only err high (a thread that left a call by longjmp), which costs
+ * lookups, never a missed socket. */
+__u64 tls_threads_active;
+
+static __always_inline bool tls_call_active(const struct tls_call *call)
+{
+	return call->in_call || call->pending_ended_ns;
+}
+
+/* Counts a thread's change between idle and active. */
+static __always_inline void count_tls_activity(bool was_active, bool active)
+{
+	if (active && !was_active)
+		__sync_fetch_and_add(&tls_threads_active, 1);
+	else if (was_active && !active)
+		__sync_fetch_and_sub(&tls_threads_active, 1);
+}
+
+static __always_inline bool any_tls_thread_active(void)
+{
+	return *(volatile __u64 *)&tls_threads_active != 0;
+}
 
 struct tls_session_key {
 	__u64 session;

@@ -81,7 +81,7 @@ enum ew_drop_reason {
 	EW_DROP_OWNER_STORAGE = 8,   /* no sk_storage for a socket: its payload is not inspected */
 	EW_DROP_HTTP_FLOW_BUDGET = 9, /* an HTTP head over its process's budget (--http-head-*) */
 	EW_DROP_RINGBUF_TLS = 10,
-	EW_DROP_TLS_CALLS_FULL = 11,  /* too many threads inside TLS calls at once: call not reported */
+	EW_DROP_TLS_CALLS_FULL = 11,  /* no memory for a thread's TLS call state: call not reported */
 	/* --enforce: an address a DNS answer gave for an allowed name could not be stored
 	 * (enforce_learned full), or an answer for an allowed name could not be read to the
 	 * end. Connects there are blocked (fail-closed) or let through unverified (fail-open). */

@@ -44,6 +44,7 @@ protected:
 }  // namespace
 
 TEST_F(TlsPlaintext, CurlOpenSslKeepAliveRequestsAreEachReportedInOrder) {
+    global_options_ = {"-v"};
     auto events = observe("curl -4 -sS -o /dev/null -o /dev/null -o /dev/null --cacert " + cert() +
                           " https://secure.test/api/v1/status https://secure.test/missing https://secure.test/pool/a.deb");
     auto requests = https_requests(events, "/usr/bin/curl");
@@ -77,6 +78,9 @@ TEST_F(TlsPlaintext, CurlOpenSslKeepAliveRequestsAreEachReportedInOrder) {
     EXPECT_EQ((*missing)["statuses"], json({{"404", 1}}));
     // The server saw exactly these requests.
     EXPECT_NE(read_text(hosts_->web_log_path()).find(" secure.test GET secure.test /missing 404"), std::string::npos);
+    // curl's threads left no TLS call behind them.
+    EXPECT_NE(egresswatch_stderr().find("threads in or just after a TLS call: 0"), std::string::npos)
+        << egresswatch_stderr();
 }
 
 TEST_F(TlsPlaintext, WgetGnuTls) {
@@ -139,6 +143,7 @@ function get(path) {
   agent.destroy();
 })();
 )JS");
+    global_options_ = {"-v"};
     auto events = observe("node " + shell_quote(script) + " " + cert());
     auto requests = select(events, "http", [](const json& e) { return e["comm"] == "node" && e["tls"] == true; });
     ASSERT_EQ(requests.size(), 2u) << read_text(out() + "/requests.log");
@@ -152,6 +157,48 @@ function get(path) {
         EXPECT_EQ(r["host"], "secure.test");
         expect_joined(events, r, "secure.test");
     }
+    // Each unbound write was joined to its send, or forgotten when its thread exited.
+    EXPECT_NE(egresswatch_stderr().find("threads in or just after a TLS call: 0"), std::string::npos)
+        << egresswatch_stderr();
+}
+
+TEST_F(TlsPlaintext, AWriteIntoMemoryThatIsNeverSentStaysUnjoinedAndIsForgottenWithItsThread) {
+    // A client and a server SSLObject over memory BIOs in one thread: the client's request is
+    // encrypted into memory and never sent, and the thread exits holding that unbound write.
+    std::string script = file("memory_bio.py", R"PY(import ssl, sys, threading
+cert, key = sys.argv[1], sys.argv[2]
+def worker():
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(cert, key)
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.load_verify_locations(cert)
+    cin, cout, sin, sout = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
+    client = cctx.wrap_bio(cin, cout, server_hostname="secure.test")
+    server = sctx.wrap_bio(sin, sout, server_side=True)
+    for _ in range(10):
+        for side in (client, server):
+            try:
+                side.do_handshake()
+            except ssl.SSLWantReadError:
+                pass
+        sin.write(cout.read())
+        cin.write(sout.read())
+    client.write(b"GET /never-sent HTTP/1.1\r\nHost: secure.test\r\n\r\n")
+    assert cout.pending > 0
+t = threading.Thread(target=worker)
+t.start()
+t.join()
+)PY");
+    global_options_ = {"-v"};
+    auto events = observe("/usr/bin/python3 " + shell_quote(script) + " " + cert() + " " +
+                          shell_quote(hosts_->key_path()));
+    auto requests = https_requests(events, "/usr/bin/python3");
+    ASSERT_EQ(requests.size(), 1u) << read_text(out() + "/requests.log");
+    EXPECT_EQ(requests[0]["path"], "/never-sent");
+    EXPECT_EQ(requests[0]["cookie"], 0) << "no socket carried it: " << requests[0].dump();
+    EXPECT_NE(requests[0]["tid"], requests[0]["pid"]) << "made by the worker thread";
+    EXPECT_NE(egresswatch_stderr().find("threads in or just after a TLS call: 0"), std::string::npos)
+        << egresswatch_stderr();
 }
 
 TEST_F(TlsPlaintext, ALibsslLoadedAfterStartIsCovered) {

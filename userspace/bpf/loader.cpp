@@ -213,6 +213,8 @@ std::vector<FlowCounter> Tracer::flow_counters() const {
     return out;
 }
 
+std::uint64_t Tracer::tls_threads_active() const { return skel_->bss->tls_threads_active; }
+
 std::size_t Tracer::pending_owner_count() const {
     const bpf_map* map = skel_->maps.pending_owners;
     int fd = bpf_map__fd(map);

@@ -80,6 +80,8 @@ public:
     std::vector<FlowCounter> flow_counters() const;
     // Connected sockets whose owner still waits for their first payload.
     std::size_t pending_owner_count() const;
+    // Threads inside a TLS call or holding a write not yet joined to its socket.
+    std::uint64_t tls_threads_active() const;
 
 private:
     void destroy_skeleton();

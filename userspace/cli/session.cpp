@@ -299,9 +299,10 @@ void LiveSession::flush_counters() {
 void LiveSession::finish(std::optional<int> exit_code) {
     source_->drain();
     flush_counters();
-    // Nonzero after a run means sockets closed without sock_release seeing them.
+    // After a run, when the command's sockets and threads are gone, both must be 0.
     if (spdlog::should_log(spdlog::level::debug))
-        spdlog::debug("socket owners still pending: {}", tracer_->pending_owner_count());
+        spdlog::debug("socket owners still pending: {}; threads in or just after a TLS call: {}",
+                      tracer_->pending_owner_count(), tracer_->tls_threads_active());
     tls_.reset();
     tracer_->detach();
     source_->drain();  // anything committed while detaching
