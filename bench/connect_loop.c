@@ -1,16 +1,20 @@
 // The observed workload for overhead benchmarks: as many TCP connect+close cycles to a
-// loopback listener, or UDP datagrams to many loopback destinations, as one thread can do
-// in SECONDS. Prints "<mode> <operations per second>".
+// loopback listener, UDP datagrams to many loopback destinations, or runs of a short
+// dynamically linked program (what a deploy script does most) as one thread can do in
+// SECONDS. Prints "<mode> <operations per second>".
 //
 //   connect_loop tcp SECONDS
 //   connect_loop udp SECONDS DESTINATIONS
+//   connect_loop exec SECONDS
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,10 +87,32 @@ static long udp_loop(double seconds, int destinations)
 	return done;
 }
 
+extern char **environ;
+
+static long exec_loop(double seconds)
+{
+	char *argv[] = { "/bin/true", NULL };
+	long done = 0;
+
+	double end = now() + seconds;
+	while (now() < end) {
+		pid_t pid;
+		int status;
+
+		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0) {
+			perror("posix_spawn /bin/true");
+			exit(1);
+		}
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			done++;
+	}
+	return done;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: connect_loop tcp|udp SECONDS [DESTINATIONS]\n");
+		fprintf(stderr, "usage: connect_loop tcp|udp|exec SECONDS [DESTINATIONS]\n");
 		return 2;
 	}
 	double seconds = atof(argv[2]);
@@ -95,6 +121,8 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[1], "udp") == 0) {
 		int destinations = argc > 3 ? atoi(argv[3]) : 1000;
 		printf("udp %.0f\n", udp_loop(seconds, destinations > 0 ? destinations : 1) / seconds);
+	} else if (strcmp(argv[1], "exec") == 0) {
+		printf("exec %.0f\n", exec_loop(seconds) / seconds);
 	} else {
 		return 2;
 	}

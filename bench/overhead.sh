@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Overhead on the observed workload, egresswatch against its peers, measured in one run.
 # Each configuration is run REPS times, interleaved, and the median rate is compared with
-# the unobserved baseline measured in the same run. Usage: bench/overhead.sh [REPS] [SECONDS]
+# the unobserved baseline measured in the same run. Workloads: TCP connect+close, UDP
+# sendto to 1000 destinations, HTTP (wrk against nginx), and spawning /bin/true.
+# Usage: bench/overhead.sh [REPS] [SECONDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/nginx.sh"
@@ -56,9 +58,10 @@ for rep in $(seq "$reps"); do
     tcp=$("$loop" tcp "$secs" | awk '{print $2}')
     udp=$("$loop" udp "$secs" 1000 | awk '{print $2}')
     http=$(wrk -t1 -c16 -d"${secs}s" "$bench_http_url" 2>/dev/null | awk '/Requests\/sec/ {print $2}')
+    exec_rate=$("$loop" exec "$secs" | awk '{print $2}')
     stop_tool
-    printf '%s\t%s\t%s\t%s\t%s\n' "$cfg" "$rep" "$tcp" "$udp" "$http" >> "$results"
-    echo "rep $rep $cfg: tcp=$tcp/s udp=$udp/s http=$http/s" >&2
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$cfg" "$rep" "$tcp" "$udp" "$http" "$exec_rate" >> "$results"
+    echo "rep $rep $cfg: tcp=$tcp/s udp=$udp/s http=$http/s exec=$exec_rate/s" >&2
   done
 done
 
@@ -77,18 +80,20 @@ python3 - "$results" "$startup" "$reps" "$secs" <<'PY'
 import statistics, sys
 results, startup, reps, secs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 rows = {}
+cols = ("tcp", "udp", "http", "exec")
 for line in open(results):
-    cfg, _, tcp, udp, http = line.split("\t")
-    r = rows.setdefault(cfg, {"tcp": [], "udp": [], "http": []})
-    r["tcp"].append(float(tcp)); r["udp"].append(float(udp)); r["http"].append(float(http))
+    cfg, _, *rates = line.split("\t")
+    r = rows.setdefault(cfg, {c: [] for c in cols})
+    for c, rate in zip(cols, rates):
+        r[c].append(float(rate))
 med = {cfg: {k: statistics.median(v) for k, v in r.items()} for cfg, r in rows.items()}
 base = med["baseline"]
 print(f"overhead: median of {reps} interleaved runs of {secs} s each; ratio = rate observed / rate unobserved")
-print(f"{'observer':28} {'tcp conn/s':>11} {'ratio':>6} {'udp send/s':>11} {'ratio':>6} {'http req/s':>11} {'ratio':>6}")
+heads = {"tcp": "tcp conn/s", "udp": "udp send/s", "http": "http req/s", "exec": "execs/s"}
+print(f"{'observer':28}" + "".join(f" {heads[c]:>11} {'ratio':>6}" for c in cols))
 for cfg in rows:
     m = med[cfg]
-    print(f"{cfg:28} {m['tcp']:11.0f} {m['tcp']/base['tcp']:6.3f} {m['udp']:11.0f} {m['udp']/base['udp']:6.3f}"
-          f" {m['http']:11.0f} {m['http']/base['http']:6.3f}")
+    print(f"{cfg:28}" + "".join(f" {m[c]:11.0f} {m[c]/base[c]:6.3f}" for c in cols))
 st = {}
 for line in open(startup):
     k, us = line.split()

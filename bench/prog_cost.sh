@@ -40,7 +40,7 @@ for p in json.load(sys.stdin):
 last_prog_id() { bpftool prog show -j | python3 -c 'import json, sys; print(max([p["id"] for p in json.load(sys.stdin)] or [0]))'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-for workload in tcp udp http; do
+for workload in tcp udp http exec; do
   first=$(last_prog_id)
   "$ew" watch --quiet "${extra[@]}" --out "$work/ew" >/dev/null 2>&1 &
   ew_pid=$!
@@ -50,6 +50,7 @@ for workload in tcp udp http; do
   case $workload in
     tcp) ops=$("$loop" tcp "$secs" | awk -v s="$secs" '{print $2 * s}') ;;
     udp) ops=$("$loop" udp "$secs" 1000 | awk -v s="$secs" '{print $2 * s}') ;;
+    exec) ops=$("$loop" exec "$secs" | awk -v s="$secs" '{print $2 * s}') ;;
     http) ops=$(wrk -t1 -c16 -d"${secs}s" "$bench_http_url" 2>/dev/null |
                   awk '/requests in/ {print $1}') ;;
   esac

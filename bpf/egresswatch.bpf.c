@@ -89,22 +89,27 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 		}
 	}
 
-	if (capture_payload)
-		own_socket(ctx, kind == EW_EVENT_CONNECT);
-
 	__builtin_memcpy(key.addr, dst.addr, sizeof(key.addr));
 	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	key.port = dst.port;
 	key.family = dst.family;
 	key.protocol = dst.protocol;
 	key.kind = kind;
-	/* A socket's first cookie lookup bumps a global atomic counter: connects are keyed
-	 * without it and fetch it only when they are reported. */
-	if (kind == EW_EVENT_SEND)
+	if (kind == EW_EVENT_SEND) {
+		/* Datagrams are counted per socket; connects across sockets, so without it. */
 		key.cookie = bpf_get_socket_cookie(ctx);
-
-	if ((kind == EW_EVENT_SEND || dedup_connects) && counted_as_repeat(&key))
-		return SOCK_ADDR_ALLOW;
+		/* A repeat is on a socket this process already sent from, so already owned. */
+		if (counted_as_repeat(&key))
+			return SOCK_ADDR_ALLOW;
+		if (capture_payload)
+			own_socket(ctx, false);
+	} else {
+		/* Every connect is a new socket to own, repeat or not. */
+		if (capture_payload)
+			own_socket(ctx, true);
+		if (dedup_connects && counted_as_repeat(&key))
+			return SOCK_ADDR_ALLOW;
+	}
 	if (emit_sock_event(ctx, kind, ringbuf_drop, &dst,
 			    kind == EW_EVENT_SEND ? key.cookie : bpf_get_socket_cookie(ctx), verdict))
 		return SOCK_ADDR_ALLOW;
@@ -184,7 +189,7 @@ int BPF_PROG(sched_process_exec_record, struct task_struct *task, pid_t old_pid,
 		else
 			count_drop(EW_DROP_ARGS_UNREADABLE);
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e, sizeof(*e));
 	return 0;
 }
 
@@ -203,7 +208,7 @@ int BPF_PROG(sched_process_fork_record, struct task_struct *parent, struct task_
 		return 0;
 	e->child_tgid = child_tgid;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e, sizeof(*e));
 	return 0;
 }
 
@@ -230,7 +235,7 @@ int BPF_PROG(sched_process_exit_record, struct task_struct *task, bool group_dea
 		return 0;
 	e->exit_code = BPF_CORE_READ(task, exit_code);
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e, sizeof(*e));
 	return 0;
 }
 
@@ -277,7 +282,7 @@ static __always_inline __u32 emit_payload(struct __sk_buff *skb, const struct so
 	e->direction = direction;
 	e->flow_kind = flow_kind;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e, sizeof(*e));
 	return n;
 }
 
@@ -500,7 +505,7 @@ static __always_inline void emit_tls_data(const struct tls_call *call, const str
 	e->socket = socket_source;
 	e->flow_kind = session->flow_kind;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e, sizeof(*e));
 }
 
 /* Decides from what a finished call moved whether its bytes are copied, as the packet
@@ -623,7 +628,7 @@ static __always_inline void bind_tls_session(__u64 session_ptr, struct sock *sk,
 	e->port = session->socket.port;
 	e->family = session->socket.family;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e, sizeof(*e));
 }
 
 /* Learns the socket of the TLS call this thread is in, or has just finished. */
@@ -673,7 +678,10 @@ int BPF_KPROBE(uprobe_loader_libs_changed)
 	if (!task_in_scope())
 		return 0;
 	e = reserve_event(sizeof(*e), EW_EVENT_LIBS_CHANGED, EW_DROP_RINGBUF_TLS);
+	/* Not woken at once, though a new library should be probed before the process calls
+	 * into it: every program start passes here twice, and two wakeups would make a
+	 * start 20% slower. Userspace drains every 10 ms. */
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		submit_event(e, sizeof(*e));
 	return 0;
 }

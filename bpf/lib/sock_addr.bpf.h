@@ -50,7 +50,7 @@ static __always_inline bool emit_sock_event(struct bpf_sock_addr *ctx, __u32 typ
 	e->protocol = dst->protocol;
 	e->verdict = verdict;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_ringbuf_submit(e, 0);
+	submit_event(e, sizeof(*e));
 	return true;
 }
 

@@ -51,6 +51,9 @@ Tracer::Tracer(const LoaderOptions& options) {
     if (!skel_) fail("opening the BPF object", errno);
     skel_->rodata->filter_by_cgroup = options.scope_cgroup_fd >= 0;
     if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes)) fail("sizing the ring buffer", err);
+    // Userspace drains the ring every kDrainInterval; only a backlog this large wakes it
+    // early. An eighth leaves room for the bursts that arrive while it wakes.
+    skel_->rodata->wakeup_bytes = options.ringbuf_bytes / 8;
     skel_->rodata->dedup_connects = options.dedup_connects;
     if (int err = bpf_map__set_max_entries(skel_->maps.flow_dedup, options.dedup_entries))
         fail("sizing flow_dedup", err);

@@ -16,6 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+
 const char* const kLibraryDirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
                                     "/lib", "/usr/lib", "/usr/local/lib"};
 const char* const kLibraryPrefixes[] = {"libssl.so", "libgnutls.so"};
@@ -152,12 +153,19 @@ void TlsAttacher::run_worker() {
             // namespace, so a container's library is found too.
             std::string root = proc_root_ + "/" + std::to_string(pid) + "/root";
             for (const MappedFile& file : read_executable_mappings(proc_root_, pid)) {
+                // Every process maps libc and the loader: a file seen before costs no path
+                // lookup through /proc.
+                FileId mapped{file.device, file.inode};
+                if (mapped_seen_.count(mapped)) continue;
                 std::string path = root + file.path;
                 auto id = file_id(path);
                 if (!id) continue;
-                std::lock_guard examine_lock(files_mutex_);
-                // Named by the process's own path, not the /proc route to it.
-                examine(path, file.path, *id);
+                {
+                    std::lock_guard examine_lock(files_mutex_);
+                    // Named by the process's own path, not the /proc route to it.
+                    examine(path, file.path, *id);
+                }
+                mapped_seen_.insert(mapped);
             }
         }
         lock.lock();

@@ -63,6 +63,9 @@ private:
     bool scan_all_ = false, busy_ = false, stopping_ = false;
     mutable std::mutex files_mutex_;  // what has been examined and attached: held while examining
     std::set<FileId> examined_;
+    // Files already examined, by the device and inode their maps line gives (which may
+    // differ from stat's on overlayfs). Only the worker uses it.
+    std::set<FileId> mapped_seen_;
     std::vector<LinkPtr> links_;
     std::vector<AttachedTlsLibrary> attached_;
     std::thread worker_;

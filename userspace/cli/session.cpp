@@ -24,6 +24,10 @@ namespace egresswatch {
 namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(1000);
+// The BPF programs wake this process only for a large backlog (each wakeup is an
+// interrupt in the traced task's path): records are otherwise picked up this often. It
+// bounds how late a TLS library loaded after start is probed (see uprobe_loader_libs_changed).
+constexpr auto kDrainInterval = std::chrono::milliseconds(10);
 constexpr int kTicksPerCounterFlush = 5;
 
 sigset_t session_signals() {
@@ -215,6 +219,7 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
         auto now = std::chrono::steady_clock::now();
         auto until = next_tick_;
         if (deadline && *deadline < until) until = *deadline;
+        if (consume && now + kDrainInterval < until) until = now + kDrainInterval;
         int timeout_ms = static_cast<int>(
             std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count()));
         epoll_event events[4];
