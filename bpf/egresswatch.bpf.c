@@ -359,7 +359,9 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 	if (!sk)
 		return;
 	owner = bpf_sk_storage_get(&sock_owners, sk, 0, 0);
-	if (owner && owner->done)
+	/* A flow is classified by its first egress payload, so only an egress packet needs a
+	 * pending owner; a server's accepted sockets, which have none, stop here on ingress. */
+	if (owner ? owner->done : !egress)
 		return;
 	if (!read_packet(skb, egress, &v))
 		return;
