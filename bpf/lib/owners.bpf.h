@@ -18,6 +18,7 @@
 #define EGRESSWATCH_OWNERS_BPF_H
 
 struct sock_owner {
+	__u64 heads_refused_until_ns; /* the process's HTTP head budget is empty until then */
 	__u32 tgid;
 	__u32 tid;
 	__u32 uid;

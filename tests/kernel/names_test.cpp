@@ -259,6 +259,33 @@ TEST_F(Names, HeadsBeyondTheFlowBudgetAreCountedAsLost) {
     EXPECT_EQ(rep["counters"]["lost"]["total"], 4);
 }
 
+TEST_F(Names, TheHeadBudgetRefillsOnAConnectionThatWasRefused) {
+    // A burst of 2 heads, refilled at 2 a second. On one keep-alive connection: the first
+    // exchange is copied, the next two are refused (the socket remembers until when), and
+    // after 1.2 s, with 2 tokens earned, the fourth is copied again.
+    std::string script = file("refill.py", R"PY(import http.client, time
+c = http.client.HTTPConnection("mirror.test", 80, timeout=10)
+def get(path):
+    c.request("GET", path)
+    c.getresponse().read()
+get("/api/v1/status")
+get("/missing")
+get("/missing")
+time.sleep(1.2)
+get("/pool/x.deb")
+c.close()
+)PY");
+    auto events = observe("/usr/bin/python3 " + shell_quote(script), {"--http-head-burst", "2", "--http-heads-per-sec", "2"});
+    auto https = select(events, "http", by_exe("/usr/bin/python3"));
+    ASSERT_EQ(https.size(), 2u) << read_text(out() + "/requests.log");
+    EXPECT_EQ(https[0]["path"], "/api/v1/status");
+    EXPECT_EQ(https[0]["status"], 200);
+    EXPECT_EQ(https[1]["path"], "/pool/x.deb");
+    EXPECT_EQ(https[1]["status"], 200);
+    EXPECT_EQ(https[0]["cookie"], https[1]["cookie"]) << "one connection";
+    EXPECT_EQ(report()["counters"]["lost"]["reasons"]["http_heads_over_budget"], 4) << report()["counters"].dump();
+}
+
 TEST_F(Names, KeepAliveRequestsAreEachRecordedInOrder) {
     auto events = observe("curl -4 -sS -o /dev/null -o /dev/null http://mirror.test/api/v1/status http://mirror.test/missing");
     auto connects = select(events, "connect", connect_to("/usr/bin/curl", hosts_->v4(), 80));
