@@ -42,8 +42,9 @@ struct http_budget {
 	__u32 pad;
 };
 
-/* LRU: a process whose budget is evicted starts a fresh burst, which copies more, never
- * less. */
+/* LRU: a process whose budget is evicted starts a fresh burst, except on sockets that
+ * already learned the budget was empty (sock_owner.heads_refused_until_ns): they wait for
+ * the next token as if it had not been evicted. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);

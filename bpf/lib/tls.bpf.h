@@ -39,9 +39,9 @@ struct tls_call {
 	__u8 pad[2];
 };
 
-/* Per thread, freed when the thread exits. The socket tracepoints fire for every send and
- * receive on the machine: for a thread that never made a TLS call, looking here is a
- * pointer test rather than a hash lookup. */
+/* Per thread, freed when the thread exits, so an entry left by a thread that died inside a
+ * call needs no ageing out. What spares the socket tracepoints a lookup on every send and
+ * receive is tls_threads_active below, not this map's type. */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -51,8 +51,8 @@ struct {
 
 /* Threads whose tls_call is inside a call or holds an unbound write. While there are
  * none, the socket tracepoints return at once. Each thread's transitions are counted by the
- * thread itself; it can only err high (a thread that left a call by longjmp), which costs
- * lookups, never a missed socket. */
+ * thread itself, and its exit uncounts it. It can only err high (a thread that left a call
+ * by longjmp, until it exits), which costs lookups, never a missed socket. */
 __u64 tls_threads_active;
 
 static __always_inline bool tls_call_active(const struct tls_call *call)
