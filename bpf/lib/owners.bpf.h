@@ -51,8 +51,9 @@ struct {
 	__type(value, struct pending_owner);
 } pending_owners SEC(".maps");
 
-/* pending_owners' size, set with it by the loader. */
-const volatile __u32 pending_slots = 16384;
+/* pending_owners' size less one, set with it by the loader: the size is a power of two, so
+ * a cookie picks its slot with a mask rather than a 64-bit division. */
+const volatile __u32 pending_slot_mask = 16384 - 1;
 
 /* Set by userspace once sock_release_forget_owner is attached: until then nothing would
  * free the slot of a socket that closes without payload. */
@@ -60,7 +61,7 @@ bool defer_socket_owners;
 
 static __always_inline struct pending_owner *pending_slot(__u64 cookie)
 {
-	__u32 index = pending_slots ? cookie % pending_slots : 0;
+	__u32 index = cookie & pending_slot_mask;
 
 	return bpf_map_lookup_elem(&pending_owners, &index);
 }

@@ -81,6 +81,33 @@ TEST_F(TlsPlaintext, CurlOpenSslKeepAliveRequestsAreEachReportedInOrder) {
     // curl's threads left no TLS call behind them.
     EXPECT_NE(egresswatch_stderr().find("threads in or just after a TLS call: 0"), std::string::npos)
         << egresswatch_stderr();
+    // This kernel (6.18) has uprobe_multi; ClassicUprobeLinks covers the other path.
+    EXPECT_NE(egresswatch_stderr().find("TLS uprobes: uprobe_multi links"), std::string::npos)
+        << egresswatch_stderr();
+}
+
+// Kernels before 6.6 have no uprobe_multi: the same probes as one classic link per function,
+// for both libraries, with the attach cookies still telling the functions apart.
+TEST_F(TlsPlaintext, ClassicUprobeLinksWhereTheKernelHasNoUprobeMulti) {
+    global_options_ = {"-v"};
+    setenv("EGRESSWATCH_TEST_CLASSIC_UPROBES", "1", 1);
+    auto events = observe("curl -4 -sS -o /dev/null --cacert " + cert() + " https://secure.test/missing; wget -4 -q -O "
+                          "/dev/null -T 10 --ca-certificate=" + cert() + " https://mirror.test/api/v1/status");
+    unsetenv("EGRESSWATCH_TEST_CLASSIC_UPROBES");
+    EXPECT_NE(egresswatch_stderr().find("TLS uprobes: classic links, one per function"), std::string::npos)
+        << egresswatch_stderr();
+    auto curl = https_requests(events, "/usr/bin/curl");
+    ASSERT_EQ(curl.size(), 1u) << read_text(out() + "/requests.log");
+    EXPECT_EQ(curl[0]["path"], "/missing");
+    EXPECT_EQ(curl[0]["status"], 404);
+    EXPECT_EQ(curl[0]["tls_library"], "openssl");
+    expect_joined(events, curl[0], "secure.test");
+    auto wget = https_requests(events, "/usr/bin/wget");
+    ASSERT_EQ(wget.size(), 1u) << read_text(out() + "/requests.log");
+    EXPECT_EQ(wget[0]["path"], "/api/v1/status");
+    EXPECT_EQ(wget[0]["status"], 200);
+    EXPECT_EQ(wget[0]["tls_library"], "gnutls");
+    expect_joined(events, wget[0], "mirror.test");
 }
 
 TEST_F(TlsPlaintext, WgetGnuTls) {

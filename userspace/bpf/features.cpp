@@ -16,6 +16,7 @@
 
 #include "bpf/libbpf_error.h"
 #include "bpf/libbpf_log.h"
+#include "bpf/uprobe_links.h"
 #include "core/mounts.h"
 #include "probes.skel.h"
 #include "system/cgroup.h"
@@ -40,6 +41,8 @@ const ProbeSpec kProgramProbes[] = {
     {"cgroup/sock_release", "cgroup_sock_release_probe", false,
      "socket owners allocated only for connections that carry payload"},
     {"uprobe", "uprobe_probe", false, "TLS library plaintext"},
+    {"uprobe_multi", "uprobe_probe", false,
+     "TLS uprobes as one link per library and program: removed behind one grace period, not one per function"},
     {"tracepoint", "tracepoint_probe", false, "syscall tracepoints (needs tracefs)"},
     {"kprobe", "kprobe_probe", false, "not used: egresswatch never needs kprobes"},
     {"fentry", "fentry_probe", false, "optional; not needed"},
@@ -70,7 +73,19 @@ std::optional<std::string> load_and_attach(const ProbeSpec& spec, int cgroup_fd)
         if (wanted) target = prog;
     }
     if (!target) return std::string("probe program missing: ") + spec.program;
+    bool multi = std::strcmp(spec.feature, "uprobe_multi") == 0;
+    if (multi) bpf_program__set_expected_attach_type(target, static_cast<bpf_attach_type>(kAttachUprobeMulti));
     if (int err = probes_bpf__load(skel.get())) return "load failed: " + errno_text(err);
+    if (multi) {
+        // A directory is refused only after the kernel has accepted the program and the
+        // link type: no uprobe is created, so none has to be removed behind a grace period
+        // (as a real one would, adding 100 ms to every start). Older kernels refuse the
+        // link type with EINVAL.
+        int err = create_uprobe_multi_link(bpf_program__fd(target), "/", {UprobeSite{}}, false);
+        if (err >= 0) ::close(err);
+        return err == -EBADF || err >= 0 ? std::nullopt
+                                         : std::optional<std::string>("needs Linux 6.6+: " + errno_text(err));
+    }
 
     bpf_link* link = nullptr;
     enum bpf_prog_type type = bpf_program__type(target);
@@ -116,6 +131,21 @@ KernelFeatures run_probes(const std::string& cgroup_path) {
 }
 
 }  // namespace
+
+bool probe_uprobe_multi() {
+    static const bool available = [] {
+        QuietLibbpf quiet;
+        for (const ProbeSpec& spec : kProgramProbes) {
+            if (std::strcmp(spec.feature, "uprobe_multi") != 0) continue;
+            std::optional<std::string> error = load_and_attach(spec, -1);
+            spdlog::debug("feature uprobe_multi: {}", error ? "no (" + *error + "); one uprobe link per function"
+                                                            : "yes; one uprobe link per library and program");
+            return !error;
+        }
+        return false;
+    }();
+    return available;
+}
 
 bool KernelFeatures::all_required_available() const {
     for (const auto& p : probes)

@@ -25,6 +25,10 @@ struct KernelFeatures {
 // cgroup_path: an existing cgroup v2 directory to attach the cgroup probes to.
 const KernelFeatures& probe_kernel_features(const std::string& cgroup_path);
 
+// Whether uprobes can be attached as uprobe_multi links (Linux 6.6+). Probed once, cheaply,
+// for every session that attaches TLS probes; doctor shows the same probe.
+bool probe_uprobe_multi();
+
 // Which hook each job uses on this kernel, given the probes (doctor's list).
 std::vector<std::pair<std::string, std::string>> chosen_hooks(const KernelFeatures& features);
 

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <algorithm>
+#include <bit>
 #include <string>
 
 #include "bpf/enforce_tables.h"
@@ -63,19 +64,25 @@ Tracer::Tracer(const LoaderOptions& options) {
     skel_->rodata->http_head_burst = options.http_head_burst;
     skel_->rodata->http_heads_per_sec = options.http_heads_per_sec;
     capture_payload_ = options.capture_payload;
-    if (int err = bpf_map__set_max_entries(skel_->maps.pending_owners, options.pending_owner_entries))
+    const std::uint32_t pending_slots = std::bit_ceil(std::max<std::uint32_t>(options.pending_owner_entries, 1));
+    if (int err = bpf_map__set_max_entries(skel_->maps.pending_owners, pending_slots))
         fail("sizing pending_owners", err);
-    skel_->rodata->pending_slots = options.pending_owner_entries;
+    skel_->rodata->pending_slot_mask = pending_slots - 1;
     if (!capture_payload_)
         for (bpf_program* prog : {skel_->progs.egress_capture, skel_->progs.ingress_capture,
                                   skel_->progs.sock_release_forget_owner})
             bpf_program__set_autoload(prog, false);
     capture_tls_ = options.capture_tls;
+    uprobe_multi_ = options.uprobe_multi;
     if (!capture_tls_)
         for (bpf_program* prog : {skel_->progs.uprobe_tls_call_enter, skel_->progs.uretprobe_tls_call_exit,
                                   skel_->progs.uprobe_tls_session_free, skel_->progs.uprobe_loader_libs_changed,
                                   skel_->progs.sock_send_length_tls_bind, skel_->progs.sock_recv_length_tls_bind})
             bpf_program__set_autoload(prog, false);
+    else if (uprobe_multi_)
+        for (bpf_program* prog : {skel_->progs.uprobe_tls_call_enter, skel_->progs.uretprobe_tls_call_exit,
+                                  skel_->progs.uprobe_tls_session_free, skel_->progs.uprobe_loader_libs_changed})
+            bpf_program__set_expected_attach_type(prog, static_cast<bpf_attach_type>(kAttachUprobeMulti));
     if (options.enforce && !capture_payload_) {
         destroy_skeleton();
         throw SetupError("--enforce learns the addresses of allowed names from DNS answers, which needs payload "
@@ -104,6 +111,9 @@ Tracer::Tracer(const LoaderOptions& options) {
         throw;
     }
     spdlog::debug("BPF programs loaded (ring buffer {} bytes)", options.ringbuf_bytes);
+    if (capture_tls_)
+        spdlog::debug("TLS uprobes: {}", uprobe_multi_ ? "uprobe_multi links, one per library and program"
+                                                       : "classic links, one per function");
 }
 
 Tracer::~Tracer() {
@@ -162,8 +172,8 @@ void Tracer::attach_tls_socket_tracking() {
 
 void LinkDeleter::operator()(bpf_link* link) const { bpf_link__destroy(link); }
 
-LinkPtr Tracer::attach_uprobe(UprobeProgram program, const std::string& path, std::uint64_t offset,
-                              std::uint64_t cookie) const {
+UprobeLinks Tracer::attach_uprobes(UprobeProgram program, const std::string& path,
+                                   const std::vector<UprobeSite>& sites) const {
     bpf_program* prog = nullptr;
     bool retprobe = false;
     switch (program) {
@@ -175,11 +185,23 @@ LinkPtr Tracer::attach_uprobe(UprobeProgram program, const std::string& path, st
     case UprobeProgram::tls_session_free: prog = skel_->progs.uprobe_tls_session_free; break;
     case UprobeProgram::loader_libs_changed: prog = skel_->progs.uprobe_loader_libs_changed; break;
     }
-    LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = cookie, .retprobe = retprobe);
-    // pid -1: every process that maps the file, now or later; the programs filter by scope.
-    bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(), offset, &opts);
-    if (!link) fail(std::string("attaching ") + bpf_program__name(prog) + " to " + path, errno);
-    return LinkPtr(link);
+    auto failure = [&](int err) {
+        fail(std::string("attaching ") + bpf_program__name(prog) + " to " + path, err);
+    };
+    if (uprobe_multi_) {
+        int fd = create_uprobe_multi_link(bpf_program__fd(prog), path, sites, retprobe);
+        if (fd < 0) failure(-fd);
+        return UprobeLinks(fd);
+    }
+    UprobeLinks links;
+    for (const UprobeSite& site : sites) {
+        LIBBPF_OPTS(bpf_uprobe_opts, opts, .bpf_cookie = site.cookie, .retprobe = retprobe);
+        // pid -1: every process that maps the file, now or later; the programs filter by scope.
+        bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(), site.offset, &opts);
+        if (!link) failure(errno);
+        links.add_classic(link);
+    }
+    return links;
 }
 
 void Tracer::detach() {

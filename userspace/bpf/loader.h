@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bpf/uprobe_links.h"
 #include "egresswatch/abi.h"
 
 struct egresswatch_bpf;
@@ -33,6 +34,9 @@ struct LoaderOptions {
     std::uint32_t pending_owner_entries = 16384;
     // Load the TLS plaintext programs (uprobes are attached per library, later).
     bool capture_tls = true;
+    // Load them for uprobe_multi links (probe_uprobe_multi() says whether the kernel has
+    // them); else for one classic link per function.
+    bool uprobe_multi = false;
     // Report process events only for tasks under this cgroup (-1: every task).
     int scope_cgroup_fd = -1;
     // --enforce: refuse what the plan does not allow (needs capture_payload, whose
@@ -69,9 +73,9 @@ public:
     // The socket tracepoints that join TLS library calls to their sockets.
     void attach_tls_socket_tracking();
     bool capture_tls() const { return capture_tls_; }
-    // One function of one file, for every process that maps it. Throws SetupError.
-    LinkPtr attach_uprobe(UprobeProgram program, const std::string& path, std::uint64_t offset,
-                          std::uint64_t cookie) const;
+    // Functions of one file, for every process that maps it. Throws SetupError.
+    UprobeLinks attach_uprobes(UprobeProgram program, const std::string& path,
+                               const std::vector<UprobeSite>& sites) const;
     void detach();
 
     int ringbuf_fd() const;
@@ -90,6 +94,7 @@ private:
     std::vector<::bpf_link*> links_;
     bool capture_payload_ = false;
     bool capture_tls_ = false;
+    bool uprobe_multi_ = false;
 };
 
 const char* drop_reason_name(std::uint32_t reason);

@@ -39,6 +39,7 @@ TlsAttacher::~TlsAttacher() {
     }
     wake_.notify_all();
     worker_.join();
+    detach_concurrently(std::move(links_));
 }
 
 void TlsAttacher::attach_system_libraries() {
@@ -72,8 +73,8 @@ void TlsAttacher::attach_loader_hook() {
         if (!functions || functions->empty()) break;
         try {
             std::lock_guard lock(files_mutex_);
-            links_.push_back(tracer_.attach_uprobe(UprobeProgram::loader_libs_changed, file.path,
-                                                   functions->begin()->second, 0));
+            links_.push_back(tracer_.attach_uprobes(UprobeProgram::loader_libs_changed, file.path,
+                                                    {UprobeSite{functions->begin()->second, 0}}));
             spdlog::debug("watching library loads through {}", file.path);
             return;
         } catch (const SetupError& e) {
@@ -92,22 +93,24 @@ void TlsAttacher::examine(const std::string& path, const std::string& name, File
     auto plan = plan_tls_probes(*functions);
     if (!plan) return;
     AttachedTlsLibrary lib{name, plan->kind, {}};
-    std::vector<LinkPtr> links;
+    std::vector<UprobeSite> calls, frees;
+    for (const TlsProbe& probe : plan->probes) {
+        (probe.role == TlsProbeRole::session_free ? frees : calls).push_back({probe.offset, probe.cookie});
+        lib.functions.push_back(probe.symbol);
+    }
+    std::vector<UprobeLinks> links;
     try {
-        for (const TlsProbe& probe : plan->probes) {
-            if (probe.role == TlsProbeRole::session_free) {
-                links.push_back(tracer_.attach_uprobe(UprobeProgram::tls_session_free, path, probe.offset, probe.cookie));
-            } else {
-                links.push_back(tracer_.attach_uprobe(UprobeProgram::tls_call_enter, path, probe.offset, probe.cookie));
-                links.push_back(tracer_.attach_uprobe(UprobeProgram::tls_call_exit, path, probe.offset, probe.cookie));
-            }
-            lib.functions.push_back(probe.symbol);
+        if (!calls.empty()) {
+            links.push_back(tracer_.attach_uprobes(UprobeProgram::tls_call_enter, path, calls));
+            links.push_back(tracer_.attach_uprobes(UprobeProgram::tls_call_exit, path, calls));
         }
+        if (!frees.empty()) links.push_back(tracer_.attach_uprobes(UprobeProgram::tls_session_free, path, frees));
     } catch (const SetupError& e) {
         spdlog::warn("TLS plaintext from {} is not captured: {}", name, e.what());
+        detach_concurrently(std::move(links));
         return;
     }
-    for (LinkPtr& link : links) links_.push_back(std::move(link));
+    for (UprobeLinks& set : links) links_.push_back(std::move(set));
     spdlog::debug("TLS plaintext: {} ({}) attached", name, tls_library_name(plan->kind));
     attached_.push_back(std::move(lib));
 }

@@ -66,7 +66,7 @@ private:
     // Files already examined, by the device and inode their maps line gives (which may
     // differ from stat's on overlayfs). Only the worker uses it.
     std::set<FileId> mapped_seen_;
-    std::vector<LinkPtr> links_;
+    std::vector<UprobeLinks> links_;
     std::vector<AttachedTlsLibrary> attached_;
     std::thread worker_;
 };

@@ -57,7 +57,7 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
         ->check(CLI::Range(0u, 1u << 24));
     cmd->add_option("--pending-sockets", o.pending_sockets,
                     "connected sockets whose owner is held in a preallocated map until their first payload; "
-                    "beyond this, owners are allocated at connect, which costs more")
+                    "beyond this, owners are allocated at connect, which costs more (rounded up to a power of two)")
         ->capture_default_str()
         ->check(CLI::Range(1u, 1u << 22));
     cmd->add_flag("!--no-redact", o.redact,

@@ -116,6 +116,9 @@ void LiveSession::attach() {
     loader.http_heads_per_sec = config_.capture.http_heads_per_sec;
     loader.pending_owner_entries = config_.capture.pending_sockets;
     loader.capture_tls = config_.capture.payload && config_.capture.tls;
+    // Test hook: the classic links, as on kernels before 6.6.
+    const char* classic = std::getenv("EGRESSWATCH_TEST_CLASSIC_UPROBES");
+    loader.uprobe_multi = loader.capture_tls && !(classic && std::string(classic) == "1") && probe_uprobe_multi();
     if (config_.enforce) {
         loader.enforce = &*config_.enforce;
         loader.enforce_fail_open = config_.enforce_fail_open;
