@@ -363,9 +363,7 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 	struct packet_view v = {};
 	struct sock_owner *owner;
 	struct bpf_sock *sk;
-	/* A TLS record header and the handshake header after it (9 bytes), in a buffer
-	 * whose power-of-two size lets the verifier bound the load. */
-	__u8 head[16] = {};
+	__u8 head[EW_PAYLOAD_HEAD] = {};
 	__u8 direction = egress ? EW_DIR_EGRESS : EW_DIR_INGRESS;
 	__u32 first4, copied;
 
@@ -389,16 +387,8 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 		if (!owner)
 			return;
 	}
-	{
-		__u32 head_length = v.payload_length < EW_TLS_RECORD_HEADER + 4 ? v.payload_length
-										: EW_TLS_RECORD_HEADER + 4;
-
-		if (head_length == 0)
-			return;
-		head_length = ((head_length - 1) & (sizeof(head) - 1)) + 1;
-		if (bpf_skb_load_bytes(skb, v.payload_offset, head, head_length))
-			return;
-	}
+	if (!read_payload_head(skb, &v, head))
+		return;
 	__builtin_memcpy(&first4, head, sizeof(first4));
 
 	if (owner->flow_kind == EW_FLOW_UNDECIDED) {

@@ -107,6 +107,33 @@ static __always_inline bool read_packet(struct __sk_buff *skb, bool egress, stru
 	return true;
 }
 
+/* How much of a payload's start inspection looks at: a TLS record header and the handshake
+ * header after it (9 bytes), in a power-of-two size that lets the verifier bound a load. */
+#define EW_PAYLOAD_HEAD 16
+
+/* The payload's first EW_PAYLOAD_HEAD bytes into head, which stays zero past a shorter
+ * payload. Read in place when they lie in the linear data, as request and response heads
+ * do, so the common case makes no helper call. */
+static __always_inline bool read_payload_head(struct __sk_buff *skb, const struct packet_view *v,
+					      __u8 head[EW_PAYLOAD_HEAD])
+{
+	void *data_end = (void *)(long)skb->data_end;
+	/* read_packet's offset is at most two headers (255 + 60 bytes); the mask shows the
+	 * verifier a bound. */
+	__u8 *in_place = (void *)(long)skb->data + (v->payload_offset & 0x1ff);
+	__u32 length;
+
+	if ((void *)(in_place + EW_PAYLOAD_HEAD) <= data_end) {
+		__builtin_memcpy(head, in_place, EW_PAYLOAD_HEAD);
+		return true;
+	}
+	length = v->payload_length < EW_PAYLOAD_HEAD ? v->payload_length : EW_PAYLOAD_HEAD;
+	if (length == 0)
+		return false;
+	length = ((length - 1) & (EW_PAYLOAD_HEAD - 1)) + 1;
+	return bpf_skb_load_bytes(skb, v->payload_offset, head, length) == 0;
+}
+
 /* Four bytes as they appear on the wire, compared as one load. */
 #define EW_WIRE32(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
 
