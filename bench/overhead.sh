@@ -3,6 +3,8 @@
 # Each configuration is run REPS times, interleaved, and the median rate is compared with
 # the unobserved baseline measured in the same run. Workloads: TCP connect+close, UDP
 # sendto to 1000 destinations, HTTP (wrk against nginx), and spawning /bin/true.
+# The empty-hooks row attaches programs that return at once where egresswatch attaches
+# its own (bench/empty_hooks.bpf.c): what the hooks cost before any program does work.
 # Usage: bench/overhead.sh [REPS] [SECONDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,6 +15,9 @@ bash "$root/bench/install-peers.sh"
 bash "$root/scripts/build.sh" >/dev/null
 ew=$root/build/egresswatch
 loop=$root/build/bench/connect_loop
+floor=$root/build/bench/hook_floor
+ld_so=$(readlink -f /lib64/ld-linux-x86-64.so.2)
+cgroup2=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)
 work=$(mktemp -d /tmp/ew-bench-XXXXXX)
 results=$work/results.tsv
 tool_pid=
@@ -27,6 +32,7 @@ start_tool() {
     baseline) tool_pid= ;;
     egresswatch) "$ew" watch --quiet --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
     egresswatch-no-tls) "$ew" watch --quiet --no-tls --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
+    empty-hooks) "$floor" "$cgroup2" "$ld_so" >/dev/null 2>&1 & tool_pid=$! ;;
     egresswatch-every-connect) "$ew" watch --quiet --every-connect --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
     bpftrace) bpftrace -e 'tracepoint:syscalls:sys_enter_connect { printf("%d %s %d\n", pid, comm, args->fd); }' \
                 >/dev/null 2>&1 & tool_pid=$! ;;
@@ -48,7 +54,7 @@ stop_tool() {
 
 start_bench_nginx "$work"
 
-configs=(baseline egresswatch egresswatch-no-tls egresswatch-every-connect bpftrace tcplife tcpdump)
+configs=(baseline empty-hooks egresswatch egresswatch-no-tls egresswatch-every-connect bpftrace tcplife tcpdump)
 for rep in $(seq "$reps"); do
   # Rotate the order so that no configuration always runs first or last.
   n=${#configs[@]}
@@ -65,15 +71,22 @@ for rep in $(seq "$reps"); do
   done
 done
 
-# Start-up: from launching `egresswatch run` to the command running, programs attached.
+# Start-up: from launching `egresswatch run` to the command running, programs attached;
+# and end to end: what wrapping a deploy step in `run` adds to it (start-up, detaching,
+# writing the report).
 startup=$work/startup.tsv
 for rep in $(seq "$reps"); do
   t0=$(date +%s%N)
   "$ew" run --quiet --out "$work/st" -- sh -c "date +%s%N > $work/t1"
+  t2=$(date +%s%N)
   echo "egresswatch-run $(( ($(cat "$work/t1") - t0) / 1000 ))" >> "$startup"
+  echo "egresswatch-run-total $(( (t2 - t0) / 1000 ))" >> "$startup"
+  rm -rf "$work/st"
   t0=$(date +%s%N)
   sh -c "date +%s%N > $work/t1"
+  t2=$(date +%s%N)
   echo "baseline $(( ($(cat "$work/t1") - t0) / 1000 ))" >> "$startup"
+  echo "baseline-total $(( (t2 - t0) / 1000 ))" >> "$startup"
 done
 
 python3 - "$results" "$startup" "$reps" "$secs" <<'PY'
@@ -98,6 +111,14 @@ st = {}
 for line in open(startup):
     k, us = line.split()
     st.setdefault(k, []).append(int(us))
-print(f"\nstart-up (launch to command running, median of {reps}): egresswatch run {statistics.median(st['egresswatch-run'])/1000:.1f} ms,"
-      f" plain sh {statistics.median(st['baseline'])/1000:.1f} ms; target <= 300 ms")
+ms = lambda k: statistics.median(st[k]) / 1000
+print(f"\nstart-up (launch to command running, median of {reps}): egresswatch run {ms('egresswatch-run'):.1f} ms,"
+      f" plain sh {ms('baseline'):.1f} ms; target <= 300 ms")
+print(f"end to end (launch to exit, report written): egresswatch run {ms('egresswatch-run-total'):.1f} ms,"
+      f" plain sh {ms('baseline-total'):.1f} ms")
+if "empty-hooks" in med:
+    floor = med["empty-hooks"]
+    ew = med["egresswatch"]
+    print("\negresswatch / empty-hooks (what its programs add beyond the hooks themselves): " +
+          ", ".join(f"{c} {ew[c]/floor[c]:.3f}" for c in cols))
 PY
