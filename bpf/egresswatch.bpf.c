@@ -77,6 +77,9 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 	struct destination dst = {};
 	__u32 ringbuf_drop = kind == EW_EVENT_SEND ? EW_DROP_RINGBUF_SEND : EW_DROP_RINGBUF_CONNECT;
 	__u8 verdict = EW_VERDICT_ALLOWED;
+	/* Fetched once for the report, the datagram key and a connect's owner slot (only a
+	 * repeated connect without payload capture needs none of them). */
+	__u64 cookie = bpf_get_socket_cookie(ctx);
 
 	read_destination(ctx, family, &dst);
 	if (enforce) {
@@ -84,7 +87,7 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 		/* Every refusal is reported, repeats included: a refused process usually gives
 		 * up, and one that retries in a loop is worth seeing. */
 		if (verdict != EW_VERDICT_ALLOWED) {
-			emit_sock_event(ctx, kind, ringbuf_drop, &dst, bpf_get_socket_cookie(ctx), verdict);
+			emit_sock_event(ctx, kind, ringbuf_drop, &dst, cookie, verdict);
 			return verdict == EW_VERDICT_BLOCKED ? SOCK_ADDR_REFUSE : SOCK_ADDR_ALLOW;
 		}
 	}
@@ -97,21 +100,20 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 	key.kind = kind;
 	if (kind == EW_EVENT_SEND) {
 		/* Datagrams are counted per socket; connects across sockets, so without it. */
-		key.cookie = bpf_get_socket_cookie(ctx);
+		key.cookie = cookie;
 		/* A repeat is on a socket this process already sent from, so already owned. */
 		if (counted_as_repeat(&key))
 			return SOCK_ADDR_ALLOW;
 		if (capture_payload)
-			own_socket(ctx, false);
+			own_socket(ctx, cookie, false);
 	} else {
 		/* Every connect is a new socket to own, repeat or not. */
 		if (capture_payload)
-			own_socket(ctx, true);
+			own_socket(ctx, cookie, true);
 		if (dedup_connects && counted_as_repeat(&key))
 			return SOCK_ADDR_ALLOW;
 	}
-	if (emit_sock_event(ctx, kind, ringbuf_drop, &dst,
-			    kind == EW_EVENT_SEND ? key.cookie : bpf_get_socket_cookie(ctx), verdict))
+	if (emit_sock_event(ctx, kind, ringbuf_drop, &dst, cookie, verdict))
 		return SOCK_ADDR_ALLOW;
 	/* fail-closed: nothing goes out that was not recorded. Forgetting the flow makes the
 	 * retry a first connect again rather than an unreported repeat. */

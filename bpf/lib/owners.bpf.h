@@ -82,17 +82,15 @@ static __always_inline void fill_owner(struct sock_owner *owner)
 	bpf_get_current_comm(owner->comm, sizeof(owner->comm));
 }
 
-/* Records the calling process as the socket's owner, unless it already has one: a
- * datagram socket shared after fork keeps its creator. */
-static __always_inline void own_socket(struct bpf_sock_addr *ctx, bool connecting)
+/* Records the calling process as the owner of the socket with this cookie, unless it
+ * already has one: a datagram socket shared after fork keeps its creator. */
+static __always_inline void own_socket(struct bpf_sock_addr *ctx, __u64 cookie, bool connecting)
 {
 	struct sock_owner fresh = {};
 	struct pending_owner *slot;
-	__u64 cookie;
 
 	if (connecting && ctx->type == SOCK_STREAM && defer_socket_owners) {
 		fill_owner(&fresh);
-		cookie = bpf_get_socket_cookie(ctx);
 		slot = pending_slot(cookie);
 		if (slot) {
 			/* No payload can reach cgroup_skb before connect() returns, so nothing

@@ -30,6 +30,12 @@ constexpr auto kTick = std::chrono::milliseconds(1000);
 constexpr auto kDrainInterval = std::chrono::milliseconds(10);
 constexpr int kTicksPerCounterFlush = 5;
 
+// A test hook environment variable set to 1.
+bool test_hook_set(const char* name) {
+    const char* value = std::getenv(name);
+    return value && std::string(value) == "1";
+}
+
 sigset_t session_signals() {
     sigset_t set;
     sigemptyset(&set);
@@ -117,8 +123,7 @@ void LiveSession::attach() {
     loader.pending_owner_entries = config_.capture.pending_sockets;
     loader.capture_tls = config_.capture.payload && config_.capture.tls;
     // Test hook: the classic links, as on kernels before 6.6.
-    const char* classic = std::getenv("EGRESSWATCH_TEST_CLASSIC_UPROBES");
-    loader.uprobe_multi = loader.capture_tls && !(classic && std::string(classic) == "1") && probe_uprobe_multi();
+    loader.uprobe_multi = loader.capture_tls && !test_hook_set("EGRESSWATCH_TEST_CLASSIC_UPROBES") && probe_uprobe_multi();
     if (config_.enforce) {
         loader.enforce = &*config_.enforce;
         loader.enforce_fail_open = config_.enforce_fail_open;
@@ -211,8 +216,7 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
     };
     // Test hook: leave the ring buffer unread until the command exits, so that a test can
     // overflow it on purpose and check that what was lost is counted exactly.
-    const char* hold = std::getenv("EGRESSWATCH_TEST_HOLD_EVENTS");
-    bool consume = !(hold && std::string(hold) == "1" && wake_fd >= 0);
+    bool consume = !(test_hook_set("EGRESSWATCH_TEST_HOLD_EVENTS") && wake_fd >= 0);
     if (consume) add(source_->epoll_fd());
     add(signal_fd_);
     if (wake_fd >= 0) add(wake_fd);
