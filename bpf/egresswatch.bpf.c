@@ -214,30 +214,63 @@ int BPF_PROG(sched_process_fork_record, struct task_struct *parent, struct task_
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(sched_process_exit_record, struct task_struct *task, bool group_dead)
+/* The exit of the process whose last thread `task` is, once: both exit programs end here. */
+static __always_inline void report_exit(struct task_struct *task)
 {
 	struct ew_exit_event *e;
 
-	/* Every thread passes here: one leaving mid-call or with an unbound write stops
-	 * counting as active. */
-	if (any_tls_thread_active()) {
-		struct tls_call *call = bpf_task_storage_get(&tls_calls, task, 0, 0);
-
-		if (call && tls_call_active(call)) {
-			call->in_call = 0;
-			call->pending_ended_ns = 0;
-			count_tls_activity(true, false);
-		}
-	}
-	if (!group_dead || !task_in_scope())
-		return 0;
+	if (!task_in_scope())
+		return;
 	e = reserve_event(sizeof(*e), EW_EVENT_EXIT, EW_DROP_RINGBUF_EXIT);
 	if (!e)
-		return 0;
+		return;
 	e->exit_code = BPF_CORE_READ(task, exit_code);
 	e->pad = 0;
 	submit_event(e, sizeof(*e));
+}
+
+/* Kernels whose tracepoint passes group_dead (6.16 and later): do_exit()'s own answer to
+ * whether this thread was the group's last. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(process_exit_group_dead, struct task_struct *task, bool group_dead)
+{
+	if (group_dead)
+		report_exit(task);
+	return 0;
+}
+
+/* Processes whose exit was reported, for process_exit_live_count: keyed by the group
+ * leader's start time as well, so a reused pid is a new process. Entries are needed only
+ * for the microseconds in which a group's threads exit together, so LRU eviction is safe. */
+struct exit_key {
+	__u64 leader_start_ns;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct exit_key);
+	__type(value, __u8);
+} reported_exits SEC(".maps");
+
+/* Kernels whose tracepoint passes only the task (6.1, 6.12). do_exit() takes each thread
+ * off signal->live before this tracepoint, so a count of 0 means the group is dead. Threads
+ * that exit together may all read 0: the first to record the process reports it. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(process_exit_live_count, struct task_struct *task)
+{
+	struct exit_key key = {};
+	__u8 reported = 1;
+
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	key.leader_start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	key.tgid = BPF_CORE_READ(task, tgid);
+	if (bpf_map_update_elem(&reported_exits, &key, &reported, BPF_NOEXIST) != 0)
+		return 0;
+	report_exit(task);
 	return 0;
 }
 
@@ -617,7 +650,25 @@ int BPF_KPROBE(uprobe_tls_session_free, void *session)
 	return 0;
 }
 
-static __always_inline void bind_tls_session(__u64 session_ptr, struct sock *sk, __u64 pid_tgid)
+/* Every thread passes here: one leaving mid-call or with an unbound write stops counting
+ * as active. A program of its own, so that process lineage does not need TLS state. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tls_thread_exit, struct task_struct *task)
+{
+	struct tls_call *call;
+
+	if (!any_tls_thread_active())
+		return 0;
+	call = bpf_task_storage_get(&tls_calls, task, 0, 0);
+	if (call && tls_call_active(call)) {
+		call->in_call = 0;
+		call->pending_ended_ns = 0;
+		count_tls_activity(true, false);
+	}
+	return 0;
+}
+
+static __always_inline void bind_tls_session(__u64 session_ptr, struct sock *sk, __u64 cookie, __u64 pid_tgid)
 {
 	struct tls_session_key key = {};
 	struct ew_tls_bind_event *e;
@@ -629,7 +680,7 @@ static __always_inline void bind_tls_session(__u64 session_ptr, struct sock *sk,
 	if (!session)
 		return;
 	read_tls_socket(sk, &session->socket);
-	session->socket.cookie = bpf_get_socket_cookie(sk);
+	session->socket.cookie = cookie;
 	e = reserve_event(sizeof(*e), EW_EVENT_TLS_BIND, EW_DROP_RINGBUF_TLS);
 	if (!e)
 		return;
@@ -642,8 +693,19 @@ static __always_inline void bind_tls_session(__u64 session_ptr, struct sock *sk,
 	submit_event(e, sizeof(*e));
 }
 
+/* A socket's cookie. Tracing programs (tp_btf, fentry) hold a typed socket pointer and ask
+ * the helper, which makes the cookie if the socket has none yet; kprobes may not call it,
+ * and read the cookie the socket already has: every socket an observed process connected
+ * or sent from got one from the cgroup hooks. */
+static __always_inline __u64 tls_socket_cookie(struct sock *sk, bool typed_socket)
+{
+	if (typed_socket)
+		return bpf_get_socket_cookie(sk);
+	return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+}
+
 /* Learns the socket of the TLS call this thread is in, or has just finished. */
-static __always_inline void note_tls_socket(struct sock *sk, bool send)
+static __always_inline void note_tls_socket(struct sock *sk, bool send, bool typed_socket)
 {
 	struct tls_call *call;
 
@@ -654,28 +716,65 @@ static __always_inline void note_tls_socket(struct sock *sk, bool send)
 		return;
 	if (call->in_call && !call->socket_seen) {
 		read_tls_socket(sk, &call->socket);
-		call->socket.cookie = bpf_get_socket_cookie(sk);
+		call->socket.cookie = tls_socket_cookie(sk, typed_socket);
 		call->socket_seen = 1;
 	}
 	if (!send || !call->pending_ended_ns)
 		return;
 	if (bpf_ktime_get_ns() - call->pending_ended_ns < EW_TLS_BIND_WINDOW_NS)
-		bind_tls_session(call->pending_session, sk, bpf_get_current_pid_tgid());
+		bind_tls_session(call->pending_session, sk, tls_socket_cookie(sk, typed_socket),
+				 bpf_get_current_pid_tgid());
 	call->pending_ended_ns = 0;
 	count_tls_activity(true, tls_call_active(call));
 }
 
+/*
+ * The hook that tells a TLS call which socket it used: one of three, the cheapest this
+ * kernel offers (the loader picks). The sock_send_length/sock_recv_length tracepoints
+ * (Linux 6.2+) fire in sock_sendmsg/sock_recvmsg for every socket; kernels without them
+ * get fentry, else a kprobe, on tcp_sendmsg/tcp_recvmsg: called from inet_sendmsg and
+ * inet_recvmsg in another file, so never inlined into the socket layer, and they see only
+ * TCP, which is all note_tls_socket wants.
+ */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send_length_tls_bind, struct sock *sk, int ret, int flags)
 {
-	note_tls_socket(sk, true);
+	note_tls_socket(sk, true, true);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv_length_tls_bind, struct sock *sk, int ret, int flags)
 {
-	note_tls_socket(sk, false);
+	note_tls_socket(sk, false, true);
+	return 0;
+}
+
+SEC("fentry/tcp_sendmsg")
+int BPF_PROG(tcp_sendmsg_tls_bind, struct sock *sk)
+{
+	note_tls_socket(sk, true, true);
+	return 0;
+}
+
+SEC("fentry/tcp_recvmsg")
+int BPF_PROG(tcp_recvmsg_tls_bind, struct sock *sk)
+{
+	note_tls_socket(sk, false, true);
+	return 0;
+}
+
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(tcp_sendmsg_tls_bind_kprobe, struct sock *sk)
+{
+	note_tls_socket(sk, true, false);
+	return 0;
+}
+
+SEC("kprobe/tcp_recvmsg")
+int BPF_KPROBE(tcp_recvmsg_tls_bind_kprobe, struct sock *sk)
+{
+	note_tls_socket(sk, false, false);
 	return 0;
 }
 

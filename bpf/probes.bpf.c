@@ -63,3 +63,23 @@ int BPF_KPROBE(uprobe_probe)
 {
 	return 0;
 }
+
+/* BPF atomic instructions beyond add (compare-and-exchange; Linux 5.12+): the socket hooks
+ * claim socket owner slots with them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} atomics_probe_value SEC(".maps");
+
+SEC("cgroup/connect4")
+int atomics_probe(struct bpf_sock_addr *ctx)
+{
+	__u32 key = 0;
+	__u64 *value = bpf_map_lookup_elem(&atomics_probe_value, &key);
+
+	if (value)
+		__sync_val_compare_and_swap(value, 0, 1);
+	return 1;
+}

@@ -17,6 +17,8 @@ packages=(
   dnsmasq-base bind9-dnsutils wget openssl util-linux mount
   # kernel tests of the allowlist export: nft -c checks the nftables ruleset
   nftables
+  # the kernel matrix: Debian's stock kernels under QEMU, with an initramfs of real tools
+  qemu-system-x86 busybox-static cpio jq
 )
 
 source "$(dirname "$0")/lib.sh"

@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "bpf/features.h"
 #include "core/duration.h"
 #include "output/timefmt.h"
 
@@ -33,20 +32,3 @@ TEST(Timestamps, RoundTripWithMicroseconds) {
     EXPECT_FALSE(parse_timestamp("yesterday"));
 }
 
-TEST(Features, StartRecordAndDoctorNameTheSameHooks) {
-    egresswatch::KernelFeatures everything;
-    for (const char* probe : {"cgroup/connect4", "tp_btf", "cgroup_skb", "uprobe", "ringbuf"})
-        everything.probes.push_back({probe, true, "", false});
-    auto in_use = egresswatch::hooks_in_use(true, true);
-    ASSERT_EQ(in_use.size(), 6u);
-    std::vector<std::string> doctor_hooks, started_hooks;
-    for (const auto& [job, hook] : egresswatch::chosen_hooks(everything)) doctor_hooks.push_back(hook);
-    for (const auto& [key, hook] : in_use) started_hooks.push_back(hook);
-    std::sort(doctor_hooks.begin(), doctor_hooks.end());
-    std::sort(started_hooks.begin(), started_hooks.end());
-    EXPECT_EQ(doctor_hooks, started_hooks);
-    EXPECT_FALSE(egresswatch::hooks_in_use(false, false).contains("payload"));
-    EXPECT_FALSE(egresswatch::hooks_in_use(true, false).contains("tls_plaintext"));
-    EXPECT_TRUE(egresswatch::hooks_in_use(true, true).contains("tls_plaintext"));
-    EXPECT_TRUE(in_use.contains("payload"));
-}

@@ -7,12 +7,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <string_view>
 
 #include "bpf/libbpf_error.h"
 #include "bpf/libbpf_log.h"
@@ -34,8 +35,12 @@ struct ProbeSpec {
     const char* use;
 };
 
+const ProbeSpec kAtomics = {"bpf atomics", "atomics_probe", true,
+                            "compare-and-exchange in the socket hooks (Linux 5.12+)"};
+
 const ProbeSpec kProgramProbes[] = {
     {"cgroup/connect4", "cgroup_sock_addr_probe", true, "connect() destinations (TCP, connected UDP)"},
+    kAtomics,
     {"tp_btf", "tp_btf_probe", true, "process lineage: sched_process_exec/fork/exit"},
     {"cgroup_skb", "cgroup_skb_probe", false, "first payload bytes of a flow"},
     {"cgroup/sock_release", "cgroup_sock_release_probe", false,
@@ -43,10 +48,11 @@ const ProbeSpec kProgramProbes[] = {
     {"uprobe", "uprobe_probe", false, "TLS library plaintext"},
     {"uprobe_multi", "uprobe_probe", false,
      "TLS uprobes as one link per library and program: removed behind one grace period, not one per function"},
-    {"tracepoint", "tracepoint_probe", false, "syscall tracepoints (needs tracefs)"},
-    {"kprobe", "kprobe_probe", false, "not used: egresswatch never needs kprobes"},
-    {"fentry", "fentry_probe", false, "optional; not needed"},
-    {"lsm", "lsm_probe", false, "optional; not needed"},
+    {"fentry", "fentry_probe", false,
+     "joins TLS calls to their sockets where the kernel lacks the sock_send_length tracepoint (Linux < 6.2)"},
+    {"kprobe", "kprobe_probe", false, "the same, where fentry is missing too"},
+    {"tracepoint", "tracepoint_probe", false, "not used (syscall tracepoints, need tracefs)"},
+    {"lsm", "lsm_probe", false, "not used"},
 };
 
 
@@ -60,9 +66,24 @@ std::string own_exe() {
     return ec ? std::string() : p.string();
 }
 
-// Loads the one program named and attaches it where it belongs. Returns an error text, or
-// nullopt on success.
-std::optional<std::string> load_and_attach(const ProbeSpec& spec, int cgroup_fd) {
+// The file offset of egresswatch_uprobe_target, found from its address and the mapping that
+// holds it: a stripped egresswatch has no symbol table to look the name up in.
+std::optional<std::size_t> uprobe_target_offset() {
+    auto address = reinterpret_cast<std::uintptr_t>(&egresswatch_uprobe_target);
+    std::ifstream maps("/proc/self/maps");
+    for (std::string line; std::getline(maps, line);) {
+        std::uintptr_t start = 0, end = 0;
+        unsigned long long offset = 0;
+        char perms[8] = {};
+        if (std::sscanf(line.c_str(), "%lx-%lx %7s %llx", &start, &end, perms, &offset) != 4) continue;
+        if (address >= start && address < end && perms[2] == 'x') return address - start + offset;
+    }
+    return std::nullopt;
+}
+
+// Loads the one program named and, unless load_only, attaches it where it belongs. Returns
+// an error text, or nullopt on success.
+std::optional<std::string> probe_hook(const ProbeSpec& spec, int cgroup_fd, bool load_only = false) {
     std::unique_ptr<probes_bpf, ProbesDeleter> skel(probes_bpf__open());
     if (!skel) return "cannot open probe object: " + errno_text(errno);
     bpf_program* target = nullptr;
@@ -76,6 +97,7 @@ std::optional<std::string> load_and_attach(const ProbeSpec& spec, int cgroup_fd)
     bool multi = std::strcmp(spec.feature, "uprobe_multi") == 0;
     if (multi) bpf_program__set_expected_attach_type(target, static_cast<bpf_attach_type>(kAttachUprobeMulti));
     if (int err = probes_bpf__load(skel.get())) return "load failed: " + errno_text(err);
+    if (load_only) return std::nullopt;
     if (multi) {
         // A directory is refused only after the kernel has accepted the program and the
         // link type: no uprobe is created, so none has to be removed behind a grace period
@@ -94,8 +116,9 @@ std::optional<std::string> load_and_attach(const ProbeSpec& spec, int cgroup_fd)
         if (cgroup_fd < 0) return "no cgroup v2 to attach to";
         link = bpf_program__attach_cgroup(target, cgroup_fd);
     } else if (type == BPF_PROG_TYPE_KPROBE && std::strcmp(spec.program, "uprobe_probe") == 0) {
-        LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "egresswatch_uprobe_target");
-        link = bpf_program__attach_uprobe_opts(target, getpid(), own_exe().c_str(), 0, &opts);
+        std::optional<std::size_t> offset = uprobe_target_offset();
+        if (!offset) return "egresswatch's own code is not in /proc/self/maps";
+        link = bpf_program__attach_uprobe_opts(target, getpid(), own_exe().c_str(), *offset, nullptr);
     } else {
         link = bpf_program__attach(target);
     }
@@ -122,7 +145,7 @@ KernelFeatures run_probes(const std::string& cgroup_path) {
 
     int cgroup_fd = cgroup_path.empty() ? -1 : ::open(cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (const ProbeSpec& spec : kProgramProbes) {
-        std::optional<std::string> error = btf ? load_and_attach(spec, cgroup_fd) : std::optional<std::string>("no BTF");
+        std::optional<std::string> error = btf ? probe_hook(spec, cgroup_fd) : std::optional<std::string>("no BTF");
         f.probes.push_back({spec.feature, !error, error ? *error : spec.use, spec.required});
         spdlog::debug("feature {}: {}", spec.feature, error ? "no (" + *error + ")" : "yes");
     }
@@ -137,7 +160,7 @@ bool probe_uprobe_multi() {
         QuietLibbpf quiet;
         for (const ProbeSpec& spec : kProgramProbes) {
             if (std::strcmp(spec.feature, "uprobe_multi") != 0) continue;
-            std::optional<std::string> error = load_and_attach(spec, -1);
+            std::optional<std::string> error = probe_hook(spec, -1);
             spdlog::debug("feature uprobe_multi: {}", error ? "no (" + *error + "); one uprobe link per function"
                                                             : "yes; one uprobe link per library and program");
             return !error;
@@ -145,6 +168,13 @@ bool probe_uprobe_multi() {
         return false;
     }();
     return available;
+}
+
+std::optional<std::string> missing_kernel_requirement() {
+    QuietLibbpf quiet;
+    if (probe_hook(kAtomics, -1, true))
+        return "this kernel's BPF has no atomic compare-and-exchange (Linux 5.12+; egresswatch supports 6.1 and later)";
+    return std::nullopt;
 }
 
 bool KernelFeatures::all_required_available() const {
@@ -163,57 +193,6 @@ const KernelFeatures& probe_kernel_features(const std::string& cgroup_path) {
     static std::optional<KernelFeatures> cached;
     if (!cached) cached = run_probes(cgroup_path);
     return *cached;
-}
-
-namespace {
-
-// One row per job: the key the start record uses, the name doctor prints, the hooks, and the
-// probe that says whether this kernel has them.
-struct HookUse {
-    const char* key;
-    const char* job;
-    const char* hooks;
-    const char* probe;
-    const char* unavailable;
-};
-
-constexpr HookUse kHookUses[] = {
-    {"connections", "connections", "cgroup/connect4 + cgroup/connect6", "cgroup/connect4", "unavailable"},
-    {"datagrams", "unconnected UDP", "cgroup/sendmsg4 + cgroup/sendmsg6", "cgroup/connect4", "unavailable"},
-    {"process_lineage", "process lineage", "tp_btf/sched_process_exec, _fork, _exit", "tp_btf", "unavailable"},
-    {"payload", "names and requests (DNS, TLS SNI, HTTP)",
-     "cgroup_skb/egress + cgroup_skb/ingress, socket owners in sk_storage from a connection's first "
-     "payload (before it, in a slot that cgroup/sock_release frees)",
-     "cgroup_skb",
-     "unavailable: connections are reported without payload names"},
-    {"tls_plaintext", "HTTPS requests (TLS library plaintext)",
-     "uprobes on SSL_write/SSL_read(_ex) and gnutls_record_send/recv per library file, "
-     "tp_btf/sock_send_length + sock_recv_length to join sockets",
-     "uprobe", "unavailable: HTTPS connections are named by TLS SNI only"},
-    {"transport", "transport", "BPF ring buffer", "ringbuf", "unavailable"},
-};
-
-}  // namespace
-
-std::vector<std::pair<std::string, std::string>> chosen_hooks(const KernelFeatures& features) {
-    auto has = [&](const char* name) {
-        for (const auto& p : features.probes)
-            if (p.name == name) return p.available;
-        return false;
-    };
-    std::vector<std::pair<std::string, std::string>> hooks;
-    for (const HookUse& use : kHookUses) hooks.emplace_back(use.job, has(use.probe) ? use.hooks : use.unavailable);
-    return hooks;
-}
-
-std::map<std::string, std::string> hooks_in_use(bool payload, bool tls) {
-    std::map<std::string, std::string> hooks;
-    for (const HookUse& use : kHookUses) {
-        std::string_view key = use.key;
-        if ((key == "payload" && !payload) || (key == "tls_plaintext" && !tls)) continue;
-        hooks.emplace(use.key, use.hooks);
-    }
-    return hooks;
 }
 
 }  // namespace egresswatch

@@ -1,8 +1,10 @@
 #pragma once
-// What this kernel lets egresswatch do, found by loading and attaching real programs.
-// Probed once per process and cached; `egresswatch doctor` prints it.
+// The hook types this kernel offers, each found by loading and attaching one small program.
+// Probed once per process and cached; `egresswatch doctor` prints it. Whether run and watch
+// work is not judged from these: doctor loads the real programs for that (load_and_attach).
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,15 +27,12 @@ struct KernelFeatures {
 // cgroup_path: an existing cgroup v2 directory to attach the cgroup probes to.
 const KernelFeatures& probe_kernel_features(const std::string& cgroup_path);
 
+// The kernel feature egresswatch requires that this kernel lacks, in words for a user, if
+// the probes find one: asked when a required program was refused, to say why.
+std::optional<std::string> missing_kernel_requirement();
+
 // Whether uprobes can be attached as uprobe_multi links (Linux 6.6+). Probed once, cheaply,
 // for every session that attaches TLS probes; doctor shows the same probe.
 bool probe_uprobe_multi();
-
-// Which hook each job uses on this kernel, given the probes (doctor's list).
-std::vector<std::pair<std::string, std::string>> chosen_hooks(const KernelFeatures& features);
-
-// The hooks a session attached, by job key (connections, datagrams, process_lineage,
-// payload, transport): the start record's kernel_features. Same wording as chosen_hooks.
-std::map<std::string, std::string> hooks_in_use(bool payload, bool tls);
 
 }  // namespace egresswatch

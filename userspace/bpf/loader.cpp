@@ -5,13 +5,18 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
 #include <bit>
+#include <cerrno>
+#include <cstdlib>
 #include <string>
 
 #include "bpf/enforce_tables.h"
+#include "bpf/features.h"
+#include "bpf/kernel_btf.h"
 #include "bpf/libbpf_error.h"
+#include "bpf/libbpf_log.h"
+#include "bpf/load_failure.h"
 #include "core/enforce_plan.h"
 #include "core/errors.h"
 #include "egresswatch.skel.h"
@@ -45,59 +50,69 @@ const char* drop_reason_name(std::uint32_t reason) {
     }
 }
 
-Tracer::Tracer(const LoaderOptions& options) {
+namespace {
+
+// Test hooks, as environment variables: which TLS socket hook to load (tracepoint, fentry,
+// kprobe; or none), the exit hook (live_count), and programs to turn into ones the kernel
+// rejects, so that tests on one kernel can take every fallback a stock kernel takes.
+const char* test_hook(const char* name) {
+    const char* value = std::getenv(name);
+    return value && *value ? value : nullptr;
+}
+
+void apply_test_hooks(ProgramPlan& plan) {
+    if (const char* hook = test_hook("EGRESSWATCH_TEST_TLS_SOCKET_HOOK"); hook && plan.tls) {
+        plan.tls_socket_hooks.clear();
+        for (TlsSocketHook h : {TlsSocketHook::tracepoint, TlsSocketHook::fentry, TlsSocketHook::kprobe})
+            if (std::string(hook) == key(h)) plan.tls_socket_hooks.push_back(h);
+    }
+    if (const char* hook = test_hook("EGRESSWATCH_TEST_EXIT_HOOK"); hook && std::string(hook) == "live_count")
+        plan.exit_hook = ExitHook::live_count;
+}
+
+bool rejected_by_test_hook(const char* program) {
+    const char* names = test_hook("EGRESSWATCH_TEST_REJECT_PROGRAMS");
+    if (!names) return false;
+    std::string list = std::string(",") + names + ",";
+    return list.find(std::string(",") + program + ",") != std::string::npos;
+}
+
+// The one line a load that cannot go on ends with: the kernel feature missing, if a probe
+// can name it, then the kernel's own reason.
+std::string load_error(const LoadFailure& failure) {
+    if (std::optional<std::string> missing = missing_kernel_requirement())
+        return "egresswatch cannot run on this kernel: " + *missing + " (" + failure.reason + ")";
+    std::string feature = feature_of(failure.object);
+    std::string what = feature.empty() ? "" : " (" + feature + ", which egresswatch cannot work without)";
+    if (failure.object == "egress_capture" || failure.object == "ingress_capture")
+        what = " (--enforce learns allowed names' addresses from DNS answers there)";
+    return "loading the BPF programs failed: " + failure.reason + what + ". Run 'egresswatch doctor'" +
+           (failure.verifier ? "; -v shows the verifier's whole log" : "");
+}
+
+}  // namespace
+
+Tracer::Tracer(const LoaderOptions& options) : enforce_(options.enforce != nullptr) {
     if (::access("/sys/kernel/btf/vmlinux", R_OK) != 0)
         throw SetupError("this kernel has no BTF (/sys/kernel/btf/vmlinux): egresswatch needs CONFIG_DEBUG_INFO_BTF=y");
-    skel_ = egresswatch_bpf__open();
-    if (!skel_) fail("opening the BPF object", errno);
-    skel_->rodata->filter_by_cgroup = options.scope_cgroup_fd >= 0;
-    if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes)) fail("sizing the ring buffer", err);
-    // Userspace drains the ring every kDrainInterval; only a backlog this large wakes it
-    // early. An eighth leaves room for the bursts that arrive while it wakes.
-    skel_->rodata->wakeup_bytes = options.ringbuf_bytes / 8;
-    skel_->rodata->dedup_connects = options.dedup_connects;
-    if (int err = bpf_map__set_max_entries(skel_->maps.flow_dedup, options.dedup_entries))
-        fail("sizing flow_dedup", err);
-    skel_->rodata->capture_payload = options.capture_payload;
-    skel_->rodata->payload_packet_bytes = std::min<std::uint32_t>(options.payload_packet_bytes, EW_PAYLOAD_MAX);
-    skel_->rodata->payload_flow_bytes = options.payload_flow_bytes;
-    skel_->rodata->http_head_burst = options.http_head_burst;
-    skel_->rodata->http_heads_per_sec = options.http_heads_per_sec;
-    capture_payload_ = options.capture_payload;
-    const std::uint32_t pending_slots = std::bit_ceil(std::max<std::uint32_t>(options.pending_owner_entries, 1));
-    if (int err = bpf_map__set_max_entries(skel_->maps.pending_owners, pending_slots))
-        fail("sizing pending_owners", err);
-    skel_->rodata->pending_slot_mask = pending_slots - 1;
-    if (!capture_payload_)
-        for (bpf_program* prog : {skel_->progs.egress_capture, skel_->progs.ingress_capture,
-                                  skel_->progs.sock_release_forget_owner})
-            bpf_program__set_autoload(prog, false);
-    capture_tls_ = options.capture_tls;
-    uprobe_multi_ = options.uprobe_multi;
-    if (!capture_tls_)
-        for (bpf_program* prog : {skel_->progs.uprobe_tls_call_enter, skel_->progs.uretprobe_tls_call_exit,
-                                  skel_->progs.uprobe_tls_session_free, skel_->progs.uprobe_loader_libs_changed,
-                                  skel_->progs.sock_send_length_tls_bind, skel_->progs.sock_recv_length_tls_bind})
-            bpf_program__set_autoload(prog, false);
-    else if (uprobe_multi_)
-        for (bpf_program* prog : {skel_->progs.uprobe_tls_call_enter, skel_->progs.uretprobe_tls_call_exit,
-                                  skel_->progs.uprobe_tls_session_free, skel_->progs.uprobe_loader_libs_changed})
-            bpf_program__set_expected_attach_type(prog, static_cast<bpf_attach_type>(kAttachUprobeMulti));
-    if (options.enforce && !capture_payload_) {
-        destroy_skeleton();
+    if (options.enforce && !options.capture_payload)
         throw SetupError("--enforce learns the addresses of allowed names from DNS answers, which needs payload "
                          "inspection: drop --no-payload");
-    }
-    try {
-        if (options.enforce)
-            prepare_enforcement(skel_, *options.enforce, options.enforce_fail_open, options.enforce_learned_entries);
-    } catch (...) {
+    plan_ = ProgramPlan::initial(options.capture_payload, options.capture_tls, enforce_, read_kernel_facts());
+    apply_test_hooks(plan_);
+    uprobe_multi_ = options.uprobe_multi;
+    // Each refusal moves one feature to its next hook or turns it off, so this ends; the
+    // bound only guards against a libbpf that names no program.
+    for (int attempt = 0;; ++attempt) {
+        open_for_plan(options);
+        LibbpfCapture capture;
+        int err = egresswatch_bpf__load(skel_);
+        if (err == 0) break;
+        LoadFailure failure = diagnose_load_failure(capture.messages(), err);
         destroy_skeleton();
-        throw;
-    }
-    if (int err = egresswatch_bpf__load(skel_)) {
-        destroy_skeleton();
-        fail("loading the BPF programs", err);
+        spdlog::debug("the kernel refused {}: {}", failure.object.empty() ? "the BPF object" : failure.object,
+                      failure.reason);
+        if (attempt >= 8 || !plan_.fall_back(failure.object, failure.reason)) throw SetupError(load_error(failure));
     }
     if (options.scope_cgroup_fd >= 0) {
         std::uint32_t slot = 0;
@@ -111,9 +126,58 @@ Tracer::Tracer(const LoaderOptions& options) {
         throw;
     }
     spdlog::debug("BPF programs loaded (ring buffer {} bytes)", options.ringbuf_bytes);
-    if (capture_tls_)
+    if (plan_.tls)
         spdlog::debug("TLS uprobes: {}", uprobe_multi_ ? "uprobe_multi links, one per library and program"
                                                        : "classic links, one per function");
+}
+
+void Tracer::open_for_plan(const LoaderOptions& options) {
+    skel_ = egresswatch_bpf__open();
+    if (!skel_) fail("opening the BPF object", errno);
+    try {
+        skel_->rodata->filter_by_cgroup = options.scope_cgroup_fd >= 0;
+        if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes))
+            fail("sizing the ring buffer", err);
+        // Userspace drains the ring every kDrainInterval; only a backlog this large wakes it
+        // early. An eighth leaves room for the bursts that arrive while it wakes.
+        skel_->rodata->wakeup_bytes = options.ringbuf_bytes / 8;
+        skel_->rodata->dedup_connects = options.dedup_connects;
+        if (int err = bpf_map__set_max_entries(skel_->maps.flow_dedup, options.dedup_entries))
+            fail("sizing flow_dedup", err);
+        skel_->rodata->capture_payload = plan_.payload;
+        skel_->rodata->payload_packet_bytes = std::min<std::uint32_t>(options.payload_packet_bytes, EW_PAYLOAD_MAX);
+        skel_->rodata->payload_flow_bytes = options.payload_flow_bytes;
+        skel_->rodata->http_head_burst = options.http_head_burst;
+        skel_->rodata->http_heads_per_sec = options.http_heads_per_sec;
+        const std::uint32_t pending_slots = std::bit_ceil(std::max<std::uint32_t>(options.pending_owner_entries, 1));
+        if (int err = bpf_map__set_max_entries(skel_->maps.pending_owners, pending_slots))
+            fail("sizing pending_owners", err);
+        skel_->rodata->pending_slot_mask = pending_slots - 1;
+
+        const std::vector<std::string> wanted = plan_.programs();
+        bpf_program* prog;
+        bpf_object__for_each_program(prog, skel_->obj) {
+            const char* name = bpf_program__name(prog);
+            if (feature_of(name).empty())
+                throw SetupError(std::string("BPF program ") + name + " belongs to no feature (program_plan.cpp)");
+            bool load = std::find(wanted.begin(), wanted.end(), name) != wanted.end();
+            bpf_program__set_autoload(prog, load);
+            // A socket filter may use none of these programs' helpers or context: the
+            // verifier rejects it, as a kernel that lacks what the program needs would.
+            if (load && rejected_by_test_hook(name)) bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
+        }
+        for (const std::string& name : plan_.unused_maps())
+            if (bpf_map* map = bpf_object__find_map_by_name(skel_->obj, name.c_str())) bpf_map__set_autocreate(map, false);
+        if (plan_.tls && uprobe_multi_)
+            for (bpf_program* p : {skel_->progs.uprobe_tls_call_enter, skel_->progs.uretprobe_tls_call_exit,
+                                   skel_->progs.uprobe_tls_session_free, skel_->progs.uprobe_loader_libs_changed})
+                bpf_program__set_expected_attach_type(p, static_cast<bpf_attach_type>(kAttachUprobeMulti));
+        if (options.enforce)
+            prepare_enforcement(skel_, *options.enforce, options.enforce_fail_open, options.enforce_learned_entries);
+    } catch (...) {
+        destroy_skeleton();
+        throw;
+    }
 }
 
 Tracer::~Tracer() {
@@ -126,16 +190,29 @@ void Tracer::destroy_skeleton() {
     skel_ = nullptr;
 }
 
+bpf_program* Tracer::program(const std::string& name) const {
+    bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, name.c_str());
+    if (!prog) throw SetupError("BPF program " + name + " is missing from the object");
+    return prog;
+}
+
+void Tracer::attach_programs(const std::vector<std::string>& names, const char* what) {
+    for (const std::string& name : names) {
+        bpf_link* link = bpf_program__attach(program(name));
+        if (!link) fail(std::string("attaching ") + name + " (" + what + ")", errno);
+        links_.push_back(link);
+    }
+}
+
 void Tracer::attach_sockets(int cgroup_fd) {
     // Before the connect hooks: a socket owner may wait in pending_owners only while
     // something removes it when the socket closes.
-    if (capture_payload_) {
+    if (plan_.socket_release) {
         if (bpf_link* link = bpf_program__attach_cgroup(skel_->progs.sock_release_forget_owner, cgroup_fd)) {
             links_.push_back(link);
             skel_->bss->defer_socket_owners = true;
         } else {
-            spdlog::debug("cgroup/sock_release unavailable ({}): socket owners are created at connect",
-                          errno_text(errno));
+            plan_.fall_back("sock_release_forget_owner", "attaching it failed: " + errno_text(errno));
         }
     }
     for (bpf_program* prog : {skel_->progs.connect4_record, skel_->progs.connect6_record,
@@ -144,7 +221,7 @@ void Tracer::attach_sockets(int cgroup_fd) {
         if (!link) fail(std::string("attaching ") + bpf_program__name(prog) + " to the cgroup", errno);
         links_.push_back(link);
     }
-    if (!capture_payload_) return;
+    if (!plan_.payload) return;
     for (bpf_program* prog : {skel_->progs.egress_capture, skel_->progs.ingress_capture}) {
         bpf_link* link = bpf_program__attach_cgroup(prog, cgroup_fd);
         if (!link) fail(std::string("attaching ") + bpf_program__name(prog) + " to the cgroup", errno);
@@ -153,21 +230,38 @@ void Tracer::attach_sockets(int cgroup_fd) {
 }
 
 void Tracer::attach_process_tracking() {
-    for (bpf_program* prog : {skel_->progs.sched_process_fork_record, skel_->progs.sched_process_exec_record,
-                              skel_->progs.sched_process_exit_record}) {
-        bpf_link* link = bpf_program__attach(prog);
-        if (!link) fail(std::string("attaching ") + bpf_program__name(prog), errno);
-        links_.push_back(link);
-    }
+    attach_programs({"sched_process_fork_record", "sched_process_exec_record", ProgramPlan::exit_program(plan_.exit_hook)},
+                    "process lineage");
+    if (plan_.tls) attach_programs({"tls_thread_exit"}, "HTTPS requests");
 }
 
 void Tracer::attach_tls_socket_tracking() {
-    if (!capture_tls_) return;
-    for (bpf_program* prog : {skel_->progs.sock_send_length_tls_bind, skel_->progs.sock_recv_length_tls_bind}) {
-        bpf_link* link = bpf_program__attach(prog);
-        if (!link) fail(std::string("attaching ") + bpf_program__name(prog), errno);
-        links_.push_back(link);
+    // A hook the kernel refuses is an answer, said once in the plan's own line.
+    QuietLibbpf quiet;
+    while (plan_.tls && !plan_.tls_socket_hooks.empty()) {
+        TlsSocketHook hook = plan_.tls_socket_hooks.front();
+        std::vector<LinkPtr> attached;
+        std::string failed;
+        for (const std::string& name : ProgramPlan::programs_of(hook)) {
+            attached.emplace_back(bpf_program__attach(program(name)));
+            if (!attached.back()) {
+                failed = "attaching " + name + ": " + errno_text(errno);
+                break;
+            }
+        }
+        if (failed.empty()) {
+            for (LinkPtr& link : attached) links_.push_back(link.release());
+            plan_.tls_socket_hooks = {hook};
+            return;
+        }
+        plan_.tls_socket_hook_refused(hook, failed);
     }
+}
+
+std::map<std::string, std::string> Tracer::hooks_in_use() const { return describe_hooks(plan_); }
+
+void Tracer::keep_refusals(const std::vector<Degradation>& earlier) {
+    plan_.degradations.insert(plan_.degradations.begin(), earlier.begin(), earlier.end());
 }
 
 void LinkDeleter::operator()(bpf_link* link) const { bpf_link__destroy(link); }
@@ -202,6 +296,31 @@ UprobeLinks Tracer::attach_uprobes(UprobeProgram program, const std::string& pat
         links.add_classic(link);
     }
     return links;
+}
+
+std::unique_ptr<Tracer> load_and_attach(const LoaderOptions& options, int cgroup_fd) {
+    auto tracer = std::make_unique<Tracer>(options);
+    // Process tracking first: by the time a socket event can fire, its process is known.
+    tracer->attach_process_tracking();
+    try {
+        tracer->attach_sockets(cgroup_fd);
+    } catch (const SetupError& e) {
+        // Loaded but not attachable to the cgroup: the cgroup_skb programs are the only
+        // optional ones there, and they are compiled into the connect hooks (socket owners),
+        // so the programs are loaded again without them.
+        if (!tracer->capture_payload() || options.enforce) throw;
+        ProgramPlan refused = tracer->plan();
+        refused.payload_unattachable(e.what());
+        tracer.reset();
+        LoaderOptions without = options;
+        without.capture_payload = without.capture_tls = false;
+        tracer = std::make_unique<Tracer>(without);
+        tracer->keep_refusals(refused.degradations);
+        tracer->attach_process_tracking();
+        tracer->attach_sockets(cgroup_fd);
+    }
+    tracer->attach_tls_socket_tracking();
+    return tracer;
 }
 
 void Tracer::detach() {

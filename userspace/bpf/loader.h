@@ -4,10 +4,12 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bpf/program_plan.h"
 #include "bpf/uprobe_links.h"
 #include "egresswatch/abi.h"
 
@@ -16,6 +18,7 @@ namespace egresswatch {
 struct EnforcePlan;
 }
 struct bpf_link;
+struct bpf_program;
 
 namespace egresswatch {
 
@@ -60,7 +63,9 @@ struct FlowCounter {
 
 class Tracer {
 public:
-    // Opens, sizes and loads the programs. Throws SetupError with the reason and what to do.
+    // Opens, sizes and loads the programs, falling back per feature where the kernel refuses
+    // a program (plan() says what it refused and why). Throws SetupError, with the kernel's
+    // reason, only if connections or process lineage cannot be loaded, or --enforce's.
     explicit Tracer(const LoaderOptions& options);
     ~Tracer();
     Tracer(const Tracer&) = delete;
@@ -70,9 +75,17 @@ public:
     // on all its descendants.
     void attach_sockets(int cgroup_fd);
     void attach_process_tracking();
-    // The socket tracepoints that join TLS library calls to their sockets.
+    // The hook that joins TLS library calls to their sockets: the first of the loaded ones
+    // that attaches. If none does, plan() records it; HTTPS requests go on, unjoined.
     void attach_tls_socket_tracking();
-    bool capture_tls() const { return capture_tls_; }
+    bool capture_tls() const { return plan_.tls; }
+    bool capture_payload() const { return plan_.payload; }
+    // What was loaded and attached, and every feature the kernel refused, with its reason.
+    const ProgramPlan& plan() const { return plan_; }
+    // The hooks in use, by job (the start record's kernel_features, and doctor's list).
+    std::map<std::string, std::string> hooks_in_use() const;
+    // Refusals of an earlier load that this one replaced (load_and_attach).
+    void keep_refusals(const std::vector<Degradation>& earlier);
     // Functions of one file, for every process that maps it. Throws SetupError.
     UprobeLinks attach_uprobes(UprobeProgram program, const std::string& path,
                                const std::vector<UprobeSite>& sites) const;
@@ -88,14 +101,23 @@ public:
     std::uint64_t tls_threads_active() const;
 
 private:
+    // A fresh skeleton, sized and configured for plan_, not yet loaded.
+    void open_for_plan(const LoaderOptions& options);
     void destroy_skeleton();
+    ::bpf_program* program(const std::string& name) const;
+    void attach_programs(const std::vector<std::string>& names, const char* what);
 
     egresswatch_bpf* skel_ = nullptr;
     std::vector<::bpf_link*> links_;
-    bool capture_payload_ = false;
-    bool capture_tls_ = false;
+    ProgramPlan plan_;
+    bool enforce_ = false;
     bool uprobe_multi_ = false;
 };
+
+// Loads and attaches what run and watch use, with every fallback (doctor calls it too, so
+// its verdict is what a session gets): process tracking, then the socket programs on
+// cgroup_fd, then the TLS socket hook. Throws SetupError.
+std::unique_ptr<Tracer> load_and_attach(const LoaderOptions& options, int cgroup_fd);
 
 const char* drop_reason_name(std::uint32_t reason);
 

@@ -109,51 +109,39 @@ LiveSession::~LiveSession() {
     if (signal_fd_ >= 0) ::close(signal_fd_);
 }
 
-void LiveSession::attach() {
+LoaderOptions loader_options(const CaptureOptions& capture) {
     LoaderOptions loader;
-    loader.ringbuf_bytes = config_.capture.ringbuf_mib << 20;
-    loader.dedup_entries = config_.capture.dedup_entries;
-    loader.dedup_connects = !config_.capture.every_connect;
-    loader.scope_cgroup_fd = config_.scope_process_events ? config_.attach_cgroup_fd : -1;
-    loader.capture_payload = config_.capture.payload;
-    loader.payload_packet_bytes = config_.capture.payload_bytes;
-    loader.payload_flow_bytes = config_.capture.payload_flow_bytes;
-    loader.http_head_burst = config_.capture.http_head_burst;
-    loader.http_heads_per_sec = config_.capture.http_heads_per_sec;
-    loader.pending_owner_entries = config_.capture.pending_sockets;
-    loader.capture_tls = config_.capture.payload && config_.capture.tls;
+    loader.ringbuf_bytes = capture.ringbuf_mib << 20;
+    loader.dedup_entries = capture.dedup_entries;
+    loader.dedup_connects = !capture.every_connect;
+    loader.capture_payload = capture.payload;
+    loader.payload_packet_bytes = capture.payload_bytes;
+    loader.payload_flow_bytes = capture.payload_flow_bytes;
+    loader.http_head_burst = capture.http_head_burst;
+    loader.http_heads_per_sec = capture.http_heads_per_sec;
+    loader.pending_owner_entries = capture.pending_sockets;
+    loader.capture_tls = capture.payload && capture.tls;
     // Test hook: the classic links, as on kernels before 6.6.
     loader.uprobe_multi = loader.capture_tls && !test_hook_set("EGRESSWATCH_TEST_CLASSIC_UPROBES") && probe_uprobe_multi();
+    return loader;
+}
+
+void LiveSession::attach() {
+    LoaderOptions loader = loader_options(config_.capture);
+    loader.scope_cgroup_fd = config_.scope_process_events ? config_.attach_cgroup_fd : -1;
     if (config_.enforce) {
         loader.enforce = &*config_.enforce;
         loader.enforce_fail_open = config_.enforce_fail_open;
     }
-    try {
-        attach_with(loader);
-    } catch (const SetupError& e) {
-        // Enforcement without DNS answers would refuse every host entry: no fallback.
-        if (!loader.capture_payload || loader.enforce) throw;
-        // Names are worth having, not worth failing over: connections still get recorded.
-        spdlog::warn("payload inspection unavailable ({}); continuing without DNS, TLS and HTTP names. "
-                     "Run 'egresswatch doctor' for details",
-                     e.what());
-        loader.capture_payload = loader.capture_tls = false;
-        config_.capture.payload = config_.capture.tls = false;
-        attach_with(loader);
-    }
-    if (loader.capture_tls) attach_tls();
+    tracer_ = load_and_attach(loader, config_.attach_cgroup_fd);
+    // One line per feature this kernel refused: what is off, the kernel's reason, what still works.
+    for (const Degradation& refused : tracer_->plan().degradations) spdlog::warn("{}", refused.line());
+    config_.capture.payload = tracer_->capture_payload();
+    config_.capture.tls = tracer_->capture_tls();
+    if (config_.capture.tls) attach_tls();
     source_ = std::make_unique<EventSource>(tracer_->ringbuf_fd(),
                                             [this](const void* d, std::size_t n) { on_raw_event(d, n); });
     spdlog::debug("attached to cgroup {}", config_.cgroup_relative);
-}
-
-void LiveSession::attach_with(const LoaderOptions& loader) {
-    tls_.reset();
-    tracer_.reset();
-    tracer_ = std::make_unique<Tracer>(loader);
-    // Process tracking first: by the time a socket event can fire, its process is known.
-    tracer_->attach_process_tracking();
-    tracer_->attach_sockets(config_.attach_cgroup_fd);
 }
 
 // Before the command starts: the system's TLS libraries, the command's own executable
@@ -161,7 +149,6 @@ void LiveSession::attach_with(const LoaderOptions& loader) {
 // later are found when the loader reports them (uprobe_loader_libs_changed).
 void LiveSession::attach_tls() {
     try {
-        tracer_->attach_tls_socket_tracking();
         tls_ = std::make_unique<TlsAttacher>(*tracer_);
         tls_->attach_system_libraries();
         if (!config_.command.empty())
@@ -188,10 +175,8 @@ void LiveSession::begin() {
         start.enforce = config_.enforce_path;
         start.enforce_mode = config_.enforce_fail_open ? "fail-open" : "fail-closed";
     }
-    start.kernel_features = hooks_in_use(config_.capture.payload, config_.capture.payload && config_.capture.tls);
-    if (config_.enforce)
-        start.kernel_features["enforcement"] =
-            "verdicts in cgroup/connect4, connect6, sendmsg4, sendmsg6; DNS answers learned at cgroup_skb/ingress";
+    start.kernel_features = tracer_->hooks_in_use();
+    if (!config_.capture.tls) start.kernel_features.erase("tls_plaintext");
     sinks_.on_start(start);
     sinks_.on_batch_end();
     next_tick_ = std::chrono::steady_clock::now() + kTick;

@@ -70,7 +70,6 @@ public:
     void finish(std::optional<int> exit_code);
 
 private:
-    void attach_with(const LoaderOptions& loader);
     void attach_tls();
     void on_raw_event(const void* data, std::size_t size);
     void periodic();
@@ -104,6 +103,9 @@ private:
     std::chrono::steady_clock::time_point next_tick_;
     int ticks_ = 0;
 };
+
+// What run and watch load for these options (doctor loads the same for the defaults).
+LoaderOptions loader_options(const CaptureOptions& capture);
 
 // Blocks the signals a session reads through its signalfd. Call before forking anything.
 void block_session_signals();
