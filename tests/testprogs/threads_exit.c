@@ -1,18 +1,27 @@
-// Starts THREADS (default 8) busy threads, then exits the whole process while they run, so
-// that its threads leave do_exit() at the same time on every CPU: the case in which more
-// than one thread may see the group's live count at 0 (process_exit_live_count).
+// Starts THREADS (default 8) threads that wait together, then every thread, the main one
+// included, exits by itself at the same instant (exit(2), not exit_group): the process ends
+// with its last thread, and several threads pass the sched_process_exit tracepoint at once,
+// the case in which more than one may see the group's live count at 0
+// (process_exit_live_count must still report the process once).
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-static atomic_int running;
+static atomic_int ready;
+static atomic_int go;
 
-static void *spin(void *arg) {
-    (void)arg;
-    atomic_fetch_add(&running, 1);
-    for (;;) {
+static void exit_together(void) {
+    atomic_fetch_add(&ready, 1);
+    while (!atomic_load(&go)) {
     }
+    syscall(SYS_exit, 0);
+}
+
+static void *thread_main(void *arg) {
+    (void)arg;
+    exit_together();
     return NULL;
 }
 
@@ -20,9 +29,11 @@ int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 8;
     for (int i = 0; i < threads; ++i) {
         pthread_t t;
-        if (pthread_create(&t, NULL, spin, NULL) != 0) return 1;
+        if (pthread_create(&t, NULL, thread_main, NULL) != 0) return 1;
     }
-    while (atomic_load(&running) < threads) {
+    while (atomic_load(&ready) < threads) {
     }
-    exit(0);
+    atomic_store(&go, 1);
+    exit_together();
+    return 0;
 }

@@ -303,6 +303,10 @@ void LiveSession::finish(std::optional<int> exit_code) {
     tls_.reset();
     tracer_->detach();
     source_->drain();  // anything committed while detaching
+    // What the inspector still holds is reported now, and what of it counts as lost (TLS
+    // data never joined to its socket) goes into the last loss record, not after it.
+    inspector_->flush();
+    flush_counters();
 
     if (last_loss_.empty()) inspector_->on_loss(LossRecord{wall_clock_ns(), {}});
     aggregator_.set_kernel_counts(enricher_->counts());
