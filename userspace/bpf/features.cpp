@@ -173,7 +173,7 @@ bool probe_uprobe_multi() {
 std::optional<std::string> missing_kernel_requirement() {
     QuietLibbpf quiet;
     if (probe_hook(kAtomics, -1, true))
-        return "this kernel's BPF has no atomic compare-and-exchange (Linux 5.12+; egresswatch supports 6.1 and later)";
+        return "its BPF has no atomic compare-and-exchange (Linux 5.12+), which the socket hooks use";
     return std::nullopt;
 }
 

@@ -81,7 +81,8 @@ bool rejected_by_test_hook(const char* program) {
 // can name it, then the kernel's own reason.
 std::string load_error(const LoadFailure& failure) {
     if (std::optional<std::string> missing = missing_kernel_requirement())
-        return "egresswatch cannot run on this kernel: " + *missing + " (" + failure.reason + ")";
+        return "this kernel is too old for egresswatch, which supports Linux 6.1 and later: " + *missing + " (" +
+               failure.reason + ")";
     std::string feature = feature_of(failure.object);
     std::string what = feature.empty() ? "" : " (" + feature + ", which egresswatch cannot work without)";
     if (failure.object == "egress_capture" || failure.object == "ingress_capture")
