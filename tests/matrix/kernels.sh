@@ -21,7 +21,8 @@ case $series in
     echo "deb http://deb.debian.org/debian bullseye main" > "$state/sources.list"
     echo "deb http://deb.debian.org/debian-security bullseye-security main" >> "$state/sources.list"
     apt_opts=(-o "Dir::Etc::sourcelist=$state/sources.list" -o Dir::Etc::sourceparts=- \
-              -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state" -o Dir::State::status=/dev/null)
+              -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state" -o Dir::State::status=/dev/null \
+              -o APT::Sandbox::User=root)
     ;;
   *) echo "kernels.sh: unknown series '$series' (6.1, 6.12 or 5.10)" >&2; exit 2 ;;
 esac
@@ -46,7 +47,7 @@ dir=$cache/$package
 if [ ! -s "$dir/vmlinuz" ]; then
   tmp=$(mktemp -d "$cache/.fetch-XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && apt-get "${apt_opts[@]}" download "$package" >/dev/null 2>&1) || {
+  (cd "$tmp" && apt-get "${apt_opts[@]}" -o APT::Sandbox::User=root download "$package" >/dev/null 2>&1) || {
     echo "kernels.sh: could not download $package" >&2; exit 3; }
   dpkg-deb -x "$tmp"/*.deb "$tmp/root"
   mkdir -p "$tmp/out"
