@@ -52,9 +52,9 @@ const char* drop_reason_name(std::uint32_t reason) {
 
 namespace {
 
-// Test hooks, as environment variables: which TLS socket hook to load (tracepoint, fentry,
-// kprobe; or none), the exit hook (live_count), and programs to turn into ones the kernel
-// rejects, so that tests on one kernel can take every fallback a stock kernel takes.
+// Test hooks, as environment variables: which TLS socket hook to load (tracepoint, fentry or
+// kprobe), the exit hook (live_count), and programs to turn into ones the kernel rejects, so
+// that tests on one kernel can take every fallback a stock kernel takes.
 const char* test_hook(const char* name) {
     const char* value = std::getenv(name);
     return value && *value ? value : nullptr;
@@ -93,13 +93,14 @@ std::string load_error(const LoadFailure& failure) {
 
 }  // namespace
 
-Tracer::Tracer(const LoaderOptions& options) : enforce_(options.enforce != nullptr) {
+Tracer::Tracer(const LoaderOptions& options) {
     if (::access("/sys/kernel/btf/vmlinux", R_OK) != 0)
         throw SetupError("this kernel has no BTF (/sys/kernel/btf/vmlinux): egresswatch needs CONFIG_DEBUG_INFO_BTF=y");
     if (options.enforce && !options.capture_payload)
         throw SetupError("--enforce learns the addresses of allowed names from DNS answers, which needs payload "
                          "inspection: drop --no-payload");
-    plan_ = ProgramPlan::initial(options.capture_payload, options.capture_tls, enforce_, read_kernel_facts());
+    plan_ = ProgramPlan::initial(options.capture_payload, options.capture_tls, options.enforce != nullptr,
+                                 read_kernel_facts());
     apply_test_hooks(plan_);
     uprobe_multi_ = options.uprobe_multi;
     // Each refusal moves one feature to its next hook or turns it off, so this ends; the

@@ -110,7 +110,6 @@ private:
     egresswatch_bpf* skel_ = nullptr;
     std::vector<::bpf_link*> links_;
     ProgramPlan plan_;
-    bool enforce_ = false;
     bool uprobe_multi_ = false;
 };
 
