@@ -3,12 +3,20 @@
 # real clients and servers the checks use (curl, openssl, dnsmasq, jq), each at the path
 # it has on this machine, so the TLS attacher finds libssl where it would on a real host.
 #   initramfs.sh BUILD_DIR OUT.cpio.gz
+#   initramfs.sh --tree BUILD_DIR DIR     the same files in DIR (host.sh chroots into it)
 set -euo pipefail
+tree=
+if [ "$1" = --tree ]; then tree=1; shift; fi
 build=$(cd "$1" && pwd)
 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
+if [ -n "$tree" ]; then
+  root=$out
+  mkdir -p "$root"
+else
+  root=$(mktemp -d)
+  trap 'rm -rf "$root"' EXIT
+fi
 
 # Debian bookworm is merged-/usr: /bin, /sbin, /lib and /lib64 point into /usr.
 mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{dev,proc,sys,tmp,run,etc,srv,root}
@@ -85,4 +93,4 @@ cp "$root/srv/x.txt" "$root/srv/y.txt"
 install -m 0755 "$here/guest-init.sh" "$root/init"
 install -m 0755 "$here/checks.sh" "$root/usr/bin/ew-checks"
 
-(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out"
+[ -n "$tree" ] || (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out"

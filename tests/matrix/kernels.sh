@@ -36,7 +36,15 @@ if [ ${#apt_opts[@]} -gt 0 ]; then
     apt-get "${apt_opts[@]}" update -qq >/dev/null 2>&1 || true
   fi
 fi
-package=$(apt-cache "${apt_opts[@]}" search --names-only "$pattern" 2>/dev/null | cut -d' ' -f1 | sort -V | tail -n 1)
+newest_in_archive() {
+  apt-cache "${apt_opts[@]}" search --names-only "$pattern" 2>/dev/null | cut -d' ' -f1 | sort -V | tail -n 1
+}
+package=$(newest_in_archive)
+# A machine whose package lists were never fetched knows no kernel package yet.
+if [ -z "$package" ] && [ ${#apt_opts[@]} -eq 0 ]; then
+  apt-get update -qq >/dev/null 2>&1 || true
+  package=$(newest_in_archive)
+fi
 [ -n "$package" ] || package=$(newest_cached)
 if [ -z "$package" ]; then
   echo "kernels.sh: no $series kernel package found (apt-get update, or reach deb.debian.org)" >&2
