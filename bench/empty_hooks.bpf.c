@@ -43,6 +43,10 @@ int BPF_PROG(sched_process_fork_empty) { return 0; }
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_process_exit_empty) { return 0; }
 
+/* watch attaches two programs here: the process exit and the TLS thread exit. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tls_thread_exit_empty) { return 0; }
+
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(sock_send_length_empty) { return 0; }
 
