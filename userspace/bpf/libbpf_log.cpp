@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cstdarg>
 #include <cstdio>
 #include <mutex>
@@ -11,7 +12,8 @@
 namespace egresswatch {
 namespace {
 
-int quiet_depth = 0;
+// Read by whichever thread libbpf logs from (the TLS attacher has a worker).
+std::atomic<int> quiet_depth = 0;
 // Messages kept for the LibbpfCapture alive, if any. libbpf may also be called from the TLS
 // attacher's worker, hence the lock.
 std::mutex capture_mutex;
