@@ -6,6 +6,9 @@
 # The empty-hooks row attaches programs that return at once where egresswatch attaches
 # its own (bench/empty_hooks.bpf.c): what the hooks cost before any program does work.
 # Usage: bench/overhead.sh [REPS] [SECONDS]
+# EGRESSWATCH_BENCH_BEFORE=PATH adds the row egresswatch-before: that egresswatch binary (an
+# earlier build), measured in the same run, so a change is compared with what it changes.
+# EGRESSWATCH_BENCH_CONFIGS="baseline egresswatch ..." measures only those rows.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/nginx.sh"
@@ -31,6 +34,7 @@ start_tool() {
   case "$1" in
     baseline) tool_pid= ;;
     egresswatch) "$ew" watch --quiet --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
+    egresswatch-before) "$before" watch --quiet --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
     egresswatch-no-tls) "$ew" watch --quiet --no-tls --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
     empty-hooks) "$floor" "$cgroup2" "$ld_so" >/dev/null 2>&1 & tool_pid=$! ;;
     egresswatch-every-connect) "$ew" watch --quiet --every-connect --out "$work/ew" >/dev/null 2>&1 & tool_pid=$! ;;
@@ -54,7 +58,10 @@ stop_tool() {
 
 start_bench_nginx "$work"
 
+before=${EGRESSWATCH_BENCH_BEFORE:-}
 configs=(baseline empty-hooks egresswatch egresswatch-no-tls egresswatch-every-connect bpftrace tcplife tcpdump)
+[ -n "$before" ] && configs+=(egresswatch-before)
+[ -n "${EGRESSWATCH_BENCH_CONFIGS:-}" ] && read -r -a configs <<< "$EGRESSWATCH_BENCH_CONFIGS"
 for rep in $(seq "$reps"); do
   # Rotate the order so that no configuration always runs first or last.
   n=${#configs[@]}
@@ -82,6 +89,14 @@ for rep in $(seq "$reps"); do
   echo "egresswatch-run $(( ($(cat "$work/t1") - t0) / 1000 ))" >> "$startup"
   echo "egresswatch-run-total $(( (t2 - t0) / 1000 ))" >> "$startup"
   rm -rf "$work/st"
+  if [ -n "$before" ]; then
+    t0=$(date +%s%N)
+    "$before" run --quiet --out "$work/st" -- sh -c "date +%s%N > $work/t1"
+    t2=$(date +%s%N)
+    echo "egresswatch-before-run $(( ($(cat "$work/t1") - t0) / 1000 ))" >> "$startup"
+    echo "egresswatch-before-run-total $(( (t2 - t0) / 1000 ))" >> "$startup"
+    rm -rf "$work/st"
+  fi
   t0=$(date +%s%N)
   sh -c "date +%s%N > $work/t1"
   t2=$(date +%s%N)
@@ -116,7 +131,14 @@ print(f"\nstart-up (launch to command running, median of {reps}): egresswatch ru
       f" plain sh {ms('baseline'):.1f} ms; target <= 300 ms")
 print(f"end to end (launch to exit, report written): egresswatch run {ms('egresswatch-run-total'):.1f} ms,"
       f" plain sh {ms('baseline-total'):.1f} ms")
-if "empty-hooks" in med:
+if "egresswatch-before-run" in st:
+    print(f"the build before: start-up {ms('egresswatch-before-run'):.1f} ms, end to end "
+          f"{ms('egresswatch-before-run-total'):.1f} ms")
+if "egresswatch-before" in med and "egresswatch" in med:
+    ew, old = med["egresswatch"], med["egresswatch-before"]
+    print("\negresswatch / egresswatch-before (this build against the one before): " +
+          ", ".join(f"{c} {ew[c]/old[c]:.3f}" for c in cols))
+if "empty-hooks" in med and "egresswatch" in med:
     floor = med["empty-hooks"]
     ew = med["egresswatch"]
     print("\negresswatch / empty-hooks (what its programs add beyond the hooks themselves): " +

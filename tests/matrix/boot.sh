@@ -23,10 +23,10 @@ cannot_run() {
 }
 
 # What each kernel must do. TLS socket hooks: the one chosen by default, then the others
-# this kernel also has, each forced once.
+# this kernel also has, each forced once; and where process exits come from.
 case $series in
-  6.1) expect=(ew.expect=supported ew.tls_hook=fentry ew.also_tls_hooks=kprobe) ;;
-  6.12) expect=(ew.expect=supported ew.tls_hook=tracepoint ew.also_tls_hooks=fentry,kprobe) ;;
+  6.1) expect=(ew.expect=supported ew.tls_hook=fentry ew.also_tls_hooks=kprobe ew.exit_hook=live_count) ;;
+  6.12) expect=(ew.expect=supported ew.tls_hook=tracepoint ew.also_tls_hooks=fentry,kprobe ew.exit_hook=live_count) ;;
   5.10) expect=(ew.expect=refuse "ew.missing=atomic compare-and-exchange") ;;
   *) echo "boot.sh: unknown series $series" >&2; exit 2 ;;
 esac

@@ -6,7 +6,8 @@
 # What to expect comes from the environment (boot.sh puts it on the kernel command line):
 #   EW_EXPECT=supported  everything works, and HTTPS requests are joined to their sockets
 #                        through EW_TLS_HOOK (tracepoint, fentry, kprobe); each hook in
-#                        EW_ALSO_TLS_HOOKS (comma-separated) is checked too, forced
+#                        EW_ALSO_TLS_HOOKS (comma-separated) is checked too, forced; exits
+#                        come from EW_EXIT_HOOK (group_dead, live_count)
 #   EW_EXPECT=refuse     egresswatch refuses in one line that contains EW_MISSING
 ew=/usr/sbin/egresswatch
 # The kernel command line cannot hold spaces: boot.sh sent them as underscores.
@@ -80,6 +81,12 @@ ev=$work/run/events.jsonl
   && pass run-start-names-tls-hook || fail run-start-names-tls-hook "the start record does not name $words" $ev
 [ "$(jq -r 'select(.type=="lost") | .total' $ev | tail -n 1)" = 0 ] && pass run-nothing-lost \
   || fail run-nothing-lost "events were lost" $ev
+case $EW_EXIT_HOOK in
+  group_dead) words="group_dead argument" ;;
+  live_count) words="live thread count" ;;
+esac
+[ "$(count $ev ".type==\"start\" and (.kernel_features.process_lineage | contains(\"$words\"))")" -eq 1 ] \
+  && pass "run-exits-through-$EW_EXIT_HOOK" || fail "run-exits-through-$EW_EXIT_HOOK" "the start record does not name $words" $ev
 
 # Other TLS socket hooks this kernel has, forced one at a time.
 for hook in $(echo "$EW_ALSO_TLS_HOOKS" | tr , ' '); do

@@ -25,7 +25,8 @@ dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --user=root --pid-file=/tmp
   --address=/mirror.test/198.18.0.10 --address=/allowed.test/198.18.0.11 --address=/denied.test/198.18.0.12
 cd /
 
-# What boot.sh expects of this kernel: ew.expect, ew.tls_hook, ew.also_tls_hooks, ew.missing.
+# What boot.sh expects of this kernel: ew.expect, ew.tls_hook, ew.also_tls_hooks, ew.exit_hook,
+# ew.missing.
 for word in $(cat /proc/cmdline); do
   case $word in ew.*=*) name=${word%%=*}; export "EW_$(echo "${name#ew.}" | tr a-z A-Z)=${word#*=}" ;; esac
 done

@@ -22,7 +22,7 @@ bash "$here/initramfs.sh" --tree "$build" "$tree" || exit 1
 started=$(date +%s)
 timeout 600 unshare --pid --mount --net --fork --propagation private sh -c '
   mount --rbind /dev "$1/dev" && exec chroot "$1" /usr/bin/busybox env -i EW_HOST=1 EW_EXPECT=supported \
-    EW_TLS_HOOK=tracepoint /init' sh "$tree" > "$out/console.log" 2>&1
+    EW_TLS_HOOK=tracepoint EW_EXIT_HOOK=group_dead /init' sh "$tree" > "$out/console.log" 2>&1
 status=$?
 took=$(( $(date +%s) - started ))
 grep -a -o 'EW[A-Z]* .*' "$out/console.log" > "$out/checks.log"
