@@ -6,8 +6,8 @@
 export PATH=/usr/sbin:/usr/bin HOME=/root
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-# host.sh binds the host's /dev in; a guest gets its own.
-[ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+# host.sh binds the host's /dev in (and sets EW_HOST); a guest mounts its own.
+[ -n "$EW_HOST" ] || mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mkdir -p /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup
