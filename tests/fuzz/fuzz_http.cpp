@@ -8,6 +8,7 @@
 #include "core/artifact.h"
 #include "core/http_parser.h"
 #include "core/redaction.h"
+#include "core/text_redaction.h"
 
 using namespace egresswatch;
 

@@ -405,3 +405,52 @@ TEST_F(Names, CredentialsNeverReachAnyOutputFile) {
     }
     EXPECT_GE(files, 4u) << "events.jsonl, requests.log, report.json, allowlist.yaml";
 }
+
+TEST_F(Names, CredentialsOnCommandLinesNeverReachAnyOutputFile) {
+    // What an adversarial test found in clear in exec, connect, tls, http and alert records
+    // (issue 15): credential options, other header spellings, secrets inside shell and
+    // interpreter strings, environment assignments, token headers not on a list.
+    const std::vector<std::string> secrets = {"pw-user-01", "tok-access-02", "tok-query-03", "tok-bearer-04",
+                                              "pw-pg-05",   "tok-env-06",    "tok-python-07"};
+    std::string script =
+        "curl -4 -sS -o /dev/null -u alice:pw-user-01 -H 'X-Access-Token: tok-access-02' "
+        "'http://api.test/api/v1/status?token=tok-query-03' && "
+        "curl -4 -sS -o /dev/null \"-HAuthorization: Bearer tok-bearer-04\" --cacert " + cert() +
+        " https://secure.test/api/v1/status && "
+        "env PGPASSWORD=pw-pg-05 sh -c 'TOKEN=tok-env-06 curl -4 -sS -o /dev/null http://mirror.test/pool/a.deb' && "
+        "/usr/bin/python3 -c \"import urllib.request as u; u.urlopen(u.Request('http://mirror.test/x', "
+        "headers={'Authorization':'token tok-python-07'}), timeout=10).read()\"; true";
+    // An empty baseline: every destination alerts, so alert records are written too.
+    std::string baseline = file("empty.yaml", "version: 1\ndestinations: []\n");
+    auto events = observe(script, {"--baseline", baseline});
+
+    EXPECT_FALSE(select(events, "alert", [](const json&) { return true; }).empty());
+    auto https = select(events, "http", [](const json& e) { return e["tls"] == true; });
+    ASSERT_EQ(https.size(), 1u) << "curl's HTTPS request, from OpenSSL's plaintext";
+    auto plain = select(events, "http", [](const json& e) { return e["path"] == "/api/v1/status?token=REDACTED"; });
+    ASSERT_EQ(plain.size(), 1u);
+    bool access_token_header = false;
+    for (const auto& h : plain[0]["headers"])
+        if (h[0] == "X-Access-Token") access_token_header = h[1] == "REDACTED";
+    EXPECT_TRUE(access_token_header) << plain[0].dump();
+    auto curl = select(events, "exec", [](const json& e) {
+        return e.value("exe", "") == "/usr/bin/curl" && e["argv"].dump().find("alice") != std::string::npos;
+    });
+    ASSERT_EQ(curl.size(), 1u);
+    EXPECT_NE(curl[0]["argv"].dump().find("alice:REDACTED"), std::string::npos) << curl[0].dump();
+
+    // The server did get the secrets: they were there for egresswatch to see.
+    std::string web_log = read_text(hosts_->web_log_path());
+    EXPECT_NE(web_log.find("tok-query-03"), std::string::npos);
+    std::size_t files = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(out())) {
+        if (!entry.is_regular_file()) continue;
+        ++files;
+        std::string text = read_text(entry.path().string());
+        for (const auto& secret : secrets)
+            EXPECT_EQ(text.find(secret), std::string::npos) << secret << " leaked into " << entry.path();
+    }
+    EXPECT_GE(files, 4u);
+    for (const auto& secret : secrets)
+        EXPECT_EQ(egresswatch_stderr().find(secret), std::string::npos) << secret << " leaked into stderr";
+}

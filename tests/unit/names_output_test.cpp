@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "core/argv_redaction.h"
+#include "core/text_redaction.h"
 #include "core/decoder.h"
 #include "core/name_book.h"
 #include "egresswatch/abi.h"

@@ -13,7 +13,7 @@
 #include <iostream>
 
 #include "bpf/features.h"
-#include "core/argv_redaction.h"
+#include "core/text_redaction.h"
 #include "core/decoder.h"
 #include "core/errors.h"
 #include "core/proc_reader.h"
@@ -86,13 +86,17 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
     if (!config_.capture.payload) inspect.hold_ns = 0;  // nothing would ever name a connect
     inspector_ = std::make_unique<FlowInspector>(
         sinks_, inspect, [this](const TaskContext& task) { return enricher_->process_ref(task); });
-    processes_.set_fallback([](std::uint32_t pid) { return read_proc_process("/proc", pid); });
+    processes_.set_fallback([redact = config_.capture.redact](std::uint32_t pid) {
+        std::optional<ProcessInfo> info = read_proc_process("/proc", pid);
+        if (info && redact) redact_argv(info->argv);
+        return info;
+    });
     EnricherHooks hooks;
     hooks.cgroup_path = [this](std::uint64_t id) { return cgroup_names_.name(id); };
     hooks.resolve_exe = [](std::uint32_t pid, const std::string& filename) {
         return filename.empty() || filename.front() == '/' ? filename : absolute_exe_path(filename, proc_cwd(pid));
     };
-    if (config_.capture.redact) hooks.redact_argv = [](std::vector<std::string>& argv) { redact_argv(argv); };
+    if (config_.capture.redact) hooks.redact_argv = [](std::vector<std::string>& argv, bool cut) { redact_argv(argv, cut); };
     hooks.libraries_changed = [this](std::uint32_t pid) {
         if (tls_) tls_->scan_process(pid);
     };

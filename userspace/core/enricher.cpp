@@ -33,7 +33,6 @@ ProcessRef Enricher::process_ref(const TaskContext& task) {
     if (const ProcessInfo* p = processes_.find(task.pid)) {
         ref.exe = p->exe;
         ref.argv = p->argv;
-        if (hooks_.redact_argv) hooks_.redact_argv(ref.argv);
     }
     if (hooks_.cgroup_path) ref.cgroup = hooks_.cgroup_path(task.cgroup_id);
     ref.ancestry = processes_.ancestry(task.pid);
@@ -58,7 +57,10 @@ void Enricher::handle(const SockEvent& e) {
 void Enricher::handle(const ExecEvent& e) {
     ++counts_.exec;
     std::string exe = hooks_.resolve_exe ? hooks_.resolve_exe(e.task.pid, e.filename) : e.filename;
-    processes_.on_exec(e.task.pid, e.ppid, e.task.comm, exe, e.argv);
+    // Redacted once, as it enters the table, rather than in every record that names it.
+    std::vector<std::string> argv = e.argv;
+    if (hooks_.redact_argv) hooks_.redact_argv(argv, e.argv_truncated);
+    processes_.on_exec(e.task.pid, e.ppid, e.task.comm, exe, std::move(argv));
     ExecRecord r;
     r.ts_ns = clock_.to_wall(e.task.ts_ns);
     r.ppid = e.ppid;

@@ -26,8 +26,9 @@ struct EnricherHooks {
     std::function<std::string(std::uint64_t cgroup_id)> cgroup_path;
     // execve's filename may be relative to the caller's cwd: make it absolute if possible.
     std::function<std::string(std::uint32_t pid, const std::string& filename)> resolve_exe;
-    // Keeps secrets in command lines out of every record (argv_redaction.h).
-    std::function<void(std::vector<std::string>& argv)> redact_argv;
+    // Keeps secrets in command lines out of every record (text_redaction.h). `cut`: the
+    // kernel truncated argv, maybe inside a credential.
+    std::function<void(std::vector<std::string>& argv, bool cut)> redact_argv;
     // The loader mapped libraries into a process: look for TLS libraries in it.
     std::function<void(std::uint32_t pid)> libraries_changed;
 };

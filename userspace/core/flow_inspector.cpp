@@ -10,6 +10,7 @@
 #include "core/dns_parser.h"
 #include "core/http_parser.h"
 #include "core/redaction.h"
+#include "core/text_redaction.h"
 #include "core/tls_library.h"
 #include "core/tls_parser.h"
 

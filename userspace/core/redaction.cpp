@@ -1,43 +1,8 @@
 #include "core/redaction.h"
 
-#include <algorithm>
-#include <array>
-
-#include "core/ascii.h"
 #include "core/request_target.h"
 
 namespace egresswatch {
-namespace {
-
-constexpr std::array<std::string_view, 12> kSecretHeaders{
-    "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token",
-    // tokens of well-known services a deploy talks to
-    "x-amz-security-token", "x-goog-api-key", "private-token", "job-token", "x-vault-token", "x-registry-auth",
-};
-
-bool keeps_scheme(std::string_view name) {
-    return ascii_iequals(name, "authorization") || ascii_iequals(name, "proxy-authorization");
-}
-
-}  // namespace
-
-bool is_secret_header(std::string_view name) {
-    return std::any_of(kSecretHeaders.begin(), kSecretHeaders.end(),
-                       [&](std::string_view secret) { return ascii_iequals(name, secret); });
-}
-
-std::string redact_header_value(std::string_view name, std::string_view value) {
-    if (!is_secret_header(name)) return std::string(value);
-    if (keeps_scheme(name)) {
-        const auto start = value.find_first_not_of(" \t");
-        if (start != std::string_view::npos) value.remove_prefix(start);
-        const auto space = value.find_first_of(" \t");
-        // A scheme is a token followed by credentials; a bare value is all credential.
-        if (space != std::string_view::npos && is_token(value.substr(0, space)))
-            return std::string(value.substr(0, space)) + " " + std::string(kRedacted);
-    }
-    return std::string(kRedacted);
-}
 
 std::string redact_target(std::string_view target) {
     const auto parts = split_request_target(target);
