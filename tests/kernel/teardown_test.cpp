@@ -94,3 +94,62 @@ TEST(Teardown, SigkillLeavesNoProgramAndNoCgroup) {
     for (pid_t p : observed) kill(p, SIGKILL);
     fs::remove_all(dir);
 }
+
+// A reader of --json's stream that goes away ends the stream, not the run: the command runs
+// to the end observed, its status is returned and the report is written (issue 15).
+TEST(Teardown, AClosedJsonStreamEndsTheStreamNotTheRun) {
+    EW_REQUIRE_KERNEL();
+    std::string dir = make_temp_dir("ew-pipe-");
+    // `yes | head` in the command must still end: the command gets SIGPIPE back.
+    // bash for pipefail: the pipeline's status is egresswatch's, not head's.
+    auto status = run_command({"bash", "-o", "pipefail", "-c",
+                               std::string(EGRESSWATCH_BINARY) + " run --json --quiet --out " + dir +
+                                   " -- sh -c 'i=0; while [ $i -lt 50 ]; do /bin/true; i=$((i + 1)); done; "
+                                   "yes | head -n 1 >/dev/null; exit 7' | head -n 1 >/dev/null"},
+                              std::chrono::seconds(60));
+    EXPECT_EQ(status.exit_code, 7) << "egresswatch returns the command's status: " << status.err;
+    EXPECT_NE(status.err.find("--json: standard output was closed"), std::string::npos) << status.err;
+    auto events = read_events(dir);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back()["type"], "stop");
+    EXPECT_EQ(events.back()["exit_code"], 7);
+    EXPECT_EQ(events_of_type(events, "exec").size(), 53u) << "sh, 50 true, yes, head";
+    EXPECT_TRUE(fs::exists(dir + "/report.json"));
+    fs::remove_all(dir);
+}
+
+// SIGINT sent to egresswatch's pid alone (a supervisor) is passed on to the command, as
+// SIGTERM and SIGHUP are; Ctrl-C at a terminal reaches the command directly instead.
+TEST(Teardown, SigintFromAProcessIsPassedOnToTheCommand) {
+    EW_REQUIRE_KERNEL();
+    std::string dir = make_temp_dir("ew-int-");
+    std::string said = dir + "/said";
+    // A process group of its own, as a supervisor's child has: kill(pid) reaches egresswatch
+    // alone, not the command.
+    pid_t ew = fork();
+    if (ew == 0) {
+        setpgid(0, 0);
+        signal(SIGINT, SIG_DFL);
+        std::string script = "trap 'echo interrupted > " + said + "; exit 5' INT; echo started > " + said +
+                             "; sleep 30 & wait";
+        execl(EGRESSWATCH_BINARY, "egresswatch", "run", "--quiet", "--out", dir.c_str(), "--", "/bin/sh", "-c",
+              script.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    ASSERT_TRUE(eventually([&] { return fs::exists(said) && read_text(said) == "started\n"; }))
+        << "the command did not start";
+    kill(ew, SIGINT);
+    int status = 0;
+    bool ended = eventually([&] { return waitpid(ew, &status, WNOHANG) == ew; }, std::chrono::seconds(10));
+    if (!ended) {
+        kill(ew, SIGKILL);
+        waitpid(ew, &status, 0);
+    }
+    EXPECT_TRUE(ended) << "SIGINT was not passed on: the command ran on";
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 5) << "the command's trap sets status 5";
+    EXPECT_EQ(read_text(said), "interrupted\n");
+    auto events = read_events(dir);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back()["exit_code"], 5);
+    fs::remove_all(dir);
+}

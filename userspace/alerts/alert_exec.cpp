@@ -67,6 +67,7 @@ std::optional<std::string> run_alert_command(const std::string& command, const A
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);  // egresswatch blocks its session signals
+        ::signal(SIGPIPE, SIG_DFL);                  // and ignores SIGPIPE
         ::dup2(sv[1], STDIN_FILENO);
         ::execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
         ::_exit(127);

@@ -95,10 +95,11 @@ int command_run(const RunOptions& options) {
     command.release();
     spdlog::debug("started {} as pid {} in cgroup {}", command.executable(), command.pid(), cgroup.relative_path());
 
-    // Ctrl-C reaches the command directly (same process group): let it decide, and keep
-    // observing until it has exited. Termination requests are passed on.
-    session.run_until(command.pidfd(), std::nullopt, [&](int signo) {
-        if (signo != SIGINT) ::kill(command.pid(), signo);
+    // Ctrl-C at a terminal reaches the command directly (same process group): let it decide,
+    // and keep observing until it has exited. Termination requests are passed on, and so is a
+    // SIGINT that a process sent to egresswatch alone (a supervisor, `timeout -s INT`).
+    session.run_until(command.pidfd(), std::nullopt, [&](const LiveSession::SignalEvent& signal) {
+        if (signal.signo != SIGINT || signal.from_process) ::kill(command.pid(), signal.signo);
         return false;
     });
     int exit_code = shell_exit_code(command.wait());

@@ -67,7 +67,7 @@ int command_watch(const WatchOptions& options) {
 
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (options.duration) deadline = std::chrono::steady_clock::now() + *options.duration;
-    session.run_until(-1, deadline, [](int) { return true; });
+    session.run_until(-1, deadline, [](const LiveSession::SignalEvent&) { return true; });
     session.finish(std::nullopt);
     alerts.finish();
     ::close(cgroup_fd);

@@ -56,6 +56,9 @@ std::string proc_cwd(std::uint32_t pid) {
 void block_session_signals() {
     sigset_t set = session_signals();
     sigprocmask(SIG_BLOCK, &set, nullptr);
+    // A reader of --json's stream that goes away (`| head`) must end the stream, not the run:
+    // its write fails with EPIPE instead (JsonlWriter), and the children get SIGPIPE back.
+    ::signal(SIGPIPE, SIG_IGN);
 }
 
 LiveSession::LiveSession(SessionConfig config, OutputDir& out)
@@ -72,7 +75,11 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
       cgroup_names_(config_.cgroup_mount) {
     sinks_.add(file_writer_);
     if (config_.capture.json_stream) {
-        stdout_writer_ = std::make_unique<JsonlWriter>(std::cout);
+        stdout_writer_ = std::make_unique<JsonlWriter>(std::cout, [dir = out.path()] {
+            spdlog::warn("--json: standard output was closed; events are no longer streamed there, and are "
+                         "still written to {}",
+                         dir);
+        });
         sinks_.add(*stdout_writer_);
     }
     sinks_.add(request_log_);
@@ -231,7 +238,10 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
             if (fd == signal_fd_) {
                 signalfd_siginfo info{};
                 while (::read(signal_fd_, &info, sizeof(info)) == sizeof(info))
-                    if (on_signal(static_cast<int>(info.ssi_signo))) done = true;
+                    if (on_signal(SignalEvent{static_cast<int>(info.ssi_signo),
+                                              info.ssi_code == SI_USER || info.ssi_code == SI_QUEUE ||
+                                                  info.ssi_code == SI_TKILL}))
+                        done = true;
             }
         }
         now = std::chrono::steady_clock::now();

@@ -62,7 +62,11 @@ public:
 
     // Handles events until `wake_fd` (if >= 0) is readable, the deadline passes, or the
     // signal handler returns true for a signal (SIGINT, SIGTERM, SIGHUP).
-    using SignalHandler = std::function<bool(int signo)>;
+    struct SignalEvent {
+        int signo;
+        bool from_process;  // sent by kill(2) and the like; else by the kernel (a terminal's Ctrl-C)
+    };
+    using SignalHandler = std::function<bool(const SignalEvent&)>;
     void run_until(int wake_fd, std::optional<std::chrono::steady_clock::time_point> deadline,
                    const SignalHandler& on_signal);
 
@@ -107,7 +111,8 @@ private:
 // What run and watch load for these options (doctor loads the same for the defaults).
 LoaderOptions loader_options(const CaptureOptions& capture);
 
-// Blocks the signals a session reads through its signalfd. Call before forking anything.
+// Blocks the signals a session reads through its signalfd, and ignores SIGPIPE. Call before
+// forking anything.
 void block_session_signals();
 
 }  // namespace egresswatch

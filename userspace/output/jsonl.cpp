@@ -163,8 +163,22 @@ Json to_json(const SessionStop& r) {
 }
 
 void JsonlWriter::write(const Json& j) {
+    if (failed_) return;
     // Replace invalid UTF-8 (argv and comm are arbitrary bytes) rather than throw.
     out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    check();
+}
+
+void JsonlWriter::flush() {
+    if (failed_) return;
+    out_.flush();
+    check();
+}
+
+void JsonlWriter::check() {
+    if (out_ || failed_) return;
+    failed_ = true;
+    if (on_failure_) on_failure_();
 }
 
 ReplayResult replay_jsonl(std::istream& in, RecordSink& sink) {

@@ -2,6 +2,7 @@
 // events.jsonl: one JSON object a line, "type" first. The same functions serve the live
 // stream (--json) and `egresswatch report`, which reads the file back.
 
+#include <functional>
 #include <istream>
 #include <ostream>
 #include <string>
@@ -30,7 +31,10 @@ Json to_json(const AlertRecord& r);
 // so a crash loses at most the batch in flight.
 class JsonlWriter final : public RecordSink {
 public:
-    explicit JsonlWriter(std::ostream& out) : out_(out) {}
+    // on_failure: called once, when writing to `out` first fails (stdout closed, disk full);
+    // records after it are not written there.
+    explicit JsonlWriter(std::ostream& out, std::function<void()> on_failure = {})
+        : out_(out), on_failure_(std::move(on_failure)) {}
     void on_start(const SessionStart& r) override { write(to_json(r)); }
     void on_connection(const ConnectionRecord& r) override { write(to_json(r)); }
     void on_exec(const ExecRecord& r) override { write(to_json(r)); }
@@ -39,9 +43,9 @@ public:
     void on_loss(const LossRecord& r) override { write(to_json(r)); }
     void on_stop(const SessionStop& r) override {
         write(to_json(r));
-        out_.flush();
+        flush();
     }
-    void on_batch_end() override { out_.flush(); }
+    void on_batch_end() override { flush(); }
     void on_dns(const DnsLookupRecord& r) override { write(to_json(r)); }
     void on_tls(const TlsRecord& r) override { write(to_json(r)); }
     void on_http(const HttpRecord& r) override { write(to_json(r)); }
@@ -49,7 +53,11 @@ public:
 
 private:
     void write(const Json& j);
+    void flush();
+    void check();
     std::ostream& out_;
+    std::function<void()> on_failure_;
+    bool failed_ = false;
 };
 
 struct ReplayResult {

@@ -31,10 +31,12 @@ bool is_executable_file(const std::string& path) {
     }
     if (n != 1) ::_exit(127);  // egresswatch went away before observation started
 
-    // The parent blocks signals it reads through signalfd; the command must not inherit that.
+    // The parent blocks signals it reads through signalfd and ignores SIGPIPE; the command
+    // must inherit neither (`yes | head` in a deploy script must still end).
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
     ::execv(executable.c_str(), argv);
     int err = errno;
     (void)!::write(error_fd, &err, sizeof(err));
