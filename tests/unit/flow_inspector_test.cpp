@@ -167,6 +167,29 @@ TEST(FlowInspector, PipelinedRequestsAndInterimResponses) {
     EXPECT_EQ(out.requests[1].status, 301);
 }
 
+// Issue 15: a control byte in any header made the whole request disappear, with nothing
+// counted. Now it is reported with what was wrong, and only what cannot be parsed at all is
+// counted (as lost, by the session: payload_unparsed).
+TEST(FlowInspector, ARequestWithABadHeaderIsReportedAndFlagged) {
+    Recorder out;
+    FlowInspector inspector(out);
+    inspector.on_payload(request(9, 0, "GET /a HTTP/1.1\r\nHost: h.test\r\nX-Trace: a\x01b\r\n\r\n"));
+    inspector.on_payload(response(9, 1 * kMs, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    inspector.on_payload(request(9, 2 * kMs, "GET /b HTTP/1.1\r\nHost: h.test\r\n\r\n"));
+    inspector.on_payload(response(9, 3 * kMs, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX: \x7f\r\n\r\n"));
+    ASSERT_EQ(out.requests.size(), 2u);
+    EXPECT_EQ(out.requests[0].path, "/a");
+    EXPECT_EQ(out.requests[0].host, "h.test");
+    EXPECT_EQ(out.requests[0].status, 200);
+    EXPECT_EQ(out.requests[0].malformed, "a control byte in header X-Trace");
+    EXPECT_EQ(out.requests[1].malformed, "response: a control byte in header X");
+    EXPECT_EQ(inspector.counts().unparsed, 0u);
+    // A head that cannot be trusted at all (two lengths) is counted, not reported.
+    inspector.on_payload(request(10, 4 * kMs, "POST /c HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"));
+    EXPECT_EQ(out.requests.size(), 2u);
+    EXPECT_EQ(inspector.counts().unparsed, 1u);
+}
+
 TEST(FlowInspector, SecretsAreRedactedUnlessAskedNotTo) {
     const char* head = "POST /login?user=bob&token=s3cret HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer abc.def\r\n"
                        "Cookie: session=xyz\r\nContent-Length: 10\r\n\r\n";

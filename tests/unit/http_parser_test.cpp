@@ -195,12 +195,7 @@ TEST(HttpParser, HostileRequestsAreRejected) {
     EXPECT_EQ(status("POST /x HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n"), ParseStatus::malformed);
     EXPECT_EQ(status("POST /x HTTP/1.1\r\nContent-Length: -3\r\n\r\n"), ParseStatus::malformed);
     EXPECT_EQ(status("POST /x HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n"), ParseStatus::malformed);
-    EXPECT_EQ(status("GET /x HTTP/1.1\r\nHost: a\0b\r\n\r\n"s), ParseStatus::malformed);
     EXPECT_EQ(status("GET /x\0 HTTP/1.1\r\n\r\n"s), ParseStatus::malformed);
-    EXPECT_EQ(status("GET /x HTTP/1.1\r\nHost : a\r\n\r\n"), ParseStatus::malformed);
-    EXPECT_EQ(status("GET /x HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n"), ParseStatus::malformed);
-    EXPECT_EQ(status("GET /x HTTP/1.1\r\nno colon\r\n\r\n"), ParseStatus::malformed);
-    EXPECT_EQ(status("GET /x HTTP/1.1\r\nX: a\rb\r\n\r\n"), ParseStatus::malformed);
     EXPECT_EQ(status("GET /x HTTP/2\r\n\r\n"), ParseStatus::malformed);
     EXPECT_EQ(status("GET /x\r\n\r\n"), ParseStatus::malformed);
     EXPECT_EQ(status("GET  /x HTTP/1.1\r\n\r\n"), ParseStatus::malformed);
@@ -213,7 +208,7 @@ TEST(HttpParser, HostileRequestsAreRejected) {
     EXPECT_EQ(parse_http_response("HTTP/1.1 20\r\n\r\n").status, ParseStatus::malformed);
     EXPECT_EQ(parse_http_response("HTTP/1.1 200OK\r\n\r\n").status, ParseStatus::malformed);
     EXPECT_EQ(parse_http_response("HTTP/1.1 200 O\x01K\r\n\r\n").status, ParseStatus::malformed);
-    EXPECT_TRUE(parse_http_requests("GET /x HTTP/1.1\r\nHost: a\0b\r\n\r\n"s).empty());
+    EXPECT_TRUE(parse_http_requests("POST /x HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n").empty());
 }
 
 TEST(HttpParser, LineAndHeadLimits) {
@@ -255,4 +250,40 @@ TEST(HttpParser, LooksLike) {
     EXPECT_TRUE(looks_like_http_response("HTTP/1.0"));
     EXPECT_FALSE(looks_like_http_response("HTTP/2 200"));
     EXPECT_FALSE(looks_like_http_response("HTTP/"));
+}
+
+// A bad header line does not make the request disappear (issue 15: 7 of 9 such requests were
+// missing, with nothing counted): the request is reported, with what was wrong in words.
+TEST(HttpParser, BadHeaderLinesAreReportedNotDropped) {
+    struct Case {
+        std::string data;
+        std::string malformed;
+    };
+    const Case cases[] = {
+        {"GET /x HTTP/1.1\r\nHost: a\0b\r\n\r\n"s, "a control byte in header Host"},
+        {"GET /x HTTP/1.1\r\nHost: h.test\r\nX-Trace: a\x01b\r\n\r\n", "a control byte in header X-Trace"},
+        {"GET /x HTTP/1.1\r\nX: a\rb\r\nHost: h.test\r\n\r\n", "a control byte in header X"},
+        {"GET /x HTTP/1.1\r\nHost : a\r\n\r\n", "a header name that is not a token"},
+        {"GET /x HTTP/1.1\r\nHost: h.test\r\n folded\r\n\r\n", "obsolete line folding"},
+        {"GET /x HTTP/1.1\r\nno colon\r\nHost: h.test\r\n\r\n", "a header line without a colon"},
+    };
+    for (const Case& c : cases) {
+        auto result = parse_http_request(c.data);
+        EXPECT_EQ(result.status, ParseStatus::complete) << c.malformed;
+        EXPECT_EQ(result.request.method, "GET");
+        EXPECT_EQ(result.request.target, "/x");
+        EXPECT_EQ(result.request.malformed, c.malformed);
+        EXPECT_EQ(result.request.head_length, c.data.size());
+    }
+    // A bad value names no host; the good lines around it still count.
+    EXPECT_FALSE(parse_http_request(cases[0].data).request.host);
+    EXPECT_EQ(parse_http_request(cases[1].data).request.host, "h.test");
+    EXPECT_EQ(parse_http_request(cases[5].data).request.host, "h.test");
+    // Only the first fault is told.
+    EXPECT_EQ(parse_http_request("GET / HTTP/1.1\r\nA: \x01\r\nno colon\r\n\r\n").request.malformed,
+              "a control byte in header A");
+    EXPECT_EQ(parse_http_response("HTTP/1.1 200 OK\r\nX: \x7f\r\n\r\n").response.malformed,
+              "a control byte in header X");
+    EXPECT_TRUE(parse_http_request("GET / HTTP/1.1\r\nHost: h\r\n\r\n").request.malformed.empty());
+    EXPECT_EQ(parse_http_requests(cases[0].data).size(), 1u);
 }

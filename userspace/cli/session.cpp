@@ -269,6 +269,9 @@ std::map<std::string, std::uint64_t> LiveSession::current_loss() const {
     if (enricher_->counts().undecodable) reasons["undecodable"] = enricher_->counts().undecodable;
     // Reported, but without the connection they were made on.
     if (inspector_->counts().tls_unjoined) reasons["tls_unjoined"] = inspector_->counts().tls_unjoined;
+    // Payload that started as DNS, a TLS ClientHello or HTTP and could not be read as it: a
+    // name or request that is not in the records.
+    if (inspector_->counts().unparsed) reasons["payload_unparsed"] = inspector_->counts().unparsed;
     return reasons;
 }
 

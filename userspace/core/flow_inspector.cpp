@@ -251,6 +251,7 @@ void FlowInspector::inspect_http_request(const HttpBytes& b, Flow& flow) {
         out.method = req.method;
         out.path = options_.redact ? redact_target(req.target) : req.target;
         out.user_agent = req.user_agent;
+        if (!req.malformed.empty()) out.malformed = req.malformed;
         out.request_bytes = req.content_length;
         for (const HttpHeader& h : req.headers)
             out.headers.emplace_back(h.name, options_.redact ? redact_header_value(h.name, h.value) : h.value);
@@ -273,6 +274,7 @@ void FlowInspector::inspect_http_response(const HttpBytes& b, Flow& flow) {
         out.status = resp.status;
         out.response_time_ms = static_cast<double>(std::max<std::int64_t>(b.ts_ns - out.ts_ns, 0)) / 1e6;
         out.response_bytes = resp.content_length;
+        if (!out.malformed && !resp.malformed.empty()) out.malformed = "response: " + resp.malformed;
         ++counts_.http_requests;
         out_.on_http(out);
     }

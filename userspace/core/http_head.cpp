@@ -82,14 +82,32 @@ ParseStatus read_header_fields(HttpLineReader& lines, HttpHeaderFields& fields) 
         if (auto status = lines.next(line, kMaxHttpHeaderLine); status != ParseStatus::complete) return status;
         if (lines.consumed() > kMaxHttpHead) return ParseStatus::malformed;
         if (line.empty()) return ParseStatus::complete;
-        // obs-fold (a continuation line) is deprecated and a smuggling vector: refuse it.
-        if (line.front() == ' ' || line.front() == '\t') return ParseStatus::malformed;
+        auto note = [&](std::string what) {
+            if (fields.malformed.empty()) fields.malformed = std::move(what);
+        };
+        // obs-fold (a continuation line) is deprecated and a smuggling vector: it is not joined
+        // to the header before it.
+        if (line.front() == ' ' || line.front() == '\t') {
+            note("obsolete line folding");
+            continue;
+        }
         const auto colon = line.find(':');
-        if (colon == std::string_view::npos) return ParseStatus::malformed;
+        if (colon == std::string_view::npos) {
+            note("a header line without a colon");
+            continue;
+        }
         const auto name = line.substr(0, colon);
         const auto value = trim_whitespace(line.substr(colon + 1));
-        if (!is_token(name) || !is_field_text(value)) return ParseStatus::malformed;
-        if (auto status = apply_field(name, value, fields); status != ParseStatus::complete) return status;
+        if (!is_token(name)) {
+            note("a header name that is not a token");
+            continue;
+        }
+        // Kept as sent (writers escape control bytes): what a client sent is worth seeing. But
+        // it names no host and frames no body.
+        if (!is_field_text(value))
+            note("a control byte in header " + std::string(name));
+        else if (auto status = apply_field(name, value, fields); status != ParseStatus::complete)
+            return status;
         if (fields.headers.size() < kMaxHttpHeaders) fields.headers.push_back({std::string(name), std::string(value)});
     }
 }

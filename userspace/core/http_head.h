@@ -34,10 +34,16 @@ struct HttpHeaderFields {
     bool chunked = false;
     std::optional<std::string> host;
     std::optional<std::string> user_agent;
+    // The first header line that broke the rules (a control byte, no colon, obs-fold, a bad
+    // name), said in words; empty if none. Such lines are kept or skipped, not fatal.
+    std::string malformed;
 };
 
 // Reads header lines up to and including the blank line. complete: fields hold every header;
-// need_more: fields hold the whole lines seen; malformed: stop trusting the message.
+// need_more: fields hold the whole lines seen; malformed: stop trusting the message (its
+// framing: conflicting lengths, a line or head over the limits). A bad header line is only
+// noted in fields.malformed: an observer reports the request it cannot fully trust rather than
+// drop it.
 ParseStatus read_header_fields(HttpLineReader& lines, HttpHeaderFields& fields);
 
 // What request and response heads share: the start line, which `read_start_line` checks and

@@ -35,6 +35,7 @@ struct HttpRequest {
     bool chunked = false;
     std::vector<HttpHeader> headers;  // at most kMaxHttpHeaders, values NOT redacted here
     std::size_t head_length = 0;      // bytes up to and including the blank line (0 if not complete)
+    std::string malformed;            // the first bad header line, in words (http_head.h); "" if none
 };
 
 struct HttpResponse {
@@ -45,6 +46,7 @@ struct HttpResponse {
     bool chunked = false;
     std::vector<HttpHeader> headers;
     std::size_t head_length = 0;
+    std::string malformed;
 };
 
 struct HttpRequestResult {
@@ -57,8 +59,9 @@ struct HttpResponseResult {
     HttpResponse response;
 };
 
-// Bare LF line ends are accepted. malformed: control bytes, obs-fold, a bad start line,
-// conflicting Content-Length, or a line or head over the limits above. need_more when the
+// Bare LF line ends are accepted. malformed: a bad start line, conflicting Content-Length, or a
+// line or head over the limits above; a bad header line (control bytes, obs-fold, no colon, a
+// bad name) only sets the message's `malformed`. need_more when the
 // head is cut off: fields from the complete lines (start line, whole header lines) are filled
 // anyway, since captures are bounded and callers use partial heads.
 HttpRequestResult parse_http_request(std::string_view data);

@@ -65,6 +65,7 @@ HttpRequestResult parse_http_request(std::string_view data) {
     request.content_length = fields.content_length;
     request.chunked = fields.chunked;
     request.user_agent = std::move(fields.user_agent);
+    request.malformed = std::move(fields.malformed);
     request.host = host_from_target(request);
     if (!request.host) request.host = std::move(fields.host);
     return result;

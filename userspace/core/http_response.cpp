@@ -41,6 +41,7 @@ HttpResponseResult parse_http_response(std::string_view data) {
     response.headers = std::move(fields.headers);
     response.content_length = fields.content_length;
     response.chunked = fields.chunked;
+    response.malformed = std::move(fields.malformed);
     return result;
 }
 

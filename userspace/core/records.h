@@ -125,6 +125,9 @@ struct HttpRecord {
     std::optional<double> response_time_ms;        // request head to first response byte
     std::optional<std::uint64_t> response_bytes;   // response Content-Length
     std::optional<std::string> file_type;          // a downloaded file, by kind (artifact.h)
+    // The first bad header line of the request or its response, in words ("a control byte in
+    // header X-Trace"; "response: ..."); the record is kept, with what could be read.
+    std::optional<std::string> malformed;
 };
 
 // Payload the kernel copied from a packet; event.task is the process that owns the socket.

@@ -77,6 +77,7 @@ Json to_json(const HttpRecord& r) {
     j["response_time_ms"] = r.response_time_ms ? Json(*r.response_time_ms) : Json(nullptr);
     put_optional(j, "response_bytes", r.response_bytes);
     j["file_type"] = r.file_type ? Json(*r.file_type) : Json(nullptr);
+    put_optional(j, "malformed", r.malformed);
     Json headers = Json::array();
     for (const auto& [name, value] : r.headers) headers.push_back(Json::array({name, value}));
     j["headers"] = std::move(headers);
@@ -132,6 +133,7 @@ bool replay_protocol_line(const Json& j, const std::string& type, RecordSink& si
         r.response_time_ms = maybe_field<double>(j, "response_time_ms");
         r.response_bytes = maybe_field<std::uint64_t>(j, "response_bytes");
         r.file_type = maybe_field<std::string>(j, "file_type");
+        r.malformed = maybe_field<std::string>(j, "malformed");
         r.headers = optional_field<std::vector<std::pair<std::string, std::string>>>(j, "headers");
         sink.on_http(r);
         return true;
