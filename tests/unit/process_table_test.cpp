@@ -93,7 +93,24 @@ TEST(ProcessTable, CyclicParentsDoNotLoopForever) {
     ProcessTable t;
     t.upsert(proc(10, 20, "a", "/a"));
     t.upsert(proc(20, 10, "b", "/b"));
-    EXPECT_LE(t.ancestry(10).size(), 64u);
+    bool truncated = false;
+    EXPECT_LE(t.ancestry(10, &truncated).size(), 64u);
+    EXPECT_TRUE(truncated);
+}
+
+// Issue 15: a chain deeper than 64 was cut with no marker.
+TEST(ProcessTable, AnAncestryCutAt64SaysSo) {
+    ProcessTable t;
+    t.upsert(proc(1, 0, "init", "/sbin/init"));
+    for (std::uint32_t pid = 2; pid <= 80; ++pid) t.upsert(proc(pid, pid - 1, "sh", "/bin/sh"));
+    bool truncated = false;
+    EXPECT_EQ(t.ancestry(80, &truncated).size(), 64u);
+    EXPECT_TRUE(truncated);
+    // Exactly 64 ancestors, the last of them the top: nothing was left out.
+    EXPECT_EQ(t.ancestry(65, &truncated).size(), 64u);
+    EXPECT_FALSE(truncated);
+    EXPECT_EQ(t.ancestry(30, &truncated).size(), 29u);
+    EXPECT_FALSE(truncated);
 }
 
 TEST(ProcessTable, UnknownParentIsNamedByPidOnly) {

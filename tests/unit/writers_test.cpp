@@ -6,6 +6,7 @@
 
 #include "common/subprocess.h"
 #include "output/jsonl.h"
+#include "output/jsonl_fields.h"
 #include "output/report.h"
 #include "session_fixture.h"
 
@@ -107,4 +108,19 @@ TEST(Writers, InvalidUtf8InArgvDoesNotThrow) {
     r.process.argv = {"\xff\xfe"};
     EXPECT_NO_THROW(writer.on_connection(r));
     EXPECT_NE(out.str().find("argv"), std::string::npos);
+}
+
+// The one writer and the one reader of a process's fields agree on a cut ancestry.
+TEST(Writers, ACutAncestryIsWrittenAndReadBack) {
+    ProcessRef p;
+    p.pid = 7;
+    p.ancestry = {{6, "sh", "/bin/sh"}};
+    Json j;
+    put_process(j, p);
+    EXPECT_FALSE(j.contains("ancestry_truncated"));
+    EXPECT_FALSE(process_from(j).ancestry_truncated);
+    p.ancestry_truncated = true;
+    put_process(j, p);
+    EXPECT_EQ(j["ancestry_truncated"], true);
+    EXPECT_TRUE(process_from(j).ancestry_truncated);
 }

@@ -35,7 +35,7 @@ ProcessRef Enricher::process_ref(const TaskContext& task) {
         ref.argv = p->argv;
     }
     if (hooks_.cgroup_path) ref.cgroup = hooks_.cgroup_path(task.cgroup_id);
-    ref.ancestry = processes_.ancestry(task.pid);
+    ref.ancestry = processes_.ancestry(task.pid, &ref.ancestry_truncated);
     return ref;
 }
 

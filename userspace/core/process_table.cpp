@@ -60,11 +60,16 @@ const ProcessInfo* ProcessTable::find(std::uint32_t pid) {
     return &(processes_[pid] = std::move(*info));
 }
 
-std::vector<Ancestor> ProcessTable::ancestry(std::uint32_t pid) {
+std::vector<Ancestor> ProcessTable::ancestry(std::uint32_t pid, bool* truncated) {
     std::vector<Ancestor> chain;
+    if (truncated) *truncated = false;
     if (pid == root_pid_) return chain;
     const ProcessInfo* p = find(pid);
-    for (int depth = 0; p && p->ppid != 0 && depth < kMaxAncestryDepth; ++depth) {
+    for (int depth = 0; p && p->ppid != 0; ++depth) {
+        if (depth == kMaxAncestryDepth) {
+            if (truncated) *truncated = true;  // ancestors remain: say so rather than end quietly
+            break;
+        }
         const ProcessInfo* parent = find(p->ppid);
         if (!parent) {
             chain.push_back({p->ppid, "", ""});

@@ -58,7 +58,8 @@ public:
     const ProcessInfo* find(std::uint32_t pid);
 
     // Parent first, up to and including the root process (or the top of the tree).
-    std::vector<Ancestor> ancestry(std::uint32_t pid);
+    // At most 64 ancestors; `truncated`, if given, says whether more were left out.
+    std::vector<Ancestor> ancestry(std::uint32_t pid, bool* truncated = nullptr);
 
     // Forgets processes that exited more than the retention ago. Cheap to call often.
     void prune(std::uint64_t now_ns);

@@ -25,6 +25,7 @@ struct ProcessRef {
     std::vector<std::string> argv;
     std::string cgroup;
     std::vector<Ancestor> ancestry;
+    bool ancestry_truncated = false;  // older ancestors than the 64 listed exist
 };
 
 struct ConnectionRecord {

@@ -22,6 +22,7 @@ void put_process(Json& j, const ProcessRef& p) {
     j["argv"] = p.argv;
     j["cgroup"] = p.cgroup;
     j["ancestry"] = ancestry_json(p.ancestry);
+    if (p.ancestry_truncated) j["ancestry_truncated"] = true;
 }
 
 std::int64_t required_ts(const Json& j) {
@@ -71,6 +72,7 @@ ProcessRef process_from(const Json& j) {
         for (const auto& a : *it)
             p.ancestry.push_back({optional_field<std::uint32_t>(a, "pid"), optional_field<std::string>(a, "comm"),
                                   optional_field<std::string>(a, "exe")});
+    p.ancestry_truncated = optional_field<bool>(j, "ancestry_truncated");
     return p;
 }
 
