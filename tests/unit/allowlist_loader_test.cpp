@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "core/allowlist_loader.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/subprocess.h"
 #include "golden.h"
 #include "output/allowlist_writer.h"
 #include "output/report.h"
@@ -169,6 +174,32 @@ TEST(AllowlistLoader, SyntaxErrorsNameTheLine) {
 TEST(AllowlistLoader, MissingFileIsAnAllowlistError) {
     EXPECT_THROW(load_allowlist_file("/nonexistent/allowlist.yaml"), AllowlistError);
     EXPECT_THROW(load_allowlist_file("/nonexistent/allowlist.yaml"), SetupError);
+}
+
+// Issue 15: a directory read as "empty allowlist", /dev/zero was read without end, and a
+// mistake quoted the file's raw bytes to the terminal.
+TEST(AllowlistLoader, WhatIsNotAnAllowlistFileIsSaidSo) {
+    std::string dir = egresswatch::test::make_temp_dir("ew-allowlist-");
+    auto error_of = [](const std::string& path) {
+        try {
+            load_allowlist_file(path);
+        } catch (const AllowlistError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(error_of(dir), dir + " is a directory: give the allowlist file in it (such as " + dir + "/allowlist.yaml)");
+    EXPECT_EQ(error_of("/dev/zero"), "/dev/zero is not a regular file: give an allowlist file");
+    EXPECT_EQ(error_of(dir + "/missing.yaml"), "cannot read " + dir + "/missing.yaml: no such file or not readable");
+
+    std::string binary = dir + "/binary.yaml";
+    std::ofstream(binary) << "version: 1\ndestinations:\n  - host: \"\x01\x1b[31mred" << std::string(200, 'x')
+                          << "\"\n    port: 80\n";
+    std::string message = error_of(binary);
+    EXPECT_NE(message.find(binary + ":3: host '\\x01\\x1b[31mred"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\x1b'), std::string::npos) << "a control byte reached the message";
+    EXPECT_LT(message.size(), 600u) << "the file's text is quoted, not copied whole";
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

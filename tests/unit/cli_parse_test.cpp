@@ -69,6 +69,16 @@ TEST(CliParse, BadArgumentsExitWithTwo) {
     EXPECT_EQ(exit_code_of({"doctor", "extra"}), 2);
 }
 
+TEST(CliParse, ADurationThatIsNoneSaysWhy) {
+    try {
+        parse({"watch", "--duration", "0s"});
+        FAIL() << "0s was accepted";
+    } catch (const CliExit& e) {
+        EXPECT_EQ(e.code, 2);
+        EXPECT_EQ(e.text, "--duration: '0s' is not a duration: it must be more than zero (like 90s, 5m or 1h)");
+    }
+}
+
 TEST(CliParse, HelpAndVersionExitZero) {
     EXPECT_EQ(exit_code_of({"--help"}), 0);
     EXPECT_EQ(exit_code_of({"--version"}), 0);

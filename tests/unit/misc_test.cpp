@@ -21,6 +21,19 @@ TEST(Duration, Parses) {
     EXPECT_FALSE(parse_duration("5d"));
     EXPECT_FALSE(parse_duration("s"));
     EXPECT_FALSE(parse_duration("99999999999999999999h"));
+    // Why not, in words (issue 15: "'0s' is not a duration" said nothing more).
+    auto why = [](std::string_view text) {
+        std::string reason;
+        EXPECT_FALSE(parse_duration(text, &reason)) << text;
+        return reason;
+    };
+    EXPECT_EQ(why("0s"), "it must be more than zero");
+    EXPECT_EQ(why("0"), "it must be more than zero");
+    EXPECT_EQ(why("5d"), "'d' is not a unit (use ms, s, m or h)");
+    EXPECT_EQ(why("-5s"), "it must start with a whole number");
+    EXPECT_EQ(why("s"), "it must start with a whole number");
+    EXPECT_EQ(why("99999999999999999999h"), "the number is too large");
+    EXPECT_EQ(why("9999999999999999h"), "the number is too large");
 }
 
 TEST(Timestamps, RoundTripWithMicroseconds) {

@@ -193,10 +193,16 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         throw CliExit{kSetupErrorExit,
                       "--enforce learns the addresses of allowed names from DNS answers, which needs payload "
                       "inspection: drop --no-payload"};
+    // "--timeout: '0s' is not a duration: it must be more than zero (like 5s or 500ms)"
+    auto duration_error = [](const char* option, const std::string& text, const std::string& why,
+                             const char* examples) {
+        return std::string(option) + ": '" + text + "' is not a duration: " + why + " (like " + examples + ")";
+    };
+    std::string why;
     if (!duration.empty()) {
-        req.watch.duration = parse_duration(duration);
+        req.watch.duration = parse_duration(duration, &why);
         if (!req.watch.duration)
-            throw CliExit{kSetupErrorExit, "--duration: '" + duration + "' is not a duration like 90s, 5m or 1h"};
+            throw CliExit{kSetupErrorExit, duration_error("--duration", duration, why, "90s, 5m or 1h")};
     }
     if (!req.watch.alerts.webhook_url.empty()) {
         std::string error;
@@ -204,14 +210,14 @@ CliRequest parse_cli(int argc, const char* const* argv) {
             throw CliExit{kSetupErrorExit, "--alert-webhook: " + error};
     }
     if (!timeout.empty()) {
-        auto t = parse_duration(timeout);
-        if (!t) throw check_usage_error("--timeout: '" + timeout + "' is not a duration like 5s or 500ms");
+        auto t = parse_duration(timeout, &why);
+        if (!t) throw check_usage_error(duration_error("--timeout", timeout, why, "5s or 500ms"));
         req.check.check.timeout = *t;
     }
     if (!warn_time.empty()) {
-        req.check.check.warn_time = parse_duration(warn_time);
+        req.check.check.warn_time = parse_duration(warn_time, &why);
         if (!req.check.check.warn_time)
-            throw check_usage_error("--warn-time: '" + warn_time + "' is not a duration like 2s or 500ms");
+            throw check_usage_error(duration_error("--warn-time", warn_time, why, "2s or 500ms"));
     }
     return req;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -13,6 +14,26 @@ namespace {
 
 constexpr const char* kTopKeys = "version, generated, scope, destinations";
 constexpr const char* kEntryKeys = "host, addresses, port, proto, scope, processes, sources";
+
+// What an error message quotes from the file: at most 60 bytes, and bytes outside printable
+// ASCII as \xHH, so that a binary file given by mistake prints one readable line, not its bytes.
+std::string quoted(std::string_view text) {
+    constexpr std::size_t kMaxQuoted = 60;
+    std::string out;
+    for (char c : text.substr(0, kMaxQuoted)) {
+        auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x20 && byte < 0x7f) {
+            out += c;
+        } else {
+            constexpr char kHex[] = "0123456789abcdef";
+            out += "\\x";
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0xf];
+        }
+    }
+    if (text.size() > kMaxQuoted) out += "...";
+    return out;
+}
 
 std::string kind_of(const YAML::Node& node) {
     if (!node.IsDefined() || node.IsNull()) return "nothing";
@@ -33,7 +54,24 @@ public:
     explicit Reader(std::string file) : file_(std::move(file)) {}
 
     [[noreturn]] void fail(int line, const std::string& message) const {
-        throw AllowlistError(file_ + ":" + std::to_string(line) + ": " + message);
+        // Messages quote the file's own text; one quoting rule keeps it printable and short.
+        std::string safe;
+        for (std::size_t at = 0; at < message.size();) {
+            std::size_t end = at;
+            while (end < message.size() && static_cast<unsigned char>(message[end]) >= 0x20 &&
+                   static_cast<unsigned char>(message[end]) < 0x7f)
+                ++end;
+            safe.append(message, at, end - at);
+            // A run of other bytes: escaped, and cut if long.
+            std::size_t run = end;
+            while (run < message.size() && !(static_cast<unsigned char>(message[run]) >= 0x20 &&
+                                             static_cast<unsigned char>(message[run]) < 0x7f))
+                ++run;
+            if (run > end) safe += quoted(std::string_view(message).substr(end, run - end));
+            at = run;
+        }
+        if (safe.size() > 400) safe = safe.substr(0, 400) + "...";
+        throw AllowlistError(file_ + ":" + std::to_string(line) + ": " + safe);
     }
     [[noreturn]] void fail(const YAML::Node& at, const std::string& message, int fallback_line = 1) const {
         // An empty value is marked where the next token starts: the key's line says more.
@@ -223,6 +261,17 @@ private:
 Allowlist parse_allowlist(std::string_view yaml, const std::string& file) { return Reader(file).read(yaml); }
 
 Allowlist load_allowlist_file(const std::string& path) {
+    // A directory opens and reads as nothing ("empty allowlist"), and /dev/zero never ends.
+    std::error_code ec;
+    auto status = std::filesystem::status(path, ec);
+    if (!ec && std::filesystem::is_directory(status))
+        throw AllowlistError(path + " is a directory: give the allowlist file in it (such as " + path +
+                             "/allowlist.yaml)");
+    if (!ec && !std::filesystem::is_regular_file(status))
+        throw AllowlistError(path + " is not a regular file: give an allowlist file");
+    constexpr std::uintmax_t kMaxAllowlistBytes = 64u << 20;
+    if (!ec && std::filesystem::file_size(path, ec) > kMaxAllowlistBytes && !ec)
+        throw AllowlistError(path + " is larger than 64 MiB: not an allowlist");
     std::ifstream in(path);
     if (!in) throw AllowlistError("cannot read " + path + ": no such file or not readable");
     std::ostringstream text;
