@@ -82,21 +82,19 @@ done
 # and end to end: what wrapping a deploy step in `run` adds to it (start-up, detaching,
 # writing the report).
 startup=$work/startup.tsv
-for rep in $(seq "$reps"); do
+# measure_run NAME EGRESSWATCH: one start-up and end-to-end time of that build.
+measure_run() {
+  local t0 t2
   t0=$(date +%s%N)
-  "$ew" run --quiet --out "$work/st" -- sh -c "date +%s%N > $work/t1"
+  "$2" run --quiet --out "$work/st" -- sh -c "date +%s%N > $work/t1"
   t2=$(date +%s%N)
-  echo "egresswatch-run $(( ($(cat "$work/t1") - t0) / 1000 ))" >> "$startup"
-  echo "egresswatch-run-total $(( (t2 - t0) / 1000 ))" >> "$startup"
+  echo "$1 $(( ($(cat "$work/t1") - t0) / 1000 ))" >> "$startup"
+  echo "$1-total $(( (t2 - t0) / 1000 ))" >> "$startup"
   rm -rf "$work/st"
-  if [ -n "$before" ]; then
-    t0=$(date +%s%N)
-    "$before" run --quiet --out "$work/st" -- sh -c "date +%s%N > $work/t1"
-    t2=$(date +%s%N)
-    echo "egresswatch-before-run $(( ($(cat "$work/t1") - t0) / 1000 ))" >> "$startup"
-    echo "egresswatch-before-run-total $(( (t2 - t0) / 1000 ))" >> "$startup"
-    rm -rf "$work/st"
-  fi
+}
+for rep in $(seq "$reps"); do
+  measure_run egresswatch-run "$ew"
+  [ -n "$before" ] && measure_run egresswatch-before-run "$before"
   t0=$(date +%s%N)
   sh -c "date +%s%N > $work/t1"
   t2=$(date +%s%N)

@@ -15,23 +15,24 @@ namespace {
 constexpr const char* kTopKeys = "version, generated, scope, destinations";
 constexpr const char* kEntryKeys = "host, addresses, port, proto, scope, processes, sources";
 
-// What an error message quotes from the file: at most 60 bytes, and bytes outside printable
-// ASCII as \xHH, so that a binary file given by mistake prints one readable line, not its bytes.
-std::string quoted(std::string_view text) {
-    constexpr std::size_t kMaxQuoted = 60;
+// An error message as printed: it quotes the file's own text, so bytes outside printable ASCII
+// become \xHH and it ends after 400 bytes, so that a binary file given by mistake prints one
+// readable line rather than its bytes.
+std::string printable(std::string_view text) {
+    constexpr std::size_t kMaxMessage = 400;
+    constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    for (char c : text.substr(0, kMaxQuoted)) {
+    for (char c : text.substr(0, kMaxMessage)) {
         auto byte = static_cast<unsigned char>(c);
         if (byte >= 0x20 && byte < 0x7f) {
             out += c;
         } else {
-            constexpr char kHex[] = "0123456789abcdef";
             out += "\\x";
             out += kHex[byte >> 4];
             out += kHex[byte & 0xf];
         }
     }
-    if (text.size() > kMaxQuoted) out += "...";
+    if (text.size() > kMaxMessage) out += "...";
     return out;
 }
 
@@ -54,24 +55,7 @@ public:
     explicit Reader(std::string file) : file_(std::move(file)) {}
 
     [[noreturn]] void fail(int line, const std::string& message) const {
-        // Messages quote the file's own text; one quoting rule keeps it printable and short.
-        std::string safe;
-        for (std::size_t at = 0; at < message.size();) {
-            std::size_t end = at;
-            while (end < message.size() && static_cast<unsigned char>(message[end]) >= 0x20 &&
-                   static_cast<unsigned char>(message[end]) < 0x7f)
-                ++end;
-            safe.append(message, at, end - at);
-            // A run of other bytes: escaped, and cut if long.
-            std::size_t run = end;
-            while (run < message.size() && !(static_cast<unsigned char>(message[run]) >= 0x20 &&
-                                             static_cast<unsigned char>(message[run]) < 0x7f))
-                ++run;
-            if (run > end) safe += quoted(std::string_view(message).substr(end, run - end));
-            at = run;
-        }
-        if (safe.size() > 400) safe = safe.substr(0, 400) + "...";
-        throw AllowlistError(file_ + ":" + std::to_string(line) + ": " + safe);
+        throw AllowlistError(file_ + ":" + std::to_string(line) + ": " + printable(message));
     }
     [[noreturn]] void fail(const YAML::Node& at, const std::string& message, int fallback_line = 1) const {
         // An empty value is marked where the next token starts: the key's line says more.
