@@ -28,8 +28,9 @@ int command_report(const ReportCommandOptions& options) {
     if (result.first_bad_line)
         throw SetupError(options.events_path + ":" + std::to_string(result.first_bad_line) + ": " + result.error);
     out.write_results(agg, options.scope, wall_clock_ns());
+    if (!options.quiet) write_summary(std::cerr, agg, options.scope.value_or(ScopeFilter::all));
     if (!options.quiet)
-        std::cerr << render_summary(agg, options.scope.value_or(ScopeFilter::all)) << "Wrote " << out_dir
+        std::cerr << "Wrote " << out_dir
                   << "/{report.json,allowlist.yaml} from " << result.lines << " lines"
                   << (result.skipped ? " (" + std::to_string(result.skipped) + " of unknown type skipped)" : "")
                   << "\n";

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include <unistd.h>
 
@@ -17,11 +18,12 @@ namespace egresswatch {
 namespace fs = std::filesystem;
 namespace {
 
-void write_atomically(const std::string& path, const std::string& content) {
+// `write` streams the content: report.json at 100k destinations is tens of MB, never held whole.
+void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
     std::string tmp = path + ".tmp";
     {
         std::ofstream out(tmp, std::ios::trunc);
-        out << content;
+        write(out);
         if (!out.flush()) throw SetupError("cannot write " + tmp + ": " + std::strerror(errno));
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0)
@@ -59,8 +61,10 @@ void OutputDir::open_events() {
 void OutputDir::write_results(const Aggregator& agg, std::optional<ScopeFilter> scope, std::int64_t now_ns) const {
     ReportOptions report{scope.value_or(ScopeFilter::all), now_ns};
     ReportOptions allowlist{scope.value_or(kDefaultAllowlistScope), now_ns};
-    write_atomically((fs::path(dir_) / "report.json").string(), build_report(agg, report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-    write_atomically((fs::path(dir_) / "allowlist.yaml").string(), build_allowlist_yaml(agg, allowlist));
+    write_atomically((fs::path(dir_) / "report.json").string(),
+                     [&](std::ostream& out) { write_report(out, agg, report); });
+    write_atomically((fs::path(dir_) / "allowlist.yaml").string(),
+                     [&](std::ostream& out) { write_allowlist(out, agg, allowlist); });
     spdlog::debug("wrote {}/report.json and {}/allowlist.yaml", dir_, dir_);
 }
 

@@ -332,9 +332,10 @@ void LiveSession::finish(std::optional<int> exit_code) {
     out_.events().flush();
     out_.requests().flush();
     out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());
-    if (!config_.capture.quiet)
-        std::cerr << render_summary(aggregator_, config_.capture.scope.value_or(ScopeFilter::all))
-                  << "Wrote " << out_.path() << "/{events.jsonl,requests.log,report.json,allowlist.yaml}\n";
+    if (!config_.capture.quiet) {
+        write_summary(std::cerr, aggregator_, config_.capture.scope.value_or(ScopeFilter::all));
+        std::cerr << "Wrote " << out_.path() << "/{events.jsonl,requests.log,report.json,allowlist.yaml}\n";
+    }
 }
 
 }  // namespace egresswatch
