@@ -7,16 +7,6 @@
 
 namespace egresswatch {
 
-void BoundedIdSet::insert(std::uint32_t id, std::size_t cap) {
-    auto it = std::lower_bound(ids.begin(), ids.end(), id);
-    if (it != ids.end() && *it == id) return;
-    if (ids.size() >= cap) {
-        truncated = true;
-        return;
-    }
-    ids.insert(it, id);
-}
-
 std::uint64_t LossRecord::total() const {
     std::uint64_t sum = 0;
     for (const auto& [reason, count] : reasons) sum += count;
@@ -265,7 +255,7 @@ std::vector<const ProcessUse*> Aggregator::sorted_uses(const DestinationStats& d
 
 std::vector<std::string> Aggregator::names(const BoundedIdSet& ids) const {
     std::vector<std::string> out;
-    for (std::uint32_t id : ids.ids) out.push_back(names_.at(id));
+    for (std::uint32_t id : ids.ids()) out.push_back(names_.at(id));
     std::sort(out.begin(), out.end());
     return out;
 }

@@ -10,6 +10,8 @@ namespace {
 
 constexpr int kReportVersion = 1;
 
+Json ids_json(const BoundedIdSet& set) { return Json(std::vector<std::uint32_t>(set.ids().begin(), set.ids().end())); }
+
 Json counters_json(const Aggregator& agg) {
     const Aggregator::Counts& c = agg.counts();
     return Json{{"events",
@@ -78,9 +80,9 @@ Json alert_json(const AlertRecord& a) {
 Json process_uses_json(const Aggregator& agg, const DestinationStats& d, const char* count_key) {
     Json processes = Json::array();
     for (const ProcessUse* use : agg.sorted_uses(d)) {
-        Json p{{"exe", agg.name(use->exe)}, {"comms", agg.names(use->comms)}, {"pids", use->pids.ids},
+        Json p{{"exe", agg.name(use->exe)}, {"comms", agg.names(use->comms)}, {"pids", ids_json(use->pids)},
                {count_key, use->count}};
-        if (use->pids.truncated) p["pids_truncated"] = true;
+        if (use->pids.truncated()) p["pids_truncated"] = true;
         processes.push_back(std::move(p));
     }
     return processes;
@@ -137,7 +139,7 @@ void write_process(JsonStream& js, const Aggregator& agg, const std::string& exe
     js.begin_object();
     js.field("exe", exe);
     js.field("comms", agg.names(p.comms));
-    js.field("pids", p.pids.ids);
+    js.field("pids", ids_json(p.pids));
     js.field("connections", p.connections);
     js.key("destinations");
     js.begin_array();
@@ -148,7 +150,7 @@ void write_process(JsonStream& js, const Aggregator& agg, const std::string& exe
     for (std::uint32_t i : reached)
         if (sorted[i]->second.scope == AddressScope::internet) js.value(destination_label(sorted[i]->first));
     js.end();
-    if (p.pids.truncated) js.field("pids_truncated", true);
+    if (p.pids.truncated()) js.field("pids_truncated", true);
     js.end();
 }
 

@@ -14,9 +14,9 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
 }
 
 std::string process_label(const Aggregator& agg, const ProcessUse& use) {
-    std::string name = use.exe ? agg.name(use.exe) : (use.comms.ids.empty() ? "?" : agg.name(use.comms.ids.front()));
-    std::size_t n = use.pids.ids.size();
-    return name + " (" + std::to_string(n) + (use.pids.truncated ? "+" : "") + (n == 1 ? " process)" : " processes)");
+    std::string name = use.exe ? agg.name(use.exe) : (use.comms.ids().empty() ? "?" : agg.name(use.comms.ids().front()));
+    std::size_t n = use.pids.ids().size();
+    return name + " (" + std::to_string(n) + (use.pids.truncated() ? "+" : "") + (n == 1 ? " process)" : " processes)");
 }
 
 std::string destination_name(const Aggregator& agg, const DestinationKey& key, const DestinationStats& d) {
