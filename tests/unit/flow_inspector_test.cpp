@@ -291,9 +291,7 @@ TEST(FlowInspector, HeldConnectsWaitForTheirDeadlineThenGoOutInOrder) {
     // A repeat of the held connect lets it out first, so the repeat counts against it.
     RepeatRecord rep;
     rep.pid = 7;
-    rep.protocol = 6;
-    rep.address = *IpAddress::parse("198.18.0.4");
-    rep.port = 80;
+    rep.destinations = {{*IpAddress::parse("198.18.0.9"), 80, 6, 1}, {*IpAddress::parse("198.18.0.4"), 80, 6, 2}};
     inspector.on_repeat(rep);
     EXPECT_EQ(out.order, (std::vector<std::string>{"connect", "connect", "repeat"}));
 }

@@ -133,15 +133,17 @@ void Aggregator::on_blocked(const ConnectionRecord& r) {
 }
 
 void Aggregator::on_repeat(const RepeatRecord& r) {
-    DestinationKey key = key_for(r.address, r.port, r.protocol, std::nullopt, r.exe);
-    DestinationStats& d = destination(key, r.ts_ns);
-    if (r.kind == SockEventKind::connect) {
-        d.connects += r.count;
-        d.connect_repeats += r.count;
-    } else {
-        d.repeats += r.count;
+    for (const RepeatCount& c : r.destinations) {
+        DestinationKey key = key_for(c.address, c.port, c.protocol, std::nullopt, r.exe);
+        DestinationStats& d = destination(key, r.ts_ns);
+        if (r.kind == SockEventKind::connect) {
+            d.connects += c.count;
+            d.connect_repeats += c.count;
+        } else {
+            d.repeats += c.count;
+        }
+        count_use(d, r.exe, r.pid, r.comm, c.count);
     }
-    count_use(d, r.exe, r.pid, r.comm, r.count);
 }
 
 void Aggregator::on_loss(const LossRecord& r) {
