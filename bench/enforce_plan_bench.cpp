@@ -4,11 +4,14 @@
 // blocks nested in each other), against 1k entries of the same mix measured in the same run.
 // Growth is linear when the time per entry stays the same. Needs no kernel and no root.
 //
-//   enforce_plan_bench [ENTRIES] [BASELINE_ENTRIES] [--write FILE]
+//   enforce_plan_bench [ENTRIES] [BASELINE_ENTRIES] [--ports N] [--write FILE]
 //
-// --write FILE also saves the large allowlist, for timing `egresswatch run --enforce`.
+// --ports N: the entries use N ports (default 16); with two protocols and one process set,
+// about 2N + 6 port rules. --write FILE also saves the large allowlist, for timing
+// `egresswatch run --enforce`.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,8 +28,8 @@ namespace {
 // Entry i of the mix: a quarter each of exact hosts, wildcards, single addresses and
 // blocks, nearly all distinct. One wildcard in eight covers some of the exact hosts, one block
 // in sixteen is a /16 holding the /24s that follow it, and one address or block in eight is
-// IPv6. 16 ports, two protocols, one process set: 38 port rules.
-std::string allowlist_yaml(std::size_t entries) {
+// IPv6. `ports` ports, two protocols, one process set.
+std::string allowlist_yaml(std::size_t entries, std::size_t ports) {
     std::string yaml = "version: 1\ndestinations:\n";
     auto hex = [](std::size_t v) {
         char buf[16];
@@ -59,7 +62,7 @@ std::string allowlist_yaml(std::size_t entries) {
                 yaml += "  - addresses:\n      - 10." + std::to_string(k >> 8 & 255) + "." + std::to_string(k & 255) + ".0/24\n";
             break;
         }
-        yaml += "    port: " + std::to_string(8000 + i % 16) + "\n    proto: " + (i % 5 == 0 ? "udp" : "tcp") + "\n";
+        yaml += "    port: " + std::to_string(8000 + i % ports) + "\n    proto: " + (i % 5 == 0 ? "udp" : "tcp") + "\n";
         if (i % 100 == 7) yaml += "    processes: [/usr/bin/curl, /usr/bin/apt-get]\n";
     }
     return yaml;
@@ -70,9 +73,9 @@ struct Timing {
     std::size_t networks = 0, names = 0, rules = 0;
 };
 
-Timing measure(std::size_t entries, const std::string& path) {
+Timing measure(std::size_t entries, std::size_t ports, const std::string& path) {
     {
-        std::ofstream(path) << allowlist_yaml(entries);
+        std::ofstream(path) << allowlist_yaml(entries, ports);
     }
     using Clock = std::chrono::steady_clock;
     Timing t;
@@ -98,11 +101,16 @@ Timing measure(std::size_t entries, const std::string& path) {
 int main(int argc, char** argv) {
     std::size_t large = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 100'000;
     std::size_t small = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 1'000;
-    std::string keep = argc > 4 && std::string(argv[3]) == "--write" ? argv[4] : "";
+    std::size_t ports = 16;
+    std::string keep;
+    for (int i = 3; i + 1 < argc; i += 2) {
+        if (std::string(argv[i]) == "--ports") ports = std::max<std::size_t>(1, std::strtoul(argv[i + 1], nullptr, 10));
+        if (std::string(argv[i]) == "--write") keep = argv[i + 1];
+    }
     std::string tmp = "/tmp/enforce_plan_bench." + std::to_string(::getpid()) + ".yaml";
 
-    Timing base = measure(small, tmp);
-    Timing big = measure(large, keep.empty() ? tmp : keep);
+    Timing base = measure(small, ports, tmp);
+    Timing big = measure(large, ports, keep.empty() ? tmp : keep);
     if (keep.empty()) std::remove(tmp.c_str());
 
     std::printf("enforce planning benchmark: allowlist of %zu entries against %zu (best of 3 each)\n", large, small);
