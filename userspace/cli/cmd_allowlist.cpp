@@ -53,11 +53,7 @@ int diff(const AllowlistOptions& o) {
 int export_to(const AllowlistOptions& o) {
     ExportOptions options;
     options.policy_name = o.policy_name;
-    for (const auto& text : o.resolvers) {
-        auto address = IpAddress::parse(text);
-        if (!address) throw SetupError("--resolver: '" + text + "' is not an IP address");
-        options.resolvers.push_back(*address);
-    }
+    options.resolvers = resolver_addresses(o.resolvers);
     ExportResult result = export_allowlist(load_allowlist_file(o.inputs.at(0)), o.format, options);
     for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
     write_output(o.out_path, result.text);

@@ -17,7 +17,9 @@
 #include "core/decoder.h"
 #include "core/errors.h"
 #include "core/proc_reader.h"
+#include "system/cgroup.h"
 #include "system/launcher.h"
+#include "system/unique_fd.h"
 #include "output/report.h"
 
 namespace egresswatch {
@@ -144,6 +146,11 @@ void LiveSession::attach() {
         loader.enforce = &*config_.enforce;
         loader.enforce_fail_open = config_.enforce_fail_open;
     }
+    // Scoped: the connect and sendmsg programs go to the root and judge by the acting task,
+    // so that a socket passed in from outside the scope is still seen.
+    UniqueFd root;
+    if (loader.scope_cgroup_fd >= 0) root = UniqueFd(open_cgroup_dir(config_.cgroup_mount));
+    loader.sock_addr_cgroup_fd = root.get();
     tracer_ = load_and_attach(loader, config_.attach_cgroup_fd);
     // One line per feature this kernel refused: what is off, the kernel's reason, what still works.
     for (const Degradation& refused : tracer_->plan().degradations) spdlog::warn("{}", refused.line());

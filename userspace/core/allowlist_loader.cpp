@@ -212,7 +212,7 @@ private:
             } else if (key == "proto") {
                 std::string p = text(value, key, key_line);
                 auto proto = parse_allow_proto(p);
-                if (!proto) fail(value, "proto '" + p + "' is not supported (use tcp, udp or any)");
+                if (!proto) fail(value, "proto '" + p + "' is not supported (use tcp, udp, any, icmp or icmpv6)");
                 e.proto = *proto;
                 have_proto = true;
             } else if (key == "scope") {
@@ -232,8 +232,14 @@ private:
         }
         if (!e.host && e.addresses.empty())
             fail(node, "destination has neither host nor addresses (add host: NAME or addresses: [ADDRESS])");
-        if (!have_port) fail(node, "destination has no port (add port: 443 or port: \"8000-8100\")");
-        if (!have_proto) fail(node, "destination has no proto (add proto: tcp, udp or any)");
+        if (!have_proto) fail(node, "destination has no proto (add proto: tcp, udp, any, icmp or icmpv6)");
+        if (is_icmp(e.proto)) {
+            if (have_port) fail(node, "an " + std::string(allow_proto_name(e.proto)) + " destination has no port "
+                                      "(remove port: ICMP echo is allowed to the whole address)");
+            e.ports = PortRange::single(0);
+        } else if (!have_port) {
+            fail(node, "destination has no port (add port: 443 or port: \"8000-8100\")");
+        }
         return e;
     }
 

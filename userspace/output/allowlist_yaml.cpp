@@ -1,9 +1,11 @@
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/allowlist.h"
 #include "output/report.h"
 #include "output/timefmt.h"
 
@@ -54,7 +56,9 @@ std::string build_allowlist_yaml(const Aggregator& agg, const ReportOptions& opt
         out << YAML::Key << "addresses" << YAML::Value << YAML::BeginSeq;
         for (const auto& a : e.addresses) out << a.to_string();
         out << YAML::EndSeq;
-        out << YAML::Key << "port" << YAML::Value << k.port;
+        // An ICMP entry has no port (allowlist_loader reads it so).
+        std::optional<AllowProto> proto = parse_allow_proto(k.proto);
+        if (!proto || !is_icmp(*proto)) out << YAML::Key << "port" << YAML::Value << k.port;
         out << YAML::Key << "proto" << YAML::Value << k.proto;
         out << YAML::Key << "scope" << YAML::Value << std::string(scope_name(e.scope));
         out << YAML::Key << "processes" << YAML::Value << YAML::BeginSeq;
