@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "core/errors.h"
 #include "output/report.h"
@@ -22,32 +22,22 @@ namespace {
 // Enough for the report and allowlist of all but the largest sessions.
 constexpr std::uint64_t kReserveBytes = 4 << 20;
 
-// errno of the step that failed; 0 when the whole content is in the file.
-int write_file(const std::string& path, std::string_view content) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return errno;
-    int error = 0;
-    std::size_t done = 0;
-    while (done < content.size()) {
-        ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n > 0) {
-            done += static_cast<std::size_t>(n);
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else {
-            error = n < 0 ? errno : EIO;
-            break;
-        }
-    }
+// errno of the step that failed; 0 when all that `write` wrote is in the file.
+int write_file(const std::string& path, const std::function<void(std::ostream&)>& write) {
+    std::ofstream out(path, std::ios::trunc | std::ios::binary);
+    if (!out) return errno ? errno : EIO;
+    errno = 0;
+    write(out);
+    out.flush();
     // Some filesystems (NFS) say only at close that the data did not fit.
-    if (::close(fd) != 0 && error == 0) error = errno;
-    return error;
+    if (out) out.close();
+    return out ? 0 : errno ? errno : EIO;
 }
 
 // Why the file could not be written, if it could not.
-std::optional<std::string> write_atomically(const std::string& path, std::string_view content) {
+std::optional<std::string> write_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
     std::string tmp = path + ".tmp";
-    int error = write_file(tmp, content);
+    int error = write_file(tmp, write);
     if (error == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) error = errno;
     if (error == 0) return std::nullopt;
     std::error_code ec;
@@ -88,10 +78,12 @@ std::vector<OutputDir::NotWritten> OutputDir::write_results(const Aggregator& ag
     ReportOptions report{scope.value_or(ScopeFilter::all), now_ns};
     ReportOptions allowlist{scope.value_or(kDefaultAllowlistScope), now_ns};
     std::vector<NotWritten> failed;
-    if (auto why = write_atomically(file("report.json"),
-                                    build_report(agg, report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"))
+    if (auto why = write_atomically(file("report.json"), [&](std::ostream& out) {
+            out << build_report(agg, report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+        }))
         failed.push_back({"report.json", *why});
-    if (auto why = write_atomically(file("allowlist.yaml"), build_allowlist_yaml(agg, allowlist)))
+    if (auto why = write_atomically(file("allowlist.yaml"),
+                                    [&](std::ostream& out) { out << build_allowlist_yaml(agg, allowlist); }))
         failed.push_back({"allowlist.yaml", *why});
     spdlog::debug("wrote {} of report.json and allowlist.yaml in {}", 2 - failed.size(), dir_);
     return failed;

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "core/errors.h"
 
@@ -31,11 +32,10 @@ LineFile& LineFile::operator=(LineFile&& other) noexcept {
     if (this == &other) return *this;
     if (fd_ >= 0) ::close(fd_);
     path_ = std::move(other.path_);
-    fd_ = other.fd_;
+    fd_ = std::exchange(other.fd_, -1);
     can_cut_ = other.can_cut_;
     end_ = other.end_;
     errno_ = other.errno_;
-    other.fd_ = -1;
     return *this;
 }
 
