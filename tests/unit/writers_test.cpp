@@ -107,6 +107,7 @@ TEST(Writers, InvalidUtf8InArgvDoesNotThrow) {
                                           test::process(1, "x", "/x"));
     r.process.argv = {"\xff\xfe"};
     EXPECT_NO_THROW(writer.on_connection(r));
+    writer.on_batch_end();
     EXPECT_NE(out.str().find("argv"), std::string::npos);
 }
 

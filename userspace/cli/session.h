@@ -79,6 +79,7 @@ private:
     void periodic();
     void flush_counters();
     std::map<std::string, std::uint64_t> current_loss() const;
+    std::string written_line(const std::vector<OutputDir::NotWritten>& not_written) const;
 
     SessionConfig config_;
     OutputDir& out_;

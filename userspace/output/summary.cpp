@@ -136,6 +136,9 @@ std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
         out << " (" << join(reasons, ", ") << ")";
     }
     out << "\n";
+    if (!agg.stop())
+        out << "Incomplete: the session has no stop record, so it ended without egresswatch finishing it (killed, "
+               "or its disk full); counts are up to its last record, and loss after that is unknown\n";
     return out.str();
 }
 
