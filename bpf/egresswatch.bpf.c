@@ -77,7 +77,8 @@ static __always_inline bool counted_as_repeat(const struct ew_flow_key *key)
 
 /* --enforce's verdict on a destination. Every refusal is reported, repeats included: a
  * refused process usually gives up, and one that retries in a loop is worth seeing. */
-static __always_inline __u8 judge(const struct destination *dst, __u32 kind, __u32 ringbuf_drop, __u64 cookie)
+static __always_inline __u8 judge(const struct destination *dst, __u32 kind, __u32 ringbuf_drop, __u64 cookie,
+				  bool packet_program)
 {
 	__u8 verdict;
 
@@ -85,14 +86,15 @@ static __always_inline __u8 judge(const struct destination *dst, __u32 kind, __u
 		return EW_VERDICT_ALLOWED;
 	verdict = enforce_verdict(dst);
 	if (verdict != EW_VERDICT_ALLOWED)
-		emit_sock_event(kind, ringbuf_drop, dst, cookie, verdict);
+		emit_sock_event(kind, ringbuf_drop, dst, cookie, verdict, packet_program);
 	return verdict;
 }
 
-static __always_inline void flow_key_of(struct ew_flow_key *key, const struct destination *dst, __u32 kind)
+static __always_inline void flow_key_of(struct ew_flow_key *key, const struct destination *dst, __u32 kind,
+					bool packet_program)
 {
 	__builtin_memcpy(key->addr, dst->addr, sizeof(key->addr));
-	key->tgid = bpf_get_current_pid_tgid() >> 32;
+	key->tgid = current_tgid(packet_program);
 	key->port = dst->port;
 	key->family = dst->family;
 	key->protocol = dst->protocol;
@@ -134,11 +136,11 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 	if (is_icmp(dst.protocol))
 		return SOCK_ADDR_ALLOW;
 	cookie = bpf_get_socket_cookie(ctx);
-	verdict = judge(&dst, kind, ringbuf_drop, cookie);
+	verdict = judge(&dst, kind, ringbuf_drop, cookie, false);
 	if (verdict != EW_VERDICT_ALLOWED)
 		return verdict == EW_VERDICT_BLOCKED ? SOCK_ADDR_REFUSE : SOCK_ADDR_ALLOW;
 
-	flow_key_of(&key, &dst, kind);
+	flow_key_of(&key, &dst, kind, false);
 	if (kind == EW_EVENT_SEND) {
 		/* Datagrams are counted per socket; connects across sockets, so without it. */
 		key.cookie = cookie;
@@ -154,7 +156,7 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 		if (dedup_connects && counted_as_repeat(&key))
 			return SOCK_ADDR_ALLOW;
 	}
-	if (emit_sock_event(kind, ringbuf_drop, &dst, cookie, verdict))
+	if (emit_sock_event(kind, ringbuf_drop, &dst, cookie, verdict, false))
 		return SOCK_ADDR_ALLOW;
 	return unrecorded_flow_may_pass(&key) ? SOCK_ADDR_ALLOW : SOCK_ADDR_REFUSE;
 }
@@ -164,7 +166,7 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
  * open, systemd's default) or a raw one is egress like a datagram, counted per socket.
  * No sock_addr hook sees an unconnected ping socket's sendto, so the egress packet program
  * judges the request as it leaves; dropping it fails the send with EPERM. It runs in the
- * sending task, so the event names the process. Only echo requests: other ICMP types
+ * sending task, so the event names the process (read from its BTF: lib/emit.bpf.h). Only echo requests: other ICMP types
  * answer or report on traffic that was already judged.
  */
 static __always_inline bool icmp_echo_passes(struct __sk_buff *skb)
@@ -177,14 +179,14 @@ static __always_inline bool icmp_echo_passes(struct __sk_buff *skb)
 	if (!read_icmp_echo(skb, &dst))
 		return true;
 	cookie = bpf_get_socket_cookie(skb);
-	verdict = judge(&dst, EW_EVENT_SEND, EW_DROP_RINGBUF_SEND, cookie);
+	verdict = judge(&dst, EW_EVENT_SEND, EW_DROP_RINGBUF_SEND, cookie, true);
 	if (verdict != EW_VERDICT_ALLOWED)
 		return verdict != EW_VERDICT_BLOCKED;
-	flow_key_of(&key, &dst, EW_EVENT_SEND);
+	flow_key_of(&key, &dst, EW_EVENT_SEND, true);
 	key.cookie = cookie;
 	if (counted_as_repeat(&key))
 		return true;
-	if (emit_sock_event(EW_EVENT_SEND, EW_DROP_RINGBUF_SEND, &dst, cookie, verdict))
+	if (emit_sock_event(EW_EVENT_SEND, EW_DROP_RINGBUF_SEND, &dst, cookie, verdict, true))
 		return true;
 	return unrecorded_flow_may_pass(&key);
 }
