@@ -209,5 +209,29 @@ TEST(AllowlistLoader, WhatIsNotAnAllowlistFileIsSaidSo) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(AllowlistLoader, AWildcardOverAWholePublicSuffixIsAcceptedWithAWarning) {
+    Allowlist list = parse_allowlist(R"(version: 1
+destinations:
+  - host: "*.com"
+    port: 443
+    proto: tcp
+  - host: "*.co.uk"
+    port: 443
+    proto: tcp
+  - host: "*.example.com"
+    port: 443
+    proto: tcp
+  - host: "*.mirror.test"
+    port: 80
+    proto: tcp
+)",
+                                     "f.yaml");
+    ASSERT_EQ(list.destinations.size(), 4u);
+    ASSERT_EQ(list.warnings.size(), 2u) << "only *.com and *.co.uk cover a public suffix";
+    EXPECT_EQ(list.warnings[0], "f.yaml:3: host '*.com' allows every name anyone can register under 'com' (name the "
+                                "domain you mean, like *.example.com)");
+    EXPECT_NE(list.warnings[1].find("f.yaml:6: host '*.co.uk'"), std::string::npos) << list.warnings[1];
+}
+
 }  // namespace
 }  // namespace egresswatch

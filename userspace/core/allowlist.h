@@ -67,6 +67,8 @@ struct Allowlist {
     std::optional<std::string> generated;  // RFC 3339, as the writer stamped it
     std::optional<std::string> scope;      // ScopeFilter name the recorder applied
     std::vector<AllowEntry> destinations;
+    // What the loader accepted but a reader should hear about, one line each ("FILE:LINE: ...").
+    std::vector<std::string> warnings;
 };
 
 std::optional<AddressScope> parse_address_scope(std::string_view name);

@@ -9,6 +9,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/public_suffix.h"
+
 namespace egresswatch {
 namespace {
 
@@ -108,6 +110,11 @@ public:
         }
         if (!have_version) fail(root, "missing version (add version: 1 at the top)");
         if (!have_destinations) fail(root, "missing destinations (add destinations: [] for an empty allowlist)");
+        for (const AllowEntry& e : list.destinations)
+            if (e.host && e.host->is_wildcard() && is_public_suffix(e.host->domain()))
+                list.warnings.push_back(file_ + ":" + std::to_string(e.line) + ": host '" + e.host->text() +
+                                        "' allows every name anyone can register under '" + e.host->domain() +
+                                        "' (name the domain you mean, like *.example." + e.host->domain() + ")");
         return list;
     }
 
