@@ -125,7 +125,6 @@ int main(int argc, char** argv) {
     inspector.flush();
     aggregator.set_kernel_counts(enricher->counts());
     inspector.on_stop(SessionStop{wall_clock_ns(), std::nullopt});
-    out.events().flush();
     double observe_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     long observing = status_kib("VmHWM:");
     long before_writing = status_kib("VmRSS:");

@@ -3,9 +3,11 @@
  * egresswatch kernel side: who connects where, and the process lineage that lets
  * userspace name every process even after it has exited.
  *
- * Socket hooks are cgroup programs, so they only see the cgroup they are attached to
- * (the run's cgroup, a watched cgroup or the root). The sched tracepoints are global;
- * when filter_by_cgroup is set they report only tasks under scope_cgroup[0].
+ * Socket hooks are cgroup programs. The connect and sendmsg programs are attached at the
+ * cgroup root and check the acting task's cgroup (lib/acting_task.bpf.h); the packet
+ * programs see only the cgroup they are attached to (the run's cgroup, a watched cgroup or
+ * the root). The sched tracepoints are global; when filter_by_cgroup is set they report
+ * only tasks under scope_cgroup[0].
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -15,10 +17,12 @@
 
 #include "egresswatch/abi.h"
 #include "lib/maps.bpf.h"
+#include "lib/acting_task.bpf.h"
 #include "lib/emit.bpf.h"
 #include "lib/owners.bpf.h"
 #include "lib/sock_addr.bpf.h"
 #include "lib/payload.bpf.h"
+#include "lib/icmp.bpf.h"
 #include "lib/tls.bpf.h"
 #include "lib/enforce.bpf.h"
 
@@ -71,33 +75,72 @@ static __always_inline bool counted_as_repeat(const struct ew_flow_key *key)
 	return false;
 }
 
+/* --enforce's verdict on a destination. Every refusal is reported, repeats included: a
+ * refused process usually gives up, and one that retries in a loop is worth seeing. */
+static __always_inline __u8 judge(const struct destination *dst, __u32 kind, __u32 ringbuf_drop, __u64 cookie,
+				  bool packet_program)
+{
+	__u8 verdict;
+
+	if (!enforce)
+		return EW_VERDICT_ALLOWED;
+	verdict = enforce_verdict(dst);
+	if (verdict != EW_VERDICT_ALLOWED)
+		emit_sock_event(kind, ringbuf_drop, dst, cookie, verdict, packet_program);
+	return verdict;
+}
+
+static __always_inline void flow_key_of(struct ew_flow_key *key, const struct destination *dst, __u32 kind,
+					bool packet_program)
+{
+	__builtin_memcpy(key->addr, dst->addr, sizeof(key->addr));
+	key->tgid = current_tgid(packet_program);
+	key->port = dst->port;
+	key->family = dst->family;
+	key->protocol = dst->protocol;
+	key->kind = kind;
+}
+
+/* An allowed flow whose event could not be reserved. fail-closed: nothing goes out that
+ * was not recorded, and forgetting the flow makes the retry a first one again rather than
+ * an unreported repeat. */
+static __always_inline bool unrecorded_flow_may_pass(const struct ew_flow_key *key)
+{
+	if (!enforce || enforce_fail_open)
+		return true;
+	bpf_map_delete_elem(&flow_dedup, key);
+	count_drop(EW_DROP_ENFORCE_UNRECORDED);
+	return false;
+}
+
+static __always_inline bool is_icmp(__u8 protocol)
+{
+	return protocol == EW_IPPROTO_ICMP || protocol == EW_IPPROTO_ICMPV6;
+}
+
 static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32 kind)
 {
 	struct ew_flow_key key = {};
 	struct destination dst = {};
 	__u32 ringbuf_drop = kind == EW_EVENT_SEND ? EW_DROP_RINGBUF_SEND : EW_DROP_RINGBUF_CONNECT;
-	__u8 verdict = EW_VERDICT_ALLOWED;
+	__u8 verdict;
 	/* Fetched once for the report, the datagram key and a connect's owner slot (only a
 	 * repeated connect without payload capture needs none of them). */
-	__u64 cookie = bpf_get_socket_cookie(ctx);
+	__u64 cookie;
 
+	if (!acting_task_in_scope())
+		return SOCK_ADDR_ALLOW;
 	read_destination(ctx, family, &dst);
-	if (enforce) {
-		verdict = enforce_verdict(&dst);
-		/* Every refusal is reported, repeats included: a refused process usually gives
-		 * up, and one that retries in a loop is worth seeing. */
-		if (verdict != EW_VERDICT_ALLOWED) {
-			emit_sock_event(ctx, kind, ringbuf_drop, &dst, cookie, verdict);
-			return verdict == EW_VERDICT_BLOCKED ? SOCK_ADDR_REFUSE : SOCK_ADDR_ALLOW;
-		}
-	}
+	/* A ping socket's connect: its echo requests are judged as they leave (icmp_echo_passes),
+	 * connected or not, the same on every kernel. */
+	if (is_icmp(dst.protocol))
+		return SOCK_ADDR_ALLOW;
+	cookie = bpf_get_socket_cookie(ctx);
+	verdict = judge(&dst, kind, ringbuf_drop, cookie, false);
+	if (verdict != EW_VERDICT_ALLOWED)
+		return verdict == EW_VERDICT_BLOCKED ? SOCK_ADDR_REFUSE : SOCK_ADDR_ALLOW;
 
-	__builtin_memcpy(key.addr, dst.addr, sizeof(key.addr));
-	key.tgid = bpf_get_current_pid_tgid() >> 32;
-	key.port = dst.port;
-	key.family = dst.family;
-	key.protocol = dst.protocol;
-	key.kind = kind;
+	flow_key_of(&key, &dst, kind, false);
 	if (kind == EW_EVENT_SEND) {
 		/* Datagrams are counted per socket; connects across sockets, so without it. */
 		key.cookie = cookie;
@@ -113,16 +156,39 @@ static __always_inline int record(struct bpf_sock_addr *ctx, __u16 family, __u32
 		if (dedup_connects && counted_as_repeat(&key))
 			return SOCK_ADDR_ALLOW;
 	}
-	if (emit_sock_event(ctx, kind, ringbuf_drop, &dst, cookie, verdict))
+	if (emit_sock_event(kind, ringbuf_drop, &dst, cookie, verdict, false))
 		return SOCK_ADDR_ALLOW;
-	/* fail-closed: nothing goes out that was not recorded. Forgetting the flow makes the
-	 * retry a first connect again rather than an unreported repeat. */
-	if (enforce && !enforce_fail_open) {
-		bpf_map_delete_elem(&flow_dedup, &key);
-		count_drop(EW_DROP_ENFORCE_UNRECORDED);
-		return SOCK_ADDR_REFUSE;
-	}
-	return SOCK_ADDR_ALLOW;
+	return unrecorded_flow_may_pass(&key) ? SOCK_ADDR_ALLOW : SOCK_ADDR_REFUSE;
+}
+
+/*
+ * An ICMP echo request from a ping socket (no privilege needed where ping_group_range is
+ * open, systemd's default) or a raw one is egress like a datagram, counted per socket.
+ * No sock_addr hook sees an unconnected ping socket's sendto, so the egress packet program
+ * judges the request as it leaves; dropping it fails the send with EPERM. It runs in the
+ * sending task, so the event names the process (read from its BTF: lib/emit.bpf.h). Only echo requests: other ICMP types
+ * answer or report on traffic that was already judged.
+ */
+static __always_inline bool icmp_echo_passes(struct __sk_buff *skb)
+{
+	struct ew_flow_key key = {};
+	struct destination dst = {};
+	__u8 verdict;
+	__u64 cookie;
+
+	if (!read_icmp_echo(skb, &dst))
+		return true;
+	cookie = bpf_get_socket_cookie(skb);
+	verdict = judge(&dst, EW_EVENT_SEND, EW_DROP_RINGBUF_SEND, cookie, true);
+	if (verdict != EW_VERDICT_ALLOWED)
+		return verdict != EW_VERDICT_BLOCKED;
+	flow_key_of(&key, &dst, EW_EVENT_SEND, true);
+	key.cookie = cookie;
+	if (counted_as_repeat(&key))
+		return true;
+	if (emit_sock_event(EW_EVENT_SEND, EW_DROP_RINGBUF_SEND, &dst, cookie, verdict, true))
+		return true;
+	return unrecorded_flow_may_pass(&key);
 }
 
 SEC("cgroup/connect4")
@@ -469,12 +535,16 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 	}
 }
 
-/* cgroup_skb programs: returning 1 lets the packet pass. */
+/* cgroup_skb programs: returning 1 lets the packet pass, 0 drops it (a local sender's
+ * send fails with EPERM). */
 #define SKB_PASS 1
+#define SKB_DROP 0
 
 SEC("cgroup_skb/egress")
 int egress_capture(struct __sk_buff *skb)
 {
+	if (!icmp_echo_passes(skb))
+		return SKB_DROP;
 	if (enforce)
 		learn_from_dns(skb, true);
 	inspect(skb, true);

@@ -11,6 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
   libgtest-dev googletest
   libssl-dev  # `check`: TLS handshakes and certificate verification
+  libpsl-dev  # the Public Suffix List: allowlist wildcards over a whole suffix are warned about
   # kernel tests and the demo: real clients and servers in network namespaces
   iproute2 iputils-ping curl python3 bash procps
   # kernel tests with names: DNS server, dig, more clients, test certificates

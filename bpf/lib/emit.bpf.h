@@ -29,9 +29,32 @@ static __always_inline void submit_event(void *record, __u64 size)
 											    : BPF_RB_NO_WAKEUP);
 }
 
+/* The process that sends a packet, in a cgroup_skb program: stock kernels (6.1, 6.12) give
+ * those no current-task helpers but bpf_get_current_task_btf, so it is read from there. */
+static __always_inline void fill_header_in_packet_program(struct ew_event_header *hdr, __u32 type)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	hdr->ts_ns = bpf_ktime_get_ns();
+	hdr->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	hdr->type = type;
+	hdr->tgid = BPF_CORE_READ(task, tgid);
+	hdr->tid = BPF_CORE_READ(task, pid);
+	hdr->uid = BPF_CORE_READ(task, cred, uid.val);
+	bpf_core_read_str(hdr->comm, sizeof(hdr->comm), &task->comm);
+}
+
+/* The acting process's id, by the helper or, in a cgroup_skb program, from its BTF. */
+static __always_inline __u32 current_tgid(bool packet_program)
+{
+	if (packet_program)
+		return BPF_CORE_READ(bpf_get_current_task_btf(), tgid);
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
 /* Returns a record with its header filled from the current task, or NULL after counting
  * the drop. A full ring buffer must never block or fail the traced operation. */
-static __always_inline void *reserve_event(__u64 size, __u32 type, __u32 drop_reason)
+static __always_inline void *reserve_event_as(__u64 size, __u32 type, __u32 drop_reason, bool packet_program)
 {
 	struct ew_event_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
 	__u64 pid_tgid;
@@ -39,6 +62,10 @@ static __always_inline void *reserve_event(__u64 size, __u32 type, __u32 drop_re
 	if (!hdr) {
 		count_drop(drop_reason);
 		return NULL;
+	}
+	if (packet_program) {
+		fill_header_in_packet_program(hdr, type);
+		return hdr;
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
 	hdr->ts_ns = bpf_ktime_get_ns();
@@ -49,6 +76,11 @@ static __always_inline void *reserve_event(__u64 size, __u32 type, __u32 drop_re
 	hdr->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 	return hdr;
+}
+
+static __always_inline void *reserve_event(__u64 size, __u32 type, __u32 drop_reason)
+{
+	return reserve_event_as(size, type, drop_reason, false);
 }
 
 #endif

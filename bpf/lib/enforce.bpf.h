@@ -6,10 +6,12 @@
  * reads each answer before the socket queues it, so an address is allowed before the
  * process that asked can read it, let alone connect (no race with userspace).
  *
- * An answer counts only on the socket that sent the query, with the same id, from port
- * 53: a process cannot teach enforcement an address by sending itself a forged answer
- * without the privileges (a source port below 1024, raw sockets) that would let it detach
- * these programs anyway.
+ * An answer counts only from a trusted resolver (resolv.conf's nameservers and those given
+ * with --resolver), on the socket that sent the query to it, with the same id, from port
+ * 53. A port below 1024 is no proof: where ip_unprivileged_port_start is 0 (Docker's
+ * default) any process can answer from port 53 of another local address. Forging the
+ * trusted resolver's own address takes raw sockets, a privilege that could detach these
+ * programs anyway.
  */
 #ifndef EGRESSWATCH_ENFORCE_BPF_H
 #define EGRESSWATCH_ENFORCE_BPF_H
@@ -57,6 +59,14 @@ struct {
 	__type(key, struct ew_exe_key);
 	__type(value, __u8);
 } enforce_exes SEC(".maps");
+
+/* The resolvers whose answers teach addresses, in the form of ew_learned_key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct ew_learned_key);
+	__type(value, __u8);
+} enforce_resolvers SEC(".maps");
 
 /* An unanswered query is simply evicted: its late answer then teaches nothing. */
 struct {
@@ -185,6 +195,10 @@ static __always_inline __u8 enforce_protocol_bit(__u8 protocol)
 		return EW_ENFORCE_PROTO_TCP;
 	if (protocol == EW_IPPROTO_UDP)
 		return EW_ENFORCE_PROTO_UDP;
+	if (protocol == EW_IPPROTO_ICMP)
+		return EW_ENFORCE_PROTO_ICMP;
+	if (protocol == EW_IPPROTO_ICMPV6)
+		return EW_ENFORCE_PROTO_ICMPV6;
 	return EW_ENFORCE_PROTO_OTHER;
 }
 
@@ -417,6 +431,7 @@ static __always_inline void learn_from_dns(struct __sk_buff *skb, bool egress)
 {
 	struct packet_view v = {};
 	struct ew_dns_query_key query = {};
+	struct ew_learned_key resolver = {};
 	struct dns_scratch *scratch;
 	struct ew_rule_set *rules;
 	__u16 header[6];
@@ -425,6 +440,11 @@ static __always_inline void learn_from_dns(struct __sk_buff *skb, bool egress)
 
 	if (!read_packet(skb, egress, &v) || v.protocol != EW_IPPROTO_UDP || v.port != EW_DNS_PORT ||
 	    v.payload_length < EW_DNS_HEADER)
+		return;
+	/* The resolver is the remote end either way: where a query goes, where an answer
+	 * comes from. */
+	enforce_address_of(v.addr, v.family, &resolver.family, resolver.addr);
+	if (!bpf_map_lookup_elem(&enforce_resolvers, &resolver))
 		return;
 	if (bpf_skb_load_bytes(skb, v.payload_offset, header, sizeof(header)))
 		return;

@@ -35,11 +35,10 @@ static __always_inline void read_destination(struct bpf_sock_addr *ctx, __u16 fa
 }
 
 /* False if the ring buffer had no room (the drop is counted). */
-static __always_inline bool emit_sock_event(struct bpf_sock_addr *ctx, __u32 type,
-					    __u32 drop_reason, const struct destination *dst,
-					    __u64 cookie, __u8 verdict)
+static __always_inline bool emit_sock_event(__u32 type, __u32 drop_reason, const struct destination *dst,
+					    __u64 cookie, __u8 verdict, bool packet_program)
 {
-	struct ew_sock_event *e = reserve_event(sizeof(*e), type, drop_reason);
+	struct ew_sock_event *e = reserve_event_as(sizeof(*e), type, drop_reason, packet_program);
 
 	if (!e)
 		return false;

@@ -99,6 +99,8 @@ enum ew_drop_reason {
 
 #define EW_IPPROTO_TCP 6
 #define EW_IPPROTO_UDP 17
+#define EW_IPPROTO_ICMP 1
+#define EW_IPPROTO_ICMPV6 58
 
 /* What --enforce decided for a connect or datagram. Without --enforce every event is
  * ALLOWED. */
@@ -234,7 +236,9 @@ struct ew_flow_value {
 #define EW_ENFORCE_PORT_RULES 128
 #define EW_ENFORCE_PROTO_TCP 0x01
 #define EW_ENFORCE_PROTO_UDP 0x02
-#define EW_ENFORCE_PROTO_OTHER 0x04 /* ICMP and the rest: only loopback allows these */
+#define EW_ENFORCE_PROTO_OTHER 0x04 /* the rest: only loopback allows these */
+#define EW_ENFORCE_PROTO_ICMP 0x08  /* echo requests */
+#define EW_ENFORCE_PROTO_ICMPV6 0x10
 /* Longest name text, reversed, plus its terminating NUL: the LPM trie's data limit. */
 #define EW_ENFORCE_NAME_LEN 256
 

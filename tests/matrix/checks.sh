@@ -129,18 +129,24 @@ ev=$work/watch/events.jsonl
   && pass watch-http || fail watch-http "no HTTP request for /x.txt" watch.err $ev
 
 # run --enforce: a host entry learned through DNS is allowed; another name and an address
-# outside the allowlist are refused with EPERM.
+# outside the allowlist are refused with EPERM; ICMP echo only where an icmp entry allows it
+# (judged in the packet program, which reads the sender from its BTF on these kernels;
+# by comm: busybox re-executes itself, so its exe is /proc/self/exe).
 cat > allow.yaml <<'YAML'
 version: 1
 destinations:
   - host: allowed.test
     port: 8080
     proto: tcp
+  - addresses: [198.18.0.11]
+    proto: icmp
 YAML
 $ew run -q -o $work/enforce --enforce allow.yaml -- sh -c '
   curl -sS -o /dev/null http://allowed.test:8080/x.txt; echo "allowed $?"
   curl -sS -o /dev/null http://denied.test:8080/x.txt; echo "denied $?"
-  curl -sS -o /dev/null http://198.18.0.12:8080/x.txt; echo "address $?"' > enforce.out 2> enforce.err
+  curl -sS -o /dev/null http://198.18.0.12:8080/x.txt; echo "address $?"
+  busybox ping -c 1 -W 2 198.18.0.11 > /dev/null 2>&1; echo "ping-allowed $?"
+  busybox ping -c 1 -W 2 198.18.0.12 > /dev/null 2>&1; echo "ping-denied $?"' > enforce.out 2> enforce.err
 rc=$?
 ev=$work/enforce/events.jsonl
 [ $rc -eq 0 ] && pass enforce-exit-status || fail enforce-exit-status "exit $rc" enforce.err
@@ -152,6 +158,10 @@ grep -q "^denied 7$" enforce.out && grep -q "^address 7$" enforce.out && pass en
 [ "$(count $ev '.type=="blocked" and .daddr=="198.18.0.12" and .dport==8080')" -ge 2 ] \
   && [ "$(count $ev '.type=="connect" and .daddr=="198.18.0.12"')" -eq 0 ] \
   && pass enforce-reports-blocked || fail enforce-reports-blocked "refusals not reported as blocked" enforce.err $ev
+grep -q "^ping-allowed 0$" enforce.out && ! grep -q "^ping-denied 0$" enforce.out \
+  && [ "$(count $ev '.type=="blocked" and .proto=="icmp" and .daddr=="198.18.0.12" and .comm=="busybox"')" -ge 1 ] \
+  && [ "$(count $ev '.type=="send" and .proto=="icmp" and .daddr=="198.18.0.11" and .comm=="busybox"')" -eq 1 ] \
+  && pass enforce-icmp || fail enforce-icmp "ICMP echo not judged or not recorded by process" enforce.out enforce.err $ev
 
 echo "--- doctor"; cat doctor.out
 exit 0

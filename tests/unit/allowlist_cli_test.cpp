@@ -2,6 +2,7 @@
 // versus -o, and a malformed allowlist's one-line error.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -28,6 +29,19 @@ TEST(AllowlistCli, MergeWritesStdoutOrFile) {
     ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
     EXPECT_TRUE(to_file.out.empty());
     EXPECT_NE(test::read_text(dir + "/m.yaml").find("version: 1"), std::string::npos);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(AllowlistCli, AWholeSuffixWildcardIsWarnedAboutOnceOnStderr) {
+    std::string dir = test::make_temp_dir("ew-allowlist-");
+    std::string path = dir + "/wide.yaml";
+    std::ofstream(path) << "version: 1\ndestinations:\n  - host: \"*.com\"\n    port: 443\n    proto: tcp\n";
+    auto r = egresswatch_cmd({"allowlist", "merge", path});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find(path + ":3: host '*.com' allows every name anyone can register under 'com'"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one warning: " << r.err;
     std::filesystem::remove_all(dir);
 }
 

@@ -54,7 +54,7 @@ TEST(AllowlistLoader, WriterReproducesTheRecordersFile) {
 
 TEST(AllowlistLoader, ReadsEveryExtendedForm) {
     Allowlist list = load_allowlist_file(test::fixture_path("allowlist/hand-written.yaml"));
-    ASSERT_EQ(list.destinations.size(), 6u);
+    ASSERT_EQ(list.destinations.size(), 8u);
     EXPECT_TRUE(list.destinations[0].host->is_wildcard());
     EXPECT_EQ(list.destinations[0].host->domain(), "pkg.example.org");
     EXPECT_EQ(list.destinations[1].addresses.size(), 2u);
@@ -64,6 +64,11 @@ TEST(AllowlistLoader, ReadsEveryExtendedForm) {
     EXPECT_EQ(blocks.addresses[2].to_string(), "fd00:20::/48");
     EXPECT_TRUE(blocks.processes.empty());
     EXPECT_FALSE(list.generated);
+    const AllowEntry& ping = list.destinations[6];
+    EXPECT_EQ(ping.proto, AllowProto::icmp);
+    EXPECT_EQ(ping.ports, PortRange::single(0)) << "an ICMP entry has no port";
+    EXPECT_EQ(entry_label(ping), "198.51.100.7 icmp");
+    EXPECT_EQ(list.destinations[7].proto, AllowProto::icmpv6);
 }
 
 TEST(AllowlistLoader, HostNamesAreCanonical) {
@@ -101,7 +106,7 @@ const BadFile kBadFiles[] = {
     {"version: 1\ndestinations:\n  - host: a.example\n    proto: tcp\n",
      "f.yaml:3: destination has no port (add port: 443 or port: \"8000-8100\")"},
     {"version: 1\ndestinations:\n  - host: a.example\n    port: 443\n",
-     "f.yaml:3: destination has no proto (add proto: tcp, udp or any)"},
+     "f.yaml:3: destination has no proto (add proto: tcp, udp, any, icmp or icmpv6)"},
     {"version: 1\ndestinations:\n  - host: a.example\n    port: 443\n    proto: tcp\n    color: red\n",
      "f.yaml:6: unknown key 'color' (expected host, addresses, port, proto, scope, processes, sources)"},
     {"version: 1\ndestinations:\n  - host: a.example\n    ports: 1-2\n    proto: tcp\n",
@@ -116,8 +121,10 @@ const BadFile kBadFiles[] = {
      "f.yaml:4: port 'https' is not a number or a range like \"8000-8100\""},
     {"version: 1\ndestinations:\n  - host: a.example\n    port: [1, 2]\n    proto: tcp\n",
      "f.yaml:4: port must be a number or a range like \"8000-8100\", not a list"},
+    {"version: 1\ndestinations:\n  - host: a.example\n    port: 1\n    proto: sctp\n",
+     "f.yaml:5: proto 'sctp' is not supported (use tcp, udp, any, icmp or icmpv6)"},
     {"version: 1\ndestinations:\n  - host: a.example\n    port: 1\n    proto: icmp\n",
-     "f.yaml:5: proto 'icmp' is not supported (use tcp, udp or any)"},
+     "f.yaml:3: an icmp destination has no port (remove port: ICMP echo is allowed to the whole address)"},
     {"version: 1\ndestinations:\n  - host: https://a.example/\n    port: 1\n    proto: tcp\n",
      "f.yaml:3: host 'https://a.example/' is not a host name (write deb.example.org, or *.example.org for every "
      "name below example.org)"},
@@ -201,6 +208,30 @@ TEST(AllowlistLoader, WhatIsNotAnAllowlistFileIsSaidSo) {
     EXPECT_EQ(message.find('\x1b'), std::string::npos) << "a control byte reached the message";
     EXPECT_LT(message.size(), 600u) << "the file's text is quoted, not copied whole";
     std::filesystem::remove_all(dir);
+}
+
+TEST(AllowlistLoader, AWildcardOverAWholePublicSuffixIsAcceptedWithAWarning) {
+    Allowlist list = parse_allowlist(R"(version: 1
+destinations:
+  - host: "*.com"
+    port: 443
+    proto: tcp
+  - host: "*.co.uk"
+    port: 443
+    proto: tcp
+  - host: "*.example.com"
+    port: 443
+    proto: tcp
+  - host: "*.mirror.test"
+    port: 80
+    proto: tcp
+)",
+                                     "f.yaml");
+    ASSERT_EQ(list.destinations.size(), 4u);
+    ASSERT_EQ(list.warnings.size(), 2u) << "only *.com and *.co.uk cover a public suffix";
+    EXPECT_EQ(list.warnings[0], "f.yaml:3: host '*.com' allows every name anyone can register under 'com' (name the "
+                                "domain you mean, like *.example.com)");
+    EXPECT_NE(list.warnings[1].find("f.yaml:6: host '*.co.uk'"), std::string::npos) << list.warnings[1];
 }
 
 }  // namespace

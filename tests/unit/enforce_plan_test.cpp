@@ -54,7 +54,8 @@ TEST(EnforcePlan, LoopbackAndResolversAreAlwaysAllowed) {
     ASSERT_EQ(loopback.size(), 1u);
     EXPECT_EQ(loopback[0].first, 0);
     EXPECT_EQ(loopback[0].last, 65535);
-    EXPECT_EQ(loopback[0].protocols, kTcp | kUdp | EW_ENFORCE_PROTO_OTHER);
+    EXPECT_EQ(loopback[0].protocols,
+              kTcp | kUdp | EW_ENFORCE_PROTO_OTHER | EW_ENFORCE_PROTO_ICMP | EW_ENFORCE_PROTO_ICMPV6);
     const EnforceNetwork* resolver = network(plan, "192.0.2.54");
     ASSERT_NE(resolver, nullptr) << "a v4-mapped resolver is its IPv4 address";
     auto dns = rules_of(plan, resolver->rules);
@@ -63,6 +64,32 @@ TEST(EnforcePlan, LoopbackAndResolversAreAlwaysAllowed) {
     EXPECT_EQ(dns[0].last, 53);
     EXPECT_EQ(dns[0].protocols, kTcp | kUdp);
     EXPECT_TRUE(plan.names.empty());
+}
+
+TEST(EnforcePlan, OnlyTheGivenResolversAreTrustedOnceEach) {
+    EnforcePlan plan =
+        plan_of("version: 1\ndestinations: []\n", {ip("192.0.2.53"), ip("::ffff:192.0.2.53"), ip("fd00::53")});
+    EXPECT_EQ(plan.trusted_resolvers, (std::vector<IpAddress>{ip("192.0.2.53"), ip("fd00::53")}))
+        << "a v4-mapped resolver is its IPv4 address, listed once";
+    EXPECT_TRUE(plan_of("version: 1\ndestinations: []\n").trusted_resolvers.empty());
+}
+
+TEST(EnforcePlan, IcmpEntriesAllowEchoToTheirAddressesOnly) {
+    EnforcePlan plan = plan_of(R"(version: 1
+destinations:
+  - addresses: [198.18.0.9]
+    proto: icmp
+  - addresses: ["fd00::9"]
+    proto: icmpv6
+)");
+    auto v4 = rules_of(plan, network(plan, "198.18.0.9")->rules);
+    ASSERT_EQ(v4.size(), 1u);
+    EXPECT_EQ(v4[0].protocols, EW_ENFORCE_PROTO_ICMP);
+    EXPECT_EQ(v4[0].first, 0);
+    EXPECT_EQ(v4[0].last, 0) << "echo requests are judged with port 0";
+    auto v6 = rules_of(plan, network(plan, "fd00::9")->rules);
+    ASSERT_EQ(v6.size(), 1u);
+    EXPECT_EQ(v6[0].protocols, EW_ENFORCE_PROTO_ICMPV6);
 }
 
 TEST(EnforcePlan, HostEntriesAreNamesAndTheirRecordedAddressesDoNotCount) {

@@ -68,7 +68,7 @@ TEST(Writers, StreamedReportIsTheWholeDocumentsDump) {
     std::string text = test::report_text(empty, {ScopeFilter::all, test::kT0});
     EXPECT_EQ(text, Json::parse(text).dump(2) + "\n");
     EXPECT_NE(text.find("\"destinations\": [],"), std::string::npos) << text;
-    EXPECT_NE(text.find("\"session\": {},"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"kernel_features\": {},"), std::string::npos) << text;
 }
 
 TEST(Writers, ReportJsonInternetScope) {
@@ -137,6 +137,7 @@ TEST(Writers, InvalidUtf8InArgvDoesNotThrow) {
                                           test::process(1, "x", "/x"));
     r.process.argv = {"\xff\xfe"};
     EXPECT_NO_THROW(writer.on_connection(r));
+    writer.on_batch_end();
     EXPECT_NE(out.str().find("argv"), std::string::npos);
 }
 

@@ -74,6 +74,7 @@ void prepare_enforcement(egresswatch_bpf* skel, const EnforcePlan& plan, bool fa
     size_table(skel->maps.enforce_names, plan.names.size(), "enforce_names");
     size_table(skel->maps.enforce_exes, exes, "enforce_exes");
     size_table(skel->maps.enforce_learned, learned_entries, "enforce_learned");
+    size_table(skel->maps.enforce_resolvers, plan.trusted_resolvers.size(), "enforce_resolvers");
 }
 
 void fill_enforcement(egresswatch_bpf* skel, const EnforcePlan& plan) {
@@ -88,6 +89,14 @@ void fill_enforcement(egresswatch_bpf* skel, const EnforcePlan& plan) {
         std::memcpy(key.name, name.key.data(), std::min(name.key.size(), sizeof(key.name)));
         ew_rule_set value = to_kernel(name.rules);
         put(skel->maps.enforce_names, &key, &value, name.pattern);
+    }
+    for (const IpAddress& resolver : plan.trusted_resolvers) {
+        ew_learned_key key{};
+        bool v4 = resolver.family == Family::ipv4;
+        key.family = v4 ? EW_ENFORCE_FAMILY_V4 : EW_ENFORCE_FAMILY_V6;
+        std::memcpy(key.addr, resolver.bytes.data(), v4 ? 4 : 16);
+        std::uint8_t trusted = 1;
+        put(skel->maps.enforce_resolvers, &key, &trusted, "resolver " + resolver.to_string());
     }
     for (const EnforceExeSet& set : plan.exe_sets) {
         for (const std::string& exe : set.exes) {

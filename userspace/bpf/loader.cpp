@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -138,6 +139,12 @@ void Tracer::open_for_plan(const LoaderOptions& options) {
     if (!skel_) fail("opening the BPF object", errno);
     try {
         skel_->rodata->filter_by_cgroup = options.scope_cgroup_fd >= 0;
+        if (options.scope_cgroup_fd >= 0) {
+            // A cgroup v2 directory's inode number is the cgroup's id.
+            struct stat st {};
+            if (::fstat(options.scope_cgroup_fd, &st) != 0) fail("reading the scope cgroup's id", errno);
+            skel_->rodata->scope_cgroup_id = st.st_ino;
+        }
         if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes))
             fail("sizing the ring buffer", err);
         // Userspace drains the ring every kDrainInterval; only a backlog this large wakes it
@@ -206,7 +213,7 @@ void Tracer::attach_programs(const std::vector<std::string>& names, const char* 
     }
 }
 
-void Tracer::attach_sockets(int cgroup_fd) {
+void Tracer::attach_sockets(int cgroup_fd, int sock_addr_cgroup_fd) {
     // Before the connect hooks: a socket owner may wait in pending_owners only while
     // something removes it when the socket closes.
     if (plan_.socket_release) {
@@ -217,8 +224,26 @@ void Tracer::attach_sockets(int cgroup_fd) {
             plan_.fall_back("sock_release_forget_owner", "attaching it failed: " + errno_text(errno));
         }
     }
-    for (bpf_program* prog : {skel_->progs.connect4_record, skel_->progs.connect6_record,
-                              skel_->progs.sendmsg4_record, skel_->progs.sendmsg6_record}) {
+    std::vector<bpf_program*> sock_addr{skel_->progs.connect4_record, skel_->progs.connect6_record,
+                                        skel_->progs.sendmsg4_record, skel_->progs.sendmsg6_record};
+    if (sock_addr_cgroup_fd >= 0 && sock_addr_cgroup_fd != cgroup_fd) {
+        std::size_t attached = links_.size();
+        for (bpf_program* prog : sock_addr) {
+            bpf_link* link = bpf_program__attach_cgroup(prog, sock_addr_cgroup_fd);
+            if (!link) {
+                // Another tool holds the root's hook exclusively: the scope's own cgroup still works.
+                spdlog::warn("attaching {} at the cgroup root failed ({}): connects from sockets created outside "
+                             "the observed cgroup and passed in are not seen",
+                             bpf_program__name(prog), errno_text(errno));
+                for (std::size_t i = attached; i < links_.size(); ++i) bpf_link__destroy(links_[i]);
+                links_.resize(attached);
+                break;
+            }
+            links_.push_back(link);
+        }
+        if (links_.size() > attached) sock_addr.clear();
+    }
+    for (bpf_program* prog : sock_addr) {
         bpf_link* link = bpf_program__attach_cgroup(prog, cgroup_fd);
         if (!link) fail(std::string("attaching ") + bpf_program__name(prog) + " to the cgroup", errno);
         links_.push_back(link);
@@ -305,7 +330,7 @@ std::unique_ptr<Tracer> load_and_attach(const LoaderOptions& options, int cgroup
     // Process tracking first: by the time a socket event can fire, its process is known.
     tracer->attach_process_tracking();
     try {
-        tracer->attach_sockets(cgroup_fd);
+        tracer->attach_sockets(cgroup_fd, options.sock_addr_cgroup_fd);
     } catch (const SetupError& e) {
         // Loaded but not attachable to the cgroup: the cgroup_skb programs are the only
         // optional ones there, and they are compiled into the connect hooks (socket owners),
@@ -319,7 +344,7 @@ std::unique_ptr<Tracer> load_and_attach(const LoaderOptions& options, int cgroup
         tracer = std::make_unique<Tracer>(without);
         tracer->keep_refusals(refused.degradations);
         tracer->attach_process_tracking();
-        tracer->attach_sockets(cgroup_fd);
+        tracer->attach_sockets(cgroup_fd, options.sock_addr_cgroup_fd);
     }
     tracer->attach_tls_socket_tracking();
     return tracer;

@@ -42,6 +42,11 @@ struct LoaderOptions {
     bool uprobe_multi = false;
     // Report process events only for tasks under this cgroup (-1: every task).
     int scope_cgroup_fd = -1;
+    // With a scope: where the connect and sendmsg programs are attached, to judge every
+    // socket by the task that uses it (bpf/lib/acting_task.bpf.h): the cgroup root. -1, or
+    // a root that refuses them: the attach cgroup, and a socket passed in from outside the
+    // scope is not seen (said in a warning).
+    int sock_addr_cgroup_fd = -1;
     // --enforce: refuse what the plan does not allow (needs capture_payload, whose
     // cgroup_skb programs learn DNS answers). Kept alive by the caller until loaded.
     const EnforcePlan* enforce = nullptr;
@@ -73,7 +78,7 @@ public:
 
     // connect/sendmsg hooks (and, with payload capture, cgroup_skb) on one cgroup and so
     // on all its descendants.
-    void attach_sockets(int cgroup_fd);
+    void attach_sockets(int cgroup_fd, int sock_addr_cgroup_fd);
     void attach_process_tracking();
     // The hook that joins TLS library calls to their sockets: the first of the loaded ones
     // that attaches. If none does, plan() records it; HTTPS requests go on, unjoined.

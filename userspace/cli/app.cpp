@@ -19,6 +19,17 @@ namespace {
 const std::map<std::string, ScopeFilter> kScopes{
     {"internet", ScopeFilter::internet}, {"nonlocal", ScopeFilter::nonlocal}, {"all", ScopeFilter::all}};
 
+// Both --resolver options: an address, with an IPv6 scope (fe80::1%eth0) dropped as
+// resolv.conf's reader drops it.
+CLI::Validator ip_address_check() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (IpAddress::parse(text.substr(0, text.find('%')))) return {};
+            return "'" + text + "' is not an IP address (like 192.0.2.53 or fd00::53)";
+        },
+        "ADDRESS");
+}
+
 void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
     cmd->add_option("-o,--out", o.out_dir, "directory for events.jsonl, report.json, allowlist.yaml")
         ->capture_default_str();
@@ -79,6 +90,13 @@ CliExit check_usage_error(const std::string& what) {
 
 }  // namespace
 
+std::vector<IpAddress> resolver_addresses(const std::vector<std::string>& texts) {
+    std::vector<IpAddress> out;
+    for (const std::string& text : texts)
+        if (auto address = IpAddress::parse(text.substr(0, text.find('%')))) out.push_back(*address);
+    return out;
+}
+
 CliRequest parse_cli(int argc, const char* const* argv) {
     CliRequest req;
     CLI::App app{"egresswatch: which process, started by what, reached which destination", "egresswatch"};
@@ -101,6 +119,11 @@ CliRequest parse_cli(int argc, const char* const* argv) {
                     "fail-closed (default: refuse what cannot be verified or recorded, kill the command if "
                     "egresswatch dies) or fail-open (let it through, reported unverified)")
         ->check(CLI::IsMember({"fail-closed", "fail-open"}))
+        ->needs(run_enforce);
+    run->add_option("--resolver", req.run.enforce.resolvers,
+                    "a DNS server whose answers teach the addresses of allowed names, besides /etc/resolv.conf's "
+                    "(repeatable); its port 53 is allowed")
+        ->check(ip_address_check())
         ->needs(run_enforce);
     run->add_option("command", req.run.command, "the command to run, after --")->required();
     run->positionals_at_end();
@@ -146,7 +169,8 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         ->check(CLI::IsMember(format_names));
     exp->add_option("-o,--out", req.allowlist.out_path, "write here instead of stdout");
     exp->add_option("--name", req.allowlist.policy_name, "k8s, cilium: the policy's metadata.name")->capture_default_str();
-    exp->add_option("--resolver", req.allowlist.resolvers, "nftables: a DNS server to allow (repeatable)");
+    exp->add_option("--resolver", req.allowlist.resolvers, "nftables: a DNS server to allow (repeatable)")
+        ->check(ip_address_check());
     CLI::App* check = app.add_subcommand(
         "check", "verify every destination of an allowlist: DNS, TCP, TLS, HTTP (Nagios plugin output)");
     check->add_option("allowlist", req.check.allowlist_path, "an allowlist.yaml")->required();

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/allowlist_input.h"
 #include "cli/commands.h"
 #include "core/allowlist_diff.h"
-#include "core/allowlist_loader.h"
 #include "core/allowlist_merge.h"
 #include "core/errors.h"
 #include "output/allowlist_diff_format.h"
@@ -35,7 +35,7 @@ void write_output(const std::string& path, const std::string& text) {
 
 int merge(const AllowlistOptions& o) {
     std::vector<MergeInput> inputs;
-    for (const auto& path : o.inputs) inputs.push_back({load_allowlist_file(path), path});
+    for (const auto& path : o.inputs) inputs.push_back({read_allowlist_input(path), path});
     Allowlist merged = merge_allowlists(inputs);
     write_output(o.out_path, write_allowlist_yaml(merged, "egress allowlist merged by egresswatch from " +
                                                               std::to_string(inputs.size()) + " files"));
@@ -43,8 +43,8 @@ int merge(const AllowlistOptions& o) {
 }
 
 int diff(const AllowlistOptions& o) {
-    Allowlist before = load_allowlist_file(o.inputs.at(0));
-    Allowlist after = load_allowlist_file(o.inputs.at(1));
+    Allowlist before = read_allowlist_input(o.inputs.at(0));
+    Allowlist after = read_allowlist_input(o.inputs.at(1));
     auto changes = diff_allowlists(before, after);
     std::cout << (o.json ? render_diff_json(changes).dump(2) + "\n" : render_diff_text(changes)) << std::flush;
     return changes.empty() ? 0 : 1;
@@ -53,12 +53,8 @@ int diff(const AllowlistOptions& o) {
 int export_to(const AllowlistOptions& o) {
     ExportOptions options;
     options.policy_name = o.policy_name;
-    for (const auto& text : o.resolvers) {
-        auto address = IpAddress::parse(text);
-        if (!address) throw SetupError("--resolver: '" + text + "' is not an IP address");
-        options.resolvers.push_back(*address);
-    }
-    ExportResult result = export_allowlist(load_allowlist_file(o.inputs.at(0)), o.format, options);
+    options.resolvers = resolver_addresses(o.resolvers);
+    ExportResult result = export_allowlist(read_allowlist_input(o.inputs.at(0)), o.format, options);
     for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
     write_output(o.out_path, result.text);
     return 0;

@@ -4,8 +4,8 @@
 
 #include "check/checker.h"
 #include "check/net.h"
+#include "cli/allowlist_input.h"
 #include "cli/commands.h"
-#include "core/allowlist_loader.h"
 #include "core/check_targets.h"
 #include "core/errors.h"
 #include "output/check_output.h"
@@ -29,7 +29,7 @@ int command_check(const CheckCommandOptions& options) {
     std::signal(SIGPIPE, SIG_IGN);
     CheckReport report;
     try {
-        std::vector<CheckTarget> targets = check_targets_of(load_allowlist_file(options.allowlist_path));
+        std::vector<CheckTarget> targets = check_targets_of(read_allowlist_input(options.allowlist_path));
         auto started = check::Clock::now();
         report.destinations = check::run_checks(targets, options.check);
         report.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(check::Clock::now() - started);

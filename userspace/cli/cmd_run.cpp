@@ -9,9 +9,9 @@
 #include <optional>
 
 #include "alerts/alert_dispatch.h"
+#include "cli/allowlist_input.h"
 #include "cli/commands.h"
 #include "cli/session.h"
-#include "core/allowlist_loader.h"
 #include "core/enforce_plan.h"
 #include "core/errors.h"
 #include "output/blocked_notice.h"
@@ -23,13 +23,15 @@ namespace egresswatch {
 namespace {
 
 // The resolvers the command will ask (it shares egresswatch's mount namespace when it
-// starts): their port 53 is allowed, or no host entry could be resolved.
-std::vector<IpAddress> command_resolvers() {
+// starts) and those given with --resolver: their port 53 is allowed, or no host entry could
+// be resolved, and only their answers teach addresses (bpf/lib/enforce.bpf.h says why).
+std::vector<IpAddress> command_resolvers(const std::vector<std::string>& listed) {
     std::ifstream in("/etc/resolv.conf");
     std::stringstream text;
     text << in.rdbuf();
     std::vector<IpAddress> resolvers = resolv_conf_nameservers(text.str());
     spdlog::debug("--enforce: {} resolver(s) from /etc/resolv.conf allowed on port 53", resolvers.size());
+    for (const IpAddress& address : resolver_addresses(listed)) resolvers.push_back(address);
     return resolvers;
 }
 
@@ -41,10 +43,10 @@ int command_run(const RunOptions& options) {
     if (!executable) throw SetupError("command not found or not executable: " + options.command.front());
     // A malformed baseline stops everything here, with its FILE:LINE, before anything runs.
     std::optional<Allowlist> baseline;
-    if (!options.alerts.baseline.empty()) baseline = load_allowlist_file(options.alerts.baseline);
+    if (!options.alerts.baseline.empty()) baseline = read_allowlist_input(options.alerts.baseline);
     std::optional<EnforcePlan> enforce;
     if (!options.enforce.allowlist.empty())
-        enforce = plan_enforcement(load_allowlist_file(options.enforce.allowlist), command_resolvers(),
+        enforce = plan_enforcement(read_allowlist_input(options.enforce.allowlist), command_resolvers(options.enforce.resolvers),
                                    options.enforce.allowlist);
     OutputDir out(options.capture.out_dir);
     require_root("run");

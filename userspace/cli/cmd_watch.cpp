@@ -7,9 +7,9 @@
 #include <iostream>
 
 #include "alerts/alert_dispatch.h"
+#include "cli/allowlist_input.h"
 #include "cli/commands.h"
 #include "cli/session.h"
-#include "core/allowlist_loader.h"
 #include "core/errors.h"
 #include "core/proc_reader.h"
 #include "system/cgroup.h"
@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 int command_watch(const WatchOptions& options) {
     std::optional<Allowlist> baseline;
-    if (!options.alerts.baseline.empty()) baseline = load_allowlist_file(options.alerts.baseline);
+    if (!options.alerts.baseline.empty()) baseline = read_allowlist_input(options.alerts.baseline);
     AlertDeliveryOptions delivery;
     delivery.exec_command = options.alerts.exec_command;
     delivery.syslog = options.alerts.syslog;

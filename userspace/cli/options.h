@@ -45,6 +45,7 @@ struct AlertOptions {
 struct EnforceOptions {
     std::string allowlist;                // empty: observe only
     bool fail_open = false;               // --enforce-mode fail-open
+    std::vector<std::string> resolvers;   // --resolver: trusted besides resolv.conf's (checked addresses)
 };
 
 struct RunOptions {
@@ -111,5 +112,8 @@ CliRequest parse_cli(int argc, const char* const* argv);
 
 // The whole program: parse, dispatch, map errors to exit codes.
 int cli_main(int argc, const char* const* argv);
+
+// --resolver addresses, which the parser already checked, as addresses.
+std::vector<IpAddress> resolver_addresses(const std::vector<std::string>& texts);
 
 }  // namespace egresswatch

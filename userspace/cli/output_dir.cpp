@@ -2,14 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
-
-#include <unistd.h>
 
 #include "core/errors.h"
 #include "output/report.h"
@@ -18,16 +19,30 @@ namespace egresswatch {
 namespace fs = std::filesystem;
 namespace {
 
-// `write` streams the content: report.json at 100k destinations is tens of MB, never held whole.
-void write_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
+// Enough for the report and allowlist of all but the largest sessions.
+constexpr std::uint64_t kReserveBytes = 4 << 20;
+
+// errno of the step that failed; 0 when all that `write` wrote is in the file.
+int write_file(const std::string& path, const std::function<void(std::ostream&)>& write) {
+    std::ofstream out(path, std::ios::trunc | std::ios::binary);
+    if (!out) return errno ? errno : EIO;
+    errno = 0;
+    write(out);
+    out.flush();
+    // Some filesystems (NFS) say only at close that the data did not fit.
+    if (out) out.close();
+    return out ? 0 : errno ? errno : EIO;
+}
+
+// Why the file could not be written, if it could not.
+std::optional<std::string> write_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
     std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        write(out);
-        if (!out.flush()) throw SetupError("cannot write " + tmp + ": " + std::strerror(errno));
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0)
-        throw SetupError("cannot write " + path + ": " + std::strerror(errno));
+    int error = write_file(tmp, write);
+    if (error == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) error = errno;
+    if (error == 0) return std::nullopt;
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    return std::string(std::strerror(error)) + (fs::exists(path, ec) ? "; the file there is an earlier one" : "");
 }
 
 }  // namespace
@@ -49,23 +64,34 @@ OutputDir::OutputDir(const std::string& dir) : dir_(dir) {
     fs::remove(probe, ec);
 }
 
+std::string OutputDir::file(std::string_view name) const { return (fs::path(dir_) / name).string(); }
+
 void OutputDir::open_events() {
-    std::string path = (fs::path(dir_) / "events.jsonl").string();
-    events_.open(path, std::ios::trunc);
-    if (!events_) throw SetupError("cannot write " + path + ": " + std::strerror(errno));
-    std::string requests = (fs::path(dir_) / "requests.log").string();
-    requests_.open(requests, std::ios::trunc);
-    if (!requests_) throw SetupError("cannot write " + requests + ": " + std::strerror(errno));
+    events_ = LineFile(file("events.jsonl"));
+    requests_ = LineFile(file("requests.log"));
+    reserve_ = SpaceReserve(dir_, kReserveBytes);
+    spdlog::debug("{} bytes held back on {} for the report", reserve_.bytes(), dir_);
 }
 
-void OutputDir::write_results(const Aggregator& agg, std::optional<ScopeFilter> scope, std::int64_t now_ns) const {
+std::vector<OutputDir::NotWritten> OutputDir::write_results(const Aggregator& agg, std::optional<ScopeFilter> scope,
+                                                            std::int64_t now_ns) const {
     ReportOptions report{scope.value_or(ScopeFilter::all), now_ns};
     ReportOptions allowlist{scope.value_or(kDefaultAllowlistScope), now_ns};
-    write_atomically((fs::path(dir_) / "report.json").string(),
-                     [&](std::ostream& out) { write_report(out, agg, report); });
-    write_atomically((fs::path(dir_) / "allowlist.yaml").string(),
-                     [&](std::ostream& out) { write_allowlist(out, agg, allowlist); });
-    spdlog::debug("wrote {}/report.json and {}/allowlist.yaml", dir_, dir_);
+    std::vector<NotWritten> failed;
+    // Streamed: report.json at 100k destinations is tens of MB, never held whole.
+    if (auto why = write_atomically(file("report.json"), [&](std::ostream& out) { write_report(out, agg, report); }))
+        failed.push_back({"report.json", *why});
+    if (auto why = write_atomically(file("allowlist.yaml"),
+                                    [&](std::ostream& out) { write_allowlist(out, agg, allowlist); }))
+        failed.push_back({"allowlist.yaml", *why});
+    spdlog::debug("wrote {} of report.json and allowlist.yaml in {}", 2 - failed.size(), dir_);
+    return failed;
+}
+
+std::string OutputDir::describe(const std::vector<NotWritten>& files) const {
+    std::string text;
+    for (const NotWritten& f : files) text += (text.empty() ? "" : ", ") + file(f.name) + " (" + f.why + ")";
+    return text;
 }
 
 }  // namespace egresswatch

@@ -1,12 +1,16 @@
 #pragma once
-// The --out directory: events.jsonl as it happens, report.json and allowlist.yaml at the end.
+// The --out directory: events.jsonl and requests.log as it happens, report.json and
+// allowlist.yaml at the end.
 
 #include <cstdint>
-#include <fstream>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "cli/space_reserve.h"
 #include "core/aggregator.h"
+#include "output/line_output.h"
 
 namespace egresswatch {
 
@@ -16,20 +20,34 @@ public:
     // previous run left there. Throws SetupError saying which path and why.
     explicit OutputDir(const std::string& dir);
 
-    // Starts events.jsonl afresh: call only once observation is certain to start, so a
-    // failed start never erases what an earlier run recorded.
+    // Starts events.jsonl and requests.log afresh, and holds back room for what is written at
+    // the end (SpaceReserve). Call only once observation is certain to start, so a failed
+    // start never erases what an earlier run recorded.
     void open_events();
-    std::ostream& events() { return events_; }
-    std::ostream& requests() { return requests_; }
+    LineOutput& events() { return events_; }
+    LineOutput& requests() { return requests_; }
     const std::string& path() const { return dir_; }
+    std::string file(std::string_view name) const;
+    // From now on, the room held back is free for what is written.
+    void release_reserve() { reserve_.release(); }
 
-    // Written to a temporary name and renamed, so a reader never sees half a file.
-    void write_results(const Aggregator& agg, std::optional<ScopeFilter> scope, std::int64_t now_ns) const;
+    struct NotWritten {
+        std::string name;  // report.json
+        std::string why;
+    };
+    // report.json and allowlist.yaml, each written to a temporary name and renamed, so a
+    // reader never sees half a file, and each tried whatever became of the other. Returns
+    // those that could not be written: none when both were.
+    std::vector<NotWritten> write_results(const Aggregator& agg, std::optional<ScopeFilter> scope,
+                                          std::int64_t now_ns) const;
+    // "DIR/report.json (why), DIR/allowlist.yaml (why)"
+    std::string describe(const std::vector<NotWritten>& files) const;
 
 private:
     std::string dir_;
-    std::ofstream events_;
-    std::ofstream requests_;
+    LineFile events_;
+    LineFile requests_;
+    SpaceReserve reserve_;
 };
 
 std::int64_t wall_clock_ns();

@@ -6,6 +6,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -17,7 +18,9 @@
 #include "core/decoder.h"
 #include "core/errors.h"
 #include "core/proc_reader.h"
+#include "system/cgroup.h"
 #include "system/launcher.h"
+#include "system/unique_fd.h"
 #include "output/report.h"
 
 namespace egresswatch {
@@ -70,8 +73,18 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
           if (config_.retain_exited_processes) limits.exited_retention_ns = UINT64_MAX / 2;
           return limits;
       }()),
-      file_writer_(out.events()),
-      request_log_(out.requests()),
+      file_writer_(out.events(),
+                   [path = out.file("events.jsonl")](const std::string& why) {
+                       spdlog::warn("writing {} failed: {}; events from now on are not recorded there, and are "
+                                    "counted as lost (output_write_failed). Free space on the --out filesystem",
+                                    path, why);
+                   }),
+      request_log_(out.requests(),
+                   [path = out.file("requests.log")](const std::string& why) {
+                       spdlog::warn("writing {} failed: {}; requests from now on are not listed there. Free space "
+                                    "on the --out filesystem",
+                                    path, why);
+                   }),
       cgroup_names_(config_.cgroup_mount),
       repeats_([this](std::uint32_t pid) {
           const ProcessInfo* p = processes_.find(pid);
@@ -79,7 +92,7 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
       }) {
     sinks_.add(file_writer_);
     if (config_.capture.json_stream) {
-        stdout_writer_ = std::make_unique<JsonlWriter>(std::cout, [dir = out.path()] {
+        stdout_writer_ = std::make_unique<JsonlWriter>(std::cout, [dir = out.path()](const std::string&) {
             spdlog::warn("--json: standard output was closed; events are no longer streamed there, and are "
                          "still written to {}",
                          dir);
@@ -148,6 +161,11 @@ void LiveSession::attach() {
         loader.enforce = &*config_.enforce;
         loader.enforce_fail_open = config_.enforce_fail_open;
     }
+    // Scoped: the connect and sendmsg programs go to the root and judge by the acting task,
+    // so that a socket passed in from outside the scope is still seen.
+    UniqueFd root;
+    if (loader.scope_cgroup_fd >= 0) root = UniqueFd(open_cgroup_dir(config_.cgroup_mount));
+    loader.sock_addr_cgroup_fd = root.get();
     tracer_ = load_and_attach(loader, config_.attach_cgroup_fd);
     // One line per feature this kernel refused: what is off, the kernel's reason, what still works.
     for (const Degradation& refused : tracer_->plan().degradations) spdlog::warn("{}", refused.line());
@@ -276,6 +294,8 @@ std::map<std::string, std::uint64_t> LiveSession::current_loss() const {
     // Payload that started as DNS, a TLS ClientHello or HTTP and could not be read as it: a
     // name or request that is not in the records.
     if (inspector_->counts().unparsed) reasons["payload_unparsed"] = inspector_->counts().unparsed;
+    // Recorded, but not in events.jsonl: the summary and report.json count them.
+    if (file_writer_.unwritten()) reasons["output_write_failed"] = file_writer_.unwritten();
     return reasons;
 }
 
@@ -318,18 +338,47 @@ void LiveSession::finish(std::optional<int> exit_code) {
     // data never joined to its socket) goes into the last loss record, not after it.
     inspector_->flush();
     flush_counters(true);
+    // Written now, so that the last loss record counts what failed to be.
+    inspector_->on_batch_end();
+    // The room held back is for what follows: the last lost and stop lines, the report.
+    out_.release_reserve();
 
-    if (last_loss_.empty()) inspector_->on_loss(LossRecord{wall_clock_ns(), {}});
+    LossRecord last{wall_clock_ns(), current_loss()};
+    // After a failed write, the last lost line is the one that tells a reader of events.jsonl
+    // what it lacks: it is tried again even when nothing changed.
+    if (last.reasons != last_loss_ || last.reasons.empty() || file_writer_.failed()) {
+        inspector_->on_loss(last);
+        last_loss_ = last.reasons;
+    }
     aggregator_.set_kernel_counts(enricher_->counts());
     inspector_->on_stop(SessionStop{wall_clock_ns(), exit_code});
     inspector_->on_batch_end();
-    out_.events().flush();
-    out_.requests().flush();
-    out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());
+    std::vector<OutputDir::NotWritten> not_written = out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());
+    if (!not_written.empty())
+        spdlog::warn("not written: {}. Free space on the --out filesystem, then 'egresswatch report {}' writes "
+                     "them from what events.jsonl holds",
+                     out_.describe(not_written), out_.file("events.jsonl"));
     if (!config_.capture.quiet) {
         write_summary(std::cerr, aggregator_, config_.capture.scope.value_or(ScopeFilter::all));
-        std::cerr << "Wrote " << out_.path() << "/{events.jsonl,requests.log,report.json,allowlist.yaml}\n";
+        std::cerr << written_line(not_written) << "\n";
     }
+}
+
+// Names as written only the files that hold all they should; the warnings said the rest.
+std::string LiveSession::written_line(const std::vector<OutputDir::NotWritten>& not_written) const {
+    std::string whole, incomplete;
+    auto list = [&](bool complete, const std::string& name) {
+        std::string& to = complete ? whole : incomplete;
+        to += (to.empty() ? "" : complete ? "," : ", ") + name;
+    };
+    list(!file_writer_.failed(), "events.jsonl");
+    list(!request_log_.failed(), "requests.log");
+    for (const char* name : {"report.json", "allowlist.yaml"})
+        list(std::none_of(not_written.begin(), not_written.end(), [&](const auto& f) { return f.name == name; }), name);
+    std::string line = whole.empty() ? "Nothing was written whole to " + out_.path()
+                                     : "Wrote " + out_.path() + "/{" + whole + "}";
+    if (!incomplete.empty()) line += "; incomplete or not written: " + incomplete + " (see the warnings above)";
+    return line;
 }
 
 }  // namespace egresswatch

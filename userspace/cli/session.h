@@ -81,6 +81,7 @@ private:
     // `final`: the session ends, write every repeat still unwritten.
     void flush_counters(bool final);
     std::map<std::string, std::uint64_t> current_loss() const;
+    std::string written_line(const std::vector<OutputDir::NotWritten>& not_written) const;
 
     SessionConfig config_;
     OutputDir& out_;

@@ -7,25 +7,31 @@ std::string_view allow_proto_name(AllowProto proto) {
     case AllowProto::any: return "any";
     case AllowProto::tcp: return "tcp";
     case AllowProto::udp: return "udp";
+    case AllowProto::icmp: return "icmp";
+    case AllowProto::icmpv6: return "icmpv6";
     }
     return "any";
 }
 
 std::optional<AllowProto> parse_allow_proto(std::string_view name) {
-    for (AllowProto p : {AllowProto::any, AllowProto::tcp, AllowProto::udp})
+    for (AllowProto p : {AllowProto::any, AllowProto::icmp, AllowProto::icmpv6, AllowProto::tcp, AllowProto::udp})
         if (allow_proto_name(p) == name) return p;
     return std::nullopt;
 }
 
 bool allow_proto_covers(AllowProto proto, std::uint8_t ip_protocol) {
-    constexpr std::uint8_t kTcp = 6, kUdp = 17;
+    constexpr std::uint8_t kTcp = 6, kUdp = 17, kIcmp = 1, kIcmpv6 = 58;
     switch (proto) {
     case AllowProto::any: return ip_protocol == kTcp || ip_protocol == kUdp;
     case AllowProto::tcp: return ip_protocol == kTcp;
     case AllowProto::udp: return ip_protocol == kUdp;
+    case AllowProto::icmp: return ip_protocol == kIcmp;
+    case AllowProto::icmpv6: return ip_protocol == kIcmpv6;
     }
     return false;
 }
+
+bool is_icmp(AllowProto proto) { return proto == AllowProto::icmp || proto == AllowProto::icmpv6; }
 
 std::optional<AddressScope> parse_address_scope(std::string_view name) {
     for (int s = 0; s <= static_cast<int>(AddressScope::internet); ++s)
@@ -54,6 +60,7 @@ std::string entry_label(const AllowEntry& entry) {
             where += bare_v6 ? "[" + c.to_string() + "]" : c.to_string();
         }
     }
+    if (is_icmp(entry.proto)) return where + " " + std::string(allow_proto_name(entry.proto));
     return where + ":" + entry.ports.to_string() + "/" + std::string(allow_proto_name(entry.proto));
 }
 

@@ -25,12 +25,15 @@ struct AllowlistError : SetupError {
     using SetupError::SetupError;
 };
 
-enum class AllowProto : std::uint8_t { any, tcp, udp };  // ordered as their names sort
+// `any` is TCP and UDP; ICMP echo is allowed only by name (icmp for IPv4, icmpv6 for IPv6),
+// and an ICMP entry has no port (its ports are 0 to 0 inside).
+enum class AllowProto : std::uint8_t { any, icmp, icmpv6, tcp, udp };  // ordered as their names sort
 
 std::string_view allow_proto_name(AllowProto proto);
 std::optional<AllowProto> parse_allow_proto(std::string_view name);
-// Whether an IP protocol number (6, 17) is allowed by the entry's proto.
+// Whether an IP protocol number (6, 17, 1, 58) is allowed by the entry's proto.
 bool allow_proto_covers(AllowProto proto, std::uint8_t ip_protocol);
+bool is_icmp(AllowProto proto);
 
 struct PortRange {
     std::uint16_t first = 0;
@@ -64,6 +67,8 @@ struct Allowlist {
     std::optional<std::string> generated;  // RFC 3339, as the writer stamped it
     std::optional<std::string> scope;      // ScopeFilter name the recorder applied
     std::vector<AllowEntry> destinations;
+    // What the loader accepted but a reader should hear about, one line each ("FILE:LINE: ...").
+    std::vector<std::string> warnings;
 };
 
 std::optional<AddressScope> parse_address_scope(std::string_view name);

@@ -11,6 +11,8 @@
 
 #include "core/yaml_tree.h"
 
+#include "core/public_suffix.h"
+
 namespace egresswatch {
 namespace {
 
@@ -112,6 +114,11 @@ public:
         }
         if (!have_version) fail(root, "missing version (add version: 1 at the top)");
         if (!have_destinations) fail(root, "missing destinations (add destinations: [] for an empty allowlist)");
+        for (const AllowEntry& e : list.destinations)
+            if (e.host && e.host->is_wildcard() && is_public_suffix(e.host->domain()))
+                list.warnings.push_back(file_ + ":" + std::to_string(e.line) + ": host '" + e.host->text() +
+                                        "' allows every name anyone can register under '" + e.host->domain() +
+                                        "' (name the domain you mean, like *.example." + e.host->domain() + ")");
         return list;
     }
 
@@ -215,7 +222,7 @@ private:
             } else if (key == "proto") {
                 std::string p = text(value, key, key_line);
                 auto proto = parse_allow_proto(p);
-                if (!proto) fail(value, "proto '" + p + "' is not supported (use tcp, udp or any)");
+                if (!proto) fail(value, "proto '" + p + "' is not supported (use tcp, udp, any, icmp or icmpv6)");
                 e.proto = *proto;
                 have_proto = true;
             } else if (key == "scope") {
@@ -235,8 +242,14 @@ private:
         }
         if (!e.host && e.addresses.empty())
             fail(node, "destination has neither host nor addresses (add host: NAME or addresses: [ADDRESS])");
-        if (!have_port) fail(node, "destination has no port (add port: 443 or port: \"8000-8100\")");
-        if (!have_proto) fail(node, "destination has no proto (add proto: tcp, udp or any)");
+        if (!have_proto) fail(node, "destination has no proto (add proto: tcp, udp, any, icmp or icmpv6)");
+        if (is_icmp(e.proto)) {
+            if (have_port) fail(node, "an " + std::string(allow_proto_name(e.proto)) + " destination has no port "
+                                      "(remove port: ICMP echo is allowed to the whole address)");
+            e.ports = PortRange::single(0);
+        } else if (!have_port) {
+            fail(node, "destination has no port (add port: 443 or port: \"8000-8100\")");
+        }
         return e;
     }
 

@@ -18,6 +18,12 @@ CheckTarget target_of(const AllowEntry& entry) {
         else
             blocks.push_back(c.to_string());
     }
+    if (is_icmp(entry.proto)) {
+        if (entry.host) t.host = entry.host->text();
+        else if (!t.addresses.empty()) t.block = t.addresses.front().to_string();
+        t.not_checked = "ICMP echo, which check does not send";
+        return t;
+    }
     if (entry.host) {
         t.host = entry.host->text();
         if (entry.host->is_wildcard()) {

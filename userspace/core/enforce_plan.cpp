@@ -7,13 +7,16 @@
 namespace egresswatch {
 namespace {
 
-constexpr std::uint8_t kEveryProtocol = EW_ENFORCE_PROTO_TCP | EW_ENFORCE_PROTO_UDP | EW_ENFORCE_PROTO_OTHER;
+constexpr std::uint8_t kEveryProtocol = EW_ENFORCE_PROTO_TCP | EW_ENFORCE_PROTO_UDP | EW_ENFORCE_PROTO_OTHER |
+                                        EW_ENFORCE_PROTO_ICMP | EW_ENFORCE_PROTO_ICMPV6;
 
 std::uint8_t protocol_bits(AllowProto proto) {
     switch (proto) {
     case AllowProto::any: return EW_ENFORCE_PROTO_TCP | EW_ENFORCE_PROTO_UDP;
     case AllowProto::tcp: return EW_ENFORCE_PROTO_TCP;
     case AllowProto::udp: return EW_ENFORCE_PROTO_UDP;
+    case AllowProto::icmp: return EW_ENFORCE_PROTO_ICMP;
+    case AllowProto::icmpv6: return EW_ENFORCE_PROTO_ICMPV6;
     }
     return 0;
 }
@@ -45,6 +48,12 @@ public:
     }
 
     void allow_block(const Cidr& block, std::size_t rule) { networks_[block].set(rule); }
+    void trust_resolvers(const std::vector<IpAddress>& resolvers) {
+        for (const IpAddress& resolver : resolvers) plan_.trusted_resolvers.push_back(resolver.unmapped());
+        std::sort(plan_.trusted_resolvers.begin(), plan_.trusted_resolvers.end());
+        plan_.trusted_resolvers.erase(std::unique(plan_.trusted_resolvers.begin(), plan_.trusted_resolvers.end()),
+                                      plan_.trusted_resolvers.end());
+    }
     void allow_name(const HostPattern& pattern, std::size_t rule) {
         auto& name = names_[enforce_name_key(pattern)];
         name.pattern = pattern.text();
@@ -117,6 +126,7 @@ EnforcePlan plan_enforcement(const Allowlist& list, const std::vector<IpAddress>
     plan.allow_block(*Cidr::parse("::1"), local);
     std::size_t dns = plan.rule({53, 53, EW_ENFORCE_PROTO_TCP | EW_ENFORCE_PROTO_UDP, 0});
     for (const IpAddress& resolver : resolvers) plan.allow_block(Cidr::host(resolver.unmapped()), dns);
+    plan.trust_resolvers(resolvers);
 
     for (const AllowEntry& entry : list.destinations) {
         std::size_t rule =

@@ -59,9 +59,13 @@ struct EnforcePlan {
     std::vector<EnforceNetwork> networks;
     std::vector<EnforceName> names;
     std::vector<EnforceExeSet> exe_sets;
+    // The only sources whose DNS answers teach addresses (unmapped, deduplicated).
+    std::vector<IpAddress> trusted_resolvers;
 };
 
 // `file` names the allowlist in errors (AllowlistError: too many distinct port rules).
+// `resolvers` are resolv.conf's nameservers plus those given with --resolver: their port 53
+// is allowed and only their answers teach the addresses of allowed names.
 EnforcePlan plan_enforcement(const Allowlist& list, const std::vector<IpAddress>& resolvers,
                              const std::string& file);
 

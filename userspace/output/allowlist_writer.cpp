@@ -21,10 +21,13 @@ void write_entry(YAML::Emitter& out, const AllowEntry& e) {
         for (const Cidr& c : e.addresses) out << c.to_string();
         out << YAML::EndSeq;
     }
-    out << YAML::Key << "port" << YAML::Value;
-    // A range is quoted so that no YAML reader takes "8000-8100" for anything but text.
-    if (e.ports.is_single()) out << e.ports.first;
-    else out << YAML::DoubleQuoted << e.ports.to_string();
+    // An ICMP entry has no port. A range is quoted so that no YAML reader takes
+    // "8000-8100" for anything but text.
+    if (!is_icmp(e.proto)) {
+        out << YAML::Key << "port" << YAML::Value;
+        if (e.ports.is_single()) out << e.ports.first;
+        else out << YAML::DoubleQuoted << e.ports.to_string();
+    }
     out << YAML::Key << "proto" << YAML::Value << std::string(allow_proto_name(e.proto));
     if (e.scope) out << YAML::Key << "scope" << YAML::Value << *e.scope;
     write_list(out, "processes", e.processes);

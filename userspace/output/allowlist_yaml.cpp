@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <tuple>
@@ -6,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/allowlist.h"
 #include "output/report.h"
 #include "output/timefmt.h"
 
@@ -74,7 +76,9 @@ void write_entry(YAML::Emitter& out, const Aggregator& agg, const EntryOrder::Re
     out << YAML::Key << "addresses" << YAML::Value << YAML::BeginSeq;
     for (const auto& a : addresses) out << a.to_string();
     out << YAML::EndSeq;
-    out << YAML::Key << "port" << YAML::Value << key.port;
+    // An ICMP entry has no port (allowlist_loader reads it so).
+    std::optional<AllowProto> proto = parse_allow_proto(protocol_name(key.protocol));
+    if (!proto || !is_icmp(*proto)) out << YAML::Key << "port" << YAML::Value << key.port;
     out << YAML::Key << "proto" << YAML::Value << std::string(protocol_name(key.protocol));
     out << YAML::Key << "scope" << YAML::Value << std::string(scope_name(scope));
     out << YAML::Key << "processes" << YAML::Value << YAML::BeginSeq;

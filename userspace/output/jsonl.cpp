@@ -1,6 +1,7 @@
 #include "output/jsonl.h"
 
 #include "output/jsonl_fields.h"
+#include "output/line_reader.h"
 #include "output/timefmt.h"
 
 namespace egresswatch {
@@ -30,7 +31,7 @@ void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool&
     } else if (type == "exec") {
         ExecRecord r;
         r.ts_ns = required_ts(j);
-        r.ppid = optional_field<std::uint32_t>(j, "ppid");
+        r.ppid = optional_pid(j, "ppid");
         r.filename = optional_field<std::string>(j, "filename");
         r.interpreter = optional_field<std::string>(j, "interpreter");
         r.argv_truncated = optional_field<bool>(j, "argv_truncated");
@@ -39,17 +40,17 @@ void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool&
     } else if (type == "exit") {
         ExitRecord r;
         r.ts_ns = required_ts(j);
-        r.pid = required<std::uint32_t>(j, "pid");
+        r.pid = required_pid(j, "pid");
         r.comm = optional_field<std::string>(j, "comm");
         r.exe = optional_field<std::string>(j, "exe");
-        r.exit_code = optional_field<std::uint32_t>(j, "exit_code");
+        r.exit_code = within("exit_code", optional_field<std::uint32_t>(j, "exit_code"), 0u, 0xffffu);  // a wait(2) status
         sink.on_exit(r);
     } else if (type == "repeat") {
         sink.on_repeat(repeat_from(j));
     } else if (type == "lost") {
         LossRecord r;
         r.ts_ns = required_ts(j);
-        r.reasons = required<std::map<std::string, std::uint64_t>>(j, "reasons");
+        r.reasons = required_counts(j, "reasons");
         sink.on_loss(r);
     } else if (type == "start") {
         SessionStart r;
@@ -66,7 +67,8 @@ void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool&
     } else if (type == "stop") {
         SessionStop r;
         r.ts_ns = required_ts(j);
-        if (j.contains("exit_code") && !j["exit_code"].is_null()) r.exit_code = required<int>(j, "exit_code");
+        // The command's status as a shell gives it: 128+N when killed by signal N.
+        if (auto code = maybe_field<int>(j, "exit_code")) r.exit_code = within("exit_code", *code, 0, 255);
         sink.on_stop(r);
     } else {
         known = replay_protocol_line(j, type, sink) || replay_alert_line(j, type, sink);
@@ -137,44 +139,45 @@ Json to_json(const SessionStop& r) {
     return j;
 }
 
-void JsonlWriter::write(const Json& j) {
-    if (failed_) return;
+void JsonlWriter::write(const Json& j, LineWriter::Kind kind) {
     // Replace invalid UTF-8 (argv and comm are arbitrary bytes) rather than throw.
-    out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
-    check();
+    lines_.add(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kind);
 }
 
-void JsonlWriter::flush() {
-    if (failed_) return;
-    out_.flush();
-    check();
-}
-
-void JsonlWriter::check() {
-    if (out_ || failed_) return;
-    failed_ = true;
-    if (on_failure_) on_failure_();
-}
-
-ReplayResult replay_jsonl(std::istream& in, RecordSink& sink) {
+ReplayResult replay_jsonl(std::istream& in, RecordSink& sink, std::size_t max_line) {
     ReplayResult result;
+    LineReader reader(in, max_line);
     std::string line;
-    while (std::getline(in, line)) {
+    auto refuse = [&](std::string error) {
+        result.first_bad_line = result.lines;
+        result.error = std::move(error);
+        return result;
+    };
+    for (LineReader::Status status; (status = reader.next(line)) != LineReader::Status::end;) {
         ++result.lines;
+        if (status == LineReader::Status::unreadable) return refuse("cannot be read");
+        if (status == LineReader::Status::too_long)
+            return refuse("the line is longer than " +
+                          (max_line >= (1u << 20) ? std::to_string(max_line >> 20) + " MiB"
+                                                  : std::to_string(max_line) + " bytes") +
+                          ", and egresswatch writes none so long: give an events.jsonl that run or watch wrote");
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        Json j;
         try {
-            Json j = Json::parse(line);
+            j = Json::parse(line);
+        } catch (const nlohmann::json::exception&) {
+            if (status != LineReader::Status::unended) return refuse("not JSON");
+            result.cut_last_line = result.lines;
+            break;
+        }
+        try {
             bool known = false;
             replay_line(j, required<std::string>(j, "type"), sink, known);
             if (!known) ++result.skipped;
-        } catch (const nlohmann::json::exception& e) {
-            result.first_bad_line = result.lines;
-            result.error = "not JSON";
-            return result;
         } catch (const FieldError& e) {
-            result.first_bad_line = result.lines;
-            result.error = e.what();
-            return result;
+            return refuse(e.what());
+        } catch (const nlohmann::json::exception&) {
+            return refuse("not an events.jsonl record");
         }
     }
     return result;

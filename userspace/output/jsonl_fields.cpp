@@ -13,6 +13,12 @@ Json ancestry_json(const std::vector<Ancestor>& ancestry) {
 
 }  // namespace
 
+std::string json_kind(const Json& value) {
+    if (value.is_number() || value.is_boolean() || value.is_null()) return value.dump();
+    if (value.is_string()) return "a string";
+    return value.is_array() ? "an array" : "an object";
+}
+
 void put_process(Json& j, const ProcessRef& p) {
     j["pid"] = p.pid;
     j["tid"] = p.tid;
@@ -29,6 +35,25 @@ std::int64_t required_ts(const Json& j) {
     auto ts = parse_timestamp(required<std::string>(j, "ts"));
     if (!ts) throw FieldError("\"ts\" is not an RFC 3339 timestamp");
     return *ts;
+}
+
+// Read wide, so that any number out of range is refused with the range of a pid.
+std::uint32_t required_pid(const Json& j, const char* key) {
+    return static_cast<std::uint32_t>(within<std::int64_t>(key, required<std::int64_t>(j, key), 0, kMaxPid));
+}
+
+std::uint32_t optional_pid(const Json& j, const char* key, std::uint32_t fallback) {
+    return static_cast<std::uint32_t>(
+        within<std::int64_t>(key, optional_field<std::int64_t>(j, key, fallback), 0, kMaxPid));
+}
+
+std::map<std::string, std::uint64_t> required_counts(const Json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end()) throw FieldError(std::string("missing \"") + key + "\"");
+    if (!it->is_object()) throw FieldError(std::string("\"") + key + "\" must be an object, not " + json_kind(*it));
+    std::map<std::string, std::uint64_t> counts;
+    for (const auto& [name, count] : it->items()) counts[name] = value_as<std::uint64_t>(count, name.c_str());
+    return counts;
 }
 
 IpAddress required_address(const Json& j, const char* key) {
@@ -61,17 +86,21 @@ Verdict optional_verdict(const Json& j) {
 
 ProcessRef process_from(const Json& j) {
     ProcessRef p;
-    p.pid = required<std::uint32_t>(j, "pid");
-    p.tid = optional_field<std::uint32_t>(j, "tid", p.pid);
+    p.pid = required_pid(j, "pid");
+    p.tid = optional_pid(j, "tid", p.pid);
     p.uid = optional_field<std::uint32_t>(j, "uid");
     p.comm = optional_field<std::string>(j, "comm");
     p.exe = optional_field<std::string>(j, "exe");
     p.argv = optional_field<std::vector<std::string>>(j, "argv");
     p.cgroup = optional_field<std::string>(j, "cgroup");
-    if (auto it = j.find("ancestry"); it != j.end() && it->is_array())
-        for (const auto& a : *it)
-            p.ancestry.push_back({optional_field<std::uint32_t>(a, "pid"), optional_field<std::string>(a, "comm"),
-                                  optional_field<std::string>(a, "exe")});
+    if (auto it = j.find("ancestry"); it != j.end() && !it->is_null()) {
+        if (!it->is_array()) throw FieldError("\"ancestry\" must be an array, not " + json_kind(*it));
+        for (const auto& a : *it) {
+            if (!a.is_object()) throw FieldError("\"ancestry\" must list objects, not " + json_kind(a));
+            p.ancestry.push_back(
+                {optional_pid(a, "pid"), optional_field<std::string>(a, "comm"), optional_field<std::string>(a, "exe")});
+        }
+    }
     p.ancestry_truncated = optional_field<bool>(j, "ancestry_truncated");
     return p;
 }

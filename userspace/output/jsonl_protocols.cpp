@@ -97,8 +97,10 @@ bool replay_protocol_line(const Json& j, const std::string& type, RecordSink& si
         r.qtype = optional_field<std::string>(j, "qtype");
         r.rcode = optional_field<std::string>(j, "rcode");
         r.incomplete = optional_field<bool>(j, "incomplete");
-        if (auto it = j.find("answers"); it != j.end() && it->is_array()) {
+        if (auto it = j.find("answers"); it != j.end() && !it->is_null()) {
+            if (!it->is_array()) throw FieldError("\"answers\" must be an array, not " + json_kind(*it));
             for (const auto& a : *it) {
+                if (!a.is_object()) throw FieldError("\"answers\" must list objects, not " + json_kind(a));
                 DnsAnswerEntry entry;
                 entry.name = optional_field<std::string>(a, "name");
                 entry.type = optional_field<std::string>(a, "type");
@@ -129,8 +131,10 @@ bool replay_protocol_line(const Json& j, const std::string& type, RecordSink& si
         r.path = required<std::string>(j, "path");
         r.user_agent = maybe_field<std::string>(j, "user_agent");
         r.request_bytes = maybe_field<std::uint64_t>(j, "request_bytes");
-        r.status = maybe_field<int>(j, "status");
+        if (auto status = maybe_field<int>(j, "status")) r.status = within("status", *status, 0, 999);  // three digits
         r.response_time_ms = maybe_field<double>(j, "response_time_ms");
+        if (r.response_time_ms && !(*r.response_time_ms >= 0 && *r.response_time_ms < 1e12))
+            throw FieldError("\"response_time_ms\" must be a duration of zero or more");
         r.response_bytes = maybe_field<std::uint64_t>(j, "response_bytes");
         r.file_type = maybe_field<std::string>(j, "file_type");
         r.malformed = maybe_field<std::string>(j, "malformed");

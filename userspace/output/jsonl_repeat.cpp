@@ -41,7 +41,7 @@ RepeatRecord repeat_from(const Json& j) {
     std::string of = optional_field<std::string>(j, "of", "send");
     if (of != "send" && of != "connect") throw FieldError("\"of\" must be connect or send");
     r.kind = of == "connect" ? SockEventKind::connect : SockEventKind::send;
-    r.pid = required<std::uint32_t>(j, "pid");
+    r.pid = required_pid(j, "pid");
     r.exe = optional_field<std::string>(j, "exe");
     r.comm = optional_field<std::string>(j, "comm");
     auto list = j.find("destinations");

@@ -37,6 +37,9 @@ Json session_json(const Aggregator& agg) {
         s["ended"] = format_timestamp(stop->ts_ns);
         s["exit_code"] = stop->exit_code ? Json(*stop->exit_code) : Json(nullptr);
     }
+    // Without its stop record, a session ended without egresswatch finishing it (killed, or
+    // its disk full): its counts stop at its last record, and loss after that is unknown.
+    s["complete"] = agg.stop().has_value();
     return s;
 }
 

@@ -44,8 +44,4 @@ std::string request_log_line(const HttpRecord& r) {
     return line;
 }
 
-void RequestLogWriter::on_http(const HttpRecord& r) {
-    out_ << request_log_line(r) << '\n';
-}
-
 }  // namespace egresswatch

@@ -3,10 +3,11 @@
 //   <time> <comm>[<pid>] <METHOD> <host> <path> <status|-> <ms|->ms
 // The path is as redacted as in events.jsonl; fields never contain spaces.
 
-#include <ostream>
+#include <functional>
 #include <string>
 
 #include "core/record_sink.h"
+#include "output/line_output.h"
 
 namespace egresswatch {
 
@@ -14,13 +15,16 @@ std::string request_log_line(const HttpRecord& r);
 
 class RequestLogWriter final : public RecordSink {
 public:
-    explicit RequestLogWriter(std::ostream& out) : out_(out) {}
-    void on_http(const HttpRecord& r) override;
-    void on_batch_end() override { out_.flush(); }
-    void on_stop(const SessionStop&) override { out_.flush(); }
+    // on_failure: called once, when writing first fails, with the reason.
+    explicit RequestLogWriter(LineOutput& out, std::function<void(const std::string&)> on_failure = {})
+        : lines_(out, std::move(on_failure)) {}
+    void on_http(const HttpRecord& r) override { lines_.add(request_log_line(r)); }
+    void on_batch_end() override { lines_.flush(); }
+    void on_stop(const SessionStop&) override { lines_.flush(); }
+    bool failed() const { return lines_.failed(); }
 
 private:
-    std::ostream& out_;
+    LineWriter lines_;
 };
 
 }  // namespace egresswatch

@@ -149,6 +149,9 @@ void write_summary(std::ostream& out, const Aggregator& agg, ScopeFilter scope) 
         out << " (" << join(reasons, ", ") << ")";
     }
     out << "\n";
+    if (!agg.stop())
+        out << "Incomplete: the session has no stop record, so it ended without egresswatch finishing it (killed, "
+               "or its disk full); counts are up to its last record, and loss after that is unknown\n";
 }
 
 }  // namespace egresswatch

@@ -29,6 +29,11 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
     int n = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%9[0-9]Z", &year, &month, &day, &hour, &minute,
                         &second, frac);
     if (n < 6) return std::nullopt;
+    // timegm would carry a field out of range into the next one, and nanoseconds since the
+    // epoch overflow after 2262.
+    if (year < 1970 || year > 2261 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
+        minute < 0 || minute > 59 || second < 0 || second > 60)
+        return std::nullopt;
     utc.tm_year = year - 1900;
     utc.tm_mon = month - 1;
     utc.tm_mday = day;

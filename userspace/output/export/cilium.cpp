@@ -15,6 +15,9 @@ std::string upper(AllowProto proto) {
     case AllowProto::tcp: return "TCP";
     case AllowProto::udp: return "UDP";
     case AllowProto::any: return "ANY";
+    // export_allowlist leaves ICMP entries out of this format.
+    case AllowProto::icmp:
+    case AllowProto::icmpv6: break;
     }
     return "ANY";
 }

@@ -8,7 +8,8 @@ namespace egresswatch {
 
 const std::vector<ExportFormat>& export_formats() {
     static const std::vector<ExportFormat> formats{
-        {"nftables", "an nftables ruleset (table inet egresswatch) that rejects everything else", export_nftables},
+        {"nftables", "an nftables ruleset (table inet egresswatch) that rejects everything else", export_nftables,
+         true},
         {"k8s", "a Kubernetes NetworkPolicy with ipBlocks", export_k8s},
         {"cilium", "a CiliumNetworkPolicy with toFQDNs and toCIDR", export_cilium},
         {"squid", "ACLs and http_access lines for a Squid forwarding proxy", export_squid},
@@ -29,7 +30,17 @@ const ExportFormat* find_export_format(std::string_view name) {
 ExportResult export_allowlist(const Allowlist& list, std::string_view format, const ExportOptions& options) {
     const ExportFormat* f = find_export_format(format);
     if (!f) throw SetupError("unknown export format '" + std::string(format) + "'");
-    return f->exporter(normalize_allowlist(list), options);
+    Allowlist normalized = normalize_allowlist(list);
+    std::vector<std::string> left_out;
+    if (!f->icmp)
+        std::erase_if(normalized.destinations, [&](const AllowEntry& e) {
+            if (is_icmp(e.proto)) left_out.push_back(entry_label(e) + ": left out, " + std::string(f->name) +
+                                                     " has no way to allow ICMP echo");
+            return is_icmp(e.proto);
+        });
+    ExportResult result = f->exporter(normalized, options);
+    result.warnings.insert(result.warnings.begin(), left_out.begin(), left_out.end());
+    return result;
 }
 
 std::vector<Cidr> outermost_blocks(const std::vector<Cidr>& blocks) {

@@ -27,6 +27,8 @@ struct ExportFormat {
     std::string_view name;
     std::string_view description;
     Exporter exporter;
+    // Whether the format can allow ICMP echo; if not, ICMP entries are left out with a warning.
+    bool icmp = false;
 };
 
 const std::vector<ExportFormat>& export_formats();

@@ -61,6 +61,13 @@ ExportResult export_nftables(const Allowlist& list, const ExportOptions& options
             continue;
         }
         std::map<std::string, bool> commented;
+        if (is_icmp(e.proto)) {
+            const char* type = e.proto == AllowProto::icmp ? "icmp type echo-request" : "icmpv6 type echo-request";
+            for (const Cidr& c : outermost_blocks(e.addresses))
+                block_rules.push_back(family_match(c.network.family) + " " + c.to_prefix_string() + " " + type +
+                                      " accept comment \"" + label + "\"");
+            continue;
+        }
         for (const Cidr& c : outermost_blocks(e.addresses)) {
             for (const std::string& proto : proto_names(e.proto)) {
                 if (c.is_single_address() && e.ports.is_single()) {

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Whose connect it is: the acting task's cgroup, not the socket's.
+ *
+ * A cgroup's sock_addr programs run for the sockets created in it. A socket created
+ * outside a run and passed in (SCM_RIGHTS, pidfd_getfd) would never meet programs attached
+ * to the run's cgroup, so when a run or `watch --cgroup` is scoped the connect and sendmsg
+ * programs are attached at the cgroup root and decide here, by the task that acts, whether
+ * the operation is in scope. Cost for a task out of scope: one helper call once the
+ * scope's level is known (about 20 ns), a walk up its cgroup's ancestors until then.
+ */
+#ifndef EGRESSWATCH_ACTING_TASK_BPF_H
+#define EGRESSWATCH_ACTING_TASK_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+/* The scoped cgroup's id (its inode number); 0: every task is in scope. */
+const volatile __u64 scope_cgroup_id = 0;
+
+/* Its level in the cgroup hierarchy, learned from the first task found under it: the
+ * loader cannot know it when egresswatch runs in a cgroup namespace. 0: not yet known (the
+ * root, level 0, is never a scope). */
+__u32 scope_cgroup_level = 0;
+
+#define EW_MAX_CGROUP_LEVEL 64
+
+static long find_scope_level(__u64 level, void *ctx)
+{
+	__u64 id = bpf_get_current_ancestor_cgroup_id((int)level);
+
+	if (id == 0)
+		return 1; /* deeper than the task's own cgroup */
+	if (id == scope_cgroup_id) {
+		*(__u32 *)ctx = (__u32)level;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline bool acting_task_in_scope(void)
+{
+	__u32 level = scope_cgroup_level, found = 0;
+
+	if (!scope_cgroup_id)
+		return true;
+	if (level)
+		return bpf_get_current_ancestor_cgroup_id((int)level) == scope_cgroup_id;
+	bpf_loop(EW_MAX_CGROUP_LEVEL, find_scope_level, &found, 0);
+	if (!found)
+		return false;
+	scope_cgroup_level = found;
+	return true;
+}
+
+#endif
