@@ -87,6 +87,14 @@ void FlowInspector::on_connection(const ConnectionRecord& r) {
         emit_connection(r, it->second.host);
         return;
     }
+    while (held_.size() >= options_.max_held && !held_order_.empty()) {
+        std::uint64_t oldest = held_order_.front();
+        held_order_.pop_front();
+        if (held_.contains(oldest)) {
+            release(oldest);
+            ++counts_.released_early;
+        }
+    }
     held_[r.cookie] = HeldConnection{r, r.ts_ns + options_.hold_ns};
     held_order_.push_back(r.cookie);
 }
