@@ -19,7 +19,7 @@ constexpr int kAllowlistVersion = 1;
 // One manifest entry: a host (when known) or a single address, on one port and protocol.
 // Several destinations make one entry when they share it (a host reached at two addresses).
 // Each destination in scope is a 16-byte reference, sorted by its entry, plus its address
-// text in one shared buffer: a map of copied entries held about 50 MB at 100k destinations.
+// text in one shared buffer, instead of a map of entries copying every name and address.
 class EntryOrder {
 public:
     using Dest = Aggregator::DestinationMap::const_pointer;
