@@ -233,6 +233,7 @@ int BPF_PROG(sched_process_exec_record, struct task_struct *task, pid_t old_pid,
 
 	if (!task_in_scope())
 		return 0;
+	learn_scope_level(task);
 	e = reserve_event(sizeof(*e), EW_EVENT_EXEC, EW_DROP_RINGBUF_EXEC);
 	if (!e)
 		return 0;

@@ -7,13 +7,15 @@
  * to the run's cgroup, so when a run or `watch --cgroup` is scoped the connect and sendmsg
  * programs are attached at the cgroup root and decide here, by the task that acts, whether
  * the operation is in scope. Cost for a task out of scope: one helper call once the
- * scope's level is known (about 20 ns), a walk up its cgroup's ancestors until then.
+ * scope's level is known (learned at the first in-scope exec), a walk up its cgroup's
+ * ancestors before that; bench/scope_cost.sh measures both.
  */
 #ifndef EGRESSWATCH_ACTING_TASK_BPF_H
 #define EGRESSWATCH_ACTING_TASK_BPF_H
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 
 /* The scoped cgroup's id (its inode number); 0: every task is in scope. */
 const volatile __u64 scope_cgroup_id = 0;
@@ -36,6 +38,27 @@ static long find_scope_level(__u64 level, void *ctx)
 		return 1;
 	}
 	return 0;
+}
+
+/* From a tracing program, for a task known to be in scope (the run's command at its exec):
+ * the scope's level, read from the task's cgroup and its parents, so that out-of-scope
+ * connects cost one helper call from the start rather than only after the first in-scope
+ * connect. */
+static __always_inline void learn_scope_level(struct task_struct *task)
+{
+	struct cgroup *cgrp;
+
+	if (!scope_cgroup_id || scope_cgroup_level)
+		return;
+	cgrp = BPF_CORE_READ(task, cgroups, dfl_cgrp);
+	for (int i = 0; i < 16 && cgrp; i++) {
+		if (BPF_CORE_READ(cgrp, kn, id) == scope_cgroup_id) {
+			scope_cgroup_level = BPF_CORE_READ(cgrp, level);
+			return;
+		}
+		/* A cgroup's css is its first member: the parent css is the parent cgroup. */
+		cgrp = (struct cgroup *)BPF_CORE_READ(cgrp, self.parent);
+	}
 }
 
 static __always_inline bool acting_task_in_scope(void)

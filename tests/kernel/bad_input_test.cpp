@@ -82,3 +82,32 @@ TEST(BadInput, FailedStartKeepsAnEarlierRunsEvents) {
     EXPECT_EQ(read_text(dir + "/events.jsonl"), earlier) << "a run that never started erased earlier results";
     std::filesystem::remove_all(dir);
 }
+
+TEST(BadInput, AScriptWithoutAShebangRunsUnderShAsAShellWouldRunIt) {
+    EW_REQUIRE_KERNEL();
+    std::string dir = make_temp_dir("ew-script-");
+    std::string script = dir + "/deploy.sh";
+    { std::ofstream(script) << "echo \"ran with $# arguments: $*\"\n"; }
+    chmod(script.c_str(), 0755);
+    auto r = run_egresswatch({"run", "--quiet", "--out", dir + "/out", "--", script, "a", "b"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "ran with 2 arguments: a b\n");
+    EXPECT_TRUE(std::filesystem::exists(dir + "/out/report.json")) << r.err;
+    std::filesystem::remove_all(dir);
+}
+
+TEST(BadInput, ACommandThatCannotBeExecutedLeavesNothingInOut) {
+    EW_REQUIRE_KERNEL();
+    std::string dir = make_temp_dir("ew-noexec-");
+    std::string script = dir + "/deploy.sh";
+    { std::ofstream(script) << "#!/nonexistent/interpreter\necho never\n"; }
+    chmod(script.c_str(), 0755);
+    std::string out = dir + "/out";
+    auto r = run_egresswatch({"run", "--quiet", "--out", out, "--", script});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("cannot execute " + script), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << "the run left its --out behind";
+    EXPECT_FALSE(any_egresswatch_program_loaded());
+    std::filesystem::remove_all(dir);
+}

@@ -202,6 +202,7 @@ TEST_F(PingSockets, EchoRequestsAreRefusedUnlessAnIcmpEntryAllowsThem) {
     EXPECT_EQ(refused[0].value("exe", "").rfind("/usr/bin/python3", 0), 0u) << refused[0].dump();
     EXPECT_EQ(refused[1]["daddr"], web6);
     EXPECT_EQ(refused[1]["proto"], "icmpv6");
+    EXPECT_NE(stderr_.find("-> " + web + " icmp\n"), std::string::npos) << "ICMP has no port to print: " << stderr_;
 }
 
 TEST_F(PingSockets, EchoRequestsAreRecordedAsDestinationsAndEnterTheAllowlist) {

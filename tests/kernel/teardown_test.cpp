@@ -130,8 +130,10 @@ TEST(Teardown, SigintFromAProcessIsPassedOnToTheCommand) {
     if (ew == 0) {
         setpgid(0, 0);
         signal(SIGINT, SIG_DFL);
-        std::string script = "trap 'echo interrupted > " + said + "; exit 5' INT; echo started > " + said +
-                             "; sleep 30 & wait";
+        // The sleep is killed by the trap and holds no pipe of ctest's, which would otherwise
+        // wait the 30 s out.
+        std::string script = "trap 'echo interrupted > " + said + "; kill $!; exit 5' INT; echo started > " + said +
+                             "; sleep 30 >/dev/null 2>&1 & wait";
         execl(EGRESSWATCH_BINARY, "egresswatch", "run", "--quiet", "--out", dir.c_str(), "--", "/bin/sh", "-c",
               script.c_str(), static_cast<char*>(nullptr));
         _exit(127);

@@ -74,15 +74,23 @@ private:
     StepResult& step(CheckStep s) {
         return *std::find_if(d_.steps.begin(), d_.steps.end(), [s](const StepResult& r) { return r.step == s; });
     }
-    // Marks a step as run, with its time since 'began'.
+    // Marks a step as run, with its time since 'began'. A step that succeeded after the
+    // destination's budget ran out is a timeout all the same: on loopback a connect or a
+    // handshake can finish without ever waiting, so no wait noticed the deadline.
     StepResult& done(CheckStep s, Clock::time_point began, CheckStatus status, std::string detail) {
         StepResult& r = step(s);
+        auto now = Clock::now();
         r.ran = true;
         r.status = status;
         r.detail = std::move(detail);
-        r.time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - began);
+        r.time = std::chrono::duration_cast<std::chrono::microseconds>(now - began);
+        if (status != CheckStatus::critical && now > deadline_) {
+            r.status = CheckStatus::critical;
+            r.detail = timed_out();
+        }
         return r;
     }
+    static bool passed(const StepResult& r) { return r.status != CheckStatus::critical; }
     std::string timed_out() const { return "timed out (--timeout " + duration_text(options_.timeout) + ")"; }
 
     bool resolve_host() {
@@ -93,16 +101,10 @@ private:
             return false;
         }
         d_.resolved = r.addresses;
-        // getaddrinfo cannot be given a deadline; a lookup that overran the budget is a
-        // timeout all the same.
-        if (Clock::now() > deadline_) {
-            done(CheckStep::dns, began, CheckStatus::critical, timed_out());
-            return false;
-        }
+        // getaddrinfo cannot be given a deadline: done() says when it overran the budget.
         std::vector<std::string> texts;
         for (const auto& a : r.addresses) texts.push_back(a.to_string());
-        done(CheckStep::dns, began, CheckStatus::ok, join(texts, ", "));
-        return true;
+        return passed(done(CheckStep::dns, began, CheckStatus::ok, join(texts, ", ")));
     }
 
     // The first address, in order, that accepts. Another is tried only while budget is left.
@@ -113,7 +115,7 @@ private:
             Connected c = tcp_connect(address, d_.target.port, deadline_);
             if (c.socket.valid()) {
                 d_.connected = address;
-                done(CheckStep::tcp, began, CheckStatus::ok, address.to_string());
+                if (!passed(done(CheckStep::tcp, began, CheckStatus::ok, address.to_string()))) return Socket();
                 return std::move(c.socket);
             }
             failures.push_back(address.to_string() + ": " + (c.timed_out ? timed_out() : c.error));
@@ -133,13 +135,11 @@ private:
         }
         d_.cert_days_left = h.days_left;
         if (h.days_left && *h.days_left < options_.warn_days)
-            done(CheckStep::tls, began, CheckStatus::warning,
-                 "certificate expires in " + days_text(*h.days_left) + " (--warn-days " +
-                     std::to_string(options_.warn_days) + ")");
-        else
-            done(CheckStep::tls, began, CheckStatus::ok,
-                 h.version + (h.days_left ? ", certificate expires in " + days_text(*h.days_left) : ""));
-        return true;
+            return passed(done(CheckStep::tls, began, CheckStatus::warning,
+                               "certificate expires in " + days_text(*h.days_left) + " (--warn-days " +
+                                   std::to_string(options_.warn_days) + ")"));
+        return passed(done(CheckStep::tls, began, CheckStatus::ok,
+                           h.version + (h.days_left ? ", certificate expires in " + days_text(*h.days_left) : "")));
     }
 
     void ask_http(ByteStream& stream) {

@@ -94,7 +94,12 @@ int command_run(const RunOptions& options) {
     session.processes().upsert(top);
     session.processes().set_root(top.pid);
     session.begin();
-    command.release();
+    try {
+        command.release();
+    } catch (const SetupError&) {
+        out.discard_events();  // the command never ran: nothing was observed
+        throw;
+    }
     spdlog::debug("started {} as pid {} in cgroup {}", command.executable(), command.pid(), cgroup.relative_path());
 
     // Ctrl-C at a terminal reaches the command directly (same process group): let it decide,

@@ -54,7 +54,7 @@ std::int64_t wall_clock_ns() {
 
 OutputDir::OutputDir(const std::string& dir) : dir_(dir) {
     std::error_code ec;
-    fs::create_directories(dir_, ec);
+    created_ = fs::create_directories(dir_, ec);
     if (ec || !fs::is_directory(dir_))
         throw SetupError("cannot write to --out " + dir_ + ": " + (ec ? ec.message() : "not a directory"));
     std::string probe = (fs::path(dir_) / (".egresswatch-write-test-" + std::to_string(::getpid()))).string();
@@ -71,6 +71,15 @@ void OutputDir::open_events() {
     requests_ = LineFile(file("requests.log"));
     reserve_ = SpaceReserve(dir_, kReserveBytes);
     spdlog::debug("{} bytes held back on {} for the report", reserve_.bytes(), dir_);
+}
+
+void OutputDir::discard_events() {
+    events_ = LineFile();
+    requests_ = LineFile();
+    reserve_ = SpaceReserve();
+    std::error_code ec;
+    for (const char* name : {"events.jsonl", "requests.log"}) fs::remove(file(name), ec);
+    if (created_) fs::remove(dir_, ec);  // only if empty
 }
 
 std::vector<OutputDir::NotWritten> OutputDir::write_results(const Aggregator& agg, std::optional<ScopeFilter> scope,

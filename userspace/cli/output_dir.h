@@ -30,6 +30,9 @@ public:
     std::string file(std::string_view name) const;
     // From now on, the room held back is free for what is written.
     void release_reserve() { reserve_.release(); }
+    // Observation did not start after all (the command could not be executed): removes the
+    // files open_events started, and the directory if this run created it, so nothing is left.
+    void discard_events();
 
     struct NotWritten {
         std::string name;  // report.json
@@ -45,6 +48,7 @@ public:
 
 private:
     std::string dir_;
+    bool created_ = false;  // the directory did not exist before this run
     LineFile events_;
     LineFile requests_;
     SpaceReserve reserve_;

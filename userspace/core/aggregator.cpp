@@ -29,7 +29,7 @@ std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const {
 std::string destination_label(const DestinationKey& key) {
     std::string addr = key.address.family == Family::ipv6 ? "[" + key.address.to_string() + "]"
                                                            : key.address.to_string();
-    return addr + ":" + std::to_string(key.port) + "/" + std::string(protocol_name(key.protocol));
+    return addr + port_and_protocol_label(key.port, key.protocol);
 }
 
 namespace {

@@ -10,7 +10,7 @@ std::string alert_destination(const ConnectionRecord& r) {
         where = "[" + r.address.to_string() + "]";
     else
         where = r.address.to_string();
-    return where + ":" + std::to_string(r.port) + "/" + std::string(protocol_name(r.protocol));
+    return where + port_and_protocol_label(r.port, r.protocol);
 }
 
 std::string alert_text(const AlertRecord& alert) {

@@ -167,6 +167,12 @@ std::string_view protocol_name(std::uint8_t protocol) {
     }
 }
 
+std::string port_and_protocol_label(std::uint16_t port, std::uint8_t protocol) {
+    constexpr std::uint8_t kIcmp = 1, kIcmpv6 = 58;
+    if (protocol == kIcmp || protocol == kIcmpv6) return " " + std::string(protocol_name(protocol));
+    return ":" + std::to_string(port) + "/" + std::string(protocol_name(protocol));
+}
+
 std::optional<std::uint8_t> parse_protocol(std::string_view name) {
     for (int p : {6, 17, 1, 58, 132})
         if (protocol_name(static_cast<std::uint8_t>(p)) == name) return static_cast<std::uint8_t>(p);

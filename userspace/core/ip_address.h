@@ -54,6 +54,8 @@ std::optional<ScopeFilter> parse_scope_filter(std::string_view text);
 std::string_view scope_filter_name(ScopeFilter filter);
 
 std::string_view protocol_name(std::uint8_t protocol);
+// What follows an address in a label: ":443/tcp", or " icmp" for ICMP, which has no port.
+std::string port_and_protocol_label(std::uint16_t port, std::uint8_t protocol);
 std::optional<std::uint8_t> parse_protocol(std::string_view name);
 
 }  // namespace egresswatch

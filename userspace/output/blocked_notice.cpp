@@ -14,7 +14,7 @@ std::string blocked_notice_text(const ConnectionRecord& r) {
         out += "[" + r.address.to_string() + "]";
     else
         out += r.address.to_string();
-    return out + ":" + std::to_string(r.port) + "/" + std::string(protocol_name(r.protocol));
+    return out + port_and_protocol_label(r.port, r.protocol);
 }
 
 void BlockedNotice::on_connection(const ConnectionRecord& r) {

@@ -18,13 +18,18 @@
 namespace egresswatch {
 namespace {
 
+constexpr const char* kShell = "/bin/sh";
+
 bool is_executable_file(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
-// In the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void child_main(int go_fd, int error_fd, const std::string& executable, char* const* argv) {
+// In the child between fork and exec: only async-signal-safe calls. A file without `#!`
+// that the kernel will not execute (ENOEXEC) is run by /bin/sh, as execvp() and every shell
+// do, with `script_argv` (/bin/sh, the file, the rest of argv) made before the fork.
+[[noreturn]] void child_main(int go_fd, int error_fd, const std::string& executable, char* const* argv,
+                             char* const* script_argv) {
     char byte;
     ssize_t n;
     while ((n = ::read(go_fd, &byte, 1)) < 0 && errno == EINTR) {
@@ -39,6 +44,10 @@ bool is_executable_file(const std::string& path) {
     ::signal(SIGPIPE, SIG_DFL);
     ::execv(executable.c_str(), argv);
     int err = errno;
+    if (err == ENOEXEC) {
+        ::execv(kShell, script_argv);
+        err = errno;
+    }
     (void)!::write(error_fd, &err, sizeof(err));
     ::_exit(127);
 }
@@ -67,6 +76,8 @@ StagedCommand::StagedCommand(std::string executable, const std::vector<std::stri
     std::vector<char*> cargv;
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
+    std::vector<char*> script_argv{const_cast<char*>(kShell), executable_.data()};
+    script_argv.insert(script_argv.end(), cargv.begin() + (argv.empty() ? 0 : 1), cargv.end());
 
     int go[2], err[2];
     if (::pipe2(go, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0)
@@ -76,7 +87,7 @@ StagedCommand::StagedCommand(std::string executable, const std::vector<std::stri
     if (pid_ == 0) {
         ::close(go[1]);
         ::close(err[0]);
-        child_main(go[0], err[1], executable_, cargv.data());
+        child_main(go[0], err[1], executable_, cargv.data(), script_argv.data());
     }
     ::close(go[0]);
     ::close(err[1]);
