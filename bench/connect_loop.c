@@ -6,6 +6,11 @@
 //   connect_loop tcp SECONDS
 //   connect_loop udp SECONDS DESTINATIONS
 //   connect_loop exec SECONDS
+//   connect_loop storm SECONDS DESTINATIONS
+//
+// storm: TCP connects round robin to DESTINATIONS loopback addresses where nothing listens
+// (refused at once), the connect storm of bench/repeat_storm.sh. Also prints the number of
+// connect() calls made, which the report must count exactly: "storm <per second> <total>".
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -87,6 +92,29 @@ static long udp_loop(double seconds, int destinations)
 	return done;
 }
 
+static long storm_loop(double seconds, int destinations)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(40001) };
+	long done = 0;
+
+	double end = now() + seconds;
+	while (now() < end) {
+		for (int i = 0; i < 64; i++, done++) {
+			int d = (int)(done % destinations);
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+			if (fd < 0) {
+				perror("socket");
+				exit(1);
+			}
+			addr.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)(1 + d / 250) << 8 | (unsigned)(1 + d % 250));
+			connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+			close(fd);
+		}
+	}
+	return done;
+}
+
 extern char **environ;
 
 static long exec_loop(double seconds)
@@ -112,7 +140,7 @@ static long exec_loop(double seconds)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: connect_loop tcp|udp|exec SECONDS [DESTINATIONS]\n");
+		fprintf(stderr, "usage: connect_loop tcp|udp|exec|storm SECONDS [DESTINATIONS]\n");
 		return 2;
 	}
 	double seconds = atof(argv[2]);
@@ -121,6 +149,11 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[1], "udp") == 0) {
 		int destinations = argc > 3 ? atoi(argv[3]) : 1000;
 		printf("udp %.0f\n", udp_loop(seconds, destinations > 0 ? destinations : 1) / seconds);
+	} else if (strcmp(argv[1], "storm") == 0) {
+		int destinations = argc > 3 ? atoi(argv[3]) : 40000;
+		long total = storm_loop(seconds, destinations > 0 ? destinations : 1);
+
+		printf("storm %.0f %ld\n", total / seconds, total);
 	} else if (strcmp(argv[1], "exec") == 0) {
 		printf("exec %.0f\n", exec_loop(seconds) / seconds);
 	} else {

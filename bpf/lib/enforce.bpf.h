@@ -21,6 +21,8 @@ const volatile bool enforce = false;
  * stored or read): refuse (fail-closed), or let through and report it unverified. */
 const volatile bool enforce_fail_open = false;
 const volatile struct ew_port_rule enforce_port_rules[EW_ENFORCE_PORT_RULES] = {};
+/* How many of enforce_port_rules the plan uses: the rule walk stops there. */
+const volatile __u32 enforce_port_rule_count = EW_ENFORCE_PORT_RULES;
 
 /* Set once an allowed name's answer was lost: from then on fail-open cannot tell an
  * unknown address from an allowed one it never learned. */
@@ -150,26 +152,41 @@ static __always_inline bool exe_in_set(struct exe_identity *exe, __u16 exe_set)
 	return bpf_map_lookup_elem(&enforce_exes, &key) != NULL;
 }
 
-static __always_inline bool rules_allow(const struct ew_rule_set *set, __u16 port, __u8 protocol_bit,
-					struct exe_identity *exe)
+/* One rule set checked against one connect or datagram. The rules are walked in a bpf_loop
+ * callback, verified once: as a plain loop over the rule bits, with the rules' values known to
+ * the verifier (read-only data), each iteration was verified anew, and an allowlist with more
+ * than 12 distinct port rules exceeded the verifier's budget of a million instructions. */
+struct rules_walk {
+	const struct ew_rule_set *set;
+	struct exe_identity exe;
+	__u16 port;
+	__u8 protocol_bit;
+	bool allowed;
+};
+
+static long check_port_rule(__u64 index, void *ctx)
 {
-	for (__u32 word = 0; word < EW_ENFORCE_PORT_RULES / 64; word++) {
-		__u64 bits = set->bits[word];
+	struct rules_walk *walk = ctx;
+	__u32 i = index & (EW_ENFORCE_PORT_RULES - 1);
+	const volatile struct ew_port_rule *rule;
 
-		for (__u32 bit = 0; bit < 64 && bits; bit++, bits >>= 1) {
-			const volatile struct ew_port_rule *rule;
+	if (!(walk->set->bits[(i / 64) & (EW_ENFORCE_PORT_RULES / 64 - 1)] >> (i % 64) & 1))
+		return 0;
+	rule = &enforce_port_rules[i];
+	if (!(rule->protocols & walk->protocol_bit) || walk->port < rule->first || walk->port > rule->last)
+		return 0;
+	if (rule->exe_set && !exe_in_set(&walk->exe, rule->exe_set))
+		return 0;
+	walk->allowed = true;
+	return 1;
+}
 
-			if (!(bits & 1))
-				continue;
-			rule = &enforce_port_rules[(word * 64 + bit) & (EW_ENFORCE_PORT_RULES - 1)];
-			if (!(rule->protocols & protocol_bit) || port < rule->first || port > rule->last)
-				continue;
-			if (rule->exe_set && !exe_in_set(exe, rule->exe_set))
-				continue;
-			return true;
-		}
-	}
-	return false;
+static __always_inline bool rules_allow(struct rules_walk *walk, const struct ew_rule_set *set)
+{
+	walk->set = set;
+	walk->allowed = false;
+	bpf_loop(enforce_port_rule_count, check_port_rule, walk, 0);
+	return walk->allowed;
 }
 
 static __always_inline __u8 enforce_protocol_bit(__u8 protocol)
@@ -189,18 +206,19 @@ static __always_inline __u8 enforce_verdict(const struct destination *dst)
 {
 	struct ew_network_key network = { .prefixlen = 8 + 128 };
 	struct ew_learned_key learned = {};
-	struct exe_identity exe = {};
-	__u8 protocol_bit = enforce_protocol_bit(dst->protocol);
+	struct rules_walk walk = {};
 	struct ew_rule_set *set;
 
+	walk.port = dst->port;
+	walk.protocol_bit = enforce_protocol_bit(dst->protocol);
 	enforce_address_of(dst->addr, dst->family, &network.family, network.addr);
 	set = bpf_map_lookup_elem(&enforce_networks, &network);
-	if (set && rules_allow(set, dst->port, protocol_bit, &exe))
+	if (set && rules_allow(&walk, set))
 		return EW_VERDICT_ALLOWED;
 	learned.family = network.family;
 	__builtin_memcpy(learned.addr, network.addr, sizeof(learned.addr));
 	set = bpf_map_lookup_elem(&enforce_learned, &learned);
-	if (set && rules_allow(set, dst->port, protocol_bit, &exe))
+	if (set && rules_allow(&walk, set))
 		return EW_VERDICT_ALLOWED;
 	if (enforce_fail_open && enforce_degraded)
 		return EW_VERDICT_UNVERIFIED;

@@ -41,6 +41,16 @@ inline Pred connect_to(const std::string& exe, const std::string& daddr, int dpo
     return [=](const json& e) { return e.value("exe", "") == exe && e["daddr"] == daddr && e["dport"] == dport; };
 }
 
+// A repeat record of the process that lists the destination.
+inline Pred repeats_to(const std::string& exe, const std::string& daddr, int dport) {
+    return [=](const json& e) {
+        if (e.value("exe", "") != exe || !e.contains("destinations")) return false;
+        for (const auto& d : e["destinations"])
+            if (d["daddr"] == daddr && d["dport"] == dport) return true;
+        return false;
+    };
+}
+
 // The connect record of the connection an http or tls record was seen on. Only a process's
 // first connect to a destination is a connect record (later ones are counted in repeat
 // records), so a record may have none.

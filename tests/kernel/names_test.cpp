@@ -291,7 +291,7 @@ TEST_F(Names, KeepAliveRequestsAreEachRecordedInOrder) {
     auto connects = select(events, "connect", connect_to("/usr/bin/curl", hosts_->v4(), 80));
     ASSERT_EQ(connects.size(), 1u) << "curl should reuse its connection";
     EXPECT_EQ(connects[0]["host"], "mirror.test");
-    EXPECT_TRUE(select(events, "repeat", connect_to("/usr/bin/curl", hosts_->v4(), 80)).empty())
+    EXPECT_TRUE(select(events, "repeat", repeats_to("/usr/bin/curl", hosts_->v4(), 80)).empty())
         << "one connection, so no repeated connect either";
     auto https = select(events, "http", by_exe("/usr/bin/curl"));
     ASSERT_EQ(https.size(), 2u);

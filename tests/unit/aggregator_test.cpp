@@ -50,3 +50,29 @@ TEST(Aggregator, DestinationLabels) {
     EXPECT_EQ(destination_label({*IpAddress::parse("198.18.0.2"), 80, 6}), "198.18.0.2:80/tcp");
     EXPECT_EQ(destination_label({*IpAddress::parse("fd00::2"), 53, 17}), "[fd00::2]:53/udp");
 }
+
+// Two ids in place, more on the heap: the set must behave the same on either side of that.
+TEST(BoundedIdSet, StaysSortedAndBoundedInPlaceAndOnTheHeap) {
+    auto as_vector = [](const BoundedIdSet& s) { return std::vector<std::uint32_t>(s.ids().begin(), s.ids().end()); };
+    BoundedIdSet set;
+    for (std::uint32_t id : {50u, 10u, 50u}) set.insert(id, 6);
+    EXPECT_EQ(as_vector(set), (std::vector<std::uint32_t>{10, 50}));
+    BoundedIdSet in_place_copy = set;
+    for (std::uint32_t id : {30u, 5u, 70u, 20u, 40u, 10u}) set.insert(id, 6);
+    EXPECT_EQ(as_vector(set), (std::vector<std::uint32_t>{5, 10, 20, 30, 50, 70}));
+    EXPECT_TRUE(set.truncated()) << "40 did not fit";
+    EXPECT_EQ(as_vector(in_place_copy), (std::vector<std::uint32_t>{10, 50}));
+    EXPECT_FALSE(in_place_copy.truncated());
+
+    BoundedIdSet heap_copy = set;
+    heap_copy.insert(1, 7);
+    EXPECT_EQ(as_vector(heap_copy), (std::vector<std::uint32_t>{1, 5, 10, 20, 30, 50, 70}));
+    EXPECT_EQ(as_vector(set).size(), 6u) << "a copy owns its ids";
+    BoundedIdSet moved = std::move(heap_copy);
+    EXPECT_EQ(as_vector(moved).front(), 1u);
+    in_place_copy = moved;
+    EXPECT_EQ(as_vector(in_place_copy), as_vector(moved));
+    moved = BoundedIdSet();
+    EXPECT_TRUE(moved.ids().empty());
+    EXPECT_EQ(as_vector(in_place_copy).size(), 7u);
+}

@@ -22,6 +22,7 @@
 #include "golden.h"
 #include "output/jsonl.h"
 #include "output/report.h"
+#include "report_text.h"
 
 using namespace egresswatch;
 namespace fs = std::filesystem;
@@ -145,27 +146,27 @@ TEST(Alert, JsonLineIsGoldenAndReadsBack) {
 
 TEST(Alert, ReportAndSummaryHaveAnAlertsSectionOnlyWithABaseline) {
     Aggregator without;
-    EXPECT_FALSE(build_report(without, {}).contains("alerts"));
-    EXPECT_EQ(render_summary(without, ScopeFilter::all).find("Alerts"), std::string::npos);
+    EXPECT_FALSE(test::report_of(without, {}).contains("alerts"));
+    EXPECT_EQ(test::summary_text(without, ScopeFilter::all).find("Alerts"), std::string::npos);
 
     Aggregator none;
     SessionStart start;
     start.mode = "run";
     start.baseline = "base.yaml";
     none.on_start(start);
-    EXPECT_EQ(build_report(none, {})["alerts"], Json::array());
-    EXPECT_EQ(build_report(none, {})["summary"]["alerts"], 0);
-    EXPECT_NE(render_summary(none, ScopeFilter::all).find("Alerts (new destinations, not in base.yaml):\n  none\n"),
+    EXPECT_EQ(test::report_of(none, {})["alerts"], Json::array());
+    EXPECT_EQ(test::report_of(none, {})["summary"]["alerts"], 0);
+    EXPECT_NE(test::summary_text(none, ScopeFilter::all).find("Alerts (new destinations, not in base.yaml):\n  none\n"),
               std::string::npos);
 
     Aggregator some;
     some.on_start(start);
     some.on_alert(sample_alert());
-    Json report = build_report(some, {});
+    Json report = test::report_of(some, {});
     EXPECT_EQ(report["session"]["baseline"], "base.yaml");
     ASSERT_EQ(report["alerts"].size(), 1u);
     test::expect_fixture("golden/alert_report.json", report["alerts"].dump(2) + "\n");
-    EXPECT_NE(render_summary(some, ScopeFilter::all).find("  " + alert_text(sample_alert()) + "\n"), std::string::npos);
+    EXPECT_NE(test::summary_text(some, ScopeFilter::all).find("  " + alert_text(sample_alert()) + "\n"), std::string::npos);
 }
 
 TEST(Alert, FailOnNewExitCodeOnlyWhenTheCommandSucceeded) {

@@ -11,6 +11,7 @@
 #include "golden.h"
 #include "output/allowlist_writer.h"
 #include "output/report.h"
+#include "report_text.h"
 #include "session_fixture.h"
 
 namespace egresswatch {
@@ -19,7 +20,7 @@ namespace {
 std::string recorded_allowlist() {
     Aggregator agg;
     test::play_fixture_session(agg);
-    return build_allowlist_yaml(agg, {kDefaultAllowlistScope, test::kT0});
+    return test::allowlist_text(agg, {kDefaultAllowlistScope, test::kT0});
 }
 
 std::string without_first_line(const std::string& text) { return text.substr(text.find('\n') + 1); }

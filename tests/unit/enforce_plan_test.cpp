@@ -149,6 +149,46 @@ destinations:
         }
 }
 
+// The folding is done in one ordered pass (blocks) and by prefix lookups (names); this is
+// the definition it must agree with: every covering block or wildcard, pair by pair.
+TEST(EnforcePlan, FoldingAgreesWithComparingEveryPair) {
+    std::string yaml = "version: 1\ndestinations:\n";
+    const char* blocks[] = {"10.0.0.0/8",   "10.1.0.0/16",   "10.1.2.0/24", "10.1.2.3",    "10.2.0.0/16",
+                            "10.1.3.0/24",  "0.0.0.0/0",     "11.0.0.0/8",  "10.1.2.128/25", "fd00::/8",
+                            "fd00:1::/32",  "fd00:1::5",     "::/0",        "198.18.0.2",  "10.255.255.255"};
+    const char* hosts[] = {"*.org",          "*.example.org", "example.org",  "a.example.org", "*.a.example.org",
+                           "b.a.example.org", "*.b.a.example.org", "c.example.net", "*.net", "x.y.z.example.org"};
+    int port = 1;
+    for (const char* b : blocks)
+        yaml += "  - addresses: [" + std::string(b) + "]\n    port: " + std::to_string(port++) + "\n    proto: tcp\n";
+    for (const char* h : hosts)
+        yaml += "  - host: \"" + std::string(h) + "\"\n    port: " + std::to_string(port++) + "\n    proto: tcp\n";
+    EnforcePlan plan = plan_of(yaml, {ip("10.1.2.3"), ip("192.0.2.53")});
+
+    ASSERT_EQ(plan.networks.size(), std::size(blocks) + 3) << "loopback, ::1 and one new resolver";
+    for (const EnforceNetwork& n : plan.networks) {
+        EnforceRuleSet expected;
+        // Own rules: the entry's port (its index is the port rule after loopback and DNS).
+        for (std::size_t i = 0; i < std::size(blocks); ++i)
+            if (Cidr::parse(blocks[i])->contains(n.block)) expected.set(i + 2);
+        if (Cidr::parse("127.0.0.0/8")->contains(n.block) || Cidr::parse("::1")->contains(n.block)) expected.set(0);
+        if (n.block == Cidr::host(ip("10.1.2.3")) || n.block == Cidr::host(ip("192.0.2.53"))) expected.set(1);
+        EXPECT_EQ(n.rules, expected) << n.block.to_string();
+    }
+    ASSERT_EQ(plan.names.size(), std::size(hosts));
+    for (const EnforceName& n : plan.names) {
+        EnforceRuleSet expected;
+        HostPattern self = *HostPattern::parse(n.pattern);
+        for (std::size_t i = 0; i < std::size(hosts); ++i) {
+            HostPattern other = *HostPattern::parse(hosts[i]);
+            bool same = other.text() == self.text();
+            bool covers = other.is_wildcard() && !same && self.domain().ends_with("." + other.domain());
+            if (same || covers) expected.set(std::size(blocks) + 2 + i);
+        }
+        EXPECT_EQ(n.rules, expected) << n.pattern;
+    }
+}
+
 TEST(EnforcePlan, EntriesShareRulesAndProcessSets) {
     EnforcePlan plan = plan_of(R"(version: 1
 destinations:

@@ -276,6 +276,27 @@ TEST(FlowInspector, DnsAnswersNameLaterConnectsPerProcessFirst) {
     EXPECT_EQ(out.connections[1].host_source, "dns-any");
 }
 
+// The hold is bounded: past max_held, the oldest held connect goes out at once, in order.
+TEST(FlowInspector, AtMostMaxHeldConnectsWaitAndTheOldestGoesFirst) {
+    Recorder out;
+    InspectorOptions options;
+    options.hold_ns = 1000 * kMs;
+    options.max_held = 2;
+    FlowInspector inspector(out, options);
+    inspector.on_connection(tcp_connect(10, 7, "198.18.0.3", 80, 0));
+    inspector.on_connection(tcp_connect(11, 7, "198.18.0.4", 80, 0));
+    EXPECT_TRUE(out.connections.empty());
+    inspector.on_connection(tcp_connect(12, 7, "198.18.0.5", 80, 0));
+    ASSERT_EQ(out.connections.size(), 1u);
+    EXPECT_EQ(out.connections[0].cookie, 10u);
+    EXPECT_EQ(inspector.counts().released_early, 1u);
+    inspector.tick(kT0 + 1200 * kMs);
+    ASSERT_EQ(out.connections.size(), 3u);
+    EXPECT_EQ(out.connections[1].cookie, 11u);
+    EXPECT_EQ(out.connections[2].cookie, 12u);
+    EXPECT_EQ(inspector.counts().released_early, 1u) << "the others waited for their deadline";
+}
+
 TEST(FlowInspector, HeldConnectsWaitForTheirDeadlineThenGoOutInOrder) {
     Recorder out;
     InspectorOptions options;
@@ -291,9 +312,7 @@ TEST(FlowInspector, HeldConnectsWaitForTheirDeadlineThenGoOutInOrder) {
     // A repeat of the held connect lets it out first, so the repeat counts against it.
     RepeatRecord rep;
     rep.pid = 7;
-    rep.protocol = 6;
-    rep.address = *IpAddress::parse("198.18.0.4");
-    rep.port = 80;
+    rep.destinations = {{*IpAddress::parse("198.18.0.9"), 80, 6, 1}, {*IpAddress::parse("198.18.0.4"), 80, 6, 2}};
     inspector.on_repeat(rep);
     EXPECT_EQ(out.order, (std::vector<std::string>{"connect", "connect", "repeat"}));
 }

@@ -12,6 +12,7 @@
 #include "common/subprocess.h"
 #include "output/jsonl.h"
 #include "output/report.h"
+#include "report_text.h"
 #include "session_fixture.h"
 
 using namespace egresswatch;
@@ -95,13 +96,13 @@ TEST(ReportInput, ASessionWithoutItsStopRecordIsReportedIncomplete) {
     std::istringstream killed(kStart + kConnect);
     Aggregator agg;
     replay_jsonl(killed, agg);
-    EXPECT_EQ(build_report(agg, {ScopeFilter::all, test::kT0})["session"]["complete"], false);
-    EXPECT_NE(render_summary(agg, ScopeFilter::all).find("Incomplete: the session has no stop record"),
+    EXPECT_EQ(test::report_of(agg, {ScopeFilter::all, test::kT0})["session"]["complete"], false);
+    EXPECT_NE(test::summary_text(agg, ScopeFilter::all).find("Incomplete: the session has no stop record"),
               std::string::npos);
     Aggregator whole;
     test::play_fixture_session(whole);
-    EXPECT_EQ(build_report(whole, {ScopeFilter::all, test::kT0})["session"]["complete"], true);
-    EXPECT_EQ(render_summary(whole, ScopeFilter::all).find("Incomplete"), std::string::npos);
+    EXPECT_EQ(test::report_of(whole, {ScopeFilter::all, test::kT0})["session"]["complete"], true);
+    EXPECT_EQ(test::summary_text(whole, ScopeFilter::all).find("Incomplete"), std::string::npos);
 }
 
 TEST(ReportInput, WhatIsNotARegularFileIsRefused) {

@@ -127,20 +127,14 @@ inline void play_fixture_session(RecordSink& sink) {
     rep.pid = 102;
     rep.exe = "/usr/bin/python3.11";
     rep.comm = "python3";
-    rep.protocol = 17;
-    rep.address = *IpAddress::parse("fd00::53");
-    rep.port = 53;
-    rep.count = 4;
+    rep.destinations = {{*IpAddress::parse("fd00::53"), 53, 17, 4}};
     sink.on_repeat(rep);
     RepeatRecord again = rep;  // curl reconnected to the same destination three more times
     again.kind = SockEventKind::connect;
     again.pid = 101;
     again.exe = "/usr/bin/curl";
     again.comm = "curl";
-    again.protocol = 6;
-    again.address = *IpAddress::parse("93.184.216.34");
-    again.port = 443;
-    again.count = 3;
+    again.destinations = {{*IpAddress::parse("93.184.216.34"), 443, 6, 3}};
     sink.on_repeat(again);
     play_names(sink, curl, wget);
     ExitRecord exit;

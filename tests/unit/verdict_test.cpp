@@ -7,6 +7,7 @@
 
 #include "output/jsonl.h"
 #include "output/report.h"
+#include "report_text.h"
 #include "session_fixture.h"
 
 using namespace egresswatch;
@@ -120,8 +121,8 @@ TEST(Verdict, ReplayReadsBackEveryLineAsWritten) {
     Aggregator from_file;
     replay_jsonl(again, from_file);
     Aggregator direct = enforced_aggregate();
-    EXPECT_EQ(build_report(from_file, {ScopeFilter::all, 0}), build_report(direct, {ScopeFilter::all, 0}));
-    EXPECT_EQ(render_summary(from_file, ScopeFilter::all), render_summary(direct, ScopeFilter::all));
+    EXPECT_EQ(test::report_of(from_file, {ScopeFilter::all, 0}), test::report_of(direct, {ScopeFilter::all, 0}));
+    EXPECT_EQ(test::summary_text(from_file, ScopeFilter::all), test::summary_text(direct, ScopeFilter::all));
 }
 
 TEST(Verdict, ReplayRejectsWhatItCannotTakeForAVerdict) {
@@ -152,14 +153,14 @@ TEST(Verdict, BlockedAttemptsAreNoDestinations) {
     EXPECT_FALSE(agg.processes().contains("/usr/bin/python3.11")) << "it reached nothing";
     EXPECT_EQ(agg.processes().at("/usr/bin/curl")->connections, 1u);
 
-    std::string yaml = build_allowlist_yaml(agg, {ScopeFilter::all, test::kT0});
+    std::string yaml = test::allowlist_text(agg, {ScopeFilter::all, test::kT0});
     EXPECT_EQ(yaml.find("evil.test"), std::string::npos) << yaml;
     EXPECT_EQ(yaml.find("198.18.0.53"), std::string::npos) << yaml;
     EXPECT_NE(yaml.find("late.test"), std::string::npos) << "an unverified connect did get out";
 }
 
 TEST(Verdict, ReportListsBlockedAttemptsAndCountsUnverified) {
-    Json report = build_report(enforced_aggregate(), {ScopeFilter::internet, test::kT0});
+    Json report = test::report_of(enforced_aggregate(), {ScopeFilter::internet, test::kT0});
     EXPECT_EQ(report["session"]["enforce"], "allow.yaml");
     EXPECT_EQ(report["session"]["enforce_mode"], "fail-closed");
     EXPECT_EQ(report["summary"]["blocked"], 2);
@@ -188,7 +189,7 @@ TEST(Verdict, ReportListsBlockedAttemptsAndCountsUnverified) {
     EXPECT_EQ(blocked[1]["datagrams"], 1);
     EXPECT_FALSE(blocked[1].contains("host"));
 
-    Json all = build_report(enforced_aggregate(), {ScopeFilter::all, test::kT0});
+    Json all = test::report_of(enforced_aggregate(), {ScopeFilter::all, test::kT0});
     for (const Json& d : all["destinations"]) {
         EXPECT_NE(d.value("host", ""), "evil.test");
         if (d.value("host", "") == "late.test")
@@ -201,25 +202,25 @@ TEST(Verdict, ReportListsBlockedAttemptsAndCountsUnverified) {
 TEST(Verdict, ReportHasNoBlockedSectionWithoutEnforcement) {
     Aggregator agg;
     test::play_fixture_session(agg);
-    Json report = build_report(agg, {});
+    Json report = test::report_of(agg, {});
     EXPECT_FALSE(report.contains("blocked"));
     EXPECT_FALSE(report["summary"].contains("blocked"));
     EXPECT_FALSE(report["counters"]["events"].contains("unverified"));
-    EXPECT_EQ(render_summary(agg, ScopeFilter::all).find("Blocked"), std::string::npos);
+    EXPECT_EQ(test::summary_text(agg, ScopeFilter::all).find("Blocked"), std::string::npos);
 
     Aggregator enforcing_nothing_refused;
     SessionStart start;
     start.enforce = "allow.yaml";
     start.enforce_mode = "fail-open";
     enforcing_nothing_refused.on_start(start);
-    EXPECT_EQ(build_report(enforcing_nothing_refused, {})["blocked"], Json::array());
-    EXPECT_NE(render_summary(enforcing_nothing_refused, ScopeFilter::all)
+    EXPECT_EQ(test::report_of(enforcing_nothing_refused, {})["blocked"], Json::array());
+    EXPECT_NE(test::summary_text(enforcing_nothing_refused, ScopeFilter::all)
                   .find("Enforced: allow.yaml (fail-open)\n\nBlocked (refused by enforcement):\n  none\n"),
               std::string::npos);
 }
 
 TEST(Verdict, SummaryHasABlockedSectionAndTheUnverifiedCount) {
-    std::string summary = render_summary(enforced_aggregate(), ScopeFilter::all);
+    std::string summary = test::summary_text(enforced_aggregate(), ScopeFilter::all);
     EXPECT_NE(summary.find("\nEnforced: allow.yaml (fail-closed)\n"), std::string::npos) << summary;
     std::size_t section = summary.find("\nBlocked (refused by enforcement):\n");
     ASSERT_NE(section, std::string::npos) << summary;

@@ -8,6 +8,7 @@
 #include "output/jsonl.h"
 #include "output/jsonl_fields.h"
 #include "output/report.h"
+#include "report_text.h"
 #include "session_fixture.h"
 
 using namespace egresswatch;
@@ -38,12 +39,41 @@ Aggregator fixture_aggregate() {
 
 TEST(Writers, ReportJsonGolden) {
     Aggregator agg = fixture_aggregate();
-    expect_golden("report.json", build_report(agg, {ScopeFilter::all, test::kT0}).dump(2) + "\n");
+    expect_golden("report.json", test::report_text(agg, {ScopeFilter::all, test::kT0}));
+}
+
+// report.json is streamed, not dumped from a document: every section, empty or not, must
+// come out exactly as nlohmann's dump(2) of the whole document would write it.
+TEST(Writers, StreamedReportIsTheWholeDocumentsDump) {
+    Aggregator agg = fixture_aggregate();
+    auto curl = test::process(101, "curl", "/usr/bin/curl", {{100, "deploy.sh", "/srv/deploy.sh"}});
+    AlertRecord alert;
+    alert.connection = test::connection(SockEventKind::connect, 2, "198.18.0.2", 8080, 6, curl);
+    alert.ts_ns = alert.connection.ts_ns;
+    agg.on_alert(alert);
+    ConnectionRecord refused = test::connection(SockEventKind::send, 3, "198.51.100.7", 53, 17, curl);
+    refused.verdict = Verdict::blocked;
+    agg.on_connection(refused);
+    ConnectionRecord odd = test::connection(SockEventKind::connect, 4, "198.18.0.9", 22, 6,
+                                            test::process(104, "bad\xff\xfe", "/opt/\xc3(", {}));
+    agg.on_connection(odd);
+    for (ScopeFilter scope : {ScopeFilter::all, ScopeFilter::internet}) {
+        std::string text = test::report_text(agg, {scope, test::kT0});
+        EXPECT_EQ(text, Json::parse(text).dump(2) + "\n");
+        EXPECT_NE(text.find("\"alerts\": [\n"), std::string::npos);
+        EXPECT_NE(text.find("\"blocked\": [\n"), std::string::npos);
+    }
+    // Empty lists and objects are written [] and {} on the key's line.
+    Aggregator empty;
+    std::string text = test::report_text(empty, {ScopeFilter::all, test::kT0});
+    EXPECT_EQ(text, Json::parse(text).dump(2) + "\n");
+    EXPECT_NE(text.find("\"destinations\": [],"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"kernel_features\": {},"), std::string::npos) << text;
 }
 
 TEST(Writers, ReportJsonInternetScope) {
     Aggregator agg = fixture_aggregate();
-    Json r = build_report(agg, {ScopeFilter::internet, test::kT0});
+    Json r = test::report_of(agg, {ScopeFilter::internet, test::kT0});
     ASSERT_EQ(r["destinations"].size(), 1u);
     EXPECT_EQ(r["destinations"][0]["address"], "93.184.216.34");
     EXPECT_EQ(r["summary"]["internet_destinations"], 1);
@@ -52,14 +82,14 @@ TEST(Writers, ReportJsonInternetScope) {
 
 TEST(Writers, AllowlistYamlGoldenExcludesLoopbackByDefault) {
     Aggregator agg = fixture_aggregate();
-    std::string yaml = build_allowlist_yaml(agg, {kDefaultAllowlistScope, test::kT0});
+    std::string yaml = test::allowlist_text(agg, {kDefaultAllowlistScope, test::kT0});
     EXPECT_EQ(yaml.find("127.0.0.1"), std::string::npos);
     expect_golden("allowlist.yaml", yaml);
 }
 
 TEST(Writers, SummaryGolden) {
     Aggregator agg = fixture_aggregate();
-    expect_golden("summary.txt", render_summary(agg, ScopeFilter::all));
+    expect_golden("summary.txt", test::summary_text(agg, ScopeFilter::all));
 }
 
 TEST(Writers, EventsJsonlGoldenTypeFirst) {
@@ -80,9 +110,9 @@ TEST(Writers, JsonlRoundTripRebuildsTheSameReport) {
     ReplayResult result = replay_jsonl(events, replayed);
     EXPECT_EQ(result.first_bad_line, 0u) << result.error;
     Aggregator direct = fixture_aggregate();
-    EXPECT_EQ(build_report(replayed, {ScopeFilter::all, 0}).dump(), build_report(direct, {ScopeFilter::all, 0}).dump());
-    EXPECT_EQ(build_allowlist_yaml(replayed, {ScopeFilter::nonlocal, 0}),
-              build_allowlist_yaml(direct, {ScopeFilter::nonlocal, 0}));
+    EXPECT_EQ(test::report_of(replayed, {ScopeFilter::all, 0}).dump(), test::report_of(direct, {ScopeFilter::all, 0}).dump());
+    EXPECT_EQ(test::allowlist_text(replayed, {ScopeFilter::nonlocal, 0}),
+              test::allowlist_text(direct, {ScopeFilter::nonlocal, 0}));
 }
 
 TEST(Writers, ReplayNamesTheBadLine) {

@@ -59,6 +59,7 @@ std::uint32_t kernel_dev(dev_t dev) { return static_cast<std::uint32_t>(major(de
 void prepare_enforcement(egresswatch_bpf* skel, const EnforcePlan& plan, bool fail_open, std::uint32_t learned_entries) {
     skel->rodata->enforce = true;
     skel->rodata->enforce_fail_open = fail_open;
+    skel->rodata->enforce_port_rule_count = static_cast<std::uint32_t>(plan.port_rules.size());
     for (std::size_t i = 0; i < plan.port_rules.size(); ++i) {
         const EnforcePortRule& rule = plan.port_rules[i];
         auto& out = const_cast<ew_port_rule&>(skel->rodata->enforce_port_rules[i]);

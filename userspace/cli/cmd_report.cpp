@@ -58,7 +58,7 @@ int command_report(const ReportCommandOptions& options) {
                      options.events_path);
     std::vector<OutputDir::NotWritten> not_written = out.write_results(agg, options.scope, wall_clock_ns());
     if (!options.quiet) {
-        std::cerr << render_summary(agg, options.scope.value_or(ScopeFilter::all));
+        write_summary(std::cerr, agg, options.scope.value_or(ScopeFilter::all));
         if (not_written.empty())
             std::cerr << "Wrote " << out_dir << "/{report.json,allowlist.yaml} from " << result.lines << " lines"
                       << (result.skipped ? " (" + std::to_string(result.skipped) + " of unknown type skipped)" : "")

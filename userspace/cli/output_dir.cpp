@@ -87,12 +87,11 @@ std::vector<OutputDir::NotWritten> OutputDir::write_results(const Aggregator& ag
     ReportOptions report{scope.value_or(ScopeFilter::all), now_ns};
     ReportOptions allowlist{scope.value_or(kDefaultAllowlistScope), now_ns};
     std::vector<NotWritten> failed;
-    if (auto why = write_atomically(file("report.json"), [&](std::ostream& out) {
-            out << build_report(agg, report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-        }))
+    // Streamed: report.json at 100k destinations is tens of MB, never held whole.
+    if (auto why = write_atomically(file("report.json"), [&](std::ostream& out) { write_report(out, agg, report); }))
         failed.push_back({"report.json", *why});
     if (auto why = write_atomically(file("allowlist.yaml"),
-                                    [&](std::ostream& out) { out << build_allowlist_yaml(agg, allowlist); }))
+                                    [&](std::ostream& out) { write_allowlist(out, agg, allowlist); }))
         failed.push_back({"allowlist.yaml", *why});
     spdlog::debug("wrote {} of report.json and allowlist.yaml in {}", 2 - failed.size(), dir_);
     return failed;

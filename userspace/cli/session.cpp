@@ -85,7 +85,11 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
                                     "on the --out filesystem",
                                     path, why);
                    }),
-      cgroup_names_(config_.cgroup_mount) {
+      cgroup_names_(config_.cgroup_mount),
+      repeats_([this](std::uint32_t pid) {
+          const ProcessInfo* p = processes_.find(pid);
+          return p ? RepeatLedger::Process{p->exe, p->comm} : RepeatLedger::Process{};
+      }) {
     sinks_.add(file_writer_);
     if (config_.capture.json_stream) {
         stdout_writer_ = std::make_unique<JsonlWriter>(std::cout, [dir = out.path()](const std::string&) {
@@ -275,7 +279,7 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
 void LiveSession::periodic() {
     // Loss is reported as it happens, not only at the end: a watch may never end cleanly.
     inspector_->tick(wall_clock_ns());
-    if (++ticks_ % kTicksPerCounterFlush == 0 || current_loss() != last_loss_) flush_counters();
+    if (++ticks_ % kTicksPerCounterFlush == 0 || current_loss() != last_loss_) flush_counters(false);
     inspector_->on_batch_end();
 }
 
@@ -295,33 +299,23 @@ std::map<std::string, std::uint64_t> LiveSession::current_loss() const {
     return reasons;
 }
 
-void LiveSession::flush_counters() {
+void LiveSession::flush_counters(bool final) {
     std::int64_t now = wall_clock_ns();
-    // What the kernel counted instead of reporting: report the growth since last time.
-    std::map<std::tuple<SockEventKind, std::uint32_t, IpAddress, std::uint16_t, std::uint8_t>, std::uint64_t> grown;
+    // What the kernel counted instead of reporting: the ledger writes the growth.
+    std::vector<FlowCount> counts;
     for (const FlowCounter& c : tracer_->flow_counters()) {
-        SockEventKind kind = c.key.kind == EW_EVENT_CONNECT ? SockEventKind::connect : SockEventKind::send;
-        IpAddress addr;
-        addr.family = c.key.family == EW_AF_INET ? Family::ipv4 : Family::ipv6;
-        std::memcpy(addr.bytes.data(), c.key.addr, c.key.family == EW_AF_INET ? 4 : 16);
-        addr = addr.unmapped();
-        auto& seen = flow_counted_[{kind, c.key.tgid, addr.to_string(), c.key.port, c.key.protocol, c.key.cookie}];
-        if (c.repeats > seen) {
-            grown[{kind, c.key.tgid, addr, c.key.port, c.key.protocol}] += c.repeats - seen;
-            seen = c.repeats;
-        }
+        FlowCount f;
+        f.kind = c.key.kind == EW_EVENT_CONNECT ? SockEventKind::connect : SockEventKind::send;
+        f.pid = c.key.tgid;
+        f.address.family = c.key.family == EW_AF_INET ? Family::ipv4 : Family::ipv6;
+        std::memcpy(f.address.bytes.data(), c.key.addr, c.key.family == EW_AF_INET ? 4 : 16);
+        f.port = c.key.port;
+        f.protocol = c.key.protocol;
+        f.cookie = c.key.cookie;
+        f.repeats = c.repeats;
+        counts.push_back(f);
     }
-    for (const auto& [key, count] : grown) {
-        RepeatRecord r;
-        r.ts_ns = now;
-        std::tie(r.kind, r.pid, r.address, r.port, r.protocol) = key;
-        r.count = count;
-        if (const ProcessInfo* p = processes_.find(r.pid)) {
-            r.exe = p->exe;
-            r.comm = p->comm;
-        }
-        inspector_->on_repeat(r);
-    }
+    repeats_.read(counts, now, final, *inspector_);
 
     LossRecord loss{now, current_loss()};
     if (loss.reasons != last_loss_) {
@@ -332,7 +326,7 @@ void LiveSession::flush_counters() {
 
 void LiveSession::finish(std::optional<int> exit_code) {
     source_->drain();
-    flush_counters();
+    flush_counters(true);
     // After a run, when the command's sockets and threads are gone, both must be 0.
     if (spdlog::should_log(spdlog::level::debug))
         spdlog::debug("socket owners still pending: {}; threads in or just after a TLS call: {}",
@@ -343,7 +337,7 @@ void LiveSession::finish(std::optional<int> exit_code) {
     // What the inspector still holds is reported now, and what of it counts as lost (TLS
     // data never joined to its socket) goes into the last loss record, not after it.
     inspector_->flush();
-    flush_counters();
+    flush_counters(true);
     // Written now, so that the last loss record counts what failed to be.
     inspector_->on_batch_end();
     // The room held back is for what follows: the last lost and stop lines, the report.
@@ -364,9 +358,10 @@ void LiveSession::finish(std::optional<int> exit_code) {
         spdlog::warn("not written: {}. Free space on the --out filesystem, then 'egresswatch report {}' writes "
                      "them from what events.jsonl holds",
                      out_.describe(not_written), out_.file("events.jsonl"));
-    if (!config_.capture.quiet)
-        std::cerr << render_summary(aggregator_, config_.capture.scope.value_or(ScopeFilter::all))
-                  << written_line(not_written) << "\n";
+    if (!config_.capture.quiet) {
+        write_summary(std::cerr, aggregator_, config_.capture.scope.value_or(ScopeFilter::all));
+        std::cerr << written_line(not_written) << "\n";
+    }
 }
 
 // Names as written only the files that hold all they should; the warnings said the rest.

@@ -22,6 +22,7 @@
 #include "core/enricher.h"
 #include "core/flow_inspector.h"
 #include "core/process_table.h"
+#include "core/repeat_ledger.h"
 #include "output/jsonl.h"
 #include "output/request_log.h"
 #include "system/cgroup.h"
@@ -77,7 +78,8 @@ private:
     void attach_tls();
     void on_raw_event(const void* data, std::size_t size);
     void periodic();
-    void flush_counters();
+    // `final`: the session ends, write every repeat still unwritten.
+    void flush_counters(bool final);
     std::map<std::string, std::uint64_t> current_loss() const;
     std::string written_line(const std::vector<OutputDir::NotWritten>& not_written) const;
 
@@ -101,10 +103,8 @@ private:
     std::unique_ptr<EventSource> source_;
     int signal_fd_ = -1;
     std::map<std::string, std::uint64_t> last_loss_;
-    // Repeats already reported, per kernel flow key.
-    std::map<std::tuple<SockEventKind, std::uint32_t, std::string, std::uint16_t, std::uint8_t, std::uint64_t>,
-             std::uint64_t>
-        flow_counted_;
+    // What the kernel counted as repeats, and when each key's next record is due.
+    RepeatLedger repeats_;
     std::chrono::steady_clock::time_point next_tick_;
     int ticks_ = 0;
 };

@@ -7,16 +7,6 @@
 
 namespace egresswatch {
 
-void BoundedIdSet::insert(std::uint32_t id, std::size_t cap) {
-    auto it = std::lower_bound(ids.begin(), ids.end(), id);
-    if (it != ids.end() && *it == id) return;
-    if (ids.size() >= cap) {
-        truncated = true;
-        return;
-    }
-    ids.insert(it, id);
-}
-
 std::uint64_t LossRecord::total() const {
     std::uint64_t sum = 0;
     for (const auto& [reason, count] : reasons) sum += count;
@@ -143,15 +133,17 @@ void Aggregator::on_blocked(const ConnectionRecord& r) {
 }
 
 void Aggregator::on_repeat(const RepeatRecord& r) {
-    DestinationKey key = key_for(r.address, r.port, r.protocol, std::nullopt, r.exe);
-    DestinationStats& d = destination(key, r.ts_ns);
-    if (r.kind == SockEventKind::connect) {
-        d.connects += r.count;
-        d.connect_repeats += r.count;
-    } else {
-        d.repeats += r.count;
+    for (const RepeatCount& c : r.destinations) {
+        DestinationKey key = key_for(c.address, c.port, c.protocol, std::nullopt, r.exe);
+        DestinationStats& d = destination(key, r.ts_ns);
+        if (r.kind == SockEventKind::connect) {
+            d.connects += c.count;
+            d.connect_repeats += c.count;
+        } else {
+            d.repeats += c.count;
+        }
+        count_use(d, r.exe, r.pid, r.comm, c.count);
     }
-    count_use(d, r.exe, r.pid, r.comm, r.count);
 }
 
 void Aggregator::on_loss(const LossRecord& r) {
@@ -265,7 +257,7 @@ std::vector<const ProcessUse*> Aggregator::sorted_uses(const DestinationStats& d
 
 std::vector<std::string> Aggregator::names(const BoundedIdSet& ids) const {
     std::vector<std::string> out;
-    for (std::uint32_t id : ids.ids) out.push_back(names_.at(id));
+    for (std::uint32_t id : ids.ids()) out.push_back(names_.at(id));
     std::sort(out.begin(), out.end());
     return out;
 }

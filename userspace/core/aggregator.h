@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/bounded_id_set.h"
 #include "core/enricher.h"
 #include "core/ip_address.h"
 #include "core/record_sink.h"

@@ -61,19 +61,8 @@ public:
     }
 
     EnforcePlan finish() {
-        // Longest prefix wins in the kernel: fold every covering block or wildcard in.
-        for (auto& [block, rules] : networks_) {
-            plan_.networks.push_back({block, rules});
-            for (const auto& [wider, wider_rules] : networks_)
-                if (wider != block && wider.contains(block)) plan_.networks.back().rules |= wider_rules;
-        }
-        for (auto& [key, name] : names_) {
-            EnforceName out{name.pattern, key, name.rules};
-            for (const auto& [wider_key, wider] : names_)
-                if (wider_key != key && wider_key.back() == '.' && key.starts_with(wider_key))
-                    out.rules |= wider.rules;
-            plan_.names.push_back(std::move(out));
-        }
+        fold_covering_blocks();
+        fold_covering_wildcards();
         return std::move(plan_);
     }
 
@@ -82,12 +71,44 @@ private:
         std::string pattern;
         EnforceRuleSet rules;
     };
+
+    // Longest prefix wins in the kernel, so each block's set gets every covering block's.
+    // Blocks nest or are disjoint, and in (family, address, prefix) order a block comes
+    // right before the blocks inside it: a stack of the blocks that cover the current one
+    // folds them all in one pass. (Comparing every pair took 2.9 s for 10k entries.)
+    void fold_covering_blocks() {
+        plan_.networks.reserve(networks_.size());
+        std::vector<std::size_t> covering;  // indexes into plan_.networks, widest first
+        for (const auto& [block, rules] : networks_) {
+            while (!covering.empty() && !plan_.networks[covering.back()].block.contains(block)) covering.pop_back();
+            EnforceRuleSet folded = rules;
+            if (!covering.empty()) folded |= plan_.networks[covering.back()].rules;
+            plan_.networks.push_back({block, folded});
+            covering.push_back(plan_.networks.size() - 1);
+        }
+    }
+
+    // The same for names: a wildcard's key is its domain reversed plus a dot, so the
+    // wildcards covering a key are exactly its prefixes that end in a dot, looked up one by one.
+    void fold_covering_wildcards() {
+        plan_.names.reserve(names_.size());
+        for (auto& [key, name] : names_) {
+            EnforceName out{name.pattern, key, name.rules};
+            for (std::size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', dot + 1)) {
+                if (dot + 1 == key.size()) break;  // the wildcard itself
+                auto wider = names_.find(std::string_view(key).substr(0, dot + 1));
+                if (wider != names_.end()) out.rules |= wider->second.rules;
+            }
+            plan_.names.push_back(std::move(out));
+        }
+    }
+
     const std::string& file_;
     EnforcePlan plan_;
     std::map<EnforcePortRule, std::size_t> rule_index_;
     std::map<std::vector<std::string>, std::uint16_t> exe_set_index_;
     std::map<Cidr, EnforceRuleSet> networks_;
-    std::map<std::string, NameRules> names_;
+    std::map<std::string, NameRules, std::less<>> names_;
 };
 
 }  // namespace

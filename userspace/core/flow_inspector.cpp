@@ -4,6 +4,7 @@
 #include <cctype>
 #include <span>
 #include <string_view>
+#include <tuple>
 
 #include "core/artifact.h"
 #include "core/ascii.h"
@@ -85,6 +86,14 @@ void FlowInspector::on_connection(const ConnectionRecord& r) {
     if (auto it = flows_.find(r.cookie); it != flows_.end() && it->second.host) {
         emit_connection(r, it->second.host);
         return;
+    }
+    while (held_.size() >= options_.max_held && !held_order_.empty()) {
+        std::uint64_t oldest = held_order_.front();
+        held_order_.pop_front();
+        if (held_.contains(oldest)) {
+            release(oldest);
+            ++counts_.released_early;
+        }
     }
     held_[r.cookie] = HeldConnection{r, r.ts_ns + options_.hold_ns};
     held_order_.push_back(r.cookie);
@@ -397,11 +406,17 @@ void FlowInspector::flush() {
 }
 
 void FlowInspector::on_repeat(const RepeatRecord& r) {
-    // Repeats count against the connect they repeat: let that connect out first.
+    // Repeats count against the connect they repeat: let that connect out first. One pass
+    // over what is held for the whole record, which lists up to hundreds of destinations.
+    using Endpoint = std::tuple<IpAddress, std::uint16_t, std::uint8_t>;
+    std::vector<Endpoint> repeated;
+    for (const RepeatCount& c : r.destinations) repeated.emplace_back(c.address.unmapped(), c.port, c.protocol);
+    std::sort(repeated.begin(), repeated.end());
     std::vector<std::uint64_t> first;
     for (const auto& [cookie, held] : held_)
-        if (held.record.process.pid == r.pid && held.record.address == r.address.unmapped() &&
-            held.record.port == r.port && held.record.protocol == r.protocol)
+        if (held.record.process.pid == r.pid &&
+            std::binary_search(repeated.begin(), repeated.end(),
+                               Endpoint{held.record.address, held.record.port, held.record.protocol}))
             first.push_back(cookie);
     for (std::uint64_t cookie : first) release(cookie);
     out_.on_repeat(r);

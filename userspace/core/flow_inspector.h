@@ -35,6 +35,11 @@ struct InspectorOptions {
     // Flows with no payload for this long are forgotten.
     std::int64_t idle_flow_ns = 120'000'000'000;
     std::size_t max_flows = 65536;
+    // TCP connects held at once. Each holds its whole record (process, argv, ancestry: about
+    // 0.7 KB), so the hold must not grow with the rate of new connections: at 50k a second a
+    // 1 s hold took 27 MB more (bench/output_memory_bench.cpp). Beyond this many, the oldest
+    // goes out at once, named as an unheld connect is (by DNS answers).
+    std::size_t max_held = 8192;
     // Largest ClientHello reassembled (a TLS record is at most 16 KiB).
     std::size_t max_client_hello = 16 * 1024 + 5;
 };
@@ -45,6 +50,7 @@ struct InspectorCounts {
     std::uint64_t tls_requests = 0;       // HTTP requests read from TLS library calls
     std::uint64_t tls_unjoined = 0;       // TLS data whose socket never became known
     std::uint64_t tls_not_http = 0;       // TLS sessions whose plaintext is not HTTP/1.x
+    std::uint64_t released_early = 0;     // held connects let out before their deadline (max_held)
 };
 
 // Names the process a record is about (exe, argv, ancestry); the enricher's process_ref.

@@ -60,16 +60,23 @@ struct ExitRecord {
 };
 
 // Connects and datagrams the kernel counted instead of sending as events (flow_dedup).
+// Connects or datagrams the kernel counted instead of sending each as an event: for one
+// process, the growth since its last record for each destination listed.
+struct RepeatCount {
+    IpAddress address;
+    std::uint16_t port = 0;
+    std::uint8_t protocol = 0;
+    std::uint64_t count = 0;
+    bool operator==(const RepeatCount&) const = default;
+};
+
 struct RepeatRecord {
     std::int64_t ts_ns = 0;
     SockEventKind kind = SockEventKind::send;
     std::uint32_t pid = 0;
     std::string exe;
     std::string comm;
-    std::uint8_t protocol = 0;
-    IpAddress address;
-    std::uint16_t port = 0;
-    std::uint64_t count = 0;
+    std::vector<RepeatCount> destinations;
 };
 
 // One DNS answer as records show it.

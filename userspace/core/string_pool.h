@@ -28,12 +28,4 @@ private:
     std::unordered_map<std::string_view, std::uint32_t> ids_;
 };
 
-// A small sorted set of ids that stops growing at `cap` and says so.
-struct BoundedIdSet {
-    std::vector<std::uint32_t> ids;
-    bool truncated = false;
-
-    void insert(std::uint32_t id, std::size_t cap);
-};
-
 }  // namespace egresswatch

@@ -46,19 +46,7 @@ void replay_line(const Json& j, const std::string& type, RecordSink& sink, bool&
         r.exit_code = within("exit_code", optional_field<std::uint32_t>(j, "exit_code"), 0u, 0xffffu);  // a wait(2) status
         sink.on_exit(r);
     } else if (type == "repeat") {
-        RepeatRecord r;
-        r.ts_ns = required_ts(j);
-        std::string of = optional_field<std::string>(j, "of", "send");
-        if (of != "send" && of != "connect") throw FieldError("\"of\" must be connect or send");
-        r.kind = of == "connect" ? SockEventKind::connect : SockEventKind::send;
-        r.pid = required_pid(j, "pid");
-        r.exe = optional_field<std::string>(j, "exe");
-        r.comm = optional_field<std::string>(j, "comm");
-        r.protocol = required_proto(j);
-        r.address = required_address(j, "daddr");
-        r.port = required<std::uint16_t>(j, "dport");
-        r.count = required<std::uint64_t>(j, "count");
-        sink.on_repeat(r);
+        sink.on_repeat(repeat_from(j));
     } else if (type == "lost") {
         LossRecord r;
         r.ts_ns = required_ts(j);
@@ -139,19 +127,6 @@ Json to_json(const ExecRecord& r) {
 Json to_json(const ExitRecord& r) {
     return Json{{"type", "exit"},  {"ts", format_timestamp(r.ts_ns)}, {"pid", r.pid},
                 {"comm", r.comm},  {"exe", r.exe},                    {"exit_code", r.exit_code}};
-}
-
-Json to_json(const RepeatRecord& r) {
-    return Json{{"type", "repeat"},
-                {"ts", format_timestamp(r.ts_ns)},
-                {"of", std::string(sock_event_kind_name(r.kind))},
-                {"proto", std::string(protocol_name(r.protocol))},
-                {"daddr", r.address.to_string()},
-                {"dport", r.port},
-                {"pid", r.pid},
-                {"comm", r.comm},
-                {"exe", r.exe},
-                {"count", r.count}};
 }
 
 Json to_json(const LossRecord& r) {

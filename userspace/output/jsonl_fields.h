@@ -99,6 +99,9 @@ SockEventKind required_sock_kind(const Json& j, const char* key);
 // A connect or send line's "verdict": allowed when absent.
 Verdict optional_verdict(const Json& j);
 
+// A repeat line, either form (jsonl_repeat.cpp).
+RepeatRecord repeat_from(const Json& j);
+
 // dns, tls and http lines (jsonl_protocols.cpp); false for a type it does not know.
 bool replay_protocol_line(const Json& j, const std::string& type, RecordSink& sink);
 // alert lines (jsonl_alert.cpp); false for any other type.

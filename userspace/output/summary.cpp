@@ -1,5 +1,5 @@
 #include <algorithm>
-#include <sstream>
+#include <ostream>
 #include <vector>
 
 #include "output/report.h"
@@ -14,35 +14,52 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
 }
 
 std::string process_label(const Aggregator& agg, const ProcessUse& use) {
-    std::string name = use.exe ? agg.name(use.exe) : (use.comms.ids.empty() ? "?" : agg.name(use.comms.ids.front()));
-    std::size_t n = use.pids.ids.size();
-    return name + " (" + std::to_string(n) + (use.pids.truncated ? "+" : "") + (n == 1 ? " process)" : " processes)");
+    std::string name = use.exe ? agg.name(use.exe) : (use.comms.ids().empty() ? "?" : agg.name(use.comms.ids().front()));
+    std::size_t n = use.pids.ids().size();
+    return name + " (" + std::to_string(n) + (use.pids.truncated() ? "+" : "") + (n == 1 ? " process)" : " processes)");
 }
 
 std::string destination_name(const Aggregator& agg, const DestinationKey& key, const DestinationStats& d) {
     return d.host ? agg.name(d.host) + " " + destination_label(key) : destination_label(key);
 }
 
-void render_table(std::ostringstream& out, const std::vector<std::vector<std::string>>& rows) {
+// A table written in two passes over its rows, the first for the column widths, so that no
+// table of 100k destinations is held as strings. `rows(emit)` calls emit(row) for each row
+// after the header, the same rows both times. Returns how many it wrote.
+template <typename Rows>
+std::size_t write_table(std::ostream& out, const std::vector<std::string>& header, const Rows& rows) {
     std::vector<std::size_t> width;
-    for (const auto& row : rows)
+    auto measure = [&](const std::vector<std::string>& row) {
         for (std::size_t i = 0; i < row.size(); ++i) {
             if (width.size() <= i) width.push_back(0);
             width[i] = std::max(width[i], row[i].size());
         }
-    for (const auto& row : rows) {
-        std::string line = "  ";
+    };
+    std::size_t count = 0;
+    measure(header);
+    rows([&](const std::vector<std::string>& row) {
+        measure(row);
+        ++count;
+    });
+    if (count == 0) return 0;
+    // One write per line: the summary goes to an unbuffered stderr.
+    auto line = [&](const std::vector<std::string>& row) {
+        std::string text = "  ";
         for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+            text += row[i];
+            if (i + 1 < row.size()) text += std::string(width[i] - row[i].size() + 2, ' ');
         }
-        out << line << '\n';
-    }
+        text += '\n';
+        out << text;
+    };
+    line(header);
+    rows(line);
+    return count;
 }
 
 // What --enforce refused, and what fail-open let out unchecked. Only when enforcing: no
 // section means "not enforced", an empty one "nothing refused".
-void render_enforcement(std::ostringstream& out, const Aggregator& agg) {
+void write_enforcement(std::ostream& out, const Aggregator& agg) {
     if (!agg.has_enforcement()) return;
     const auto& start = agg.start();
     if (start && start->enforce) {
@@ -50,19 +67,18 @@ void render_enforcement(std::ostringstream& out, const Aggregator& agg) {
         if (start->enforce_mode) out << " (" << *start->enforce_mode << ")";
         out << "\n";
     }
-    std::vector<std::vector<std::string>> rows{{"DESTINATION", "SCOPE", "ATTEMPTS", "PROCESSES"}};
-    for (auto entry : agg.sorted_blocked()) {
-        const auto& [key, d] = *entry;
-        std::vector<std::string> procs;
-        for (const ProcessUse* use : agg.sorted_uses(d)) procs.push_back(process_label(agg, *use));
-        rows.push_back({destination_name(agg, key, d), std::string(scope_name(d.scope)),
-                        std::to_string(d.connects + d.sends), join(procs, ", ")});
-    }
     out << "\nBlocked (refused by enforcement):\n";
-    if (rows.size() == 1)
-        out << "  none\n";
-    else
-        render_table(out, rows);
+    auto blocked = agg.sorted_blocked();
+    std::size_t rows = write_table(out, {"DESTINATION", "SCOPE", "ATTEMPTS", "PROCESSES"}, [&](const auto& emit) {
+        for (auto entry : blocked) {
+            const auto& [key, d] = *entry;
+            std::vector<std::string> procs;
+            for (const ProcessUse* use : agg.sorted_uses(d)) procs.push_back(process_label(agg, *use));
+            emit({destination_name(agg, key, d), std::string(scope_name(d.scope)), std::to_string(d.connects + d.sends),
+                  join(procs, ", ")});
+        }
+    });
+    if (rows == 0) out << "  none\n";
     if (agg.counts().unverified)
         out << "\nUnverified: " << agg.counts().unverified
             << " connects and datagrams let through unchecked (fail-open, enforcement state incomplete)\n";
@@ -70,48 +86,45 @@ void render_enforcement(std::ostringstream& out, const Aggregator& agg) {
 
 }  // namespace
 
-std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
-    std::ostringstream out;
-    std::vector<std::vector<std::string>> internet_rows{{"PROCESS", "DESTINATION", "COUNT"}};
-    std::vector<std::vector<std::string>> rows{{"DESTINATION", "SCOPE", "COUNT", "PROCESSES"}};
-    std::size_t shown = 0;
-    for (auto entry : agg.sorted_destinations()) {
-        const auto& [key, d] = *entry;
-        std::vector<const ProcessUse*> uses = agg.sorted_uses(d);
-        std::vector<std::string> procs;
-        for (const ProcessUse* use : uses) procs.push_back(process_label(agg, *use));
-        if (d.scope == AddressScope::internet)
-            for (const ProcessUse* use : uses)
-                internet_rows.push_back(
-                    {process_label(agg, *use), destination_name(agg, key, d), std::to_string(use->count)});
-        if (!scope_matches(d.scope, scope)) continue;
-        ++shown;
-        rows.push_back({destination_name(agg, key, d), std::string(scope_name(d.scope)), std::to_string(d.total()),
-                        join(procs, ", ")});
-    }
-
+void write_summary(std::ostream& out, const Aggregator& agg, ScopeFilter scope) {
+    auto sorted = agg.sorted_destinations();
     out << "\negresswatch summary\n\n";
     out << "Reached the internet:\n";
-    if (internet_rows.size() == 1)
-        out << "  nothing\n";
-    else
-        render_table(out, internet_rows);
+    std::size_t internet = write_table(out, {"PROCESS", "DESTINATION", "COUNT"}, [&](const auto& emit) {
+        for (auto entry : sorted) {
+            const auto& [key, d] = *entry;
+            if (d.scope != AddressScope::internet) continue;
+            for (const ProcessUse* use : agg.sorted_uses(d))
+                emit({process_label(agg, *use), destination_name(agg, key, d), std::to_string(use->count)});
+        }
+    });
+    if (internet == 0) out << "  nothing\n";
     out << "\nDestinations (" << scope_filter_name(scope) << "):\n";
-    if (shown == 0)
-        out << "  none\n";
-    else
-        render_table(out, rows);
+    std::size_t shown = write_table(out, {"DESTINATION", "SCOPE", "COUNT", "PROCESSES"}, [&](const auto& emit) {
+        for (auto entry : sorted) {
+            const auto& [key, d] = *entry;
+            if (!scope_matches(d.scope, scope)) continue;
+            std::vector<std::string> procs;
+            for (const ProcessUse* use : agg.sorted_uses(d)) procs.push_back(process_label(agg, *use));
+            emit({destination_name(agg, key, d), std::string(scope_name(d.scope)), std::to_string(d.total()),
+                  join(procs, ", ")});
+        }
+    });
+    if (shown == 0) out << "  none\n";
 
-    std::vector<std::vector<std::string>> files{{"FILE", "TYPE", "STATUS", "BY"}};
-    for (const auto& [key, e] : agg.endpoints()) {
-        if (!e.file_type) continue;
-        std::vector<std::string> statuses;
-        for (const auto& [status, count] : e.statuses) statuses.push_back(status ? std::to_string(status) : "-");
-        files.push_back({endpoint_url(key), *e.file_type, join(statuses, ","), join(agg.names(e.exes), ", ")});
-    }
-    if (files.size() > 1) {
+    auto files = [&](const auto& emit) {
+        for (const auto& [key, e] : agg.endpoints()) {
+            if (!e.file_type) continue;
+            std::vector<std::string> statuses;
+            for (const auto& [status, count] : e.statuses) statuses.push_back(status ? std::to_string(status) : "-");
+            emit({endpoint_url(key), *e.file_type, join(statuses, ","), join(agg.names(e.exes), ", ")});
+        }
+    };
+    bool any_file = std::any_of(agg.endpoints().begin(), agg.endpoints().end(),
+                                [](const auto& entry) { return entry.second.file_type.has_value(); });
+    if (any_file) {
         out << "\nFiles downloaded (mirror these for an air-gapped install):\n";
-        render_table(out, files);
+        write_table(out, {"FILE", "TYPE", "STATUS", "BY"}, files);
     }
 
     if (agg.has_baseline()) {
@@ -120,7 +133,7 @@ std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
         if (agg.alerts().empty()) out << "  none\n";
         for (const AlertRecord& a : agg.alerts()) out << "  " << alert_text(a) << "\n";
     }
-    render_enforcement(out, agg);
+    write_enforcement(out, agg);
 
     const Aggregator::Counts& c = agg.counts();
     out << "\nEvents: " << c.connect << " connect, " << c.send << " send, " << c.exec << " exec, " << c.exit
@@ -139,7 +152,6 @@ std::string render_summary(const Aggregator& agg, ScopeFilter scope) {
     if (!agg.stop())
         out << "Incomplete: the session has no stop record, so it ended without egresswatch finishing it (killed, "
                "or its disk full); counts are up to its last record, and loss after that is unknown\n";
-    return out.str();
 }
 
 }  // namespace egresswatch
