@@ -37,6 +37,21 @@ print(cnt, ns)' "$1" "$2"
 last_prog_id() { bpftool prog show -j | python3 -c 'import json, sys; print(max([p["id"] for p in json.load(sys.stdin)] or [0]))'; }
 per_run() { echo "$1 $2" | awk '{c = $3 - $1; n = $4 - $2; printf "%d runs %.0f ns/run", c, c ? n / c : 0}'; }
 
+# beside LABEL PROGRAM -- COMMAND...: the workload ($mode, $args) run outside COMMAND, which
+# loads PROGRAM and stays in the background meanwhile; PROGRAM's cost per run.
+beside() {
+  local label=$1 prog=$2 first before ops
+  shift 3
+  first=$(last_prog_id)
+  "$@" >/dev/null 2>&1 &
+  ew_pid=$!
+  sleep 1.5
+  before=$(counters "$first" "$prog")
+  ops=$("$loop" "${args[@]}")
+  echo "$mode $label: $(per_run "$before" "$(counters "$first" "$prog")") ($ops)"
+  kill "$ew_pid" 2>/dev/null; wait "$ew_pid" 2>/dev/null || true; ew_pid=
+}
+
 for mode in tcp udp; do
   prog=$([ $mode = tcp ] && echo connect4_record || echo sendmsg4_record)
   args=("$mode" "$secs"); [ $mode = udp ] && args+=(1000)
@@ -53,24 +68,9 @@ for mode in tcp udp; do
   kill "$ew_pid" 2>/dev/null; wait "$ew_pid" 2>/dev/null || true; ew_pid=
 
   # Outside: the same workload beside a run whose command only sleeps.
-  first=$(last_prog_id)
-  "$ew" run --quiet --out "$work/out" -- sleep $((secs + 3)) 2>/dev/null &
-  ew_pid=$!
-  sleep 1.5
-  before=$(counters "$first" "$prog")
-  ops=$("$loop" "${args[@]}")
-  echo "$mode outside a run: $(per_run "$before" "$(counters "$first" "$prog")") ($ops)"
-  kill "$ew_pid" 2>/dev/null; wait "$ew_pid" 2>/dev/null || true; ew_pid=
-
+  beside "outside a run" "$prog" -- "$ew" run --quiet --out "$work/out" -- sleep $((secs + 3))
   # The floor: a program that returns at once, at the same hook, under the same bpf_stats.
   empty=$([ $mode = tcp ] && echo connect4_empty || echo sendmsg4_empty)
-  first=$(last_prog_id)
-  "$root/build/bench/hook_floor" "$(grep -m1 cgroup2 /proc/mounts | cut -d' ' -f2)" /lib64/ld-linux-x86-64.so.2 \
-    "$empty" >/dev/null 2>&1 &
-  ew_pid=$!
-  sleep 1
-  before=$(counters "$first" "$empty")
-  ops=$("$loop" "${args[@]}")
-  echo "$mode empty program: $(per_run "$before" "$(counters "$first" "$empty")") ($ops)"
-  kill "$ew_pid" 2>/dev/null; wait "$ew_pid" 2>/dev/null || true; ew_pid=
+  beside "empty program" "$empty" -- "$root/build/bench/hook_floor" \
+    "$(grep -m1 cgroup2 /proc/mounts | cut -d' ' -f2)" /lib64/ld-linux-x86-64.so.2 "$empty"
 done
