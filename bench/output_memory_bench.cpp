@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 
+#include "bench_processes.h"
 #include "bpf/event_source.h"
 #include "cli/output_dir.h"
 #include "core/aggregator.h"
@@ -35,11 +36,11 @@
 #include "ring_producer.skel.h"
 
 using namespace egresswatch;
+using bench::kFirstPid;
+using bench::kPids;
 
 namespace {
 
-constexpr std::uint32_t kPids = 10'000;
-constexpr std::uint32_t kFirstPid = 100'000;
 
 long status_kib(const char* field) {
     std::ifstream in("/proc/self/status");
@@ -74,15 +75,7 @@ int main(int argc, char** argv) {
     }
 
     ProcessTable processes;
-    for (std::uint32_t i = 0; i < kPids; ++i) {
-        ProcessInfo p;
-        p.pid = kFirstPid + i;
-        p.ppid = 1;
-        p.comm = "bench-client";
-        p.exe = "/usr/bin/bench-client-" + std::to_string(i % 100);
-        p.argv = {p.exe, "--fetch", "https://mirror.example/pool/" + std::to_string(i)};
-        processes.upsert(std::move(p));
-    }
+    bench::add_bench_processes(processes);
     OutputDir out(dir);
     out.open_events();
     Aggregator aggregator;
