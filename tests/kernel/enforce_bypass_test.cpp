@@ -140,6 +140,9 @@ TEST_F(EnforceBypass, SocketCreatedOutsideTheRunAndPassedInIsEnforcedAndRecorded
     EXPECT_EQ(refused[1]["daddr"], dns);
     EXPECT_EQ(refused[1]["dport"], 9);
     EXPECT_EQ(refused[1].value("exe", "").rfind("/usr/bin/python3", 0), 0u) << refused[1].dump();
+    json start = read_events(out_).front();
+    EXPECT_NE(start["kernel_features"].value("connections", "").find("at the cgroup root"), std::string::npos)
+        << start.dump();
 }
 
 // One ICMP echo request through an unprivileged ping socket (SOCK_DGRAM, IPPROTO_ICMP or

@@ -133,6 +133,10 @@ TEST(ProgramPlan, DescribesTheHooksInUse) {
     plan.tls_socket_hook_refused(TlsSocketHook::fentry, "refused");
     EXPECT_NE(describe_hooks(plan)["tls_plaintext"].find("joined through nothing"), std::string::npos);
     EXPECT_FALSE(describe_hooks(ProgramPlan::initial(false, false, false, kernel_6_1())).contains("payload"));
+    EXPECT_EQ(hooks["connections"], "cgroup/connect4 + cgroup/connect6") << "attached at the scope";
+    plan.sock_addr_at_root = true;
+    EXPECT_EQ(describe_hooks(plan)["datagrams"],
+              "cgroup/sendmsg4 + cgroup/sendmsg6 at the cgroup root, scoped by the acting task's cgroup");
 }
 
 TEST(ProgramPlan, EveryProgramOfTheObjectBelongsToAFeature) {

@@ -241,7 +241,10 @@ void Tracer::attach_sockets(int cgroup_fd, int sock_addr_cgroup_fd) {
             }
             links_.push_back(link);
         }
-        if (links_.size() > attached) sock_addr.clear();
+        if (links_.size() > attached) {
+            sock_addr.clear();
+            plan_.sock_addr_at_root = true;
+        }
     }
     for (bpf_program* prog : sock_addr) {
         bpf_link* link = bpf_program__attach_cgroup(prog, cgroup_fd);

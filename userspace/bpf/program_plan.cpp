@@ -193,9 +193,10 @@ void ProgramPlan::payload_unattachable(const std::string& reason) {
 }
 
 std::map<std::string, std::string> describe_hooks(const ProgramPlan& plan) {
+    const char* where = plan.sock_addr_at_root ? " at the cgroup root, scoped by the acting task's cgroup" : "";
     std::map<std::string, std::string> hooks{
-        {"connections", "cgroup/connect4 + cgroup/connect6"},
-        {"datagrams", "cgroup/sendmsg4 + cgroup/sendmsg6"},
+        {"connections", std::string("cgroup/connect4 + cgroup/connect6") + where},
+        {"datagrams", std::string("cgroup/sendmsg4 + cgroup/sendmsg6") + where},
         {"process_lineage", std::string("tp_btf/sched_process_exec, _fork; exit: ") + to_string(plan.exit_hook)},
         {"transport", "BPF ring buffer"},
     };

@@ -43,6 +43,7 @@ struct Degradation {
 struct ProgramPlan {
     bool payload = true;         // cgroup_skb: DNS, TLS SNI, HTTP (and --enforce's DNS answers)
     bool socket_release = true;  // cgroup/sock_release: cheaper socket owners
+    bool sock_addr_at_root = false;  // connect/sendmsg attached at the cgroup root, scoped by the acting task
     bool tls = true;             // TLS library uprobes: HTTPS request plaintext
     bool enforce = false;        // --enforce: payload is required
     ExitHook exit_hook = ExitHook::group_dead_argument;

@@ -17,6 +17,7 @@
 #include "core/enforce_plan.h"
 #include "core/errors.h"
 #include "system/cgroup.h"
+#include "system/unique_fd.h"
 #include "system/privileges.h"
 
 namespace egresswatch {
@@ -71,13 +72,14 @@ void print_tls_libraries(const Tracer* tracer) {
 
 // The programs with enforcement compiled in (an empty allowlist), which the verifier checks
 // apart from the observing ones, loaded and attached as run --enforce would.
-std::optional<std::string> enforcement_failure(int cgroup_fd) {
+std::optional<std::string> enforcement_failure(int cgroup_fd, int root_fd) {
     try {
         EnforcePlan plan = plan_enforcement(Allowlist{}, {}, "(empty allowlist)");
         LoaderOptions options = loader_options(CaptureOptions{});
         options.ringbuf_bytes = 1u << 16;
         options.capture_tls = false;
         options.scope_cgroup_fd = cgroup_fd;
+        options.sock_addr_cgroup_fd = root_fd;
         options.enforce = &plan;
         auto tracer = load_and_attach(options, cgroup_fd);
         std::cout << "  available: " << tracer->hooks_in_use()["enforcement"] << "\n";
@@ -98,12 +100,14 @@ int command_doctor() {
 
     std::string probe_cgroup;
     std::unique_ptr<RunCgroup> scratch;
+    UniqueFd root;  // where run attaches its connect programs, to judge by the acting task
     std::optional<std::string> failure;
     try {
         std::string mount = cgroup2_mount();
         scratch = std::make_unique<RunCgroup>(mount, own_cgroup_path(),
                                               "egresswatch-doctor-" + std::to_string(::getpid()));
         probe_cgroup = scratch->absolute_path();
+        root = UniqueFd(open_cgroup_dir(mount));
     } catch (const SetupError& e) {
         std::cout << "cgroup: " << e.what() << "\n";
         failure = e.what();
@@ -126,6 +130,7 @@ int command_doctor() {
             LoaderOptions options = loader_options(CaptureOptions{});
             options.ringbuf_bytes = 1u << 16;
             options.scope_cgroup_fd = cgroup_fd;
+            options.sock_addr_cgroup_fd = root.get();
             tracer = load_and_attach(options, cgroup_fd);
             print_hooks(*tracer);
         } catch (const SetupError& e) {
@@ -142,7 +147,7 @@ int command_doctor() {
     if (failure)
         std::cout << "  unavailable: see above\n";
     else
-        enforcement = enforcement_failure(cgroup_fd);
+        enforcement = enforcement_failure(cgroup_fd, root.get());
 
     if (failure) {
         std::cout << "\nnot ready: egresswatch run and watch fail here: " << *failure << "\n";
