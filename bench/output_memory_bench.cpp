@@ -24,7 +24,7 @@
 #include <string>
 #include <thread>
 
-#include "bench_processes.h"
+#include "bench_common.h"
 #include "bpf/event_source.h"
 #include "cli/output_dir.h"
 #include "core/aggregator.h"
@@ -38,17 +38,9 @@
 using namespace egresswatch;
 using bench::kFirstPid;
 using bench::kPids;
+using bench::status_kib;
 
 namespace {
-
-
-long status_kib(const char* field) {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
-    return -1;
-}
 
 // Peak RSS starts again from the current RSS (Linux >= 4.0).
 bool reset_peak() { return static_cast<bool>(std::ofstream("/proc/self/clear_refs") << "5\n"); }

@@ -19,7 +19,7 @@
 #include <string>
 #include <thread>
 
-#include "bench_processes.h"
+#include "bench_common.h"
 #include "bpf/event_source.h"
 #include "core/aggregator.h"
 #include "core/decoder.h"
@@ -29,6 +29,7 @@
 using namespace egresswatch;
 using bench::kFirstPid;
 using bench::kPids;
+using bench::status_kib;
 
 namespace {
 
@@ -38,14 +39,6 @@ double thread_cpu_seconds() {
     timespec ts{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-long status_kib(const char* field) {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
-    return -1;
 }
 
 struct PhaseResult {

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "core/duration.h"
+#include "core/enforce_plan.h"
 #include "core/errors.h"
 #include "output/export/export.h"
 #include "output/check_output.h"
@@ -19,12 +20,11 @@ namespace {
 const std::map<std::string, ScopeFilter> kScopes{
     {"internet", ScopeFilter::internet}, {"nonlocal", ScopeFilter::nonlocal}, {"all", ScopeFilter::all}};
 
-// Both --resolver options: an address, with an IPv6 scope (fe80::1%eth0) dropped as
-// resolv.conf's reader drops it.
+// Both --resolver options: an address, read as resolv.conf's nameservers are.
 CLI::Validator ip_address_check() {
     return CLI::Validator(
         [](std::string& text) -> std::string {
-            if (IpAddress::parse(text.substr(0, text.find('%')))) return {};
+            if (parse_resolver_address(text)) return {};
             return "'" + text + "' is not an IP address (like 192.0.2.53 or fd00::53)";
         },
         "ADDRESS");
@@ -93,7 +93,7 @@ CliExit check_usage_error(const std::string& what) {
 std::vector<IpAddress> resolver_addresses(const std::vector<std::string>& texts) {
     std::vector<IpAddress> out;
     for (const std::string& text : texts)
-        if (auto address = IpAddress::parse(text.substr(0, text.find('%')))) out.push_back(*address);
+        if (auto address = parse_resolver_address(text)) out.push_back(*address);
     return out;
 }
 

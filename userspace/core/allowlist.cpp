@@ -1,5 +1,7 @@
 #include "core/allowlist.h"
 
+#include "egresswatch/abi.h"
+
 namespace egresswatch {
 
 std::string_view allow_proto_name(AllowProto proto) {
@@ -20,13 +22,12 @@ std::optional<AllowProto> parse_allow_proto(std::string_view name) {
 }
 
 bool allow_proto_covers(AllowProto proto, std::uint8_t ip_protocol) {
-    constexpr std::uint8_t kTcp = 6, kUdp = 17, kIcmp = 1, kIcmpv6 = 58;
     switch (proto) {
-    case AllowProto::any: return ip_protocol == kTcp || ip_protocol == kUdp;
-    case AllowProto::tcp: return ip_protocol == kTcp;
-    case AllowProto::udp: return ip_protocol == kUdp;
-    case AllowProto::icmp: return ip_protocol == kIcmp;
-    case AllowProto::icmpv6: return ip_protocol == kIcmpv6;
+    case AllowProto::any: return ip_protocol == EW_IPPROTO_TCP || ip_protocol == EW_IPPROTO_UDP;
+    case AllowProto::tcp: return ip_protocol == EW_IPPROTO_TCP;
+    case AllowProto::udp: return ip_protocol == EW_IPPROTO_UDP;
+    case AllowProto::icmp: return ip_protocol == EW_IPPROTO_ICMP;
+    case AllowProto::icmpv6: return ip_protocol == EW_IPPROTO_ICMPV6;
     }
     return false;
 }

@@ -139,6 +139,10 @@ EnforcePlan plan_enforcement(const Allowlist& list, const std::vector<IpAddress>
     return plan.finish();
 }
 
+std::optional<IpAddress> parse_resolver_address(std::string_view text) {
+    return IpAddress::parse(text.substr(0, text.find('%')));
+}
+
 std::vector<IpAddress> resolv_conf_nameservers(std::string_view text) {
     std::vector<IpAddress> out;
     while (!text.empty()) {
@@ -153,11 +157,8 @@ std::vector<IpAddress> resolv_conf_nameservers(std::string_view text) {
             words.push_back(line.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at));
             at = end;
         }
-        if (words.size() >= 2 && words[0] == "nameserver") {
-            // A scoped IPv6 resolver (fe80::1%eth0) is still that address.
-            std::string_view address = words[1].substr(0, words[1].find('%'));
-            if (auto ip = IpAddress::parse(address)) out.push_back(*ip);
-        }
+        if (words.size() >= 2 && words[0] == "nameserver")
+            if (auto ip = parse_resolver_address(words[1])) out.push_back(*ip);
     }
     return out;
 }

@@ -17,6 +17,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,10 @@ EnforcePlan plan_enforcement(const Allowlist& list, const std::vector<IpAddress>
 // reversed, then a NUL for an exact name or a dot for a wildcard's domain. Its length in
 // bits is the key's prefixlen.
 std::string enforce_name_key(const HostPattern& pattern);
+
+// A resolver's address as resolv.conf and --resolver write it: a scoped IPv6 address
+// (fe80::1%eth0) is still that address.
+std::optional<IpAddress> parse_resolver_address(std::string_view text);
 
 // The nameserver addresses of a resolv.conf, in order.
 std::vector<IpAddress> resolv_conf_nameservers(std::string_view text);

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "egresswatch/abi.h"
+
 namespace egresswatch {
 namespace {
 
@@ -168,8 +170,7 @@ std::string_view protocol_name(std::uint8_t protocol) {
 }
 
 std::string port_and_protocol_label(std::uint16_t port, std::uint8_t protocol) {
-    constexpr std::uint8_t kIcmp = 1, kIcmpv6 = 58;
-    if (protocol == kIcmp || protocol == kIcmpv6) return " " + std::string(protocol_name(protocol));
+    if (protocol == EW_IPPROTO_ICMP || protocol == EW_IPPROTO_ICMPV6) return " " + std::string(protocol_name(protocol));
     return ":" + std::to_string(port) + "/" + std::string(protocol_name(protocol));
 }
 

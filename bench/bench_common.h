@@ -1,8 +1,11 @@
 #pragma once
-// The processes the pipeline benchmarks' synthetic events come from (ring_producer.bpf.c
-// numbers them from kFirstPid): what a deploy's clients look like to the process table.
+// What the pipeline benchmarks share: the processes their synthetic events come from
+// (ring_producer.bpf.c numbers them from kFirstPid), as a deploy's clients look to the
+// process table, and this process's memory as the kernel counts it.
 
 #include <cstdint>
+#include <cstring>
+#include <fstream>
 #include <string>
 
 #include "core/process_table.h"
@@ -22,6 +25,15 @@ inline void add_bench_processes(ProcessTable& processes) {
         p.argv = {p.exe, "--fetch", "https://mirror.example/pool/" + std::to_string(i)};
         processes.upsert(std::move(p));
     }
+}
+
+// A "VmRSS:"/"VmHWM:"-style field of /proc/self/status, in KiB; -1 if absent.
+inline long status_kib(const char* field) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
+    return -1;
 }
 
 }  // namespace egresswatch::bench
