@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "core/process_table.h"
+#include "pipeline/process_table.h"
 
 namespace egresswatch::bench {
 

@@ -18,8 +18,8 @@
 #include <fstream>
 #include <string>
 
-#include "core/allowlist_loader.h"
-#include "core/enforce_plan.h"
+#include "allowlist/allowlist_loader.h"
+#include "enforce/enforce_plan.h"
 
 using namespace egresswatch;
 

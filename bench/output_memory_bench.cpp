@@ -25,14 +25,14 @@
 #include <thread>
 
 #include "bench_common.h"
-#include "bpf/event_source.h"
+#include "kernel/event_source.h"
 #include "cli/output_dir.h"
-#include "core/aggregator.h"
-#include "core/decoder.h"
-#include "core/enricher.h"
-#include "core/flow_inspector.h"
-#include "output/jsonl.h"
-#include "output/report.h"
+#include "report/aggregator.h"
+#include "pipeline/decoder.h"
+#include "pipeline/enricher.h"
+#include "pipeline/flow_inspector.h"
+#include "report/jsonl.h"
+#include "report/report.h"
 #include "ring_producer.skel.h"
 
 using namespace egresswatch;

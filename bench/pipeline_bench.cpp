@@ -20,10 +20,10 @@
 #include <thread>
 
 #include "bench_common.h"
-#include "bpf/event_source.h"
-#include "core/aggregator.h"
-#include "core/decoder.h"
-#include "core/enricher.h"
+#include "kernel/event_source.h"
+#include "report/aggregator.h"
+#include "pipeline/decoder.h"
+#include "pipeline/enricher.h"
 #include "ring_producer.skel.h"
 
 using namespace egresswatch;

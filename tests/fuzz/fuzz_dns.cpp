@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <span>
 
-#include "core/dns_parser.h"
+#include "protocols/dns/parser.h"
 
 using namespace egresswatch;
 

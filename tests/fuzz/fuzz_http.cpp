@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "core/artifact.h"
-#include "core/http_parser.h"
-#include "core/redaction.h"
-#include "core/text_redaction.h"
+#include "protocols/http/artifact.h"
+#include "protocols/http/parser.h"
+#include "redaction/redaction.h"
+#include "redaction/text_redaction.h"
 
 using namespace egresswatch;
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/text_redaction.h"
+#include "redaction/text_redaction.h"
 
 using namespace egresswatch;
 

@@ -5,7 +5,7 @@
 #include <span>
 #include <vector>
 
-#include "core/tls_parser.h"
+#include "protocols/tls/parser.h"
 
 using namespace egresswatch;
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/mounts.h"
+#include "procfs/mounts.h"
 
 namespace egresswatch::test {
 

@@ -2,7 +2,7 @@
 
 #include <cstddef>
 
-#include "bpf/loader.h"
+#include "kernel/tracer.h"
 #include "egresswatch/abi.h"
 
 // The BPF side and the decoder agree on layout only if these hold; a change here is an

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "core/aggregator.h"
+#include "report/aggregator.h"
 #include "session_fixture.h"
 
 using namespace egresswatch;

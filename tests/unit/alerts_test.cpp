@@ -12,16 +12,17 @@
 #include <thread>
 
 #include "alerts/alert_exec.h"
+#include "alerts/exit_code.h"
 #include "alerts/alert_webhook.h"
 #include "alerts/alert_worker.h"
 #include "cli/options.h"
 #include "common/subprocess.h"
-#include "core/aggregator.h"
-#include "core/allowlist_loader.h"
-#include "core/baseline_alerter.h"
+#include "report/aggregator.h"
+#include "allowlist/allowlist_loader.h"
+#include "alerts/baseline_alerter.h"
 #include "golden.h"
-#include "output/jsonl.h"
-#include "output/report.h"
+#include "report/jsonl.h"
+#include "report/report.h"
 #include "report_text.h"
 
 using namespace egresswatch;

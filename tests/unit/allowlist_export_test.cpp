@@ -4,9 +4,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "core/allowlist_loader.h"
+#include "allowlist/allowlist_loader.h"
 #include "golden.h"
-#include "output/export/export.h"
+#include "allowlist/export/export.h"
 
 namespace egresswatch {
 namespace {

@@ -2,15 +2,15 @@
 // person can make in a hand-written file is one line that names the line and the fix.
 #include <gtest/gtest.h>
 
-#include "core/allowlist_loader.h"
+#include "allowlist/allowlist_loader.h"
 
 #include <filesystem>
 #include <fstream>
 
 #include "common/subprocess.h"
 #include "golden.h"
-#include "output/allowlist_writer.h"
-#include "output/report.h"
+#include "allowlist/allowlist_writer.h"
+#include "report/report.h"
 #include "report_text.h"
 #include "session_fixture.h"
 

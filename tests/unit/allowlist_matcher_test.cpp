@@ -2,8 +2,8 @@
 // process scope, as baseline alerts and enforcement will ask it.
 #include <gtest/gtest.h>
 
-#include "core/allowlist_loader.h"
-#include "core/allowlist_matcher.h"
+#include "allowlist/allowlist_loader.h"
+#include "allowlist/allowlist_matcher.h"
 
 namespace egresswatch {
 namespace {

@@ -2,12 +2,12 @@
 // files in tests/fixtures/allowlist.
 #include <gtest/gtest.h>
 
-#include "core/allowlist_diff.h"
-#include "core/allowlist_loader.h"
-#include "core/allowlist_merge.h"
+#include "allowlist/allowlist_diff.h"
+#include "allowlist/allowlist_loader.h"
+#include "allowlist/allowlist_merge.h"
 #include "golden.h"
-#include "output/allowlist_diff_format.h"
-#include "output/allowlist_writer.h"
+#include "allowlist/allowlist_diff_format.h"
+#include "allowlist/allowlist_writer.h"
 
 namespace egresswatch {
 namespace {

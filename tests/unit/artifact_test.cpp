@@ -2,7 +2,7 @@
 
 #include <ostream>
 
-#include "core/artifact.h"
+#include "protocols/http/artifact.h"
 
 using namespace egresswatch;
 

@@ -3,7 +3,7 @@
 
 #include <sstream>
 
-#include "output/blocked_notice.h"
+#include "enforce/blocked_notice.h"
 #include "session_fixture.h"
 
 using namespace egresswatch;

@@ -4,10 +4,10 @@
 
 #include "check/http.h"
 #include "cli/options.h"
-#include "core/allowlist_loader.h"
-#include "core/check_targets.h"
-#include "core/egress_check.h"
-#include "output/check_output.h"
+#include "allowlist/allowlist_loader.h"
+#include "check/check_targets.h"
+#include "check/egress_check.h"
+#include "check/check_output.h"
 
 using namespace egresswatch;
 using namespace std::chrono_literals;

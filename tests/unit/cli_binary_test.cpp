@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "common/subprocess.h"
-#include "output/jsonl.h"
+#include "report/jsonl.h"
 #include "session_fixture.h"
 
 using namespace egresswatch;

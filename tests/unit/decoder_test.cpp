@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "core/decoder.h"
+#include "pipeline/decoder.h"
 #include "egresswatch/abi.h"
 
 using namespace egresswatch;

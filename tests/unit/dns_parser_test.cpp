@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/dns_parser.h"
+#include "protocols/dns/parser.h"
 #include "packet_fixtures.h"
 
 using namespace egresswatch;

@@ -2,8 +2,8 @@
 // blocks and wildcards, name keys, process sets, and the resolvers that are always allowed.
 #include <gtest/gtest.h>
 
-#include "core/allowlist_loader.h"
-#include "core/enforce_plan.h"
+#include "allowlist/allowlist_loader.h"
+#include "enforce/enforce_plan.h"
 
 namespace egresswatch {
 namespace {

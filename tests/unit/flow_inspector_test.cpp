@@ -1,4 +1,4 @@
-#include "core/flow_inspector.h"
+#include "pipeline/flow_inspector.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "core/http_parser.h"
+#include "protocols/http/parser.h"
 
 using namespace egresswatch;
 using namespace std::string_literals;

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 using namespace egresswatch;
 

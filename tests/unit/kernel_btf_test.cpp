@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "bpf/kernel_btf.h"
+#include "kernel/kernel_btf.h"
 
 using namespace egresswatch;
 

@@ -11,8 +11,8 @@
 #include <fstream>
 
 #include "common/subprocess.h"
-#include "output/jsonl.h"
-#include "output/line_output.h"
+#include "report/jsonl.h"
+#include "report/line_output.h"
 #include "session_fixture.h"
 
 using namespace egresswatch;

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "core/duration.h"
-#include "output/timefmt.h"
+#include "base/duration.h"
+#include "base/timefmt.h"
 
 using namespace egresswatch;
 using namespace std::chrono_literals;

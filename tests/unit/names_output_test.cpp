@@ -4,11 +4,11 @@
 
 #include <cstring>
 
-#include "core/text_redaction.h"
-#include "core/decoder.h"
-#include "core/name_book.h"
+#include "redaction/text_redaction.h"
+#include "pipeline/decoder.h"
+#include "pipeline/name_book.h"
 #include "egresswatch/abi.h"
-#include "output/request_log.h"
+#include "report/request_log.h"
 
 namespace egresswatch {
 namespace {

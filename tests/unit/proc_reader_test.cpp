@@ -4,8 +4,8 @@
 #include <fstream>
 
 #include "common/subprocess.h"
-#include "core/mounts.h"
-#include "core/proc_reader.h"
+#include "procfs/mounts.h"
+#include "procfs/proc_reader.h"
 
 using namespace egresswatch;
 namespace fs = std::filesystem;

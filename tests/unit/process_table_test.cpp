@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/enricher.h"
-#include "core/process_table.h"
+#include "pipeline/enricher.h"
+#include "pipeline/process_table.h"
 
 using namespace egresswatch;
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "bpf/load_failure.h"
-#include "bpf/program_plan.h"
+#include "kernel/load_failure.h"
+#include "kernel/program_plan.h"
 #include "egresswatch/abi.h"
 #include "egresswatch.skel.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/text_redaction.h"
+#include "redaction/text_redaction.h"
 
 using namespace egresswatch;
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/redaction.h"
-#include "core/text_redaction.h"
+#include "redaction/redaction.h"
+#include "redaction/text_redaction.h"
 
 using namespace egresswatch;
 

@@ -5,8 +5,8 @@
 #include <map>
 #include <sstream>
 
-#include "core/repeat_ledger.h"
-#include "output/jsonl.h"
+#include "pipeline/repeat_ledger.h"
+#include "report/jsonl.h"
 
 using namespace egresswatch;
 

@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "common/subprocess.h"
-#include "output/jsonl.h"
-#include "output/report.h"
+#include "report/jsonl.h"
+#include "report/report.h"
 #include "report_text.h"
 #include "session_fixture.h"
 

@@ -4,8 +4,8 @@
 #include <sstream>
 #include <string>
 
-#include "output/jsonl.h"
-#include "output/report.h"
+#include "report/jsonl.h"
+#include "report/report.h"
 
 namespace egresswatch::test {
 

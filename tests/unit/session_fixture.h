@@ -1,8 +1,8 @@
 #pragma once
 // One small, fixed session used by the aggregator and writer tests.
 
-#include "core/aggregator.h"
-#include "output/timefmt.h"
+#include "report/aggregator.h"
+#include "base/timefmt.h"
 
 namespace egresswatch::test {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "core/tls_parser.h"
+#include "protocols/tls/parser.h"
 #include "packet_fixtures.h"
 
 using namespace egresswatch;

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "core/decoder.h"
-#include "core/flow_inspector.h"
-#include "core/proc_maps.h"
-#include "core/tls_library.h"
+#include "pipeline/decoder.h"
+#include "pipeline/flow_inspector.h"
+#include "procfs/proc_maps.h"
+#include "protocols/tls/library.h"
 #include "egresswatch/abi.h"
 #include "packet_fixtures.h"
 #include "system/elf_symbols.h"

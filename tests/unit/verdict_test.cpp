@@ -5,8 +5,8 @@
 
 #include <sstream>
 
-#include "output/jsonl.h"
-#include "output/report.h"
+#include "report/jsonl.h"
+#include "report/report.h"
 #include "report_text.h"
 #include "session_fixture.h"
 

@@ -5,9 +5,9 @@
 #include <sstream>
 
 #include "common/subprocess.h"
-#include "output/jsonl.h"
-#include "output/jsonl_fields.h"
-#include "output/report.h"
+#include "report/jsonl.h"
+#include "report/jsonl_fields.h"
+#include "report/report.h"
 #include "report_text.h"
 #include "session_fixture.h"
 

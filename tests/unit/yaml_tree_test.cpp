@@ -4,7 +4,7 @@
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/yaml.h>
 
-#include "core/yaml_tree.h"
+#include "allowlist/yaml_tree.h"
 
 using namespace egresswatch;
 

@@ -4,7 +4,7 @@
 #include <syslog.h>
 
 #include "alerts/alert_exec.h"
-#include "output/jsonl.h"
+#include "report/jsonl.h"
 
 namespace egresswatch {
 

@@ -10,7 +10,7 @@
 
 #include "alerts/alert_webhook.h"
 #include "alerts/alert_worker.h"
-#include "core/record_sink.h"
+#include "pipeline/record_sink.h"
 
 namespace egresswatch {
 

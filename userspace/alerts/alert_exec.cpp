@@ -9,7 +9,7 @@
 #include <cstring>
 #include <thread>
 
-#include "output/timefmt.h"
+#include "base/timefmt.h"
 
 extern char** environ;
 

@@ -10,7 +10,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 namespace egresswatch {
 namespace {

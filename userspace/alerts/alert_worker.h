@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "core/alert.h"
+#include "pipeline/records.h"
 
 namespace egresswatch {
 

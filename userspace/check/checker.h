@@ -1,5 +1,5 @@
 #pragma once
-// Runs the planned steps (core/egress_check.h) for every destination, a bounded number at a
+// Runs the planned steps (check/egress_check.h) for every destination, a bounded number at a
 // time, each destination within its own time budget.
 
 #include <chrono>
@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/egress_check.h"
+#include "check/egress_check.h"
 
 namespace egresswatch::check {
 

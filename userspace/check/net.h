@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 namespace egresswatch::check {
 

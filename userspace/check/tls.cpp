@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/errors.h"
+#include "base/errors.h"
 
 namespace egresswatch::check {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/allowlist_loader.h"
+#include "allowlist/allowlist_loader.h"
 
 namespace egresswatch {
 

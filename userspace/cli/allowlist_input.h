@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "core/allowlist.h"
+#include "allowlist/allowlist.h"
 
 namespace egresswatch {
 

@@ -4,15 +4,15 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "bpf/libbpf_log.h"
+#include "kernel/libbpf_log.h"
 #include "alerts/alert_webhook.h"
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "core/duration.h"
-#include "core/enforce_plan.h"
-#include "core/errors.h"
-#include "output/export/export.h"
-#include "output/check_output.h"
+#include "base/duration.h"
+#include "enforce/enforce_plan.h"
+#include "base/errors.h"
+#include "allowlist/export/export.h"
+#include "check/check_output.h"
 
 namespace egresswatch {
 namespace {

@@ -6,12 +6,12 @@
 
 #include "cli/allowlist_input.h"
 #include "cli/commands.h"
-#include "core/allowlist_diff.h"
-#include "core/allowlist_merge.h"
-#include "core/errors.h"
-#include "output/allowlist_diff_format.h"
-#include "output/allowlist_writer.h"
-#include "output/export/export.h"
+#include "allowlist/allowlist_diff.h"
+#include "allowlist/allowlist_merge.h"
+#include "base/errors.h"
+#include "allowlist/allowlist_diff_format.h"
+#include "allowlist/allowlist_writer.h"
+#include "allowlist/export/export.h"
 
 namespace egresswatch {
 namespace {

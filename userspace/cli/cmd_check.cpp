@@ -6,9 +6,9 @@
 #include "check/net.h"
 #include "cli/allowlist_input.h"
 #include "cli/commands.h"
-#include "core/check_targets.h"
-#include "core/errors.h"
-#include "output/check_output.h"
+#include "check/check_targets.h"
+#include "base/errors.h"
+#include "check/check_output.h"
 
 namespace egresswatch {
 namespace {

@@ -9,15 +9,15 @@
 #include <memory>
 #include <optional>
 
-#include "bpf/features.h"
-#include "bpf/loader.h"
-#include "bpf/tls_attacher.h"
+#include "kernel/features.h"
+#include "kernel/tracer.h"
+#include "kernel/tls_attacher.h"
 #include "cli/commands.h"
 #include "cli/session.h"
-#include "core/enforce_plan.h"
-#include "core/errors.h"
+#include "enforce/enforce_plan.h"
+#include "base/errors.h"
 #include "system/cgroup.h"
-#include "system/unique_fd.h"
+#include "base/unique_fd.h"
 #include "system/privileges.h"
 
 namespace egresswatch {

@@ -10,10 +10,10 @@
 
 #include "cli/commands.h"
 #include "cli/output_dir.h"
-#include "core/aggregator.h"
-#include "core/errors.h"
-#include "output/jsonl.h"
-#include "output/report.h"
+#include "report/aggregator.h"
+#include "base/errors.h"
+#include "report/jsonl.h"
+#include "report/report.h"
 
 namespace egresswatch {
 namespace fs = std::filesystem;

@@ -9,12 +9,13 @@
 #include <optional>
 
 #include "alerts/alert_dispatch.h"
+#include "alerts/exit_code.h"
 #include "cli/allowlist_input.h"
 #include "cli/commands.h"
 #include "cli/session.h"
-#include "core/enforce_plan.h"
-#include "core/errors.h"
-#include "output/blocked_notice.h"
+#include "enforce/enforce_plan.h"
+#include "base/errors.h"
+#include "enforce/blocked_notice.h"
 #include "system/cgroup.h"
 #include "system/launcher.h"
 #include "system/privileges.h"

@@ -10,8 +10,8 @@
 #include "cli/allowlist_input.h"
 #include "cli/commands.h"
 #include "cli/session.h"
-#include "core/errors.h"
-#include "core/proc_reader.h"
+#include "base/errors.h"
+#include "procfs/proc_reader.h"
 #include "system/cgroup.h"
 #include "system/privileges.h"
 

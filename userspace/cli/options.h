@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "check/checker.h"
-#include "core/ip_address.h"
+#include "base/ip_address.h"
 
 namespace egresswatch {
 

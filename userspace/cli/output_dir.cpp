@@ -12,8 +12,8 @@
 #include <fstream>
 #include <functional>
 
-#include "core/errors.h"
-#include "output/report.h"
+#include "base/errors.h"
+#include "report/report.h"
 
 namespace egresswatch {
 namespace fs = std::filesystem;

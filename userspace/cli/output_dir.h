@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "cli/space_reserve.h"
-#include "core/aggregator.h"
-#include "output/line_output.h"
+#include "report/aggregator.h"
+#include "report/line_output.h"
 
 namespace egresswatch {
 

@@ -13,15 +13,15 @@
 #include <filesystem>
 #include <iostream>
 
-#include "bpf/features.h"
-#include "core/text_redaction.h"
-#include "core/decoder.h"
-#include "core/errors.h"
-#include "core/proc_reader.h"
+#include "kernel/features.h"
+#include "redaction/text_redaction.h"
+#include "pipeline/decoder.h"
+#include "base/errors.h"
+#include "procfs/proc_reader.h"
 #include "system/cgroup.h"
 #include "system/launcher.h"
-#include "system/unique_fd.h"
-#include "output/report.h"
+#include "base/unique_fd.h"
+#include "report/report.h"
 
 namespace egresswatch {
 namespace {

@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/errors.h"
-#include "core/mounts.h"
+#include "base/errors.h"
+#include "procfs/mounts.h"
 
 namespace egresswatch {
 namespace fs = std::filesystem;

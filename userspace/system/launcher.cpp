@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "core/errors.h"
+#include "base/errors.h"
 
 namespace egresswatch {
 namespace {

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "core/errors.h"
+#include "base/errors.h"
 
 namespace egresswatch {
 namespace {

@@ -1,0 +1,38 @@
+#include "alerts/baseline_alerter.h"
+
+#include "allowlist/host_pattern.h"
+
+namespace egresswatch {
+
+BaselineAlerter::BaselineAlerter(Allowlist baseline, std::string baseline_path, RecordSink& out)
+    : baseline_(std::move(baseline)),
+      matcher_(baseline_),
+      path_(std::move(baseline_path)),
+      // A baseline that does not say which scope it was recorded with is taken to be what
+      // `run` records by default.
+      scope_(baseline_.scope ? parse_scope_filter(*baseline_.scope).value_or(ScopeFilter::nonlocal)
+                             : ScopeFilter::nonlocal),
+      out_(out) {}
+
+void BaselineAlerter::on_connection(const ConnectionRecord& r) {
+    // A refused attempt reached nothing, and is reported as blocked already.
+    if (r.verdict == Verdict::blocked) return;
+    if (!scope_matches(classify(r.address), scope_)) return;
+    DestinationQuery query;
+    query.address = r.address;
+    query.port = r.port;
+    query.protocol = r.protocol;
+    if (r.host && !r.host->empty()) query.host = r.host;
+    if (!r.process.exe.empty()) query.exe = r.process.exe;
+    if (matcher_.allows(query)) return;
+
+    std::string where = query.host ? canonical_host(*query.host) : r.address.to_string();
+    if (!seen_.emplace(where, r.port, r.protocol).second) return;
+    AlertRecord alert;
+    alert.ts_ns = r.ts_ns;
+    alert.connection = r;
+    alert.baseline = path_;
+    out_.on_alert(alert);
+}
+
+}  // namespace egresswatch

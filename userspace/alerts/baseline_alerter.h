@@ -1,0 +1,44 @@
+#pragma once
+// Turns connection records into alerts for destinations a baseline allowlist does not allow.
+//
+// It subscribes after the flow inspector, so it sees a connect once its name is known (the
+// inspector holds a TCP connect up to 1 s for its Host or SNI): matching by name is what keeps
+// CDN addresses from raising alerts. Each destination (host or address, port, protocol) alerts
+// once per session, however many processes or connections reach it.
+//
+// Destinations outside the baseline's scope are never alerted: an allowlist recorded with
+// the default scope (nonlocal) has no loopback entries, so loopback traffic is not "new".
+// Attempts --enforce refused never alert: they reached nothing and are reported as blocked.
+
+#include <cstddef>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include "pipeline/records.h"
+#include "allowlist/allowlist.h"
+#include "allowlist/allowlist_matcher.h"
+#include "pipeline/record_sink.h"
+
+namespace egresswatch {
+
+class BaselineAlerter final : public RecordSink {
+public:
+    // Alerts go to `out` (on_alert), usually the fanout this alerter is subscribed to.
+    BaselineAlerter(Allowlist baseline, std::string baseline_path, RecordSink& out);
+
+    void on_connection(const ConnectionRecord& r) override;
+
+    std::size_t alerts() const { return seen_.size(); }
+    const std::string& baseline_path() const { return path_; }
+
+private:
+    Allowlist baseline_;
+    AllowlistMatcher matcher_;
+    std::string path_;
+    ScopeFilter scope_;
+    RecordSink& out_;
+    std::set<std::tuple<std::string, std::uint16_t, std::uint8_t>> seen_;
+};
+
+}  // namespace egresswatch

@@ -1,0 +1,128 @@
+#pragma once
+// Owns the loaded egresswatch BPF object and its links. Destroying it detaches every
+// program; links are file descriptors, so a crash or SIGKILL detaches them too.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernel/program_plan.h"
+#include "kernel/uprobe_links.h"
+#include "egresswatch/abi.h"
+
+struct egresswatch_bpf;
+namespace egresswatch {
+struct EnforcePlan;
+}
+struct bpf_link;
+struct bpf_program;
+
+namespace egresswatch {
+
+struct LoaderOptions {
+    std::uint32_t ringbuf_bytes = 8u << 20;  // power of two, >= page size
+    std::uint32_t dedup_entries = 65536;
+    bool dedup_connects = true;
+    // Copy the first bytes of flows (DNS, TLS ClientHello, HTTP heads) for the parsers.
+    bool capture_payload = true;
+    std::uint32_t payload_packet_bytes = EW_PAYLOAD_MAX;
+    std::uint32_t payload_flow_bytes = 4096;
+    std::uint32_t http_head_burst = 512;
+    std::uint32_t http_heads_per_sec = 128;
+    // Connected TCP sockets whose owner waits for their first payload in a preallocated
+    // map; past this many, owners are created in sk_storage at connect (slower).
+    std::uint32_t pending_owner_entries = 16384;
+    // Load the TLS plaintext programs (uprobes are attached per library, later).
+    bool capture_tls = true;
+    // Load them for uprobe_multi links (probe_uprobe_multi() says whether the kernel has
+    // them); else for one classic link per function.
+    bool uprobe_multi = false;
+    // Report process events only for tasks under this cgroup (-1: every task).
+    int scope_cgroup_fd = -1;
+    // With a scope: where the connect and sendmsg programs are attached, to judge every
+    // socket by the task that uses it (bpf/lib/acting_task.bpf.h): the cgroup root. -1, or
+    // a root that refuses them: the attach cgroup, and a socket passed in from outside the
+    // scope is not seen (said in a warning).
+    int sock_addr_cgroup_fd = -1;
+    // --enforce: refuse what the plan does not allow (needs capture_payload, whose
+    // cgroup_skb programs learn DNS answers). Kept alive by the caller until loaded.
+    const EnforcePlan* enforce = nullptr;
+    bool enforce_fail_open = false;
+    std::uint32_t enforce_learned_entries = 16384;
+};
+
+struct LinkDeleter {
+    void operator()(::bpf_link* link) const;
+};
+using LinkPtr = std::unique_ptr<::bpf_link, LinkDeleter>;
+
+enum class UprobeProgram { tls_call_enter, tls_call_exit, tls_session_free, loader_libs_changed };
+
+struct FlowCounter {
+    ew_flow_key key;
+    std::uint64_t repeats;
+};
+
+class Tracer {
+public:
+    // Opens, sizes and loads the programs, falling back per feature where the kernel refuses
+    // a program (plan() says what it refused and why). Throws SetupError, with the kernel's
+    // reason, only if connections or process lineage cannot be loaded, or --enforce's.
+    explicit Tracer(const LoaderOptions& options);
+    ~Tracer();
+    Tracer(const Tracer&) = delete;
+    Tracer& operator=(const Tracer&) = delete;
+
+    // connect/sendmsg hooks (and, with payload capture, cgroup_skb) on one cgroup and so
+    // on all its descendants.
+    void attach_sockets(int cgroup_fd, int sock_addr_cgroup_fd);
+    void attach_process_tracking();
+    // The hook that joins TLS library calls to their sockets: the first of the loaded ones
+    // that attaches. If none does, plan() records it; HTTPS requests go on, unjoined.
+    void attach_tls_socket_tracking();
+    bool capture_tls() const { return plan_.tls; }
+    bool capture_payload() const { return plan_.payload; }
+    // What was loaded and attached, and every feature the kernel refused, with its reason.
+    const ProgramPlan& plan() const { return plan_; }
+    // The hooks in use, by job (the start record's kernel_features, and doctor's list).
+    std::map<std::string, std::string> hooks_in_use() const;
+    // Refusals of an earlier load that this one replaced (load_and_attach).
+    void keep_refusals(const std::vector<Degradation>& earlier);
+    // Functions of one file, for every process that maps it. Throws SetupError.
+    UprobeLinks attach_uprobes(UprobeProgram program, const std::string& path,
+                               const std::vector<UprobeSite>& sites) const;
+    void detach();
+
+    int ringbuf_fd() const;
+    std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const;
+    // Repeats counted in the kernel for each flow that has any.
+    std::vector<FlowCounter> flow_counters() const;
+    // Connected sockets whose owner still waits for their first payload.
+    std::size_t pending_owner_count() const;
+    // Threads inside a TLS call or holding a write not yet joined to its socket.
+    std::uint64_t tls_threads_active() const;
+
+private:
+    // A fresh skeleton, sized and configured for plan_, not yet loaded.
+    void open_for_plan(const LoaderOptions& options);
+    void destroy_skeleton();
+    ::bpf_program* program(const std::string& name) const;
+    void attach_programs(const std::vector<std::string>& names, const char* what);
+
+    egresswatch_bpf* skel_ = nullptr;
+    std::vector<::bpf_link*> links_;
+    ProgramPlan plan_;
+    bool uprobe_multi_ = false;
+};
+
+// Loads and attaches what run and watch use, with every fallback (doctor calls it too, so
+// its verdict is what a session gets): process tracking, then the socket programs on
+// cgroup_fd, then the TLS socket hook. Throws SetupError.
+std::unique_ptr<Tracer> load_and_attach(const LoaderOptions& options, int cgroup_fd);
+
+const char* drop_reason_name(std::uint32_t reason);
+
+}  // namespace egresswatch

@@ -1,0 +1,122 @@
+#include "pipeline/enricher.h"
+
+#include <time.h>
+
+namespace egresswatch {
+namespace {
+constexpr std::uint64_t kPruneIntervalNs = 1'000'000'000;
+
+std::int64_t clock_ns(clockid_t id) {
+    timespec ts{};
+    clock_gettime(id, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
+
+WallClock WallClock::now() {
+    return WallClock{clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC)};
+}
+
+Enricher::Enricher(ProcessTable& processes, WallClock clock, EnricherHooks hooks, RecordSink& out)
+    : processes_(processes), clock_(clock), hooks_(std::move(hooks)), out_(out) {}
+
+void Enricher::on_event(const KernelEvent& event) {
+    std::visit([this](const auto& e) { handle(e); }, event);
+}
+
+ProcessRef Enricher::process_ref(const TaskContext& task) {
+    ProcessRef ref;
+    ref.pid = task.pid;
+    ref.tid = task.tid;
+    ref.uid = task.uid;
+    ref.comm = task.comm;
+    if (const ProcessInfo* p = processes_.find(task.pid)) {
+        ref.exe = p->exe;
+        ref.argv = p->argv;
+    }
+    if (hooks_.cgroup_path) ref.cgroup = hooks_.cgroup_path(task.cgroup_id);
+    ref.ancestry = processes_.ancestry(task.pid, &ref.ancestry_truncated);
+    return ref;
+}
+
+void Enricher::handle(const SockEvent& e) {
+    ++(e.kind == SockEventKind::connect ? counts_.connect : counts_.send);
+    ConnectionRecord r;
+    r.kind = e.kind;
+    r.ts_ns = clock_.to_wall(e.task.ts_ns);
+    r.protocol = e.protocol;
+    r.v4_mapped = e.address.is_v4_mapped();
+    r.address = e.address.unmapped();
+    r.port = e.port;
+    r.cookie = e.cookie;
+    r.verdict = e.verdict;
+    r.process = process_ref(e.task);
+    out_.on_connection(r);
+}
+
+void Enricher::handle(const ExecEvent& e) {
+    ++counts_.exec;
+    std::string exe = hooks_.resolve_exe ? hooks_.resolve_exe(e.task.pid, e.filename) : e.filename;
+    // Redacted once, as it enters the table, rather than in every record that names it.
+    std::vector<std::string> argv = e.argv;
+    if (hooks_.redact_argv) hooks_.redact_argv(argv, e.argv_truncated);
+    processes_.on_exec(e.task.pid, e.ppid, e.task.comm, exe, std::move(argv));
+    ExecRecord r;
+    r.ts_ns = clock_.to_wall(e.task.ts_ns);
+    r.ppid = e.ppid;
+    r.filename = e.filename;
+    r.interpreter = e.interpreter;
+    r.argv_truncated = e.argv_truncated;
+    r.process = process_ref(e.task);
+    out_.on_exec(r);
+}
+
+void Enricher::handle(const ForkEvent& e) {
+    ++counts_.fork;
+    processes_.on_fork(e.task.pid, e.child_pid, e.task.comm);
+}
+
+void Enricher::handle(const ExitEvent& e) {
+    ++counts_.exit;
+    ExitRecord r;
+    r.ts_ns = clock_.to_wall(e.task.ts_ns);
+    r.pid = e.task.pid;
+    r.comm = e.task.comm;
+    if (const ProcessInfo* p = processes_.find(e.task.pid)) r.exe = p->exe;
+    r.exit_code = e.exit_code;
+    processes_.on_exit(e.task.pid, e.task.ts_ns, e.exit_code);
+    out_.on_exit(r);
+    if (e.task.ts_ns - last_prune_ns_ > kPruneIntervalNs) {
+        processes_.prune(e.task.ts_ns);
+        last_prune_ns_ = e.task.ts_ns;
+    }
+}
+
+}  // namespace egresswatch
+
+namespace egresswatch {
+
+void Enricher::handle(const PayloadEvent& e) {
+    ++counts_.payload;
+    PayloadRecord r;
+    r.ts_ns = clock_.to_wall(e.task.ts_ns);
+    r.event = e;
+    out_.on_payload(r);
+}
+
+void Enricher::handle(const TlsDataEvent& e) {
+    ++counts_.tls_data;
+    out_.on_tls_data(TlsDataRecord{clock_.to_wall(e.task.ts_ns), e});
+}
+
+void Enricher::handle(const TlsBindEvent& e) {
+    ++counts_.tls_bind;
+    out_.on_tls_bind(TlsBindRecord{clock_.to_wall(e.task.ts_ns), e});
+}
+
+void Enricher::handle(const LibsChangedEvent& e) {
+    ++counts_.libs_changed;
+    if (hooks_.libraries_changed) hooks_.libraries_changed(e.task.pid);
+}
+
+}  // namespace egresswatch

@@ -1,0 +1,70 @@
+#pragma once
+// Joins typed kernel events with the process table and hands records to a sink.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pipeline/events.h"
+#include "pipeline/process_table.h"
+#include "pipeline/record_sink.h"
+
+namespace egresswatch {
+
+// Kernel timestamps are CLOCK_MONOTONIC; records carry wall-clock time.
+struct WallClock {
+    std::int64_t monotonic_to_wall_ns = 0;
+    std::int64_t to_wall(std::uint64_t monotonic_ns) const {
+        return static_cast<std::int64_t>(monotonic_ns) + monotonic_to_wall_ns;
+    }
+    static WallClock now();
+};
+
+struct EnricherHooks {
+    // cgroup id -> path below the cgroup2 mount; empty if unknown.
+    std::function<std::string(std::uint64_t cgroup_id)> cgroup_path;
+    // execve's filename may be relative to the caller's cwd: make it absolute if possible.
+    std::function<std::string(std::uint32_t pid, const std::string& filename)> resolve_exe;
+    // Keeps secrets in command lines out of every record (text_redaction.h). `cut`: the
+    // kernel truncated argv, maybe inside a credential.
+    std::function<void(std::vector<std::string>& argv, bool cut)> redact_argv;
+    // The loader mapped libraries into a process: look for TLS libraries in it.
+    std::function<void(std::uint32_t pid)> libraries_changed;
+};
+
+struct EventCounts {
+    std::uint64_t connect = 0, send = 0, exec = 0, fork = 0, exit = 0, payload = 0, tls_data = 0, tls_bind = 0, libs_changed = 0;
+    std::uint64_t undecodable = 0;
+};
+
+class Enricher {
+public:
+    Enricher(ProcessTable& processes, WallClock clock, EnricherHooks hooks, RecordSink& out);
+
+    void on_event(const KernelEvent& event);
+    void on_undecodable() { ++counts_.undecodable; }
+
+    ProcessRef process_ref(const TaskContext& task);
+    const EventCounts& counts() const { return counts_; }
+    const WallClock& clock() const { return clock_; }
+
+private:
+    void handle(const SockEvent& e);
+    void handle(const ExecEvent& e);
+    void handle(const ForkEvent& e);
+    void handle(const ExitEvent& e);
+    void handle(const PayloadEvent& e);
+    void handle(const TlsDataEvent& e);
+    void handle(const TlsBindEvent& e);
+    void handle(const LibsChangedEvent& e);
+
+    ProcessTable& processes_;
+    WallClock clock_;
+    EnricherHooks hooks_;
+    RecordSink& out_;
+    EventCounts counts_;
+    std::uint64_t last_prune_ns_ = 0;
+};
+
+}  // namespace egresswatch

@@ -1,0 +1,189 @@
+#pragma once
+// Folds records into what reports are made of: destinations, the processes that reached
+// them, and every counter the session kept (including what was lost). Built to hold
+// 100k destinations and 10k processes in a few tens of MiB: names are interned, per-
+// destination process lists are flat, and per-process destination lists are derived when
+// a report asks for them instead of being stored twice.
+//
+// Attempts --enforce refused are kept apart, in the same shape: they reached nothing, so
+// they are neither destinations nor anything an allowlist made from this session allows.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/bounded_id_set.h"
+#include "pipeline/enricher.h"
+#include "base/ip_address.h"
+#include "pipeline/record_sink.h"
+#include "base/string_pool.h"
+
+namespace egresswatch {
+
+// A destination is an address, port and protocol, and the name the client used for it
+// when one is known: two virtual hosts on one address are two destinations.
+struct DestinationKey {
+    IpAddress address;
+    std::uint16_t port = 0;
+    std::uint8_t protocol = 0;
+    std::uint32_t host = 0;  // StringPool id, 0: no name known
+    auto operator<=>(const DestinationKey&) const = default;
+    bool operator==(const DestinationKey&) const = default;
+};
+
+struct DestinationKeyHash {
+    std::size_t operator()(const DestinationKey& k) const;
+};
+
+std::string destination_label(const DestinationKey& key);  // 198.18.0.2:80/tcp, [fd00::2]:80/tcp
+
+// Per-list bounds: a report lists at most this many pids for one destination and exe (or
+// one exe), and says when it stopped.
+constexpr std::size_t kMaxPidsPerDestination = 64;
+constexpr std::size_t kMaxPidsPerProcess = 1024;
+
+struct ProcessUse {
+    std::uint32_t exe = 0;  // StringPool id
+    std::uint64_t count = 0;
+    BoundedIdSet pids;
+    BoundedIdSet comms;     // StringPool ids
+};
+
+struct DestinationStats {
+    AddressScope scope = AddressScope::internet;
+    std::uint32_t host = 0;         // StringPool id, 0: no name known (== key.host)
+    std::uint32_t host_source = 0;
+    std::uint64_t connects = 0;         // events and kernel-counted repeats
+    std::uint64_t sends = 0;            // first datagram per socket, as events
+    std::uint64_t repeats = 0;          // further datagrams, counted in the kernel
+    std::uint64_t connect_repeats = 0;  // of `connects`, how many the kernel only counted
+    std::uint64_t unverified = 0;       // of connects and sends, how many fail-open let out unchecked
+    std::int64_t first_seen_ns = 0;
+    std::int64_t last_seen_ns = 0;
+    std::vector<ProcessUse> processes;  // few per destination: a linear scan beats a tree
+    std::uint64_t total() const { return connects + sends + repeats; }
+};
+
+// One HTTP endpoint: host (or address), method and path (query values redacted).
+struct EndpointKey {
+    std::string host;
+    std::uint16_t port = 0;
+    bool tls = false;
+    std::string method;
+    std::string path;
+    auto operator<=>(const EndpointKey&) const = default;
+};
+
+// http[s]://host[:port]/path, the port left out when it is the scheme's default.
+std::string endpoint_url(const EndpointKey& key);
+
+// Latencies kept for the median; min and max are exact beyond it.
+constexpr std::size_t kMaxLatencySamples = 10000;
+
+struct EndpointStats {
+    std::uint64_t count = 0;
+    std::map<int, std::uint64_t> statuses;  // 0: no response seen
+    std::vector<double> latencies_ms;
+    std::uint64_t timed = 0;                // requests with a response time
+    double min_ms = 0, max_ms = 0;
+    std::uint64_t response_bytes = 0;
+    std::optional<std::string> file_type;
+    BoundedIdSet exes;                      // StringPool ids
+    std::int64_t first_seen_ns = 0;
+    std::optional<double> median_ms() const;
+};
+
+struct ProcessStats {
+    BoundedIdSet pids;
+    BoundedIdSet comms;
+    std::uint64_t connections = 0;
+};
+
+class Aggregator final : public RecordSink {
+public:
+    void on_start(const SessionStart& s) override { start_ = s; }
+    void on_connection(const ConnectionRecord& r) override;
+    void on_exec(const ExecRecord&) override { ++counts_.exec; }
+    void on_exit(const ExitRecord&) override { ++counts_.exit; }
+    void on_repeat(const RepeatRecord& r) override;
+    void on_loss(const LossRecord& r) override;
+    void on_stop(const SessionStop& s) override { stop_ = s; }
+    void on_dns(const DnsLookupRecord&) override { ++counts_.dns; }
+    void on_tls(const TlsRecord& r) override;
+    void on_http(const HttpRecord& r) override;
+    void on_alert(const AlertRecord& r) override { alerts_.push_back(r); }
+
+    // Counts only the enricher knows (forks, records that failed to decode).
+    void set_kernel_counts(const EventCounts& counts);
+
+    using DestinationMap = std::unordered_map<DestinationKey, DestinationStats, DestinationKeyHash>;
+    const DestinationMap& destinations() const { return destinations_; }
+    // Sorted by address, port, protocol: the order every output uses.
+    std::vector<DestinationMap::const_pointer> sorted_destinations() const;
+    // Refused attempts: `connects` and `sends` count them, processes[].count per exe.
+    const DestinationMap& blocked() const { return blocked_; }
+    std::vector<DestinationMap::const_pointer> sorted_blocked() const;
+    // Exe path -> its stats, sorted by path.
+    std::map<std::string, const ProcessStats*> processes() const;
+    // Exe path -> the destinations it reached, sorted.
+    std::map<std::string, std::vector<DestinationKey>> destinations_by_process() const;
+
+    const ProcessUse* use_by(const DestinationStats& d, const std::string& exe) const;
+    // A destination's processes, sorted by exe path.
+    std::vector<const ProcessUse*> sorted_uses(const DestinationStats& d) const;
+    std::vector<std::string> names(const BoundedIdSet& ids) const;
+    const std::string& name(std::uint32_t id) const { return names_.at(id); }
+
+    const std::map<EndpointKey, EndpointStats>& endpoints() const { return endpoints_; }
+
+    // connect and send count what got out (unverified included); blocked what was refused.
+    struct Counts : EventCounts {
+        std::uint64_t dns = 0, tls = 0, http = 0;
+        std::uint64_t blocked = 0, unverified = 0;
+    };
+    const Counts& counts() const { return counts_; }
+    const LossRecord& loss() const { return loss_; }
+    const std::optional<SessionStart>& start() const { return start_; }
+    const std::optional<SessionStop>& stop() const { return stop_; }
+    // In the order they were raised; already one per destination.
+    const std::vector<AlertRecord>& alerts() const { return alerts_; }
+    // A baseline was given, so the reports have an alerts section, empty or not.
+    bool has_baseline() const { return (start_ && start_->baseline) || !alerts_.empty(); }
+    // Enforcement was on, so the reports say what it refused, nothing or not.
+    bool has_enforcement() const {
+        return (start_ && start_->enforce) || !blocked_.empty() || counts_.unverified > 0;
+    }
+
+private:
+    DestinationStats& destination(const DestinationKey& key, std::int64_t ts_ns);
+    void on_blocked(const ConnectionRecord& r);
+    // The destination a record without a name belongs to: the named one this process
+    // used at that address if there is one.
+    DestinationKey key_for(const IpAddress& address, std::uint16_t port, std::uint8_t protocol,
+                           const std::optional<std::string>& host, const std::string& exe);
+    // A name learned from payload for a connection the kernel only counted.
+    void note_named(const ProcessRef& process, const IpAddress& address, std::uint16_t port,
+                    const std::optional<std::string>& host, std::string_view source, std::int64_t ts_ns);
+    void count_use(DestinationStats& d, const std::string& exe, std::uint32_t pid, const std::string& comm,
+                   std::uint64_t count);
+    ProcessUse& use_in(DestinationStats& d, std::uint32_t exe_id, std::uint32_t pid, std::uint32_t comm_id);
+    std::vector<DestinationMap::const_pointer> sorted(const DestinationMap& map) const;
+
+    DestinationMap destinations_;
+    DestinationMap blocked_;
+    // (address, port, protocol) -> the host ids seen there.
+    std::unordered_map<DestinationKey, std::vector<std::uint32_t>, DestinationKeyHash> hosts_at_;
+    std::map<EndpointKey, EndpointStats> endpoints_;
+    std::unordered_map<std::uint32_t, ProcessStats> processes_;  // by exe id
+    StringPool names_;
+    Counts counts_;
+    LossRecord loss_;
+    std::optional<SessionStart> start_;
+    std::optional<SessionStop> stop_;
+    std::vector<AlertRecord> alerts_;
+};
+
+}  // namespace egresswatch

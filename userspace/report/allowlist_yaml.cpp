@@ -1,0 +1,114 @@
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "allowlist/allowlist.h"
+#include "report/report.h"
+#include "base/timefmt.h"
+
+namespace egresswatch {
+namespace {
+
+constexpr int kAllowlistVersion = 1;
+
+// One manifest entry: a host (when known) or a single address, on one port and protocol.
+// Several destinations make one entry when they share it (a host reached at two addresses).
+// Each destination in scope is a 16-byte reference, sorted by its entry, plus its address
+// text in one shared buffer, instead of a map of entries copying every name and address.
+class EntryOrder {
+public:
+    using Dest = Aggregator::DestinationMap::const_pointer;
+    struct Ref {
+        Dest dest;
+        std::uint32_t offset = 0, length = 0;  // the address text in texts_, for an entry without host
+    };
+
+    EntryOrder(const Aggregator& agg, ScopeFilter scope) : agg_(agg) {
+        for (const auto& entry : agg.destinations()) {
+            if (!scope_matches(entry.second.scope, scope)) continue;
+            Ref ref{&entry};
+            if (!entry.second.host) {
+                std::string text = entry.first.address.to_string();
+                ref.offset = static_cast<std::uint32_t>(texts_.size());
+                ref.length = static_cast<std::uint32_t>(text.size());
+                texts_ += text;
+            }
+            refs_.push_back(ref);
+        }
+        std::sort(refs_.begin(), refs_.end(), [this](const Ref& a, const Ref& b) { return key(a) < key(b); });
+    }
+
+    const std::vector<Ref>& refs() const { return refs_; }
+    // The recorder's order: by host or address text, then port, then protocol name.
+    using Key = std::tuple<std::string_view, bool, std::uint16_t, std::string_view>;
+    Key key(const Ref& r) const {
+        const auto& [dest, d] = *r.dest;
+        std::string_view label = d.host ? std::string_view(agg_.name(d.host))
+                                        : std::string_view(texts_).substr(r.offset, r.length);
+        return std::make_tuple(label, d.host != 0, dest.port, protocol_name(dest.protocol));
+    }
+
+private:
+    const Aggregator& agg_;
+    std::string texts_;
+    std::vector<Ref> refs_;
+};
+
+void write_entry(YAML::Emitter& out, const Aggregator& agg, const EntryOrder::Ref* first, const EntryOrder::Ref* last) {
+    std::set<IpAddress> addresses;
+    std::set<std::string_view> processes;
+    const auto& [key, stats] = *first->dest;
+    // A host seen at addresses of different scopes is described by the most remote one.
+    AddressScope scope = stats.scope;
+    for (const EntryOrder::Ref* r = first; r != last; ++r) {
+        addresses.insert(r->dest->first.address);
+        scope = std::max(scope, r->dest->second.scope);
+        for (const ProcessUse& use : r->dest->second.processes)
+            if (use.exe) processes.insert(agg.name(use.exe));
+    }
+    out << YAML::BeginMap;
+    if (stats.host) out << YAML::Key << "host" << YAML::Value << agg.name(stats.host);
+    out << YAML::Key << "addresses" << YAML::Value << YAML::BeginSeq;
+    for (const auto& a : addresses) out << a.to_string();
+    out << YAML::EndSeq;
+    // An ICMP entry has no port (allowlist_loader reads it so).
+    std::optional<AllowProto> proto = parse_allow_proto(protocol_name(key.protocol));
+    if (!proto || !is_icmp(*proto)) out << YAML::Key << "port" << YAML::Value << key.port;
+    out << YAML::Key << "proto" << YAML::Value << std::string(protocol_name(key.protocol));
+    out << YAML::Key << "scope" << YAML::Value << std::string(scope_name(scope));
+    out << YAML::Key << "processes" << YAML::Value << YAML::BeginSeq;
+    for (const auto& p : processes) out << std::string(p);
+    out << YAML::EndSeq;
+    out << YAML::EndMap;
+}
+
+}  // namespace
+
+void write_allowlist(std::ostream& stream, const Aggregator& agg, const ReportOptions& options) {
+    EntryOrder order(agg, options.scope);
+    const auto& refs = order.refs();
+    stream << "# egress manifest written by egresswatch; diff two runs to see what changed\n";
+    // An emitter on a stream writes as it goes; one on a string would hold the whole file.
+    YAML::Emitter out(stream);
+    out << YAML::BeginMap;
+    out << YAML::Key << "version" << YAML::Value << kAllowlistVersion;
+    out << YAML::Key << "generated" << YAML::Value << format_timestamp(options.generated_ns);
+    out << YAML::Key << "scope" << YAML::Value << std::string(scope_filter_name(options.scope));
+    out << YAML::Key << "destinations" << YAML::Value << YAML::BeginSeq;
+    for (std::size_t i = 0; i < refs.size();) {
+        std::size_t end = i + 1;
+        while (end < refs.size() && order.key(refs[end]) == order.key(refs[i])) ++end;
+        write_entry(out, agg, &refs[i], &refs[end]);
+        i = end;
+    }
+    out << YAML::EndSeq;
+    out << YAML::EndMap;
+    stream << "\n";
+}
+
+}  // namespace egresswatch
