@@ -3,9 +3,9 @@
  * egresswatch kernel side: who connects where, and the process lineage that lets
  * userspace name every process even after it has exited.
  *
- * One object, one feature per header in lib/. Each header includes what it uses, so the
- * order of the includes below matters only to the order of programs, maps and variables in
- * the object.
+ * One object, one feature per header in lib/. Each header includes what it uses and the
+ * build compiles each alone (bpf/bpf.cmake), so the order of the includes below matters
+ * only to the order of programs, maps and variables in the object.
  *
  * Socket hooks are cgroup programs. The connect and sendmsg programs are attached at the
  * cgroup root and check the acting task's cgroup (lib/acting_task.bpf.h); the packet
