@@ -3,6 +3,27 @@
 #ifndef EGRESSWATCH_EMIT_BPF_H
 #define EGRESSWATCH_EMIT_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#include "egresswatch/abi.h"
+
+/* Every record for userspace. The size is a default: the loader resizes it from a
+ * command-line flag before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024);
+} events SEC(".maps");
+
+/* Per-CPU so that counting a drop never contends; userspace sums the CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EW_DROP__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} drop_counters SEC(".maps");
+
 static __always_inline void count_drop(__u32 reason)
 {
 	__u64 *counter = bpf_map_lookup_elem(&drop_counters, &reason);

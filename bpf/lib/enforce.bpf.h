@@ -16,6 +16,17 @@
 #ifndef EGRESSWATCH_ENFORCE_BPF_H
 #define EGRESSWATCH_ENFORCE_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "egresswatch/abi.h"
+#include "destination.bpf.h"      /* struct destination, emit_sock_event */
+#include "emit.bpf.h"             /* count_drop */
+#include "lookup_or_insert.bpf.h"
+#include "packet.bpf.h"           /* read_packet, EW_DNS_PORT */
+
 const volatile bool enforce = false;
 /* What to do when enforcement state is incomplete (an allowed name's address could not be
  * stored or read): refuse (fail-closed), or let through and report it unverified. */
@@ -223,6 +234,21 @@ static __always_inline __u8 enforce_verdict(const struct destination *dst)
 	if (enforce_fail_open && enforce_degraded)
 		return EW_VERDICT_UNVERIFIED;
 	return EW_VERDICT_BLOCKED;
+}
+
+/* --enforce's verdict on a destination. Every refusal is reported, repeats included: a
+ * refused process usually gives up, and one that retries in a loop is worth seeing. */
+static __always_inline __u8 judge(const struct destination *dst, __u32 kind, __u32 ringbuf_drop, __u64 cookie,
+				  bool packet_program)
+{
+	__u8 verdict;
+
+	if (!enforce)
+		return EW_VERDICT_ALLOWED;
+	verdict = enforce_verdict(dst);
+	if (verdict != EW_VERDICT_ALLOWED)
+		emit_sock_event(kind, ringbuf_drop, dst, cookie, verdict, packet_program);
+	return verdict;
 }
 
 static __always_inline void enforcement_incomplete(__u32 reason)

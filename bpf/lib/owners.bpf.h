@@ -17,6 +17,12 @@
 #ifndef EGRESSWATCH_OWNERS_BPF_H
 #define EGRESSWATCH_OWNERS_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include "egresswatch/abi.h"
+#include "emit.bpf.h" /* count_drop */
+
 struct sock_owner {
 	__u64 heads_refused_until_ns; /* the process's HTTP head budget is empty until then */
 	__u32 tgid;
@@ -145,6 +151,14 @@ static __always_inline void forget_pending_owner(__u64 cookie)
 
 	if (slot && slot_cookie(slot) == cookie)
 		__sync_val_compare_and_swap(&slot->cookie, cookie, 0);
+}
+
+SEC("cgroup/sock_release")
+int sock_release_forget_owner(struct bpf_sock *ctx)
+{
+	if (ctx->type == SOCK_STREAM)
+		forget_pending_owner(bpf_get_socket_cookie(ctx));
+	return 1;
 }
 
 #endif

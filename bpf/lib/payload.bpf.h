@@ -1,138 +1,30 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Payload inspection in cgroup_skb: which packets of a flow carry what userspace needs
- * (a DNS message, a TLS ClientHello, an HTTP request or response head), and copying
- * their first bytes. A flow that has yielded what it can costs one sk_storage lookup per
- * packet afterwards.
+ * How much payload is copied to userspace, by the cgroup_skb programs (capture.bpf.h) and
+ * the TLS uprobes (tls.bpf.h) alike: at most so many bytes per packet and per flow, and
+ * HTTP heads, which both recognise by their first four bytes, within one budget per
+ * process.
  */
 #ifndef EGRESSWATCH_PAYLOAD_BPF_H
 #define EGRESSWATCH_PAYLOAD_BPF_H
 
-/* No ETH_P_* or IPPROTO_* macros in vmlinux.h. */
-#define EW_ETH_P_IP 0x0800
-#define EW_ETH_P_IPV6 0x86DD
-#define EW_IP_OFFSET_MASK 0x1fff
-#define EW_DNS_PORT 53
-#define EW_TLS_RECORD_HEADER 5
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
 
-/* Where a packet goes (or comes from) and where its payload starts. */
-struct packet_view {
-	__u8 addr[16];
-	__u32 payload_offset;
-	__u32 payload_length;
-	__u32 tcp_seq;
-	__u16 port;
-	__u16 family;
-	__u8 protocol;
-};
+#include "egresswatch/abi.h"
+#include "emit.bpf.h"             /* count_drop */
+#include "lookup_or_insert.bpf.h"
 
-/* A header read in place when it lies in the skb's linear data, as it nearly always
- * does, else copied to `copy`: most packets of a flow carry no payload, and reading
- * their headers should not cost helper calls. NULL if the packet is too short. */
-#define EW_HEADER_AT(skb, offset, copy)                                                      \
-	({                                                                                   \
-		void *__data = (void *)(long)(skb)->data;                                    \
-		void *__end = (void *)(long)(skb)->data_end;                                 \
-		typeof(copy) *__h = __data + (offset);                                       \
-		if ((void *)(__h + 1) > __end)                                               \
-			__h = bpf_skb_load_bytes((skb), (offset), &(copy), sizeof(copy)) ? NULL \
-										: &(copy);   \
-		__h;                                                                         \
-	})
-
-/* cgroup_skb data starts at the network header. Only the remote end is kept: on egress
- * the destination, on ingress the source. */
-static __always_inline bool read_packet(struct __sk_buff *skb, bool egress, struct packet_view *v)
-{
-	__u32 offset;
-	__u8 protocol;
-
-	if (skb->protocol == bpf_htons(EW_ETH_P_IP)) {
-		struct iphdr copy, *ip = EW_HEADER_AT(skb, 0, copy);
-
-		if (!ip)
-			return false;
-		/* Later fragments have no transport header. */
-		if (ip->frag_off & bpf_htons(EW_IP_OFFSET_MASK))
-			return false;
-		offset = ip->ihl * 4;
-		__builtin_memcpy(v->addr, egress ? &ip->daddr : &ip->saddr, 4);
-		protocol = ip->protocol;
-		v->family = EW_AF_INET;
-	} else if (skb->protocol == bpf_htons(EW_ETH_P_IPV6)) {
-		struct ipv6hdr copy, *ip6 = EW_HEADER_AT(skb, 0, copy);
-
-		if (!ip6)
-			return false;
-		offset = sizeof(*ip6);
-		/* Extension headers are rare on client flows: such packets are not inspected. */
-		__builtin_memcpy(v->addr, egress ? &ip6->daddr : &ip6->saddr, 16);
-		protocol = ip6->nexthdr;
-		v->family = EW_AF_INET6;
-	} else {
-		return false;
-	}
-
-	if (protocol == EW_IPPROTO_TCP) {
-		struct tcphdr copy, *tcp;
-
-		/* Bounded for the verifier: IPv4 options make the offset variable. */
-		offset &= 0xff;
-		tcp = EW_HEADER_AT(skb, offset, copy);
-		if (!tcp)
-			return false;
-		offset += tcp->doff * 4;
-		/* Most packets of a TCP flow (SYN, ACK, FIN) end with their headers. */
-		if (skb->len <= offset)
-			return false;
-		v->port = bpf_ntohs(egress ? tcp->dest : tcp->source);
-		v->tcp_seq = bpf_ntohl(tcp->seq);
-	} else if (protocol == EW_IPPROTO_UDP) {
-		struct udphdr copy, *udp;
-
-		offset &= 0xff;
-		udp = EW_HEADER_AT(skb, offset, copy);
-		if (!udp)
-			return false;
-		v->port = bpf_ntohs(egress ? udp->dest : udp->source);
-		offset += sizeof(*udp);
-	} else {
-		return false;
-	}
-	if (skb->len <= offset)
-		return false;
-	v->protocol = protocol;
-	v->payload_offset = offset;
-	v->payload_length = skb->len - offset;
-	return true;
-}
-
-/* How much of a payload's start inspection looks at: a TLS record header and the handshake
- * header after it (9 bytes), in a power-of-two size that lets the verifier bound a load. */
-#define EW_PAYLOAD_HEAD 16
-
-/* The payload's first EW_PAYLOAD_HEAD bytes into head, which stays zero past a shorter
- * payload. Read in place when they lie in the linear data, as request and response heads
- * do, so the common case makes no helper call. */
-static __always_inline bool read_payload_head(struct __sk_buff *skb, const struct packet_view *v,
-					      __u8 head[EW_PAYLOAD_HEAD])
-{
-	void *data_end = (void *)(long)skb->data_end;
-	/* read_packet's offset is at most two headers (255 + 60 bytes); the mask shows the
-	 * verifier a bound. */
-	__u8 *in_place = (void *)(long)skb->data + (v->payload_offset & 0x1ff);
-	__u32 length;
-
-	if ((void *)(in_place + EW_PAYLOAD_HEAD) <= data_end) {
-		__builtin_memcpy(head, in_place, EW_PAYLOAD_HEAD);
-		return true;
-	}
-	length = v->payload_length < EW_PAYLOAD_HEAD ? v->payload_length : EW_PAYLOAD_HEAD;
-	if (length == 0)
-		return false;
-	length = ((length - 1) & (EW_PAYLOAD_HEAD - 1)) + 1;
-	return bpf_skb_load_bytes(skb, v->payload_offset, head, length) == 0;
-}
+/* At most this many payload bytes per packet (<= EW_PAYLOAD_MAX)... */
+const volatile __u32 payload_packet_bytes = EW_PAYLOAD_MAX;
+/* ...and per TLS or unrecognised flow, over all its packets. */
+const volatile __u32 payload_flow_bytes = 4096;
+/* ...and HTTP heads (requests plus responses) per process: a burst of this many, then
+ * this many per second. A deploy's requests fit; a load test's requests are sampled, and
+ * what is not copied is counted. Rate 0: the burst is all there is. */
+const volatile __u32 http_head_burst = 512;
+const volatile __u32 http_heads_per_sec = 128;
+#define NSEC_PER_SEC 1000000000ULL
 
 /* Four bytes as they appear on the wire, compared as one load. */
 #define EW_WIRE32(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
@@ -160,10 +52,67 @@ static __always_inline bool starts_http_response(__u32 first4)
 	return first4 == EW_WIRE32('H', 'T', 'T', 'P');
 }
 
-/* A TLS handshake record: content type 22, legacy version 3.x. */
-static __always_inline bool starts_tls_handshake(const __u8 *head)
+/* HTTP heads a process may still copy, over all its connections and TLS sessions: a
+ * keep-alive client that reconnects every thousand requests must not get a fresh burst
+ * each time. */
+struct http_budget {
+	__u64 refilled_ns; /* when tokens was last topped up */
+	__u32 tokens;
+	__u32 pad;
+};
+
+/* LRU: a process whose budget is evicted starts a fresh burst, except on sockets that
+ * already learned the budget was empty (sock_owner.heads_refused_until_ns): they wait for
+ * the next token as if it had not been evicted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct http_budget);
+} http_budgets SEC(".maps");
+
+/* Takes one HTTP head from the process's budget; false, after counting the head as lost,
+ * if there is none left, and then, if refused_until is given, sets it to when the next
+ * token is due. CPUs racing on one budget may misjudge a token or two, but each head is
+ * either copied or counted. */
+static __always_inline bool take_http_token(__u32 tgid, __u64 *refused_until)
 {
-	return head[0] == 0x16 && head[1] == 0x03 && head[2] <= 0x04;
+	struct http_budget fresh = { .tokens = http_head_burst };
+	struct http_budget *budget = bpf_map_lookup_elem(&http_budgets, &tgid);
+
+	if (!budget) {
+		/* The clock is read only for a process's first head, not for every head. */
+		fresh.refilled_ns = bpf_ktime_get_ns();
+		budget = lookup_or_insert(&http_budgets, &tgid, &fresh);
+		if (!budget)
+			return true;
+	}
+	if (http_heads_per_sec && budget->tokens < http_head_burst) {
+		__u64 now = bpf_ktime_get_ns();
+		__u64 elapsed = now - budget->refilled_ns;
+		__u64 earned;
+
+		/* Bounded so the product below cannot overflow. */
+		if (elapsed > 1000 * NSEC_PER_SEC)
+			elapsed = 1000 * NSEC_PER_SEC;
+		earned = elapsed * http_heads_per_sec / NSEC_PER_SEC;
+		if (earned) {
+			__u64 tokens = budget->tokens + earned;
+
+			budget->tokens = tokens < http_head_burst ? tokens : http_head_burst;
+			budget->refilled_ns = now;
+		}
+	}
+	if (budget->tokens == 0) {
+		count_drop(EW_DROP_HTTP_FLOW_BUDGET);
+		if (refused_until)
+			*refused_until = http_heads_per_sec ? budget->refilled_ns +
+								      (NSEC_PER_SEC + http_heads_per_sec - 1) / http_heads_per_sec
+							    : ~0ULL;
+		return false;
+	}
+	budget->tokens -= 1;
+	return true;
 }
 
 #endif

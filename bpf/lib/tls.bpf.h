@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * State for TLS plaintext capture (uprobes on SSL_write/SSL_read and gnutls_record_*).
+ * TLS plaintext capture (uprobes on SSL_write/SSL_read and gnutls_record_*): its state and
+ * programs, and the ld.so uprobe that says when a process may have loaded a TLS library.
  *
  * A library call names its session object, not its socket. The socket is learned from
  * the socket operation the call makes on the same thread (sock_send_length and
@@ -11,6 +12,18 @@
  */
 #ifndef EGRESSWATCH_TLS_BPF_H
 #define EGRESSWATCH_TLS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "egresswatch/abi.h"
+#include "emit.bpf.h"
+#include "lookup_or_insert.bpf.h"
+#include "payload.bpf.h"    /* payload_packet_bytes, HTTP heads and their budget */
+#include "task_scope.bpf.h"
 
 /* A send this soon after a memory-BIO write returned carries that write's ciphertext. */
 #define EW_TLS_BIND_WINDOW_NS (50 * 1000 * 1000ULL)
@@ -118,6 +131,312 @@ static __always_inline bool is_inet_stream(const struct sock *sk)
 
 	return (family == EW_AF_INET || family == EW_AF_INET6) &&
 	       BPF_CORE_READ(sk, sk_protocol) == EW_IPPROTO_TCP;
+}
+
+/*
+ * TLS plaintext: uprobes on the libraries' write and read functions. One entry and one
+ * return program serve every function of every library; the attach cookie says which
+ * (EW_TLS_OP_*). Attached per library file, so every process mapping the file hits
+ * them: the scope check comes first.
+ */
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_tls_call_enter, void *session, const void *buf, __u64 num, void *result_ptr)
+{
+	struct tls_call *call;
+
+	if (!task_in_scope())
+		return 0;
+	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!call) {
+		count_drop(EW_DROP_TLS_CALLS_FULL);
+		return 0;
+	}
+	count_tls_activity(tls_call_active(call), true);
+	/* An unbound write's pending fields stay: this call may not be the one that sends. */
+	call->session = (__u64)session;
+	call->buf = (__u64)buf;
+	call->op = (__u32)bpf_get_attach_cookie(ctx);
+	call->result_ptr = call->op & EW_TLS_OP_RESULT_ARG ? (__u64)result_ptr : 0;
+	call->in_call = 1;
+	call->socket_seen = 0;
+	return 0;
+}
+
+static __always_inline void emit_tls_data(const struct tls_call *call, const struct tls_session *session,
+					  __u64 length, bool write, __u8 socket_source)
+{
+	struct ew_tls_data_event *e;
+	__u64 n = length;
+
+	if (n > payload_packet_bytes)
+		n = payload_packet_bytes;
+	if (n == 0)
+		return;
+	n = ((n - 1) & (EW_PAYLOAD_MAX - 1)) + 1;
+	e = reserve_event(sizeof(*e), EW_EVENT_TLS_DATA, EW_DROP_RINGBUF_TLS);
+	if (!e)
+		return;
+	/* An unreadable buffer (paged out) is reported with nothing captured. */
+	if (bpf_probe_read_user(e->data, n, (const void *)call->buf))
+		n = 0;
+	e->session = call->session;
+	e->cookie = socket_source == EW_TLS_SOCKET_UNKNOWN ? 0 : session->socket.cookie;
+	__builtin_memcpy(e->addr, session->socket.addr, sizeof(e->addr));
+	e->port = session->socket.port;
+	e->family = session->socket.family;
+	e->length = length > 0xffffffffULL ? 0xffffffff : length;
+	e->captured = n;
+	e->direction = write ? EW_DIR_EGRESS : EW_DIR_INGRESS;
+	e->library = (call->op >> EW_TLS_OP_LIBRARY_SHIFT) & 0xff;
+	e->socket = socket_source;
+	e->flow_kind = session->flow_kind;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	submit_event(e, sizeof(*e));
+}
+
+/* Decides from what a finished call moved whether its bytes are copied, as the packet
+ * path does: a session is HTTP if its first write starts a request, and then only heads
+ * are copied, within the same per-process budget; anything else yields its first
+ * write only. */
+static __always_inline void report_tls_data(const struct tls_call *call, struct tls_session *session,
+					    __u64 length, bool write, __u8 socket_source)
+{
+	__u32 first4 = 0;
+
+	if (session->done)
+		return;
+	if (length >= 4)
+		bpf_probe_read_user(&first4, sizeof(first4), (const void *)call->buf);
+	if (session->flow_kind == EW_FLOW_UNDECIDED) {
+		if (!write)
+			return;
+		session->flow_kind = length >= 4 && starts_http_request(first4) ? EW_FLOW_HTTP : EW_FLOW_OTHER;
+	}
+	if (session->flow_kind == EW_FLOW_HTTP) {
+		if (!(write ? starts_http_request(first4) : starts_http_response(first4)))
+			return;
+		if (!take_http_token(bpf_get_current_pid_tgid() >> 32, NULL))
+			return;
+	} else {
+		session->done = 1;
+	}
+	emit_tls_data(call, session, length, write, socket_source);
+}
+
+/* What a TLS call that returned `ret` moved, reported against its session. */
+static __always_inline void finish_tls_call(struct tls_call *call, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tls_session_key key = {};
+	struct tls_session fresh = {};
+	struct tls_session *session;
+	__u64 length = 0;
+	__u8 socket_source;
+	bool write;
+
+	write = call->op & EW_TLS_OP_WRITE;
+	/* The SSL_* functions return int: the upper half of the register is not theirs. */
+	if (((call->op >> EW_TLS_OP_LIBRARY_SHIFT) & 0xff) == EW_TLS_LIB_OPENSSL)
+		ret = (int)ret;
+	if (call->op & EW_TLS_OP_RESULT_ARG) {
+		__u64 moved = 0;
+
+		if (ret == 1 && call->result_ptr)
+			bpf_probe_read_user(&moved, sizeof(moved), (const void *)call->result_ptr);
+		length = moved;
+	} else if (ret > 0) {
+		length = ret;
+	}
+
+	key.session = call->session;
+	key.tgid = pid_tgid >> 32;
+	session = lookup_or_insert(&tls_sessions, &key, &fresh);
+	if (!session)
+		return;
+	if (call->socket_seen)
+		session->socket = call->socket;
+	socket_source = call->socket_seen		 ? EW_TLS_SOCKET_IN_CALL
+			: session->socket.cookie ? EW_TLS_SOCKET_SESSION
+						 : EW_TLS_SOCKET_UNKNOWN;
+	if (length > 0)
+		report_tls_data(call, session, length, write, socket_source);
+	/* A write that encrypted into memory: the thread's next send will say where to. */
+	if (write && length > 0 && socket_source == EW_TLS_SOCKET_UNKNOWN) {
+		call->pending_session = call->session;
+		call->pending_ended_ns = bpf_ktime_get_ns();
+	}
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_tls_call_exit, long ret)
+{
+	struct tls_call *call;
+
+	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!call || !call->in_call)
+		return 0;
+	call->in_call = 0;
+	finish_tls_call(call, ret);
+	count_tls_activity(true, tls_call_active(call));
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_tls_session_free, void *session)
+{
+	struct tls_session_key key = {};
+
+	key.session = (__u64)session;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_map_delete_elem(&tls_sessions, &key);
+	return 0;
+}
+
+/* Every thread passes here: one leaving mid-call or with an unbound write stops counting
+ * as active. A program of its own, so that process lineage does not need TLS state. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tls_thread_exit, struct task_struct *task)
+{
+	struct tls_call *call;
+
+	if (!any_tls_thread_active())
+		return 0;
+	call = bpf_task_storage_get(&tls_calls, task, 0, 0);
+	if (call && tls_call_active(call)) {
+		call->in_call = 0;
+		call->pending_ended_ns = 0;
+		count_tls_activity(true, false);
+	}
+	return 0;
+}
+
+static __always_inline void bind_tls_session(__u64 session_ptr, struct sock *sk, __u64 cookie, __u64 pid_tgid)
+{
+	struct tls_session_key key = {};
+	struct ew_tls_bind_event *e;
+	struct tls_session *session;
+
+	key.session = session_ptr;
+	key.tgid = pid_tgid >> 32;
+	session = bpf_map_lookup_elem(&tls_sessions, &key);
+	if (!session)
+		return;
+	read_tls_socket(sk, &session->socket);
+	session->socket.cookie = cookie;
+	e = reserve_event(sizeof(*e), EW_EVENT_TLS_BIND, EW_DROP_RINGBUF_TLS);
+	if (!e)
+		return;
+	e->session = session_ptr;
+	e->cookie = session->socket.cookie;
+	__builtin_memcpy(e->addr, session->socket.addr, sizeof(e->addr));
+	e->port = session->socket.port;
+	e->family = session->socket.family;
+	e->pad = 0;
+	submit_event(e, sizeof(*e));
+}
+
+/* A socket's cookie. Tracing programs (tp_btf, fentry) hold a typed socket pointer and ask
+ * the helper, which makes the cookie if the socket has none yet; kprobes may not call it,
+ * and read the cookie the socket already has: every socket an observed process connected
+ * or sent from got one from the cgroup hooks. */
+static __always_inline __u64 tls_socket_cookie(struct sock *sk, bool typed_socket)
+{
+	if (typed_socket)
+		return bpf_get_socket_cookie(sk);
+	return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+}
+
+/* Learns the socket of the TLS call this thread is in, or has just finished. */
+static __always_inline void note_tls_socket(struct sock *sk, bool send, bool typed_socket)
+{
+	struct tls_call *call;
+
+	if (!any_tls_thread_active())
+		return;
+	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, 0);
+	if (!call || !tls_call_active(call) || !sk || !is_inet_stream(sk))
+		return;
+	if (call->in_call && !call->socket_seen) {
+		read_tls_socket(sk, &call->socket);
+		call->socket.cookie = tls_socket_cookie(sk, typed_socket);
+		call->socket_seen = 1;
+	}
+	if (!send || !call->pending_ended_ns)
+		return;
+	if (bpf_ktime_get_ns() - call->pending_ended_ns < EW_TLS_BIND_WINDOW_NS)
+		bind_tls_session(call->pending_session, sk, tls_socket_cookie(sk, typed_socket),
+				 bpf_get_current_pid_tgid());
+	call->pending_ended_ns = 0;
+	count_tls_activity(true, tls_call_active(call));
+}
+
+/*
+ * The hook that tells a TLS call which socket it used: one of three, the cheapest this
+ * kernel offers (the loader picks). The sock_send_length/sock_recv_length tracepoints
+ * (Linux 6.2+) fire in sock_sendmsg/sock_recvmsg for every socket; kernels without them
+ * get fentry, else a kprobe, on tcp_sendmsg/tcp_recvmsg: called from inet_sendmsg and
+ * inet_recvmsg in another file, so never inlined into the socket layer, and they see only
+ * TCP, which is all note_tls_socket wants.
+ */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sock_send_length_tls_bind, struct sock *sk, int ret, int flags)
+{
+	note_tls_socket(sk, true, true);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sock_recv_length_tls_bind, struct sock *sk, int ret, int flags)
+{
+	note_tls_socket(sk, false, true);
+	return 0;
+}
+
+SEC("fentry/tcp_sendmsg")
+int BPF_PROG(tcp_sendmsg_tls_bind, struct sock *sk)
+{
+	note_tls_socket(sk, true, true);
+	return 0;
+}
+
+SEC("fentry/tcp_recvmsg")
+int BPF_PROG(tcp_recvmsg_tls_bind, struct sock *sk)
+{
+	note_tls_socket(sk, false, true);
+	return 0;
+}
+
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(tcp_sendmsg_tls_bind_kprobe, struct sock *sk)
+{
+	note_tls_socket(sk, true, false);
+	return 0;
+}
+
+SEC("kprobe/tcp_recvmsg")
+int BPF_KPROBE(tcp_recvmsg_tls_bind_kprobe, struct sock *sk)
+{
+	note_tls_socket(sk, false, false);
+	return 0;
+}
+
+/* _dl_debug_state in ld.so: the loader calls it after mapping the program's libraries and
+ * around every dlopen, which is when a TLS library may newly appear in a process. */
+SEC("uprobe")
+int BPF_KPROBE(uprobe_loader_libs_changed)
+{
+	struct ew_libs_changed_event *e;
+
+	if (!task_in_scope())
+		return 0;
+	e = reserve_event(sizeof(*e), EW_EVENT_LIBS_CHANGED, EW_DROP_RINGBUF_TLS);
+	/* Not woken at once, though a new library should be probed before the process calls
+	 * into it: every program start passes here twice, and two wakeups would make a
+	 * start 20% slower. Userspace drains every 10 ms. */
+	if (e)
+		submit_event(e, sizeof(*e));
+	return 0;
 }
 
 #endif

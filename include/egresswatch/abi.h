@@ -14,8 +14,6 @@
 #include <linux/types.h>
 #endif
 
-#define EW_ABI_VERSION 4
-
 #define EW_COMM_LEN 16
 #define EW_FILENAME_LEN 256
 /* Power of two: the BPF side masks lengths with (EW_ARGS_LEN - 1) for the verifier. */

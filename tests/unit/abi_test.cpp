@@ -5,8 +5,11 @@
 #include "kernel/tracer.h"
 #include "egresswatch/abi.h"
 
-// The BPF side and the decoder agree on layout only if these hold; a change here is an
-// ABI change and must bump EW_ABI_VERSION.
+// The BPF side and the decoder agree on layout only if these hold. Both are built from this
+// abi.h into one binary (the BPF objects are embedded as skeletons), so they cannot be out of
+// step at run time; but clang lays the structs out for the BPF target and the host compiler
+// for userspace, and pinned sizes catch a layout the two would compute differently (an
+// implicit hole, a field whose width differs).
 TEST(Abi, StructSizesAreFixed) {
     EXPECT_EQ(sizeof(ew_event_header), 48u);
     EXPECT_EQ(sizeof(ew_sock_event), 80u);
