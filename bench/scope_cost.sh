@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a `run` costs the rest of the host. Its connect and sendmsg programs are attached at
-# the cgroup root (so a socket passed in from outside is still judged, docs/enforce.md) and
-# return at once for a task outside the run (bpf/lib/acting_task.bpf.h). This measures, from
+# the cgroup root (so a socket passed in from outside is still judged: docs/enforce.md,
+# "Sockets passed in from outside") and return at once for a task outside the run
+# (bpf/lib/acting_task.bpf.h). This measures, from
 # kernel.bpf_stats_enabled counters, the ns per invocation of connect4_record and
 # sendmsg4_record for a workload outside a run, against the same workload inside a run in
 # the same session (the full per-connect cost), and against a program that returns at once

@@ -239,8 +239,9 @@ assert "ssl" not in sys.modules and "_ssl" not in sys.modules
 time.sleep(0.5)
 import ssl, urllib.request
 assert "/late-libs/libssl.so.3" in open("/proc/self/maps").read()
-# The library was just mapped: give egresswatch's scan of this process a moment (the README
-# says why a call in the first milliseconds after a library appears can be missed).
+# The library was just mapped: give egresswatch's scan of this process a moment
+# (docs/https.md, "Where it can fail", says why a call in the first milliseconds after a
+# library appears can be missed).
 time.sleep(0.5)
 ctx = ssl.create_default_context(cafile=sys.argv[1])
 urllib.request.urlopen("https://mirror.test/api/v1/status", timeout=10, context=ctx).read()
