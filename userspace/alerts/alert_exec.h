@@ -1,6 +1,6 @@
 #pragma once
 // --alert-exec CMD: runs CMD with /bin/sh -c for each alert, the alert's JSON on its stdin and
-// its main fields in EGRESSWATCH_ALERT_* variables (see README.md, "Alerts").
+// its main fields in EGRESSWATCH_ALERT_* variables (see docs/alerts.md).
 
 #include <chrono>
 #include <optional>

@@ -1,7 +1,7 @@
 #pragma once
 // --alert-webhook URL: POSTs each alert's JSON to an http:// URL. A minimal HTTP/1.1 client:
 // one request per connection (Connection: close), every step within one time budget, and any
-// 2xx status counts as delivered. https:// is not supported (README.md says how to get it with
+// 2xx status counts as delivered. https:// is not supported (docs/alerts.md says how to get it with
 // --alert-exec and curl).
 
 #include <chrono>

@@ -1,7 +1,7 @@
 #pragma once
 // The allowlist (egress manifest) as a model: what `allowlist.yaml` holds once loaded, and
 // what merge, diff, export and the matcher work on. The file format is documented in
-// README.md ("Allowlists"); allowlist_loader.h reads it, allowlist/allowlist_writer.h writes it.
+// docs/allowlists.md ("Schema (version 1)"); allowlist_loader.h reads it, allowlist/allowlist_writer.h writes it.
 
 #include <cstdint>
 #include <optional>

@@ -32,7 +32,7 @@ struct CaptureOptions {
     bool redact = true;                   // secrets in headers and query values
 };
 
-// --baseline and what to do with the alerts it raises (README.md, "Alerts").
+// --baseline and what to do with the alerts it raises (docs/alerts.md).
 struct AlertOptions {
     std::string baseline;                 // empty: no alerts
     bool fail_on_new = false;             // run: exit kNewDestinationsExit after new destinations
@@ -41,7 +41,7 @@ struct AlertOptions {
     bool syslog = false;                  // watch: --alert-syslog
 };
 
-// run --enforce (README.md, "Enforcing an allowlist").
+// run --enforce (docs/enforce.md).
 struct EnforceOptions {
     std::string allowlist;                // empty: observe only
     bool fail_open = false;               // --enforce-mode fail-open

@@ -168,7 +168,7 @@ struct CredentialOption {
     bool login_only;  // only after a `login` subcommand (docker run -p is a port)
 };
 
-// The credential options of common tools (README, "Secrets"). Options of the form
+// The credential options of common tools (docs/secrets.md, "Credential options"). Options of the form
 // --name=value whose name looks secret are found as assignments, and any --name VALUE whose
 // name holds token, secret or password by the generic rule below.
 constexpr std::array<CredentialOption, 24> kCredentialOptions{{

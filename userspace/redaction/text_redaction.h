@@ -4,7 +4,7 @@
 // Credentials are found wherever they stand and replaced by REDACTED; everything else is left
 // exactly as it was, so a redacted shell script still reads as the script that ran.
 //
-// What counts as a credential (README, "Secrets"):
+// What counts as a credential (docs/secrets.md, "What is redacted"):
 //   - URL userinfo (scheme://user:pw@host), anywhere in the text;
 //   - the values of a URL's query and fragment parameters, of that URL only: the URL ends at
 //     whitespace, a quote or a shell operator;

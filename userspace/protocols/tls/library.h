@@ -43,7 +43,7 @@ const std::set<std::string>& tls_function_names();
 std::optional<TlsLibraryPlan> plan_tls_probes(const std::map<std::string, std::uint64_t>& functions);
 
 // Runtimes whose TLS is not in a library egresswatch probes: their connections are named
-// by SNI only. Shown by doctor and the README.
+// by SNI only. Shown by doctor and docs/https.md.
 const std::vector<std::string_view>& tls_not_covered();
 
 }  // namespace egresswatch
