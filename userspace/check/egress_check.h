@@ -1,6 +1,6 @@
 #pragma once
 // `egresswatch check`: what is checked for one allowlist destination, and what came of it.
-// Pure data and rules; the network I/O is in userspace/system/check_*.
+// Pure data and rules; the network I/O is in check/net.cpp, check/tls.cpp and check/http.cpp.
 
 #include <chrono>
 #include <cstdint>
