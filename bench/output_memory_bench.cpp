@@ -29,8 +29,7 @@
 #include "cli/output_dir.h"
 #include "report/aggregator.h"
 #include "pipeline/decoder.h"
-#include "pipeline/enricher.h"
-#include "pipeline/flow_inspector.h"
+#include "pipeline/pipeline.h"
 #include "report/jsonl.h"
 #include "report/report.h"
 #include "ring_producer.skel.h"
@@ -72,27 +71,18 @@ int main(int argc, char** argv) {
     out.open_events();
     Aggregator aggregator;
     JsonlWriter events(out.events());
-    SinkFanout sinks;
-    sinks.add(events);
-    sinks.add(aggregator);
-    std::unique_ptr<Enricher> enricher;
-    FlowInspector inspector(sinks, {}, [&](const TaskContext& task) { return enricher->process_ref(task); });
-    enricher = std::make_unique<Enricher>(processes, WallClock::now(), EnricherHooks{}, inspector);
+    Pipeline pipeline(processes, PipelineOptions{}, {}, {&events, &aggregator});
     SessionStart start;
     start.ts_ns = wall_clock_ns();
     start.mode = "watch";
-    inspector.on_start(start);
+    pipeline.start(start);
 
     long at_start = status_kib("VmRSS:");
     // Every destination three times, 500 records per run (10 ms at 50k/s), drained after each
     // as watch drains every 10 ms.
     auto began = std::chrono::steady_clock::now();
-    EventSource source(bpf_map__fd(skel->maps.events), [&](const void* d, std::size_t n) {
-        if (auto e = decode_event(d, n))
-            enricher->on_event(*e);
-        else
-            enricher->on_undecodable();
-    });
+    EventSource source(bpf_map__fd(skel->maps.events),
+                       [&](const void* d, std::size_t n) { pipeline.on_ring_record(d, n); });
     int prog = bpf_program__fd(skel->progs.produce);
     constexpr std::uint32_t kBatch = 500;
     for (std::uint64_t sent = 0; sent < 3ull * destinations; sent += kBatch) {
@@ -104,12 +94,12 @@ int main(int argc, char** argv) {
             return 2;
         }
         source.drain();
-        inspector.on_batch_end();
-        inspector.tick(wall_clock_ns());
+        pipeline.end_batch();
+        pipeline.tick(wall_clock_ns());
     }
-    inspector.flush();
-    aggregator.set_kernel_counts(enricher->counts());
-    inspector.on_stop(SessionStop{wall_clock_ns(), std::nullopt});
+    pipeline.flush(wall_clock_ns());
+    aggregator.set_kernel_counts(pipeline.event_counts());
+    pipeline.stop(SessionStop{wall_clock_ns(), std::nullopt}, false);
     double observe_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     long observing = status_kib("VmHWM:");
     long before_writing = status_kib("VmRSS:");

@@ -22,8 +22,7 @@
 #include "bench_common.h"
 #include "kernel/event_source.h"
 #include "report/aggregator.h"
-#include "pipeline/decoder.h"
-#include "pipeline/enricher.h"
+#include "pipeline/pipeline.h"
 #include "ring_producer.skel.h"
 
 using namespace egresswatch;
@@ -133,14 +132,13 @@ int main(int argc, char** argv) {
 
     ProcessTable processes;
     bench::add_bench_processes(processes);
+    // The real pipeline (decode, enrich, inspect, fan out) into the aggregator. No payload
+    // comes, so connects are not held for a name, as with --no-payload.
+    PipelineOptions options;
+    options.inspect.hold_ns = 0;
     Aggregator aggregator;
-    Enricher enricher(processes, WallClock::now(), {}, aggregator);
-    auto pipeline = [&](const void* d, std::size_t n) {
-        if (auto e = decode_event(d, n))
-            enricher.on_event(*e);
-        else
-            enricher.on_undecodable();
-    };
+    Pipeline full(processes, options, {}, {&aggregator});
+    auto pipeline = [&](const void* d, std::size_t n) { full.on_ring_record(d, n); };
 
     // 1. As egresswatch runs by default (8 MiB ring buffer): a sustained 50k events/s over
     //    every destination and process, then the peak RSS that left behind.
@@ -160,10 +158,9 @@ int main(int argc, char** argv) {
     PhaseResult noop = run_phase(big, burst, 0, [](const void*, std::size_t) {});
     PhaseResult steady = run_phase(big, burst, 0, pipeline);
     Aggregator fresh;
-    Enricher fresh_enricher(processes, WallClock::now(), {}, fresh);
-    PhaseResult first_sight = run_phase(big, burst, 0, [&](const void* d, std::size_t n) {
-        if (auto e = decode_event(d, n)) fresh_enricher.on_event(*e);
-    });
+    Pipeline fresh_pipeline(processes, options, {}, {&fresh});
+    PhaseResult first_sight =
+        run_phase(big, burst, 0, [&](const void* d, std::size_t n) { fresh_pipeline.on_ring_record(d, n); });
     ring_producer_bpf__destroy(big);
 
     double base = noop.per_cpu_second();

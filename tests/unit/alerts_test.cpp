@@ -79,7 +79,8 @@ AlertRecord sample_alert() {
 
 TEST(BaselineAlerter, AlertsOncePerDestinationNotInTheBaseline) {
     Collect out;
-    BaselineAlerter alerter(parse_allowlist(kBaseline, "base.yaml"), "base.yaml", out);
+    BaselineAlerter alerter(parse_allowlist(kBaseline, "base.yaml"), "base.yaml");
+    alerter.pass_to(out);
     alerter.on_connection(connection("198.19.4.2", 80, "mirror.test"));          // allowed by name
     alerter.on_connection(connection("198.19.4.2", 80, std::nullopt));           // by recorded address
     alerter.on_connection(connection("198.19.4.53", 53, std::nullopt, 17));      // address entry
@@ -101,7 +102,8 @@ TEST(BaselineAlerter, AlertsOncePerDestinationNotInTheBaseline) {
 
 TEST(BaselineAlerter, ScopeAllBaselineAlertsOnLoopbackToo) {
     Collect out;
-    BaselineAlerter alerter(parse_allowlist("version: 1\nscope: all\ndestinations: []\n", "b.yaml"), "b.yaml", out);
+    BaselineAlerter alerter(parse_allowlist("version: 1\nscope: all\ndestinations: []\n", "b.yaml"), "b.yaml");
+    alerter.pass_to(out);
     alerter.on_connection(connection("127.0.0.1", 8080, std::nullopt));
     alerter.on_connection(connection("::1", 8080, std::nullopt));
     ASSERT_EQ(out.alerts.size(), 2u);
@@ -110,7 +112,8 @@ TEST(BaselineAlerter, ScopeAllBaselineAlertsOnLoopbackToo) {
 
 TEST(BaselineAlerter, BlockedAttemptsDoNotAlertUnverifiedOnesDo) {
     Collect out;
-    BaselineAlerter alerter(parse_allowlist(kBaseline, "base.yaml"), "base.yaml", out);
+    BaselineAlerter alerter(parse_allowlist(kBaseline, "base.yaml"), "base.yaml");
+    alerter.pass_to(out);
     ConnectionRecord refused = connection("198.19.4.9", 443, "evil.test");
     refused.verdict = Verdict::blocked;
     alerter.on_connection(refused);

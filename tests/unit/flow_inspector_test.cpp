@@ -120,11 +120,19 @@ std::vector<std::uint8_t> dns_answer(const std::string& name, const std::string&
 
 TEST(FlowInspector, KeepAliveRequestsPairWithTheirResponsesInOrder) {
     Recorder out;
+    // The process table names the requests' process; its cgroup lookup counts how often.
+    ProcessTable table;
+    ProcessInfo curl;
+    curl.pid = 7;
+    curl.comm = "curl";
+    curl.exe = "/usr/bin/curl";
+    table.upsert(curl);
     int resolved = 0;
-    FlowInspector inspector(out, {}, [&resolved](const TaskContext& task) {
+    ProcessNamer names(table, [&resolved](std::uint64_t) {
         ++resolved;
-        return proc(task.pid);
+        return std::string();
     });
+    FlowInspector inspector(out, {}, &names);
     inspector.on_connection(tcp_connect(1, 7));
     EXPECT_TRUE(out.connections.empty()) << "a TCP connect waits for the payload that names it";
 

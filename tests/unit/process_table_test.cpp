@@ -125,7 +125,7 @@ TEST(ProcessTable, UnknownParentIsNamedByPidOnly) {
 // A process that connected and exited before userspace read anything is still attributed
 // from the events alone: /proc no longer has it, and the fallback is never asked.
 TEST(Enricher, ShortLivedProcessKeepsExeAndAncestry) {
-    struct Capture : RecordSink {
+    struct Capture : KernelRecordSink {
         std::vector<ConnectionRecord> connections;
         void on_connection(const ConnectionRecord& r) override { connections.push_back(r); }
     } sink;
@@ -136,7 +136,8 @@ TEST(Enricher, ShortLivedProcessKeepsExeAndAncestry) {
         ADD_FAILURE() << "fallback asked for pid " << pid;
         return std::nullopt;
     });
-    Enricher enricher(t, WallClock{0}, {}, sink);
+    ProcessNamer names(t);
+    Enricher enricher(t, names, WallClock{0}, {}, sink);
     TaskContext parent{1, 0, 10, 10, 0, "bash"};
     TaskContext child{2, 0, 11, 11, 0, "curl"};
     enricher.on_event(ForkEvent{parent, 11});

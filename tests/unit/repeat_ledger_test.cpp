@@ -14,7 +14,8 @@ namespace {
 
 constexpr std::int64_t kS = 1'000'000'000;
 
-struct Collect : RecordSink {
+// Takes repeat records from the ledger (as the flow inspector does) and from replay_jsonl.
+struct Collect : KernelRecordSink, RecordSink {
     std::vector<RepeatRecord> records;
     void on_repeat(const RepeatRecord& r) override { records.push_back(r); }
     // Sum per (pid, address, port) and lines per key.

@@ -4,17 +4,17 @@
 
 namespace egresswatch {
 
-BaselineAlerter::BaselineAlerter(Allowlist baseline, std::string baseline_path, RecordSink& out)
+BaselineAlerter::BaselineAlerter(Allowlist baseline, std::string baseline_path)
     : baseline_(std::move(baseline)),
       matcher_(baseline_),
       path_(std::move(baseline_path)),
       // A baseline that does not say which scope it was recorded with is taken to be what
       // `run` records by default.
       scope_(baseline_.scope ? parse_scope_filter(*baseline_.scope).value_or(ScopeFilter::nonlocal)
-                             : ScopeFilter::nonlocal),
-      out_(out) {}
+                             : ScopeFilter::nonlocal) {}
 
 void BaselineAlerter::on_connection(const ConnectionRecord& r) {
+    next().on_connection(r);
     // A refused attempt reached nothing, and is reported as blocked already.
     if (r.verdict == Verdict::blocked) return;
     if (!scope_matches(classify(r.address), scope_)) return;
@@ -32,7 +32,7 @@ void BaselineAlerter::on_connection(const ConnectionRecord& r) {
     alert.ts_ns = r.ts_ns;
     alert.connection = r;
     alert.baseline = path_;
-    out_.on_alert(alert);
+    next().on_alert(alert);
 }
 
 }  // namespace egresswatch

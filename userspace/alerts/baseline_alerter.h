@@ -1,9 +1,10 @@
 #pragma once
 // Turns connection records into alerts for destinations a baseline allowlist does not allow.
 //
-// It subscribes after the flow inspector, so it sees a connect once its name is known (the
-// inspector holds a TCP connect up to 1 s for its Host or SNI): matching by name is what keeps
-// CDN addresses from raising alerts. Each destination (host or address, port, protocol) alerts
+// A pipeline stage after the flow inspector (pipeline/pipeline.h), so it sees a connect once its
+// name is known (the inspector holds a TCP connect up to 1 s for its Host or SNI): matching by
+// name is what keeps CDN addresses from raising alerts. Every record passes on; an alert
+// follows the connection that raised it. Each destination (host or address, port, protocol) alerts
 // once per session, however many processes or connections reach it.
 //
 // Destinations outside the baseline's scope are never alerted: an allowlist recorded with
@@ -18,15 +19,15 @@
 #include "pipeline/records.h"
 #include "allowlist/allowlist.h"
 #include "allowlist/allowlist_matcher.h"
-#include "pipeline/record_sink.h"
+#include "pipeline/record_stage.h"
 
 namespace egresswatch {
 
-class BaselineAlerter final : public RecordSink {
+class BaselineAlerter final : public RecordStage {
 public:
-    // Alerts go to `out` (on_alert), usually the fanout this alerter is subscribed to.
-    BaselineAlerter(Allowlist baseline, std::string baseline_path, RecordSink& out);
+    BaselineAlerter(Allowlist baseline, std::string baseline_path);
 
+    std::string_view stage_name() const override { return "alert"; }
     void on_connection(const ConnectionRecord& r) override;
 
     std::size_t alerts() const { return seen_.size(); }
@@ -37,7 +38,6 @@ private:
     AllowlistMatcher matcher_;
     std::string path_;
     ScopeFilter scope_;
-    RecordSink& out_;
     std::set<std::tuple<std::string, std::uint16_t, std::uint8_t>> seen_;
 };
 

@@ -80,10 +80,9 @@ int command_run(const RunOptions& options) {
     config.enforce_fail_open = options.enforce.fail_open;
     AlertDispatch alerts(std::cerr, {});
     BlockedNotice blocked(std::cerr);
-    bool enforcing = config.enforce.has_value();
+    if (config.baseline) config.notices.push_back(&alerts);
+    if (config.enforce) config.notices.push_back(&blocked);
     LiveSession session(config, out);
-    if (config.baseline) session.add_sink(alerts);
-    if (enforcing) session.add_sink(blocked);
     session.attach();
 
     ProcessInfo top;

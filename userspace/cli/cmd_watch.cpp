@@ -57,8 +57,8 @@ int command_watch(const WatchOptions& options) {
     config.baseline_path = options.alerts.baseline;
     // Declared before the session, so deliveries still queued outlive it.
     AlertDispatch alerts(std::cerr, delivery);
+    if (config.baseline) config.notices.push_back(&alerts);
     LiveSession session(config, out);
-    if (config.baseline) session.add_sink(alerts);
     session.attach();
     seed_from_proc(session.processes(), "/proc");
     session.begin();

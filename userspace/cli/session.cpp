@@ -31,7 +31,6 @@ constexpr auto kTick = std::chrono::milliseconds(1000);
 // interrupt in the traced task's path): records are otherwise picked up this often. It
 // bounds how late a TLS library loaded after start is probed (see uprobe_loader_libs_changed).
 constexpr auto kDrainInterval = std::chrono::milliseconds(10);
-constexpr int kTicksPerCounterFlush = 5;
 
 // A test hook environment variable set to 1.
 bool test_hook_set(const char* name) {
@@ -85,49 +84,53 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
                                     "on the --out filesystem",
                                     path, why);
                    }),
-      cgroup_names_(config_.cgroup_mount),
-      repeats_([this](std::uint32_t pid) {
-          const ProcessInfo* p = processes_.find(pid);
-          return p ? RepeatLedger::Process{p->exe, p->comm} : RepeatLedger::Process{};
-      }) {
-    sinks_.add(file_writer_);
-    if (config_.capture.json_stream) {
+      cgroup_names_(config_.cgroup_mount) {
+    if (config_.capture.json_stream)
         stdout_writer_ = std::make_unique<JsonlWriter>(std::cout, [dir = out.path()](const std::string&) {
             spdlog::warn("--json: standard output was closed; events are no longer streamed there, and are "
                          "still written to {}",
                          dir);
         });
-        sinks_.add(*stdout_writer_);
-    }
-    sinks_.add(request_log_);
-    sinks_.add(aggregator_);
-    if (config_.baseline) {
-        alerter_ = std::make_unique<BaselineAlerter>(*config_.baseline, config_.baseline_path, sinks_);
-        sinks_.add(*alerter_);
-    }
-    InspectorOptions inspect;
-    inspect.redact = config_.capture.redact;
-    if (!config_.capture.payload) inspect.hold_ns = 0;  // nothing would ever name a connect
-    inspector_ = std::make_unique<FlowInspector>(
-        sinks_, inspect, [this](const TaskContext& task) { return enricher_->process_ref(task); });
+    if (config_.baseline) alerter_ = std::make_unique<BaselineAlerter>(*config_.baseline, config_.baseline_path);
     processes_.set_fallback([redact = config_.capture.redact](std::uint32_t pid) {
         std::optional<ProcessInfo> info = read_proc_process("/proc", pid);
         if (info && redact) redact_argv(info->argv);
         return info;
     });
-    EnricherHooks hooks;
-    hooks.cgroup_path = [this](std::uint64_t id) { return cgroup_names_.name(id); };
-    hooks.resolve_exe = [](std::uint32_t pid, const std::string& filename) {
-        return filename.empty() || filename.front() == '/' ? filename : absolute_exe_path(filename, proc_cwd(pid));
-    };
-    if (config_.capture.redact) hooks.redact_argv = [](std::vector<std::string>& argv, bool cut) { redact_argv(argv, cut); };
-    hooks.libraries_changed = [this](std::uint32_t pid) {
-        if (tls_) tls_->scan_process(pid);
-    };
-    enricher_ = std::make_unique<Enricher>(processes_, WallClock::now(), std::move(hooks), *inspector_);
+    pipeline_ = make_pipeline();
     sigset_t set = session_signals();
     signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (signal_fd_ < 0) throw SetupError(std::string("signalfd: ") + std::strerror(errno));
+}
+
+// The whole flow in one place: decode, enrich, inspect, the alert stage with --baseline, then
+// the sinks in the order they see each record (an alert line follows the connect line that
+// raised it, in every sink).
+std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
+    PipelineOptions options;
+    options.inspect.redact = config_.capture.redact;
+    if (!config_.capture.payload) options.inspect.hold_ns = 0;  // nothing would ever name a connect
+    options.cgroup_path = [this](std::uint64_t id) { return cgroup_names_.name(id); };
+    options.hooks.resolve_exe = [](std::uint32_t pid, const std::string& filename) {
+        return filename.empty() || filename.front() == '/' ? filename : absolute_exe_path(filename, proc_cwd(pid));
+    };
+    if (config_.capture.redact)
+        options.hooks.redact_argv = [](std::vector<std::string>& argv, bool cut) { redact_argv(argv, cut); };
+    options.hooks.libraries_changed = [this](std::uint32_t pid) {
+        if (tls_) tls_->scan_process(pid);
+    };
+    // Recorded, but not in events.jsonl: the summary and report.json count them.
+    options.sink_loss = [this](LossReasons& reasons) {
+        if (file_writer_.unwritten()) reasons["output_write_failed"] = file_writer_.unwritten();
+    };
+    std::vector<RecordStage*> stages;
+    if (alerter_) stages.push_back(alerter_.get());
+    std::vector<RecordSink*> sinks{&file_writer_};
+    if (stdout_writer_) sinks.push_back(stdout_writer_.get());
+    sinks.push_back(&request_log_);
+    sinks.push_back(&aggregator_);
+    sinks.insert(sinks.end(), config_.notices.begin(), config_.notices.end());
+    return std::make_unique<Pipeline>(processes_, std::move(options), std::move(stages), std::move(sinks));
 }
 
 LiveSession::~LiveSession() {
@@ -172,8 +175,10 @@ void LiveSession::attach() {
     config_.capture.payload = tracer_->capture_payload();
     config_.capture.tls = tracer_->capture_tls();
     if (config_.capture.tls) attach_tls();
-    source_ = std::make_unique<EventSource>(tracer_->ringbuf_fd(),
-                                            [this](const void* d, std::size_t n) { on_raw_event(d, n); });
+    pipeline_->count_from(*tracer_);
+    source_ = std::make_unique<EventSource>(tracer_->ringbuf_fd(), [this](const void* d, std::size_t n) {
+        pipeline_->on_ring_record(d, n);
+    });
     spdlog::debug("attached to cgroup {}", config_.cgroup_relative);
 }
 
@@ -210,16 +215,8 @@ void LiveSession::begin() {
     }
     start.kernel_features = tracer_->hooks_in_use();
     if (!config_.capture.tls) start.kernel_features.erase("tls_plaintext");
-    sinks_.on_start(start);
-    sinks_.on_batch_end();
+    pipeline_->start(start);
     next_tick_ = std::chrono::steady_clock::now() + kTick;
-}
-
-void LiveSession::on_raw_event(const void* data, std::size_t size) {
-    if (auto event = decode_event(data, size))
-        enricher_->on_event(*event);
-    else
-        enricher_->on_undecodable();
 }
 
 void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock::time_point> deadline,
@@ -252,7 +249,7 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
         if (n < 0 && errno != EINTR) break;
         if (consume) {
             source_->drain();
-            inspector_->on_batch_end();
+            pipeline_->end_batch();
         }
         for (int i = 0; i < n; ++i) {
             int fd = events[i].data.fd;
@@ -268,7 +265,7 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
         }
         now = std::chrono::steady_clock::now();
         if (now >= next_tick_) {
-            periodic();
+            pipeline_->tick(wall_clock_ns());
             next_tick_ = now + kTick;
         }
         if (deadline && now >= *deadline) done = true;
@@ -276,57 +273,9 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
     ::close(ep);
 }
 
-void LiveSession::periodic() {
-    // Loss is reported as it happens, not only at the end: a watch may never end cleanly.
-    inspector_->tick(wall_clock_ns());
-    if (++ticks_ % kTicksPerCounterFlush == 0 || current_loss() != last_loss_) flush_counters(false);
-    inspector_->on_batch_end();
-}
-
-std::map<std::string, std::uint64_t> LiveSession::current_loss() const {
-    std::map<std::string, std::uint64_t> reasons;
-    auto drops = tracer_->drop_counts();
-    for (std::uint32_t r = 0; r < drops.size(); ++r)
-        if (drops[r]) reasons[drop_reason_name(r)] = drops[r];
-    if (enricher_->counts().undecodable) reasons["undecodable"] = enricher_->counts().undecodable;
-    // Reported, but without the connection they were made on.
-    if (inspector_->counts().tls_unjoined) reasons["tls_unjoined"] = inspector_->counts().tls_unjoined;
-    // Payload that started as DNS, a TLS ClientHello or HTTP and could not be read as it: a
-    // name or request that is not in the records.
-    if (inspector_->counts().unparsed) reasons["payload_unparsed"] = inspector_->counts().unparsed;
-    // Recorded, but not in events.jsonl: the summary and report.json count them.
-    if (file_writer_.unwritten()) reasons["output_write_failed"] = file_writer_.unwritten();
-    return reasons;
-}
-
-void LiveSession::flush_counters(bool final) {
-    std::int64_t now = wall_clock_ns();
-    // What the kernel counted instead of reporting: the ledger writes the growth.
-    std::vector<FlowCount> counts;
-    for (const FlowCounter& c : tracer_->flow_counters()) {
-        FlowCount f;
-        f.kind = c.key.kind == EW_EVENT_CONNECT ? SockEventKind::connect : SockEventKind::send;
-        f.pid = c.key.tgid;
-        f.address.family = c.key.family == EW_AF_INET ? Family::ipv4 : Family::ipv6;
-        std::memcpy(f.address.bytes.data(), c.key.addr, c.key.family == EW_AF_INET ? 4 : 16);
-        f.port = c.key.port;
-        f.protocol = c.key.protocol;
-        f.cookie = c.key.cookie;
-        f.repeats = c.repeats;
-        counts.push_back(f);
-    }
-    repeats_.read(counts, now, final, *inspector_);
-
-    LossRecord loss{now, current_loss()};
-    if (loss.reasons != last_loss_) {
-        inspector_->on_loss(loss);
-        last_loss_ = loss.reasons;
-    }
-}
-
 void LiveSession::finish(std::optional<int> exit_code) {
     source_->drain();
-    flush_counters(true);
+    pipeline_->read_counters(wall_clock_ns(), true);
     // After a run, when the command's sockets and threads are gone, both must be 0.
     if (spdlog::should_log(spdlog::level::debug))
         spdlog::debug("socket owners still pending: {}; threads in or just after a TLS call: {}",
@@ -334,25 +283,14 @@ void LiveSession::finish(std::optional<int> exit_code) {
     tls_.reset();
     tracer_->detach();
     source_->drain();  // anything committed while detaching
-    // What the inspector still holds is reported now, and what of it counts as lost (TLS
-    // data never joined to its socket) goes into the last loss record, not after it.
-    inspector_->flush();
-    flush_counters(true);
     // Written now, so that the last loss record counts what failed to be.
-    inspector_->on_batch_end();
+    pipeline_->flush(wall_clock_ns());
     // The room held back is for what follows: the last lost and stop lines, the report.
     out_.release_reserve();
-
-    LossRecord last{wall_clock_ns(), current_loss()};
+    aggregator_.set_kernel_counts(pipeline_->event_counts());
     // After a failed write, the last lost line is the one that tells a reader of events.jsonl
     // what it lacks: it is tried again even when nothing changed.
-    if (last.reasons != last_loss_ || last.reasons.empty() || file_writer_.failed()) {
-        inspector_->on_loss(last);
-        last_loss_ = last.reasons;
-    }
-    aggregator_.set_kernel_counts(enricher_->counts());
-    inspector_->on_stop(SessionStop{wall_clock_ns(), exit_code});
-    inspector_->on_batch_end();
+    pipeline_->stop(SessionStop{wall_clock_ns(), exit_code}, file_writer_.failed());
     std::vector<OutputDir::NotWritten> not_written = out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());
     if (!not_written.empty())
         spdlog::warn("not written: {}. Free space on the --out filesystem, then 'egresswatch report {}' writes "

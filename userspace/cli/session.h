@@ -1,6 +1,8 @@
 #pragma once
 // One observation session, from loading the programs to writing the report: the pieces
-// `run` and `watch` share.
+// `run` and `watch` share. It attaches the programs, runs the event loop and hands ring buffer
+// records, ticks and the end to the pipeline (pipeline/pipeline.h), whose stages and sinks it
+// lists in one place, in order.
 
 #include <chrono>
 #include <functional>
@@ -10,19 +12,17 @@
 #include <string>
 #include <vector>
 
-#include "kernel/event_source.h"
-#include "kernel/tracer.h"
-#include "kernel/tls_attacher.h"
+#include "alerts/baseline_alerter.h"
+#include "allowlist/allowlist.h"
 #include "cli/options.h"
 #include "cli/output_dir.h"
-#include "report/aggregator.h"
-#include "allowlist/allowlist.h"
-#include "alerts/baseline_alerter.h"
 #include "enforce/enforce_plan.h"
-#include "pipeline/enricher.h"
-#include "pipeline/flow_inspector.h"
+#include "kernel/event_source.h"
+#include "kernel/tls_attacher.h"
+#include "kernel/tracer.h"
+#include "pipeline/pipeline.h"
 #include "pipeline/process_table.h"
-#include "pipeline/repeat_ledger.h"
+#include "report/aggregator.h"
 #include "report/jsonl.h"
 #include "report/request_log.h"
 #include "system/cgroup.h"
@@ -45,6 +45,9 @@ struct SessionConfig {
     std::optional<EnforcePlan> enforce;
     std::string enforce_path;
     bool enforce_fail_open = false;
+    // Sinks after the session's own writers and aggregator, in this order: alert delivery,
+    // the blocked notice. They must outlive the session.
+    std::vector<RecordSink*> notices;
 };
 
 class LiveSession {
@@ -55,8 +58,6 @@ public:
     // Loads and attaches everything. Throws SetupError.
     void attach();
     ProcessTable& processes() { return processes_; }
-    // Receives every record after the writers, alerts included. Add before begin().
-    void add_sink(RecordSink& sink) { sinks_.add(sink); }
     // Alerts raised so far (0 without a baseline).
     std::size_t alerts() const { return alerter_ ? alerter_->alerts() : 0; }
     void begin();
@@ -76,11 +77,7 @@ public:
 
 private:
     void attach_tls();
-    void on_raw_event(const void* data, std::size_t size);
-    void periodic();
-    // `final`: the session ends, write every repeat still unwritten.
-    void flush_counters(bool final);
-    std::map<std::string, std::uint64_t> current_loss() const;
+    std::unique_ptr<Pipeline> make_pipeline();
     std::string written_line(const std::vector<OutputDir::NotWritten>& not_written) const;
 
     SessionConfig config_;
@@ -90,23 +87,15 @@ private:
     JsonlWriter file_writer_;
     RequestLogWriter request_log_;
     std::unique_ptr<JsonlWriter> stdout_writer_;
-    SinkFanout sinks_;
-    // Subscribed last, so an alert line follows the connect line that raised it.
     std::unique_ptr<BaselineAlerter> alerter_;
-    // Everything from the kernel passes through here on its way to sinks_.
-    std::unique_ptr<FlowInspector> inspector_;
     CgroupNames cgroup_names_;
-    std::unique_ptr<Enricher> enricher_;
+    std::unique_ptr<Pipeline> pipeline_;
     std::unique_ptr<Tracer> tracer_;
     // Owns uprobe links into the tracer's programs: declared after it, destroyed first.
     std::unique_ptr<TlsAttacher> tls_;
     std::unique_ptr<EventSource> source_;
     int signal_fd_ = -1;
-    std::map<std::string, std::uint64_t> last_loss_;
-    // What the kernel counted as repeats, and when each key's next record is due.
-    RepeatLedger repeats_;
     std::chrono::steady_clock::time_point next_tick_;
-    int ticks_ = 0;
 };
 
 // What run and watch load for these options (doctor loads the same for the defaults).

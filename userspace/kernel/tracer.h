@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernel/program_plan.h"
+#include "pipeline/kernel_counters.h"
 #include "kernel/uprobe_links.h"
 #include "egresswatch/abi.h"
 
@@ -61,12 +62,7 @@ using LinkPtr = std::unique_ptr<::bpf_link, LinkDeleter>;
 
 enum class UprobeProgram { tls_call_enter, tls_call_exit, tls_session_free, loader_libs_changed };
 
-struct FlowCounter {
-    ew_flow_key key;
-    std::uint64_t repeats;
-};
-
-class Tracer {
+class Tracer final : public KernelCounterSource {
 public:
     // Opens, sizes and loads the programs, falling back per feature where the kernel refuses
     // a program (plan() says what it refused and why). Throws SetupError, with the kernel's
@@ -97,9 +93,9 @@ public:
     void detach();
 
     int ringbuf_fd() const;
-    std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const;
+    std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const override;
     // Repeats counted in the kernel for each flow that has any.
-    std::vector<FlowCounter> flow_counters() const;
+    std::vector<FlowCounter> flow_counters() const override;
     // Connected sockets whose owner still waits for their first payload.
     std::size_t pending_owner_count() const;
     // Threads inside a TLS call or holding a write not yet joined to its socket.
@@ -122,7 +118,5 @@ private:
 // its verdict is what a session gets): process tracking, then the socket programs on
 // cgroup_fd, then the TLS socket hook. Throws SetupError.
 std::unique_ptr<Tracer> load_and_attach(const LoaderOptions& options, int cgroup_fd);
-
-const char* drop_reason_name(std::uint32_t reason);
 
 }  // namespace egresswatch

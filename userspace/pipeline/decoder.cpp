@@ -190,4 +190,20 @@ std::optional<KernelEvent> decode_event(const void* data, std::size_t size) {
     }
 }
 
+std::optional<FlowCount> decode_flow_count(const FlowCounter& counter) {
+    const ew_flow_key& key = counter.key;
+    if (key.kind != EW_EVENT_CONNECT && key.kind != EW_EVENT_SEND) return std::nullopt;
+    auto address = address_from(key.addr, key.family);
+    if (!address) return std::nullopt;
+    FlowCount f;
+    f.kind = key.kind == EW_EVENT_CONNECT ? SockEventKind::connect : SockEventKind::send;
+    f.pid = key.tgid;
+    f.address = *address;
+    f.port = key.port;
+    f.protocol = key.protocol;
+    f.cookie = key.cookie;
+    f.repeats = counter.repeats;
+    return f;
+}
+
 }  // namespace egresswatch

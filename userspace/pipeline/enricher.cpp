@@ -17,26 +17,12 @@ WallClock WallClock::now() {
     return WallClock{clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC)};
 }
 
-Enricher::Enricher(ProcessTable& processes, WallClock clock, EnricherHooks hooks, RecordSink& out)
-    : processes_(processes), clock_(clock), hooks_(std::move(hooks)), out_(out) {}
+Enricher::Enricher(ProcessTable& processes, const ProcessNamer& names, WallClock clock, EnricherHooks hooks,
+                   KernelRecordSink& out)
+    : processes_(processes), names_(names), clock_(clock), hooks_(std::move(hooks)), out_(out) {}
 
 void Enricher::on_event(const KernelEvent& event) {
     std::visit([this](const auto& e) { handle(e); }, event);
-}
-
-ProcessRef Enricher::process_ref(const TaskContext& task) {
-    ProcessRef ref;
-    ref.pid = task.pid;
-    ref.tid = task.tid;
-    ref.uid = task.uid;
-    ref.comm = task.comm;
-    if (const ProcessInfo* p = processes_.find(task.pid)) {
-        ref.exe = p->exe;
-        ref.argv = p->argv;
-    }
-    if (hooks_.cgroup_path) ref.cgroup = hooks_.cgroup_path(task.cgroup_id);
-    ref.ancestry = processes_.ancestry(task.pid, &ref.ancestry_truncated);
-    return ref;
 }
 
 void Enricher::handle(const SockEvent& e) {
@@ -50,7 +36,7 @@ void Enricher::handle(const SockEvent& e) {
     r.port = e.port;
     r.cookie = e.cookie;
     r.verdict = e.verdict;
-    r.process = process_ref(e.task);
+    r.process = names_.name(e.task);
     out_.on_connection(r);
 }
 
@@ -67,7 +53,7 @@ void Enricher::handle(const ExecEvent& e) {
     r.filename = e.filename;
     r.interpreter = e.interpreter;
     r.argv_truncated = e.argv_truncated;
-    r.process = process_ref(e.task);
+    r.process = names_.name(e.task);
     out_.on_exec(r);
 }
 
@@ -91,10 +77,6 @@ void Enricher::handle(const ExitEvent& e) {
         last_prune_ns_ = e.task.ts_ns;
     }
 }
-
-}  // namespace egresswatch
-
-namespace egresswatch {
 
 void Enricher::handle(const PayloadEvent& e) {
     ++counts_.payload;

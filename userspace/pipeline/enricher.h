@@ -1,5 +1,6 @@
 #pragma once
-// Joins typed kernel events with the process table and hands records to a sink.
+// Joins typed kernel events with the process table: connection, exec and exit records, and the
+// payload and TLS plaintext the flow inspector reads, handed to it (kernel_record_sink.h).
 
 #include <cstdint>
 #include <functional>
@@ -8,7 +9,8 @@
 
 #include "pipeline/events.h"
 #include "pipeline/process_table.h"
-#include "pipeline/record_sink.h"
+#include "pipeline/kernel_record_sink.h"
+#include "pipeline/process_namer.h"
 
 namespace egresswatch {
 
@@ -22,8 +24,6 @@ struct WallClock {
 };
 
 struct EnricherHooks {
-    // cgroup id -> path below the cgroup2 mount; empty if unknown.
-    std::function<std::string(std::uint64_t cgroup_id)> cgroup_path;
     // execve's filename may be relative to the caller's cwd: make it absolute if possible.
     std::function<std::string(std::uint32_t pid, const std::string& filename)> resolve_exe;
     // Keeps secrets in command lines out of every record (text_redaction.h). `cut`: the
@@ -40,12 +40,12 @@ struct EventCounts {
 
 class Enricher {
 public:
-    Enricher(ProcessTable& processes, WallClock clock, EnricherHooks hooks, RecordSink& out);
+    Enricher(ProcessTable& processes, const ProcessNamer& names, WallClock clock, EnricherHooks hooks,
+             KernelRecordSink& out);
 
     void on_event(const KernelEvent& event);
     void on_undecodable() { ++counts_.undecodable; }
 
-    ProcessRef process_ref(const TaskContext& task);
     const EventCounts& counts() const { return counts_; }
     const WallClock& clock() const { return clock_; }
 
@@ -60,9 +60,10 @@ private:
     void handle(const LibsChangedEvent& e);
 
     ProcessTable& processes_;
+    const ProcessNamer& names_;
     WallClock clock_;
     EnricherHooks hooks_;
-    RecordSink& out_;
+    KernelRecordSink& out_;
     EventCounts counts_;
     std::uint64_t last_prune_ns_ = 0;
 };

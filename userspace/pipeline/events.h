@@ -117,6 +117,18 @@ struct LibsChangedEvent {
     TaskContext task;
 };
 
+// One flow_dedup entry as decoded (decode_flow_count): the flow's key and its cumulative count
+// of connects or datagrams the kernel counted instead of reporting.
+struct FlowCount {
+    SockEventKind kind = SockEventKind::connect;
+    std::uint32_t pid = 0;  // the kernel's tgid
+    IpAddress address;      // as the kernel keyed it (v4-mapped for an IPv6 socket); records unmap it
+    std::uint16_t port = 0;
+    std::uint8_t protocol = 0;
+    std::uint64_t cookie = 0;  // datagrams are counted per socket, connects are not (0)
+    std::uint64_t repeats = 0;
+};
+
 using KernelEvent = std::variant<SockEvent, ExecEvent, ForkEvent, ExitEvent, PayloadEvent, TlsDataEvent,
                                  TlsBindEvent, LibsChangedEvent>;
 

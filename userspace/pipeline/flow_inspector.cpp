@@ -60,11 +60,11 @@ std::optional<std::string> host_from_authority(std::string_view authority) {
     return ascii_lowercase(authority);
 }
 
-FlowInspector::FlowInspector(RecordSink& out, InspectorOptions options, ProcessResolver resolve_process)
-    : out_(out), options_(options), resolve_process_(std::move(resolve_process)) {}
+FlowInspector::FlowInspector(RecordSink& out, InspectorOptions options, const ProcessNamer* processes)
+    : out_(out), options_(options), processes_(processes) {}
 
 ProcessRef FlowInspector::process_of(const TaskContext& task) const {
-    if (resolve_process_) return resolve_process_(task);
+    if (processes_) return processes_->name(task);
     ProcessRef ref;
     ref.pid = task.pid;
     ref.tid = task.tid;
@@ -420,11 +420,6 @@ void FlowInspector::on_repeat(const RepeatRecord& r) {
             first.push_back(cookie);
     for (std::uint64_t cookie : first) release(cookie);
     out_.on_repeat(r);
-}
-
-void FlowInspector::on_stop(const SessionStop& r) {
-    flush();
-    out_.on_stop(r);
 }
 
 }  // namespace egresswatch

@@ -10,7 +10,7 @@
 //    an HTTPS request joins the connection, its SNI name and its process.
 // A TCP connect is held back briefly, until its first payload says which host it was
 // for, so that the connect record itself carries the best name; everything else passes
-// straight through to the next sink, a connect --enforce refused too (it has no payload).
+// straight through to the next stage, a connect --enforce refused too (it has no payload).
 
 #include <cstdint>
 #include <deque>
@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "pipeline/name_book.h"
+#include "pipeline/kernel_record_sink.h"
+#include "pipeline/process_namer.h"
 #include "pipeline/record_sink.h"
 
 namespace egresswatch {
@@ -53,28 +55,19 @@ struct InspectorCounts {
     std::uint64_t released_early = 0;     // held connects let out before their deadline (max_held)
 };
 
-// Names the process a record is about (exe, argv, ancestry); the enricher's process_ref.
-using ProcessResolver = std::function<ProcessRef(const TaskContext&)>;
-
-class FlowInspector final : public RecordSink {
+class FlowInspector final : public KernelRecordSink {
 public:
-    // Without a resolver, records name processes by what the kernel said: pid, tid, uid, comm.
-    FlowInspector(RecordSink& out, InspectorOptions options = {}, ProcessResolver resolve_process = {});
+    // Records go to `out`, the next stage. Without `processes`, records name processes by what
+    // the kernel said: pid, tid, uid, comm.
+    explicit FlowInspector(RecordSink& out, InspectorOptions options = {}, const ProcessNamer* processes = nullptr);
 
-    void on_start(const SessionStart& r) override { out_.on_start(r); }
     void on_connection(const ConnectionRecord& r) override;
     void on_exec(const ExecRecord& r) override { out_.on_exec(r); }
     void on_exit(const ExitRecord& r) override { out_.on_exit(r); }
     void on_repeat(const RepeatRecord& r) override;
-    void on_loss(const LossRecord& r) override { out_.on_loss(r); }
-    void on_stop(const SessionStop& r) override;
-    void on_dns(const DnsLookupRecord& r) override { out_.on_dns(r); }
-    void on_tls(const TlsRecord& r) override { out_.on_tls(r); }
-    void on_http(const HttpRecord& r) override { out_.on_http(r); }
     void on_payload(const PayloadRecord& r) override;
     void on_tls_data(const TlsDataRecord& r) override;
     void on_tls_bind(const TlsBindRecord& r) override;
-    void on_batch_end() override { out_.on_batch_end(); }
 
     // Releases held connects and unanswered requests that have waited long enough.
     void tick(std::int64_t now_ns);
@@ -130,7 +123,7 @@ private:
 
     RecordSink& out_;
     InspectorOptions options_;
-    ProcessResolver resolve_process_;
+    const ProcessNamer* processes_;
     NameBook names_;
     InspectorCounts counts_;
     std::unordered_map<std::uint64_t, Flow> flows_;  // by socket cookie

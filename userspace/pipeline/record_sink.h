@@ -1,7 +1,8 @@
 #pragma once
-// Consumers of records: the JSONL writer, the live JSON stream, the aggregator.
+// Consumers of the public records: what events.jsonl, the --json stream, requests.log and
+// report.json are made of (records.h). The kernel's payload and TLS plaintext never reach
+// them: the flow inspector consumes those (kernel_record_sink.h).
 
-#include <memory>
 #include <vector>
 
 #include "pipeline/records.h"
@@ -19,20 +20,17 @@ public:
     virtual void on_dns(const DnsLookupRecord&) {}
     virtual void on_tls(const TlsRecord&) {}
     virtual void on_http(const HttpRecord&) {}
-    virtual void on_payload(const PayloadRecord&) {}
-    virtual void on_tls_data(const TlsDataRecord&) {}
-    virtual void on_tls_bind(const TlsBindRecord&) {}
     // The records handed over so far form one batch (one ring buffer drain): writers
     // flush here rather than after every line, which at tens of thousands of records a
     // second would cost a write(2) each.
     virtual void on_batch_end() {}
     virtual void on_loss(const LossRecord&) {}
-    // Made downstream of the flow inspector (alerts/baseline_alerter.h), never by it.
+    // Raised by the alert stage (alerts/baseline_alerter.h), right after the connection.
     virtual void on_alert(const AlertRecord&) {}
     virtual void on_stop(const SessionStop&) {}
 };
 
-// Hands every record to each sink in order.
+// The last stage: hands every record to each sink, in the order they were added.
 class SinkFanout final : public RecordSink {
 public:
     void add(RecordSink& sink) { sinks_.push_back(&sink); }
@@ -44,9 +42,6 @@ public:
     void on_dns(const DnsLookupRecord& r) override { for (auto* s : sinks_) s->on_dns(r); }
     void on_tls(const TlsRecord& r) override { for (auto* s : sinks_) s->on_tls(r); }
     void on_http(const HttpRecord& r) override { for (auto* s : sinks_) s->on_http(r); }
-    void on_payload(const PayloadRecord& r) override { for (auto* s : sinks_) s->on_payload(r); }
-    void on_tls_data(const TlsDataRecord& r) override { for (auto* s : sinks_) s->on_tls_data(r); }
-    void on_tls_bind(const TlsBindRecord& r) override { for (auto* s : sinks_) s->on_tls_bind(r); }
     void on_batch_end() override { for (auto* s : sinks_) s->on_batch_end(); }
     void on_loss(const LossRecord& r) override { for (auto* s : sinks_) s->on_loss(r); }
     void on_alert(const AlertRecord& r) override { for (auto* s : sinks_) s->on_alert(r); }

@@ -21,22 +21,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "pipeline/record_sink.h"
+#include "pipeline/events.h"
+#include "pipeline/kernel_record_sink.h"
 
 namespace egresswatch {
 
 constexpr std::size_t kMaxRepeatDestinations = 256;
-
-// One flow_dedup entry as read: the flow's key and its cumulative count.
-struct FlowCount {
-    SockEventKind kind = SockEventKind::connect;
-    std::uint32_t pid = 0;  // the kernel's tgid
-    IpAddress address;      // as the kernel keyed it (v4-mapped for an IPv6 socket); records unmap it
-    std::uint16_t port = 0;
-    std::uint8_t protocol = 0;
-    std::uint64_t cookie = 0;  // datagrams are counted per socket, connects are not (0)
-    std::uint64_t repeats = 0;
-};
 
 class RepeatLedger {
 public:
@@ -48,8 +38,9 @@ public:
     explicit RepeatLedger(ProcessLookup lookup) : lookup_(std::move(lookup)) {}
 
     // One read of every counter (entries with no repeats may be left out). `final`: the session
-    // ends, write everything still unwritten. Records go to `out`.
-    void read(const std::vector<FlowCount>& counters, std::int64_t now_ns, bool final, RecordSink& out);
+    // ends, write everything still unwritten. Records go to `out` (the flow inspector, which lets a
+    // held connect out before its repeats).
+    void read(const std::vector<FlowCount>& counters, std::int64_t now_ns, bool final, KernelRecordSink& out);
 
     // Kernel entries and written keys held: both shrink as flows go quiet or are evicted.
     std::size_t flows() const { return flows_.size(); }

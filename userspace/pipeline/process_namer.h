@@ -1,0 +1,32 @@
+#pragma once
+// Names the process a record is about: what the kernel said of the task (pid, tid, uid, comm)
+// joined with what the process table knows (exe, argv, ancestry) and the task's cgroup. The
+// enricher names connects and execs with it, the flow inspector the DNS, TLS and HTTP records
+// it makes, and only for the records it emits (most packets emit none).
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "pipeline/events.h"
+#include "pipeline/process_table.h"
+#include "pipeline/records.h"
+
+namespace egresswatch {
+
+class ProcessNamer {
+public:
+    // cgroup id -> path below the cgroup2 mount; empty if unknown.
+    using CgroupPath = std::function<std::string(std::uint64_t cgroup_id)>;
+
+    explicit ProcessNamer(ProcessTable& processes, CgroupPath cgroup_path = {})
+        : processes_(processes), cgroup_path_(std::move(cgroup_path)) {}
+
+    ProcessRef name(const TaskContext& task) const;
+
+private:
+    ProcessTable& processes_;
+    CgroupPath cgroup_path_;
+};
+
+}  // namespace egresswatch
