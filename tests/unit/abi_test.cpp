@@ -2,7 +2,7 @@
 
 #include <cstddef>
 
-#include "kernel/tracer.h"
+#include "pipeline/counter_reader.h"
 #include "egresswatch/abi.h"
 
 // The BPF side and the decoder agree on layout only if these hold. Both are built from this

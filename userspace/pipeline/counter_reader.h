@@ -13,6 +13,9 @@
 
 namespace egresswatch {
 
+// The loss reason a drop counter is reported under ("ringbuf_full_connect", ...).
+const char* drop_reason_name(std::uint32_t reason);
+
 class CounterReader {
 public:
     explicit CounterReader(RepeatLedger::ProcessLookup lookup) : repeats_(std::move(lookup)) {}

@@ -26,7 +26,4 @@ public:
     virtual std::vector<FlowCounter> flow_counters() const = 0;
 };
 
-// The loss reason a drop counter is reported under ("ringbuf_full_connect", ...).
-const char* drop_reason_name(std::uint32_t reason);
-
 }  // namespace egresswatch

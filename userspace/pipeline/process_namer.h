@@ -22,7 +22,20 @@ public:
     explicit ProcessNamer(ProcessTable& processes, CgroupPath cgroup_path = {})
         : processes_(processes), cgroup_path_(std::move(cgroup_path)) {}
 
-    ProcessRef name(const TaskContext& task) const;
+    ProcessRef name(const TaskContext& task) const {
+        ProcessRef ref;
+        ref.pid = task.pid;
+        ref.tid = task.tid;
+        ref.uid = task.uid;
+        ref.comm = task.comm;
+        if (const ProcessInfo* p = processes_.find(task.pid)) {
+            ref.exe = p->exe;
+            ref.argv = p->argv;
+        }
+        if (cgroup_path_) ref.cgroup = cgroup_path_(task.cgroup_id);
+        ref.ancestry = processes_.ancestry(task.pid, &ref.ancestry_truncated);
+        return ref;
+    }
 
 private:
     ProcessTable& processes_;
