@@ -6,6 +6,8 @@
 #include <span>
 
 #include "protocols/dns/parser.h"
+#include "protocols/dns/names.h"
+#include "protocols/dns/resolutions.h"
 
 using namespace egresswatch;
 

@@ -6,7 +6,9 @@
 #include <string_view>
 
 #include "protocols/http/artifact.h"
-#include "protocols/http/parser.h"
+#include "protocols/http/request.h"
+#include "protocols/http/response.h"
+#include "protocols/http/stream.h"
 #include "redaction/redaction.h"
 #include "redaction/text_redaction.h"
 

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "protocols/dns/parser.h"
+#include "protocols/dns/names.h"
+#include "protocols/dns/resolutions.h"
 #include "packet_fixtures.h"
 
 using namespace egresswatch;

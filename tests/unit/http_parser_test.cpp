@@ -2,7 +2,9 @@
 
 #include <string>
 
-#include "protocols/http/parser.h"
+#include "protocols/http/request.h"
+#include "protocols/http/response.h"
+#include "protocols/http/stream.h"
 
 using namespace egresswatch;
 using namespace std::string_literals;

@@ -1,7 +1,8 @@
-#include <array>
-#include <utility>
+#include "protocols/dns/names.h"
 
-#include "protocols/dns/parser.h"
+#include <array>
+#include <string_view>
+#include <utility>
 
 namespace egresswatch {
 

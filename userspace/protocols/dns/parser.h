@@ -55,21 +55,4 @@ std::optional<DnsMessage> parse_dns_message(std::span<const std::uint8_t> data);
 // (incomplete=true) when enough of it is there to parse.
 std::vector<DnsMessage> parse_dns_tcp(std::span<const std::uint8_t> data);
 
-struct DnsResolution {
-    IpAddress address;
-    std::string name;                      // the name that was asked (question), lower-case
-    std::vector<std::string> cname_chain;  // CNAME targets followed from the question, ending
-                                           // with the address's owner (empty when direct)
-    std::uint32_t ttl = 0;                 // the smallest TTL along the chain: how long the
-                                           // name-to-address mapping may be relied on
-};
-
-// Every A/AAAA answer reachable from the question through the CNAME chain (bounded by
-// kMaxCnameChain, loops safe). Answers whose owner is not reachable from the question are
-// still returned, with name = their owner and no chain.
-std::vector<DnsResolution> dns_resolutions(const DnsMessage& message);
-
-std::string dns_type_name(std::uint16_t type);   // "A", "AAAA", "CNAME", "HTTPS", ... "TYPE<n>"
-std::string dns_rcode_name(std::uint8_t rcode);  // "NOERROR", "NXDOMAIN", ... "RCODE<n>"
-
 }  // namespace egresswatch

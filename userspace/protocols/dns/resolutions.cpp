@@ -1,4 +1,4 @@
-#include "protocols/dns/parser.h"
+#include "protocols/dns/resolutions.h"
 
 #include <algorithm>
 #include <map>

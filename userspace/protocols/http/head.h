@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "protocols/http/parser.h"
+#include "protocols/http/message.h"
 #include "protocols/parse_status.h"
 
 namespace egresswatch {

@@ -1,5 +1,6 @@
+#include "protocols/http/request.h"
+
 #include "protocols/http/head.h"
-#include "protocols/http/parser.h"
 
 #include <algorithm>
 

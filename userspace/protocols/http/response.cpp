@@ -1,5 +1,6 @@
+#include "protocols/http/response.h"
+
 #include "protocols/http/head.h"
-#include "protocols/http/parser.h"
 
 #include "base/ascii.h"
 

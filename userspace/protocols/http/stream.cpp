@@ -1,6 +1,7 @@
-// Back-to-back messages in one captured buffer (keep-alive, pipelining).
+#include "protocols/http/stream.h"
 
-#include "protocols/http/parser.h"
+#include "protocols/http/request.h"
+#include "protocols/http/response.h"
 
 namespace egresswatch {
 namespace {

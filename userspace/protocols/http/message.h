@@ -1,6 +1,7 @@
 #pragma once
 // HTTP/1.x message heads as captured from the first bytes of a flow: who was asked for what.
-// Heads only: bodies are skipped by length, never read.
+// Heads only: bodies are skipped by length, never read. Parsed by request.h, response.h and,
+// several in one buffer, stream.h.
 
 #include <cstddef>
 #include <cstdint>
@@ -58,24 +59,5 @@ struct HttpResponseResult {
     ParseStatus status = ParseStatus::need_more;
     HttpResponse response;
 };
-
-// Bare LF line ends are accepted. malformed: a bad start line, conflicting Content-Length, or a
-// line or head over the limits above; a bad header line (control bytes, obs-fold, no colon, a
-// bad name) only sets the message's `malformed`. need_more when the
-// head is cut off: fields from the complete lines (start line, whole header lines) are filled
-// anyway, since captures are bounded and callers use partial heads.
-HttpRequestResult parse_http_request(std::string_view data);
-HttpResponseResult parse_http_response(std::string_view data);
-
-// Pipelined / back-to-back messages in one buffer: successive heads, bodies skipped by
-// Content-Length. Stops after a chunked or (responses) unbounded body, at a malformed head, or
-// at an incomplete head, which is included with its partial fields if its start line is whole.
-std::vector<HttpRequest> parse_http_requests(std::string_view data);
-std::vector<HttpResponse> parse_http_responses(std::string_view data);
-
-// A known method (GET HEAD POST PUT DELETE OPTIONS PATCH CONNECT TRACE) followed by a space.
-bool looks_like_http_request(std::string_view first_bytes);
-// Starts with "HTTP/1.".
-bool looks_like_http_response(std::string_view first_bytes);
 
 }  // namespace egresswatch
