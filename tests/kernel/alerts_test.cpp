@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kernel/named_hosts_run.h"
+#include "named_hosts_run.h"
 
 using namespace egresswatch::test;
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "kernel/kernel_env.h"
+#include "kernel_env.h"
 
 using namespace egresswatch::test;
 

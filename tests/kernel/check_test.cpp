@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "kernel/kernel_env.h"
-#include "kernel/named_hosts.h"
+#include "kernel_env.h"
+#include "named_hosts.h"
 
 using namespace egresswatch::test;
 using nlohmann::json;

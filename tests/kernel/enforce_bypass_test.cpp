@@ -9,7 +9,7 @@
 #include <fstream>
 #include <thread>
 
-#include "kernel/enforce_run.h"
+#include "enforce_run.h"
 
 using namespace egresswatch::test;
 

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "kernel/kernel_env.h"
-#include "kernel/test_network.h"
+#include "kernel_env.h"
+#include "test_network.h"
 
 using namespace egresswatch::test;
 

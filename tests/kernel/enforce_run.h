@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel/named_hosts_run.h"
+#include "named_hosts_run.h"
 
 namespace egresswatch::test {
 

@@ -10,7 +10,7 @@
 
 #include <thread>
 
-#include "kernel/enforce_run.h"
+#include "enforce_run.h"
 
 using namespace egresswatch::test;
 

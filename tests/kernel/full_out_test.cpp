@@ -9,7 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "kernel/kernel_env.h"
+#include "kernel_env.h"
 
 using namespace egresswatch::test;
 namespace fs = std::filesystem;

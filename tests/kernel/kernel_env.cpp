@@ -1,4 +1,4 @@
-#include "kernel/kernel_env.h"
+#include "kernel_env.h"
 
 #include <unistd.h>
 

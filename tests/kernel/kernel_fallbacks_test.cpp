@@ -7,7 +7,7 @@
 // stops egresswatch before the command starts, with the verifier's words.
 #include <unistd.h>
 
-#include "kernel/named_hosts_run.h"
+#include "named_hosts_run.h"
 
 using namespace egresswatch::test;
 

@@ -1,4 +1,4 @@
-#include "kernel/named_hosts.h"
+#include "named_hosts.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "common/subprocess.h"
-#include "kernel/test_network.h"
+#include "test_network.h"
 
 namespace egresswatch::test {
 namespace {

@@ -33,7 +33,7 @@
 #include <optional>
 #include <string>
 
-#include "kernel/kernel_env.h"
+#include "kernel_env.h"
 
 namespace egresswatch::test {
 

@@ -10,9 +10,9 @@
 #include <memory>
 #include <sstream>
 
-#include "kernel/kernel_env.h"
-#include "kernel/named_hosts.h"
-#include "kernel/test_network.h"
+#include "kernel_env.h"
+#include "named_hosts.h"
+#include "test_network.h"
 
 using namespace egresswatch::test;
 namespace fs = std::filesystem;

@@ -10,8 +10,8 @@
 #include <set>
 #include <sstream>
 
-#include "kernel/kernel_env.h"
-#include "kernel/named_hosts.h"
+#include "kernel_env.h"
+#include "named_hosts.h"
 
 namespace egresswatch::test {
 

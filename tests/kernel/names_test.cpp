@@ -3,7 +3,7 @@
 // `egresswatch run`; every connection must carry the name the client meant, from the best
 // source (the Host header, then the SNI, then the process's own lookup, then anyone's lookup),
 // and no credential may reach any output file.
-#include "kernel/named_hosts_run.h"
+#include "named_hosts_run.h"
 
 using namespace egresswatch::test;
 

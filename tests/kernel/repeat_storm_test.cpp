@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <map>
 
-#include "kernel/kernel_env.h"
+#include "kernel_env.h"
 
 using namespace egresswatch::test;
 using nlohmann::json;

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "kernel/kernel_env.h"
+#include "kernel_env.h"
 
 using namespace egresswatch::test;
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "kernel/test_network.h"
+#include "test_network.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

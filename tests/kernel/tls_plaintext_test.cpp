@@ -3,7 +3,7 @@
 // NamedTestHosts' HTTPS server under `egresswatch run`. Every request must be reported with
 // its method, path, Host and status, as the same process, on the same connection (cookie)
 // as its connect and TLS records, with "tls": true and the library's name.
-#include "kernel/named_hosts_run.h"
+#include "named_hosts_run.h"
 
 using namespace egresswatch::test;
 

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -163,4 +165,27 @@ TEST(Pipeline, KernelCountersBecomeRepeatAndLossRecords) {
     EXPECT_EQ(sink.losses.size(), 1u);
     pipeline.stop(SessionStop{30'000, 0}, false);
     EXPECT_EQ(sink.seen, (std::vector<std::string>{"exec", "repeat", "loss", "stop"}));
+}
+
+// docs/how-it-works.md draws the pipeline: its diagram names the stages in the order the
+// pipeline runs them, so a stage added, removed or moved in one place and not the other fails.
+TEST(Pipeline, TheHowItWorksDiagramListsTheStagesInOrder) {
+    std::ifstream in(DOCS_DIR "/how-it-works.md");
+    ASSERT_TRUE(in) << DOCS_DIR "/how-it-works.md";
+    std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t begin = doc.find("```"), end = doc.find("```", begin + 3);
+    ASSERT_NE(end, std::string::npos) << "no diagram";
+    std::string diagram = doc.substr(begin, end - begin);
+
+    ProcessTable processes;
+    BaselineAlerter alerter(parse_allowlist(kBaseline, "base.yaml"), "base.yaml");
+    Pipeline pipeline(processes, PipelineOptions{}, {&alerter}, {});
+    std::size_t at = diagram.find("Pipeline");
+    ASSERT_NE(at, std::string::npos);
+    for (const std::string& stage : pipeline.stage_names()) {
+        // A stage is drawn as "| <name> " at the start of its box line, the fan-out as "fan out:".
+        std::size_t found = stage == "fan out" ? diagram.find("fan out:", at) : diagram.find("| " + stage + " ", at);
+        ASSERT_NE(found, std::string::npos) << "stage '" << stage << "' is not drawn after the one before it";
+        at = found;
+    }
 }
