@@ -99,6 +99,7 @@ enum ew_drop_reason {
 #define EW_IPPROTO_UDP 17
 #define EW_IPPROTO_ICMP 1
 #define EW_IPPROTO_ICMPV6 58
+#define EW_IPPROTO_SCTP 132 /* only named in userspace: a connect the sockaddr hooks report */
 
 /* What --enforce decided for a connect or datagram. Without --enforce every event is
  * ALLOWED. */

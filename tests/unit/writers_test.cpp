@@ -6,7 +6,7 @@
 
 #include "common/subprocess.h"
 #include "report/jsonl.h"
-#include "report/jsonl_fields.h"
+#include "report/jsonl/codecs.h"
 #include "report/report.h"
 #include "report_text.h"
 #include "session_fixture.h"

@@ -11,6 +11,8 @@ std::string_view allow_proto_name(AllowProto proto) {
     case AllowProto::udp: return "udp";
     case AllowProto::icmp: return "icmp";
     case AllowProto::icmpv6: return "icmpv6";
+    case AllowProto::sctp: return "sctp";
+    case AllowProto::other: return "other";
     }
     return "any";
 }
@@ -21,6 +23,19 @@ std::optional<AllowProto> parse_allow_proto(std::string_view name) {
     return std::nullopt;
 }
 
+// The same names protocol_name() gives these numbers, so a recorded entry reads like the
+// events it came from.
+AllowProto allow_proto_of(std::uint8_t ip_protocol) {
+    switch (ip_protocol) {
+    case EW_IPPROTO_TCP: return AllowProto::tcp;
+    case EW_IPPROTO_UDP: return AllowProto::udp;
+    case EW_IPPROTO_ICMP: return AllowProto::icmp;
+    case EW_IPPROTO_ICMPV6: return AllowProto::icmpv6;
+    case EW_IPPROTO_SCTP: return AllowProto::sctp;
+    default: return AllowProto::other;
+    }
+}
+
 bool allow_proto_covers(AllowProto proto, std::uint8_t ip_protocol) {
     switch (proto) {
     case AllowProto::any: return ip_protocol == EW_IPPROTO_TCP || ip_protocol == EW_IPPROTO_UDP;
@@ -28,6 +43,9 @@ bool allow_proto_covers(AllowProto proto, std::uint8_t ip_protocol) {
     case AllowProto::udp: return ip_protocol == EW_IPPROTO_UDP;
     case AllowProto::icmp: return ip_protocol == EW_IPPROTO_ICMP;
     case AllowProto::icmpv6: return ip_protocol == EW_IPPROTO_ICMPV6;
+    // Never loaded (parse_allow_proto refuses them): nothing is allowed by them.
+    case AllowProto::sctp:
+    case AllowProto::other: return false;
     }
     return false;
 }

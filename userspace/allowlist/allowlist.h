@@ -1,7 +1,8 @@
 #pragma once
 // The allowlist (egress manifest) as a model: what `allowlist.yaml` holds once loaded, and
-// what merge, diff, export and the matcher work on. The file format is documented in
-// docs/allowlists.md ("Schema (version 1)"); allowlist_loader.h reads it, allowlist/allowlist_writer.h writes it.
+// what merge, diff, export and the matcher work on, and what the recorder (report/) builds
+// from a session. The file format is documented in docs/allowlists.md ("Schema (version 1)");
+// allowlist_loader.h reads it, allowlist_writer.h writes it.
 
 #include <cstdint>
 #include <optional>
@@ -27,11 +28,16 @@ struct AllowlistError : SetupError {
 
 // `any` is TCP and UDP; ICMP echo is allowed only by name (icmp for IPv4, icmpv6 for IPv6),
 // and an ICMP entry has no port (its ports are 0 to 0 inside).
-enum class AllowProto : std::uint8_t { any, icmp, icmpv6, tcp, udp };  // ordered as their names sort
+// `sctp` and `other` are only recorded: a session that saw such a connection lists it, so the
+// manifest is complete, but no allowlist may allow them (the loader refuses both names).
+enum class AllowProto : std::uint8_t { any, icmp, icmpv6, other, sctp, tcp, udp };  // ordered as their names sort
 
 std::string_view allow_proto_name(AllowProto proto);
+// The names an allowlist file may use: any, icmp, icmpv6, tcp, udp.
 std::optional<AllowProto> parse_allow_proto(std::string_view name);
-// Whether an IP protocol number (6, 17, 1, 58) is allowed by the entry's proto.
+// The proto a recorded connection's IP protocol number is listed under (EW_IPPROTO_*).
+AllowProto allow_proto_of(std::uint8_t ip_protocol);
+// Whether an IP protocol number (EW_IPPROTO_*) is allowed by the entry's proto.
 bool allow_proto_covers(AllowProto proto, std::uint8_t ip_protocol);
 bool is_icmp(AllowProto proto);
 

@@ -19,13 +19,14 @@
 #include <vector>
 
 #include "allowlist/allowlist.h"
+#include "egresswatch/abi.h"
 
 namespace egresswatch {
 
 struct DestinationQuery {
     IpAddress address;
     std::uint16_t port = 0;
-    std::uint8_t protocol = 6;          // IP protocol number: 6 tcp, 17 udp
+    std::uint8_t protocol = EW_IPPROTO_TCP;  // IP protocol number (EW_IPPROTO_*)
     std::optional<std::string> host;    // the name known for this connection, if any
     std::optional<std::string> exe;     // the process's exe path, if known
 };

@@ -42,6 +42,12 @@ std::optional<HostPattern> HostPattern::parse(std::string_view text) {
     return p;
 }
 
+HostPattern HostPattern::as_seen(std::string_view name) {
+    HostPattern p;
+    p.domain_ = std::string(name);
+    return p;
+}
+
 bool HostPattern::matches(std::string_view host) const {
     std::string name = canonical_host(host);
     if (!wildcard_) return name == domain_;

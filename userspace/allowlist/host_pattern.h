@@ -18,12 +18,16 @@ class HostPattern {
 public:
     // nullopt when the text is not a host name or a leading "*." wildcard.
     static std::optional<HostPattern> parse(std::string_view text);
+    // A name a session saw, kept as it was seen (neither checked nor lower-cased), for the
+    // recorder: allowlist.yaml lists what clients asked for, even a name no allowlist could
+    // hold (the loader then says what is wrong with it).
+    static HostPattern as_seen(std::string_view name);
 
     bool matches(std::string_view host) const;
     bool is_wildcard() const { return wildcard_; }
     // The name below which a wildcard matches ("example.org" for *.example.org), or the name.
     const std::string& domain() const { return domain_; }
-    // As written in files: lower case, no trailing dot.
+    // As written in files: lower case, no trailing dot (as_seen: the name as it was seen).
     std::string text() const { return wildcard_ ? "*." + domain_ : domain_; }
 
     auto operator<=>(const HostPattern&) const = default;

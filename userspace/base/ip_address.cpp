@@ -160,11 +160,11 @@ std::string_view scope_filter_name(ScopeFilter filter) {
 
 std::string_view protocol_name(std::uint8_t protocol) {
     switch (protocol) {
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 1: return "icmp";
-    case 58: return "icmpv6";
-    case 132: return "sctp";
+    case EW_IPPROTO_TCP: return "tcp";
+    case EW_IPPROTO_UDP: return "udp";
+    case EW_IPPROTO_ICMP: return "icmp";
+    case EW_IPPROTO_ICMPV6: return "icmpv6";
+    case EW_IPPROTO_SCTP: return "sctp";
     default: return "other";
     }
 }
@@ -175,7 +175,7 @@ std::string port_and_protocol_label(std::uint16_t port, std::uint8_t protocol) {
 }
 
 std::optional<std::uint8_t> parse_protocol(std::string_view name) {
-    for (int p : {6, 17, 1, 58, 132})
+    for (int p : {EW_IPPROTO_TCP, EW_IPPROTO_UDP, EW_IPPROTO_ICMP, EW_IPPROTO_ICMPV6, EW_IPPROTO_SCTP})
         if (protocol_name(static_cast<std::uint8_t>(p)) == name) return static_cast<std::uint8_t>(p);
     return std::nullopt;
 }

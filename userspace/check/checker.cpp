@@ -183,7 +183,8 @@ std::vector<DestinationResult> run_checks(const std::vector<CheckTarget>& target
         for (std::size_t i = next++; i < targets.size(); i = next++)
             results[i] = DestinationCheck(targets[i], options, tls).run();
     };
-    std::size_t workers = std::min<std::size_t>(std::max(1u, options.parallel), targets.size());
+    // --parallel is 1 or more (cli/app.cpp checks it); this thread is a worker in any case.
+    std::size_t workers = std::min<std::size_t>(options.parallel, targets.size());
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < workers; ++i) threads.emplace_back(worker);
     worker();  // this thread is one of them

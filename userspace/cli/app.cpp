@@ -13,6 +13,7 @@
 #include "base/errors.h"
 #include "allowlist/export/export.h"
 #include "check/check_output.h"
+#include "egresswatch/abi.h"
 
 namespace egresswatch {
 namespace {
@@ -52,7 +53,7 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
                   "do not read HTTPS requests from TLS libraries (uprobes); HTTPS connections keep their SNI name");
     cmd->add_option("--payload-bytes", o.payload_bytes, "payload bytes copied per packet (DNS message, HTTP head)")
         ->capture_default_str()
-        ->check(CLI::Range(64u, 1024u));
+        ->check(CLI::Range(64u, static_cast<unsigned>(EW_PAYLOAD_MAX)));  // the BPF buffers' size
     cmd->add_option("--payload-flow-bytes", o.payload_flow_bytes,
                     "payload bytes copied per TLS or unrecognised flow (the ClientHello)")
         ->capture_default_str()
@@ -138,7 +139,8 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     watch->add_option("--alert-exec", req.watch.alerts.exec_command,
                       "run this (sh -c) for each alert, with the alert JSON on stdin and EGRESSWATCH_ALERT_* set")
         ->needs(watch_baseline);
-    watch->add_option("--alert-webhook", req.watch.alerts.webhook_url, "POST each alert's JSON to this http:// URL")
+    std::string webhook_url;
+    watch->add_option("--alert-webhook", webhook_url, "POST each alert's JSON to this http:// URL")
         ->needs(watch_baseline);
     watch->add_flag("--alert-syslog", req.watch.alerts.syslog, "log each alert to syslog (daemon, warning)")
         ->needs(watch_baseline);
@@ -228,10 +230,10 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         if (!req.watch.duration)
             throw CliExit{kSetupErrorExit, duration_error("--duration", duration, why, "90s, 5m or 1h")};
     }
-    if (!req.watch.alerts.webhook_url.empty()) {
+    if (!webhook_url.empty()) {
         std::string error;
-        if (!parse_webhook_url(req.watch.alerts.webhook_url, error))
-            throw CliExit{kSetupErrorExit, "--alert-webhook: " + error};
+        req.watch.alerts.webhook = parse_webhook_url(webhook_url, error);
+        if (!req.watch.alerts.webhook) throw CliExit{kSetupErrorExit, "--alert-webhook: " + error};
     }
     if (!timeout.empty()) {
         auto t = parse_duration(timeout, &why);

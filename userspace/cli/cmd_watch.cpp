@@ -24,11 +24,7 @@ int command_watch(const WatchOptions& options) {
     AlertDeliveryOptions delivery;
     delivery.exec_command = options.alerts.exec_command;
     delivery.syslog = options.alerts.syslog;
-    if (!options.alerts.webhook_url.empty()) {
-        std::string error;
-        delivery.webhook = parse_webhook_url(options.alerts.webhook_url, error);
-        if (!delivery.webhook) throw SetupError("--alert-webhook: " + error);
-    }
+    delivery.webhook = options.alerts.webhook;
     OutputDir out(options.capture.out_dir);
     require_root("watch");
     std::string mount = cgroup2_mount();

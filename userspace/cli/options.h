@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "alerts/alert_webhook.h"
 #include "check/checker.h"
 #include "base/ip_address.h"
 
@@ -37,7 +38,7 @@ struct AlertOptions {
     std::string baseline;                 // empty: no alerts
     bool fail_on_new = false;             // run: exit kNewDestinationsExit after new destinations
     std::string exec_command;             // watch: --alert-exec
-    std::string webhook_url;              // watch: --alert-webhook (http:// only)
+    std::optional<WebhookUrl> webhook;    // watch: --alert-webhook, an http:// URL the parser checked
     bool syslog = false;                  // watch: --alert-syslog
 };
 

@@ -17,6 +17,9 @@ std::uint8_t protocol_bits(AllowProto proto) {
     case AllowProto::udp: return EW_ENFORCE_PROTO_UDP;
     case AllowProto::icmp: return EW_ENFORCE_PROTO_ICMP;
     case AllowProto::icmpv6: return EW_ENFORCE_PROTO_ICMPV6;
+    // Only recorded, never loaded: they allow nothing.
+    case AllowProto::sctp:
+    case AllowProto::other: return 0;
     }
     return 0;
 }

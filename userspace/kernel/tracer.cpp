@@ -76,9 +76,6 @@ std::string load_error(const LoadFailure& failure) {
 Tracer::Tracer(const LoaderOptions& options) {
     if (::access("/sys/kernel/btf/vmlinux", R_OK) != 0)
         throw SetupError("this kernel has no BTF (/sys/kernel/btf/vmlinux): egresswatch needs CONFIG_DEBUG_INFO_BTF=y");
-    if (options.enforce && !options.capture_payload)
-        throw SetupError("--enforce learns the addresses of allowed names from DNS answers, which needs payload "
-                         "inspection: drop --no-payload");
     plan_ = ProgramPlan::initial(options.capture_payload, options.capture_tls, options.enforce != nullptr,
                                  read_kernel_facts());
     apply_test_hooks(plan_);
@@ -133,11 +130,11 @@ void Tracer::open_for_plan(const LoaderOptions& options) {
         if (int err = bpf_map__set_max_entries(skel_->maps.flow_dedup, options.dedup_entries))
             fail("sizing flow_dedup", err);
         skel_->rodata->capture_payload = plan_.payload;
-        skel_->rodata->payload_packet_bytes = std::min<std::uint32_t>(options.payload_packet_bytes, EW_PAYLOAD_MAX);
+        skel_->rodata->payload_packet_bytes = options.payload_packet_bytes;
         skel_->rodata->payload_flow_bytes = options.payload_flow_bytes;
         skel_->rodata->http_head_burst = options.http_head_burst;
         skel_->rodata->http_heads_per_sec = options.http_heads_per_sec;
-        const std::uint32_t pending_slots = std::bit_ceil(std::max<std::uint32_t>(options.pending_owner_entries, 1));
+        const std::uint32_t pending_slots = std::bit_ceil(options.pending_owner_entries);
         if (int err = bpf_map__set_max_entries(skel_->maps.pending_owners, pending_slots))
             fail("sizing pending_owners", err);
         skel_->rodata->pending_slot_mask = pending_slots - 1;

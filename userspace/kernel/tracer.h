@@ -29,12 +29,13 @@ struct LoaderOptions {
     bool dedup_connects = true;
     // Copy the first bytes of flows (DNS, TLS ClientHello, HTTP heads) for the parsers.
     bool capture_payload = true;
-    std::uint32_t payload_packet_bytes = EW_PAYLOAD_MAX;
+    std::uint32_t payload_packet_bytes = EW_PAYLOAD_MAX;  // at most EW_PAYLOAD_MAX (cli/app.cpp checks it)
     std::uint32_t payload_flow_bytes = 4096;
     std::uint32_t http_head_burst = 512;
     std::uint32_t http_heads_per_sec = 128;
     // Connected TCP sockets whose owner waits for their first payload in a preallocated
-    // map; past this many, owners are created in sk_storage at connect (slower).
+    // map; past this many, owners are created in sk_storage at connect (slower). Rounded up
+    // to a power of two (0 to 1).
     std::uint32_t pending_owner_entries = 16384;
     // Load the TLS plaintext programs (uprobes are attached per library, later).
     bool capture_tls = true;
@@ -49,7 +50,8 @@ struct LoaderOptions {
     // scope is not seen (said in a warning).
     int sock_addr_cgroup_fd = -1;
     // --enforce: refuse what the plan does not allow (needs capture_payload, whose
-    // cgroup_skb programs learn DNS answers). Kept alive by the caller until loaded.
+    // cgroup_skb programs learn DNS answers: cli/app.cpp refuses --enforce with --no-payload).
+    // Kept alive by the caller until loaded.
     const EnforcePlan* enforce = nullptr;
     bool enforce_fail_open = false;
     std::uint32_t enforce_learned_entries = 16384;

@@ -8,6 +8,7 @@
 
 #include "protocols/http/artifact.h"
 #include "base/ascii.h"
+#include "egresswatch/abi.h"
 #include "protocols/dns/parser.h"
 #include "protocols/dns/names.h"
 #include "protocols/dns/resolutions.h"
@@ -20,7 +21,7 @@
 namespace egresswatch {
 namespace {
 
-constexpr std::uint8_t kTcp = 6;
+constexpr std::uint8_t kTcp = EW_IPPROTO_TCP;
 
 DnsAnswerEntry answer_entry(const DnsRecord& r) {
     return DnsAnswerEntry{r.name, dns_type_name(r.type), r.ttl, r.address, r.target};

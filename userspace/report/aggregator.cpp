@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "egresswatch/abi.h"
 #include "pipeline/name_book.h"
 
 namespace egresswatch {
@@ -154,8 +155,8 @@ void Aggregator::set_kernel_counts(const EventCounts& counts) {
 void Aggregator::note_named(const ProcessRef& process, const IpAddress& address, std::uint16_t port,
                             const std::optional<std::string>& host, std::string_view source, std::int64_t ts_ns) {
     if (!host) return;
-    constexpr std::uint8_t kTcp = 6;
-    DestinationKey key = key_for(address, port, kTcp, host, process.exe);
+    // TLS and HTTP are only parsed on TCP flows.
+    DestinationKey key = key_for(address, port, EW_IPPROTO_TCP, host, process.exe);
     bool known = destinations_.contains(key);
     DestinationStats& d = destination(key, ts_ns);
     if (!known) d.host_source = names_.intern(source);

@@ -1,6 +1,7 @@
 #pragma once
 // events.jsonl: one JSON object a line, "type" first. The same functions serve the live
-// stream (--json) and `egresswatch report`, which reads the file back.
+// stream (--json) and `egresswatch report`, which reads the file back. Each record's to_json
+// is in report/jsonl/, in one file with its reader (report/jsonl/codecs.h).
 
 #include <functional>
 #include <istream>

@@ -15,9 +15,12 @@ std::string upper(AllowProto proto) {
     case AllowProto::tcp: return "TCP";
     case AllowProto::udp: return "UDP";
     case AllowProto::any: return "ANY";
-    // export_allowlist leaves ICMP entries out of this format.
+    // export_allowlist leaves ICMP entries out of this format; the loader never gives sctp
+    // or other.
     case AllowProto::icmp:
-    case AllowProto::icmpv6: break;
+    case AllowProto::icmpv6:
+    case AllowProto::sctp:
+    case AllowProto::other: break;
     }
     return "ANY";
 }

@@ -1,20 +1,18 @@
+// allowlist.yaml as a session recorded it: the Allowlist model built from the Aggregator, one
+// entry at a time, and written by the one allowlist writer (allowlist/allowlist_writer.h).
 #include <algorithm>
-#include <optional>
 #include <set>
 #include <string_view>
 #include <tuple>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "allowlist/allowlist.h"
-#include "report/report.h"
+#include "allowlist/allowlist_writer.h"
 #include "base/timefmt.h"
+#include "report/report.h"
 
 namespace egresswatch {
 namespace {
-
-constexpr int kAllowlistVersion = 1;
 
 // One manifest entry: a host (when known) or a single address, on one port and protocol.
 // Several destinations make one entry when they share it (a host reached at two addresses).
@@ -59,7 +57,8 @@ private:
     std::vector<Ref> refs_;
 };
 
-void write_entry(YAML::Emitter& out, const Aggregator& agg, const EntryOrder::Ref* first, const EntryOrder::Ref* last) {
+// The destinations [first, last) share one entry; only one entry is built at a time.
+AllowEntry entry_of(const Aggregator& agg, const EntryOrder::Ref* first, const EntryOrder::Ref* last) {
     std::set<IpAddress> addresses;
     std::set<std::string_view> processes;
     const auto& [key, stats] = *first->dest;
@@ -71,20 +70,15 @@ void write_entry(YAML::Emitter& out, const Aggregator& agg, const EntryOrder::Re
         for (const ProcessUse& use : r->dest->second.processes)
             if (use.exe) processes.insert(agg.name(use.exe));
     }
-    out << YAML::BeginMap;
-    if (stats.host) out << YAML::Key << "host" << YAML::Value << agg.name(stats.host);
-    out << YAML::Key << "addresses" << YAML::Value << YAML::BeginSeq;
-    for (const auto& a : addresses) out << a.to_string();
-    out << YAML::EndSeq;
-    // An ICMP entry has no port (allowlist_loader reads it so).
-    std::optional<AllowProto> proto = parse_allow_proto(protocol_name(key.protocol));
-    if (!proto || !is_icmp(*proto)) out << YAML::Key << "port" << YAML::Value << key.port;
-    out << YAML::Key << "proto" << YAML::Value << std::string(protocol_name(key.protocol));
-    out << YAML::Key << "scope" << YAML::Value << std::string(scope_name(scope));
-    out << YAML::Key << "processes" << YAML::Value << YAML::BeginSeq;
-    for (const auto& p : processes) out << std::string(p);
-    out << YAML::EndSeq;
-    out << YAML::EndMap;
+    AllowEntry e;
+    if (stats.host) e.host = HostPattern::as_seen(agg.name(stats.host));
+    for (const IpAddress& a : addresses) e.addresses.push_back(Cidr::host(a));
+    e.proto = allow_proto_of(key.protocol);
+    // An ICMP entry has no port (the writer leaves it out).
+    e.ports = PortRange::single(is_icmp(e.proto) ? 0 : key.port);
+    e.scope = std::string(scope_name(scope));
+    e.processes.assign(processes.begin(), processes.end());
+    return e;
 }
 
 }  // namespace
@@ -92,23 +86,18 @@ void write_entry(YAML::Emitter& out, const Aggregator& agg, const EntryOrder::Re
 void write_allowlist(std::ostream& stream, const Aggregator& agg, const ReportOptions& options) {
     EntryOrder order(agg, options.scope);
     const auto& refs = order.refs();
-    stream << "# egress manifest written by egresswatch; diff two runs to see what changed\n";
-    // An emitter on a stream writes as it goes; one on a string would hold the whole file.
-    YAML::Emitter out(stream);
-    out << YAML::BeginMap;
-    out << YAML::Key << "version" << YAML::Value << kAllowlistVersion;
-    out << YAML::Key << "generated" << YAML::Value << format_timestamp(options.generated_ns);
-    out << YAML::Key << "scope" << YAML::Value << std::string(scope_filter_name(options.scope));
-    out << YAML::Key << "destinations" << YAML::Value << YAML::BeginSeq;
+    Allowlist header;
+    header.generated = format_timestamp(options.generated_ns);
+    header.scope = std::string(scope_filter_name(options.scope));
+    AllowlistYamlWriter out(stream, "egress manifest written by egresswatch; diff two runs to see what changed", header,
+                            EmptyListLayout::below_key);
     for (std::size_t i = 0; i < refs.size();) {
         std::size_t end = i + 1;
         while (end < refs.size() && order.key(refs[end]) == order.key(refs[i])) ++end;
-        write_entry(out, agg, &refs[i], &refs[end]);
+        out.add(entry_of(agg, &refs[i], &refs[end]));
         i = end;
     }
-    out << YAML::EndSeq;
-    out << YAML::EndMap;
-    stream << "\n";
+    out.finish();
 }
 
 }  // namespace egresswatch

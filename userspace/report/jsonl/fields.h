@@ -1,26 +1,26 @@
 #pragma once
-// Shared by the events.jsonl writers and readers: the process fields every record
-// carries, and typed access to fields with errors that name the field.
+// Typed access to the fields of an events.jsonl line, for every record's reader: a value of
+// the wrong kind or out of its range is refused with an error that names the field, and never
+// wraps (a "dport" of 70000 read as 4464).
 
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
 
-#include "pipeline/records.h"
-#include "report/jsonl.h"
+#include "base/ip_address.h"
+#include "base/json.h"
+#include "pipeline/events.h"
 
 namespace egresswatch {
 
 struct FieldError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
-
-void put_process(Json& j, const ProcessRef& p);
-ProcessRef process_from(const Json& j);
 
 // Linux never gives a pid above this (PID_MAX_LIMIT).
 inline constexpr std::uint32_t kMaxPid = 4'194'304;
@@ -33,8 +33,7 @@ std::string range_text(T lo, T hi) {
     return std::to_string(lo) + "-" + std::to_string(hi);
 }
 
-// `value` read as T, refused when it is not one: a number outside T's range must not wrap
-// (a "dport" of 70000 read as 4464).
+// `value` read as T, refused when it is not one: a number outside T's range must not wrap.
 template <typename T>
 T value_as(const Json& value, const char* key) {
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
@@ -94,17 +93,8 @@ std::uint32_t optional_pid(const Json& j, const char* key, std::uint32_t fallbac
 std::map<std::string, std::uint64_t> required_counts(const Json& j, const char* key);
 IpAddress required_address(const Json& j, const char* key);
 std::uint8_t required_proto(const Json& j);
-// "connect" or "send", as a blocked attempt's "of" says.
-SockEventKind required_sock_kind(const Json& j, const char* key);
-// A connect or send line's "verdict": allowed when absent.
-Verdict optional_verdict(const Json& j);
-
-// A repeat line, either form (jsonl_repeat.cpp).
-RepeatRecord repeat_from(const Json& j);
-
-// dns, tls and http lines (jsonl_protocols.cpp); false for a type it does not know.
-bool replay_protocol_line(const Json& j, const std::string& type, RecordSink& sink);
-// alert lines (jsonl_alert.cpp); false for any other type.
-bool replay_alert_line(const Json& j, const std::string& type, RecordSink& sink);
+// "of": connect or send, the one rule of blocked, alert and repeat lines. Absent (or null):
+// `when_absent`, or refused when there is none.
+SockEventKind sock_kind_of(const Json& j, std::optional<SockEventKind> when_absent);
 
 }  // namespace egresswatch

@@ -2,8 +2,10 @@
 // kernel counted instead of sending each, for one process and many destinations a line
 // (pipeline/repeat_ledger.h says when they are written). Lines from before that change name one
 // destination each, at the top level; they are still read.
-#include "report/jsonl_fields.h"
 #include "base/timefmt.h"
+#include "report/jsonl.h"
+#include "report/jsonl/codecs.h"
+#include "report/jsonl/fields.h"
 
 namespace egresswatch {
 namespace {
@@ -38,9 +40,7 @@ Json to_json(const RepeatRecord& r) {
 RepeatRecord repeat_from(const Json& j) {
     RepeatRecord r;
     r.ts_ns = required_ts(j);
-    std::string of = optional_field<std::string>(j, "of", "send");
-    if (of != "send" && of != "connect") throw FieldError("\"of\" must be connect or send");
-    r.kind = of == "connect" ? SockEventKind::connect : SockEventKind::send;
+    r.kind = sock_kind_of(j, SockEventKind::send);
     r.pid = required_pid(j, "pid");
     r.exe = optional_field<std::string>(j, "exe");
     r.comm = optional_field<std::string>(j, "comm");
