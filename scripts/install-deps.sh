@@ -7,6 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config clang llvm
   libclang-rt-14-dev  # libFuzzer and sanitizer runtimes for tests/fuzz
+  clang-format-14  # scripts/format.sh, and the unit test that the tree is formatted
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
   libgtest-dev googletest
