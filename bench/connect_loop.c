@@ -45,10 +45,10 @@ static void *accept_and_close(void *arg)
 
 static long tcp_loop(double seconds)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(addr);
 	/* RST on close: no TIME_WAIT, so the ephemeral ports never run out. */
-	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+	struct linger rst = {.l_onoff = 1, .l_linger = 0};
 	int listener = socket(AF_INET, SOCK_STREAM, 0);
 	pthread_t acceptor;
 	long done = 0;
@@ -74,7 +74,7 @@ static long tcp_loop(double seconds)
 
 static long udp_loop(double seconds, int destinations)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct sockaddr_in addr = {.sin_family = AF_INET};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	char payload[32] = "egresswatch-bench";
 	long done = 0;
@@ -84,9 +84,11 @@ static long udp_loop(double seconds, int destinations)
 		for (int i = 0; i < 256; i++, done++) {
 			/* 127.0.x.y: distinct loopback destinations, nobody listening. */
 			int d = (int)(done % destinations);
-			addr.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)(1 + d / 250) << 8 | (unsigned)(1 + d % 250));
+			addr.sin_addr.s_addr =
+				htonl(0x7f000000u | (unsigned)(1 + d / 250) << 8 | (unsigned)(1 + d % 250));
 			addr.sin_port = htons(40000);
-			sendto(fd, payload, sizeof(payload), MSG_DONTWAIT, (struct sockaddr *)&addr, sizeof(addr));
+			sendto(fd, payload, sizeof(payload), MSG_DONTWAIT, (struct sockaddr *)&addr,
+			       sizeof(addr));
 		}
 	}
 	return done;
@@ -94,7 +96,7 @@ static long udp_loop(double seconds, int destinations)
 
 static long storm_loop(double seconds, int destinations)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(40001) };
+	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(40001)};
 	long done = 0;
 
 	double end = now() + seconds;
@@ -107,7 +109,8 @@ static long storm_loop(double seconds, int destinations)
 				perror("socket");
 				exit(1);
 			}
-			addr.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)(1 + d / 250) << 8 | (unsigned)(1 + d % 250));
+			addr.sin_addr.s_addr =
+				htonl(0x7f000000u | (unsigned)(1 + d / 250) << 8 | (unsigned)(1 + d % 250));
 			connect(fd, (struct sockaddr *)&addr, sizeof(addr));
 			close(fd);
 		}
@@ -119,7 +122,7 @@ extern char **environ;
 
 static long exec_loop(double seconds)
 {
-	char *argv[] = { "/bin/true", NULL };
+	char *argv[] = {"/bin/true", NULL};
 	long done = 0;
 
 	double end = now() + seconds;

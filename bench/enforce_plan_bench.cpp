@@ -40,18 +40,17 @@ std::string allowlist_yaml(std::size_t entries, std::size_t ports) {
         std::size_t k = i / 4;  // the entry's number within its quarter
         std::string domain = "d" + std::to_string(k % 997) + ".example.org";
         switch (i % 4) {
-        case 0:
-            yaml += "  - host: h" + std::to_string(k) + "." + domain + "\n";
-            break;
+        case 0: yaml += "  - host: h" + std::to_string(k) + "." + domain + "\n"; break;
         case 1:
-            yaml += k % 8 == 0 ? "  - host: \"*." + domain + "\"\n" : "  - host: \"*.w" + std::to_string(k) + ".example.net\"\n";
+            yaml += k % 8 == 0 ? "  - host: \"*." + domain + "\"\n"
+                               : "  - host: \"*.w" + std::to_string(k) + ".example.net\"\n";
             break;
         case 2:
             if (k % 8 == 0)
                 yaml += "  - addresses:\n      - \"2001:db8::" + hex(k >> 16) + ":" + hex(k) + "\"\n";
             else
-                yaml += "  - addresses:\n      - 198." + std::to_string(18 + (k >> 16 & 1)) + "." + std::to_string(k >> 8 & 255) +
-                        "." + std::to_string(k & 255) + "\n";
+                yaml += "  - addresses:\n      - 198." + std::to_string(18 + (k >> 16 & 1)) + "." +
+                        std::to_string(k >> 8 & 255) + "." + std::to_string(k & 255) + "\n";
             break;
         default:
             if (k % 8 == 0)
@@ -59,7 +58,8 @@ std::string allowlist_yaml(std::size_t entries, std::size_t ports) {
             else if (k % 16 == 1)
                 yaml += "  - addresses:\n      - 10." + std::to_string(k >> 8 & 255) + ".0.0/16\n";
             else
-                yaml += "  - addresses:\n      - 10." + std::to_string(k >> 8 & 255) + "." + std::to_string(k & 255) + ".0/24\n";
+                yaml += "  - addresses:\n      - 10." + std::to_string(k >> 8 & 255) + "." + std::to_string(k & 255) +
+                        ".0/24\n";
             break;
         }
         yaml += "    port: " + std::to_string(8000 + i % ports) + "\n    proto: " + (i % 5 == 0 ? "udp" : "tcp") + "\n";
@@ -74,9 +74,7 @@ struct Timing {
 };
 
 Timing measure(std::size_t entries, std::size_t ports, const std::string& path) {
-    {
-        std::ofstream(path) << allowlist_yaml(entries, ports);
-    }
+    { std::ofstream(path) << allowlist_yaml(entries, ports); }
     using Clock = std::chrono::steady_clock;
     Timing t;
     // Best of three: the machine is shared, and the least disturbed run is the cost.
@@ -123,7 +121,7 @@ int main(int argc, char** argv) {
     double per_large = (big.load_s + big.plan_s) / static_cast<double>(large);
     std::printf("\ntime per entry, %zu against %zu: %.2fx (1.00 is linear growth)\n", large, small,
                 per_large / per_small);
-    std::printf("load + plan of %zu entries: %.2f s; target <= 2 s: %.2fx of target\n", large,
-                big.load_s + big.plan_s, (big.load_s + big.plan_s) / 2);
+    std::printf("load + plan of %zu entries: %.2f s; target <= 2 s: %.2fx of target\n", large, big.load_s + big.plan_s,
+                (big.load_s + big.plan_s) / 2);
     return 0;
 }

@@ -42,11 +42,13 @@ int main(int argc, char **argv)
 	}
 	struct empty_hooks_bpf *skel = empty_hooks_bpf__open_and_load();
 	if (!skel) {
-		fprintf(stderr, "hook_floor: loading the empty programs failed: %s (run as root)\n", strerror(errno));
+		fprintf(stderr, "hook_floor: loading the empty programs failed: %s (run as root)\n",
+			strerror(errno));
 		return 1;
 	}
 	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, skel->obj) {
+	bpf_object__for_each_program(prog, skel->obj)
+	{
 		enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
 		struct bpf_link *link;
 
@@ -62,8 +64,8 @@ int main(int argc, char **argv)
 			link = bpf_program__attach_cgroup(prog, cgroup_fd);
 		}
 		if (!link) {
-			fprintf(stderr, "hook_floor: attaching %s (attach type %d) failed: %s\n", bpf_program__name(prog),
-				type, strerror(errno));
+			fprintf(stderr, "hook_floor: attaching %s (attach type %d) failed: %s\n",
+				bpf_program__name(prog), type, strerror(errno));
 			return 1;
 		}
 	}

@@ -25,11 +25,11 @@
 #include <thread>
 
 #include "bench_common.h"
-#include "kernel/event_source.h"
 #include "cli/output_dir.h"
-#include "report/aggregator.h"
+#include "kernel/event_source.h"
 #include "pipeline/decoder.h"
 #include "pipeline/pipeline.h"
+#include "report/aggregator.h"
 #include "report/jsonl.h"
 #include "report/report.h"
 #include "ring_producer.skel.h"
@@ -87,7 +87,9 @@ int main(int argc, char** argv) {
     constexpr std::uint32_t kBatch = 500;
     for (std::uint64_t sent = 0; sent < 3ull * destinations; sent += kBatch) {
         std::this_thread::sleep_until(began + std::chrono::duration<double>(static_cast<double>(sent) / rate));
-        struct { std::uint32_t count; } args{kBatch};
+        struct {
+            std::uint32_t count;
+        } args{kBatch};
         LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
         if (bpf_prog_test_run_opts(prog, &opts) != 0) {
             std::perror("bpf_prog_test_run_opts");
@@ -115,7 +117,9 @@ int main(int argc, char** argv) {
     long written = status_kib("VmHWM:");
     ring_producer_bpf__destroy(skel);
 
-    auto size_mib = [&](const char* name) { return static_cast<double>(std::filesystem::file_size(dir + "/" + name)) / (1 << 20); };
+    auto size_mib = [&](const char* name) {
+        return static_cast<double>(std::filesystem::file_size(dir + "/" + name)) / (1 << 20);
+    };
     std::printf("output memory benchmark: %zu destinations, %zu processes, %llu records at %.0f/s (%s)\n",
                 aggregator.destinations().size(), processes.size(),
                 static_cast<unsigned long long>(aggregator.counts().connect), rate, dir.c_str());
@@ -123,10 +127,11 @@ int main(int argc, char** argv) {
     std::printf("%-40s %10.1f %8.2f\n", "observing (ring buffer to aggregator)", mib(observing), observe_s);
     std::printf("%-40s %10.1f %8.2f%s\n", "writing report, allowlist, summary", mib(written), write_s,
                 reset ? "" : "  (peak not reset: includes observing)");
-    std::printf("RSS before observing (10k processes known): %.1f MiB; when writing began: %.1f MiB; files: report.json %.1f MiB, allowlist.yaml %.1f MiB, "
+    std::printf("RSS before observing (10k processes known): %.1f MiB; when writing began: %.1f MiB; files: "
+                "report.json %.1f MiB, allowlist.yaml %.1f MiB, "
                 "summary %.1f MiB, events.jsonl %.1f MiB\n",
-                mib(at_start), mib(before_writing), size_mib("report.json"), size_mib("allowlist.yaml"), size_mib("summary.txt"),
-                size_mib("events.jsonl"));
+                mib(at_start), mib(before_writing), size_mib("report.json"), size_mib("allowlist.yaml"),
+                size_mib("summary.txt"), size_mib("events.jsonl"));
     long peak = std::max(observing, written);
     std::printf("memory: peak RSS %.1f MiB; target <= 64 MiB at every moment: %.2fx of target\n", mib(peak),
                 mib(peak) / 64);

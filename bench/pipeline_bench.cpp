@@ -21,8 +21,8 @@
 
 #include "bench_common.h"
 #include "kernel/event_source.h"
-#include "report/aggregator.h"
 #include "pipeline/pipeline.h"
+#include "report/aggregator.h"
 #include "ring_producer.skel.h"
 
 using namespace egresswatch;
@@ -59,7 +59,9 @@ PhaseResult run_phase(ring_producer_bpf* skel, std::uint64_t total, double rate,
         constexpr std::uint32_t batch = 500;
         std::uint64_t sent = 0;
         while (sent < total) {
-            struct { std::uint32_t count; } args{static_cast<std::uint32_t>(std::min<std::uint64_t>(batch, total - sent))};
+            struct {
+                std::uint32_t count;
+            } args{static_cast<std::uint32_t>(std::min<std::uint64_t>(batch, total - sent))};
             LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
             if (bpf_prog_test_run_opts(prog_fd, &opts) != 0) {
                 std::perror("bpf_prog_test_run_opts");
@@ -101,7 +103,6 @@ PhaseResult run_phase(ring_producer_bpf* skel, std::uint64_t total, double rate,
     r.consumed = consumed;
     return r;
 }
-
 
 ring_producer_bpf* load_producer(std::uint32_t ringbuf_bytes) {
     ring_producer_bpf* skel = ring_producer_bpf__open();

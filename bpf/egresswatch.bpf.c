@@ -16,12 +16,12 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-#include "lib/sock_addr.bpf.h"          /* connect and sendmsg hooks */
-#include "lib/owners.bpf.h"             /* socket owners, sock_release */
-#include "lib/process_lifecycle.bpf.h"  /* exec, fork and exit */
-#include "lib/capture.bpf.h"            /* cgroup_skb: payload capture */
-#include "lib/icmp.bpf.h"               /* ICMP echo requests, judged in cgroup_skb egress */
-#include "lib/enforce.bpf.h"            /* --enforce: allowlist tables, DNS learning */
-#include "lib/tls.bpf.h"                /* TLS plaintext uprobes */
+#include "lib/sock_addr.bpf.h"	       /* connect and sendmsg hooks */
+#include "lib/owners.bpf.h"	       /* socket owners, sock_release */
+#include "lib/process_lifecycle.bpf.h" /* exec, fork and exit */
+#include "lib/capture.bpf.h"	       /* cgroup_skb: payload capture */
+#include "lib/icmp.bpf.h"	       /* ICMP echo requests, judged in cgroup_skb egress */
+#include "lib/enforce.bpf.h"	       /* --enforce: allowlist tables, DNS learning */
+#include "lib/tls.bpf.h"	       /* TLS plaintext uprobes */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

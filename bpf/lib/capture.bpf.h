@@ -18,7 +18,7 @@
 #include "egresswatch/abi.h"
 #include "emit.bpf.h"
 #include "enforce.bpf.h" /* learn_from_dns */
-#include "icmp.bpf.h"    /* icmp_echo_passes */
+#include "icmp.bpf.h"	 /* icmp_echo_passes */
 #include "owners.bpf.h"
 #include "packet.bpf.h"
 #include "payload.bpf.h" /* limits, HTTP heads and their budget */
@@ -171,7 +171,8 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 		if (owner->flow_kind == EW_FLOW_TLS) {
 			/* A ClientHello split over several records is longer than its first record. */
 			__u32 record = EW_TLS_RECORD_HEADER + ((__u32)head[3] << 8 | head[4]);
-			__u32 hello = EW_TLS_RECORD_HEADER + 4 + ((__u32)head[6] << 16 | (__u32)head[7] << 8 | head[8]);
+			__u32 hello = EW_TLS_RECORD_HEADER + 4 +
+				      ((__u32)head[6] << 16 | (__u32)head[7] << 8 | head[8]);
 			__u32 wanted = record > hello ? record : hello;
 
 			owner->tls_wanted = wanted < payload_flow_bytes ? wanted : payload_flow_bytes;
@@ -194,7 +195,9 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 		if (!egress)
 			break;
 		copied = emit_payload(skb, owner, &v, direction, EW_FLOW_TLS,
-				      owner->tls_wanted > owner->tls_captured ? owner->tls_wanted - owner->tls_captured : 0);
+				      owner->tls_wanted > owner->tls_captured
+					      ? owner->tls_wanted - owner->tls_captured
+					      : 0);
 		owner->tls_captured += copied;
 		/* A lost copy ends inspection too: userspace sees the gap and says so. */
 		if (owner->tls_captured >= owner->tls_wanted || copied == 0)

@@ -46,8 +46,9 @@ static __always_inline void submit_event(void *record, __u64 size)
 {
 	__u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 
-	bpf_ringbuf_submit(record, waiting >= wakeup_bytes && waiting < wakeup_bytes + size ? BPF_RB_FORCE_WAKEUP
-											    : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(record, waiting >= wakeup_bytes && waiting < wakeup_bytes + size
+					   ? BPF_RB_FORCE_WAKEUP
+					   : BPF_RB_NO_WAKEUP);
 }
 
 /* The process that sends a packet, in a cgroup_skb program: stock kernels (6.1, 6.12) give

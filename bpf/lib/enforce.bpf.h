@@ -22,10 +22,10 @@
 #include <bpf/bpf_endian.h>
 
 #include "egresswatch/abi.h"
-#include "destination.bpf.h"      /* struct destination, emit_sock_event */
-#include "emit.bpf.h"             /* count_drop */
+#include "destination.bpf.h" /* struct destination, emit_sock_event */
+#include "emit.bpf.h"	     /* count_drop */
 #include "lookup_or_insert.bpf.h"
-#include "packet.bpf.h"           /* read_packet, EW_DNS_PORT */
+#include "packet.bpf.h" /* read_packet, EW_DNS_PORT */
 
 const volatile bool enforce = false;
 /* What to do when enforcement state is incomplete (an allowed name's address could not be
@@ -88,7 +88,7 @@ struct {
 } dns_queries SEC(".maps");
 
 struct dns_scratch {
-	__u8 wire[EW_ENFORCE_NAME_LEN];  /* the question's name as it came */
+	__u8 wire[EW_ENFORCE_NAME_LEN]; /* the question's name as it came */
 	struct ew_name_key key;
 };
 
@@ -99,15 +99,15 @@ struct {
 	__type(value, struct dns_scratch);
 } dns_scratches SEC(".maps");
 
-#define EW_DNS_HEADER 12
+#define EW_DNS_HEADER	     12
 #define EW_DNS_FLAG_RESPONSE 0x8000
-#define EW_DNS_RCODE_MASK 0x000f
-#define EW_DNS_TYPE_A 1
-#define EW_DNS_TYPE_AAAA 28
-#define EW_DNS_CLASS_IN 1
+#define EW_DNS_RCODE_MASK    0x000f
+#define EW_DNS_TYPE_A	     1
+#define EW_DNS_TYPE_AAAA     28
+#define EW_DNS_CLASS_IN	     1
 /* Answers read per response; a resolver returns a CNAME chain and a few addresses. */
 #define EW_DNS_MAX_ANSWERS 24
-#define EW_DNS_MAX_LABELS 64
+#define EW_DNS_MAX_LABELS  64
 
 /* The one form every enforcement table uses (see ew_network_key). */
 static __always_inline void enforce_address_of(const __u8 *addr, __u16 family, __u8 *tag, __u8 *out)
@@ -215,7 +215,7 @@ static __always_inline __u8 enforce_protocol_bit(__u8 protocol)
 
 static __always_inline __u8 enforce_verdict(const struct destination *dst)
 {
-	struct ew_network_key network = { .prefixlen = 8 + 128 };
+	struct ew_network_key network = {.prefixlen = 8 + 128};
 	struct ew_learned_key learned = {};
 	struct rules_walk walk = {};
 	struct ew_rule_set *set;
@@ -440,7 +440,7 @@ static long learn_answer(__u64 index, void *ctx)
 static __always_inline void learn_answers(struct __sk_buff *skb, __u32 message, __u32 offset, __u16 answers,
 					  const struct ew_rule_set *rules)
 {
-	struct answer_walk walk = { .skb = skb, .message = message, .offset = offset, .answers = answers };
+	struct answer_walk walk = {.skb = skb, .message = message, .offset = offset, .answers = answers};
 
 	if (answers > EW_DNS_MAX_ANSWERS) {
 		enforcement_incomplete(EW_DROP_ENFORCE_DNS_UNREAD);

@@ -12,7 +12,7 @@
 
 #include "egresswatch/abi.h"
 #include "destination.bpf.h"
-#include "emit.bpf.h"    /* count_drop, current_tgid */
+#include "emit.bpf.h"	 /* count_drop, current_tgid */
 #include "enforce.bpf.h" /* enforce, enforce_fail_open */
 
 /* LRU: an evicted destination is simply reported again, never lost. The size is a

@@ -12,9 +12,9 @@
 #include "destination.bpf.h" /* struct destination, emit_sock_event */
 #include "enforce.bpf.h"     /* judge */
 #include "flow_dedup.bpf.h"
-#include "packet.bpf.h"      /* EW_HEADER_AT */
+#include "packet.bpf.h" /* EW_HEADER_AT */
 
-#define EW_ICMP_ECHO_REQUEST 8
+#define EW_ICMP_ECHO_REQUEST   8
 #define EW_ICMPV6_ECHO_REQUEST 128
 
 /* The request's destination, port 0; false for any other packet. */

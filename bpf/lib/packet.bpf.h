@@ -14,10 +14,10 @@
 #include "egresswatch/abi.h"
 
 /* No ETH_P_* or IPPROTO_* macros in vmlinux.h. */
-#define EW_ETH_P_IP 0x0800
-#define EW_ETH_P_IPV6 0x86DD
+#define EW_ETH_P_IP	  0x0800
+#define EW_ETH_P_IPV6	  0x86DD
 #define EW_IP_OFFSET_MASK 0x1fff
-#define EW_DNS_PORT 53
+#define EW_DNS_PORT	  53
 
 /* Where a packet goes (or comes from) and where its payload starts. */
 struct packet_view {
@@ -33,15 +33,14 @@ struct packet_view {
 /* A header read in place when it lies in the skb's linear data, as it nearly always
  * does, else copied to `copy`: most packets of a flow carry no payload, and reading
  * their headers should not cost helper calls. NULL if the packet is too short. */
-#define EW_HEADER_AT(skb, offset, copy)                                                      \
-	({                                                                                   \
-		void *__data = (void *)(long)(skb)->data;                                    \
-		void *__end = (void *)(long)(skb)->data_end;                                 \
-		typeof(copy) *__h = __data + (offset);                                       \
-		if ((void *)(__h + 1) > __end)                                               \
-			__h = bpf_skb_load_bytes((skb), (offset), &(copy), sizeof(copy)) ? NULL \
-										: &(copy);   \
-		__h;                                                                         \
+#define EW_HEADER_AT(skb, offset, copy)                                                                      \
+	({                                                                                                   \
+		void *__data = (void *)(long)(skb)->data;                                                    \
+		void *__end = (void *)(long)(skb)->data_end;                                                 \
+		typeof(copy) *__h = __data + (offset);                                                       \
+		if ((void *)(__h + 1) > __end)                                                               \
+			__h = bpf_skb_load_bytes((skb), (offset), &(copy), sizeof(copy)) ? NULL : &(copy);   \
+		__h;                                                                                         \
 	})
 
 /* cgroup_skb data starts at the network header. Only the remote end is kept: on egress

@@ -12,7 +12,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "egresswatch/abi.h"
-#include "emit.bpf.h"             /* count_drop */
+#include "emit.bpf.h" /* count_drop */
 #include "lookup_or_insert.bpf.h"
 
 /* At most this many payload bytes per packet (<= EW_PAYLOAD_MAX)... */
@@ -77,7 +77,7 @@ struct {
  * either copied or counted. */
 static __always_inline bool take_http_token(__u32 tgid, __u64 *refused_until)
 {
-	struct http_budget fresh = { .tokens = http_head_burst };
+	struct http_budget fresh = {.tokens = http_head_burst};
 	struct http_budget *budget = bpf_map_lookup_elem(&http_budgets, &tgid);
 
 	if (!budget) {
@@ -106,9 +106,10 @@ static __always_inline bool take_http_token(__u32 tgid, __u64 *refused_until)
 	if (budget->tokens == 0) {
 		count_drop(EW_DROP_HTTP_FLOW_BUDGET);
 		if (refused_until)
-			*refused_until = http_heads_per_sec ? budget->refilled_ns +
-								      (NSEC_PER_SEC + http_heads_per_sec - 1) / http_heads_per_sec
-							    : ~0ULL;
+			*refused_until = http_heads_per_sec
+						 ? budget->refilled_ns + (NSEC_PER_SEC + http_heads_per_sec -
+									  1) / http_heads_per_sec
+						 : ~0ULL;
 		return false;
 	}
 	budget->tokens -= 1;

@@ -19,8 +19,7 @@
 #include "task_scope.bpf.h"
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(sched_process_exec_record, struct task_struct *task, pid_t old_pid,
-	     struct linux_binprm *bprm)
+int BPF_PROG(sched_process_exec_record, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct ew_exec_event *e;
 	unsigned long arg_start, arg_end;

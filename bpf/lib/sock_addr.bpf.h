@@ -15,9 +15,9 @@
 #include "egresswatch/abi.h"
 #include "acting_task.bpf.h"
 #include "destination.bpf.h"
-#include "enforce.bpf.h"    /* judge */
+#include "enforce.bpf.h" /* judge */
 #include "flow_dedup.bpf.h"
-#include "owners.bpf.h"     /* own_socket */
+#include "owners.bpf.h" /* own_socket */
 
 /* Report every connect() instead of the first per (process, destination, protocol). */
 const volatile bool dedup_connects = true;
@@ -26,11 +26,10 @@ const volatile bool dedup_connects = true;
 const volatile bool capture_payload = true;
 
 /* sock_addr programs: returning 1 lets the operation proceed, 0 fails it with EPERM. */
-#define SOCK_ADDR_ALLOW 1
+#define SOCK_ADDR_ALLOW	 1
 #define SOCK_ADDR_REFUSE 0
 
-static __always_inline void read_destination(struct bpf_sock_addr *ctx, __u16 family,
-					     struct destination *dst)
+static __always_inline void read_destination(struct bpf_sock_addr *ctx, __u16 family, struct destination *dst)
 {
 	/* user_ip4/user_ip6 are in network byte order: copying the words keeps the bytes
 	 * in wire order, which is what userspace expects. The context only allows

@@ -22,7 +22,7 @@
 #include "egresswatch/abi.h"
 #include "emit.bpf.h"
 #include "lookup_or_insert.bpf.h"
-#include "payload.bpf.h"    /* payload_packet_bytes, HTTP heads and their budget */
+#include "payload.bpf.h" /* payload_packet_bytes, HTTP heads and their budget */
 #include "task_scope.bpf.h"
 
 /* A send this soon after a memory-BIO write returned carries that write's ciphertext. */
@@ -42,13 +42,13 @@ struct tls_socket {
 struct tls_call {
 	__u64 session;
 	__u64 buf;
-	__u64 result_ptr;       /* size_t *written / *readbytes of the _ex functions */
-	__u64 pending_session;  /* the unbound write's session */
+	__u64 result_ptr;	/* size_t *written / *readbytes of the _ex functions */
+	__u64 pending_session;	/* the unbound write's session */
 	__u64 pending_ended_ns; /* when it returned; 0: none */
 	struct tls_socket socket;
-	__u32 op;               /* EW_TLS_OP_* and the library, from the attach cookie */
+	__u32 op; /* EW_TLS_OP_* and the library, from the attach cookie */
 	__u8 in_call;
-	__u8 socket_seen;       /* the call in flight sent or received on socket */
+	__u8 socket_seen; /* the call in flight sent or received on socket */
 	__u8 pad[2];
 };
 
@@ -95,8 +95,8 @@ struct tls_session_key {
 
 struct tls_session {
 	struct tls_socket socket; /* cookie 0: not known yet */
-	__u8 flow_kind;           /* enum ew_flow_kind, decided by the first write */
-	__u8 done;                /* nothing more to copy */
+	__u8 flow_kind;		  /* enum ew_flow_kind, decided by the first write */
+	__u8 done;		  /* nothing more to copy */
 	__u8 pad[2];
 };
 
@@ -147,7 +147,8 @@ int BPF_KPROBE(uprobe_tls_call_enter, void *session, const void *buf, __u64 num,
 
 	if (!task_in_scope())
 		return 0;
-	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	call = bpf_task_storage_get(&tls_calls, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!call) {
 		count_drop(EW_DROP_TLS_CALLS_FULL);
 		return 0;
@@ -211,7 +212,8 @@ static __always_inline void report_tls_data(const struct tls_call *call, struct 
 	if (session->flow_kind == EW_FLOW_UNDECIDED) {
 		if (!write)
 			return;
-		session->flow_kind = length >= 4 && starts_http_request(first4) ? EW_FLOW_HTTP : EW_FLOW_OTHER;
+		session->flow_kind =
+			length >= 4 && starts_http_request(first4) ? EW_FLOW_HTTP : EW_FLOW_OTHER;
 	}
 	if (session->flow_kind == EW_FLOW_HTTP) {
 		if (!(write ? starts_http_request(first4) : starts_http_response(first4)))
@@ -256,7 +258,7 @@ static __always_inline void finish_tls_call(struct tls_call *call, long ret)
 		return;
 	if (call->socket_seen)
 		session->socket = call->socket;
-	socket_source = call->socket_seen		 ? EW_TLS_SOCKET_IN_CALL
+	socket_source = call->socket_seen	 ? EW_TLS_SOCKET_IN_CALL
 			: session->socket.cookie ? EW_TLS_SOCKET_SESSION
 						 : EW_TLS_SOCKET_UNKNOWN;
 	if (length > 0)

@@ -14,7 +14,7 @@
 #include <linux/types.h>
 #endif
 
-#define EW_COMM_LEN 16
+#define EW_COMM_LEN	16
 #define EW_FILENAME_LEN 256
 /* Power of two: the BPF side masks lengths with (EW_ARGS_LEN - 1) for the verifier. */
 #define EW_ARGS_LEN 1024
@@ -25,11 +25,11 @@ enum ew_event_type {
 	EW_EVENT_CONNECT = 1, /* connect() on TCP or UDP: cgroup/connect4, connect6 */
 	EW_EVENT_SEND = 2,    /* first unconnected datagram per socket and destination */
 	EW_EVENT_EXEC = 3,
-	EW_EVENT_FORK = 4,    /* a new process (not a thread) */
-	EW_EVENT_EXIT = 5,    /* the last thread of a process exited */
-	EW_EVENT_PAYLOAD = 6, /* first bytes of a packet on an observed socket: cgroup_skb */
-	EW_EVENT_TLS_DATA = 7, /* plaintext a TLS library call wrote or read: uprobes */
-	EW_EVENT_TLS_BIND = 8, /* the socket of a TLS session whose data came without one */
+	EW_EVENT_FORK = 4,	   /* a new process (not a thread) */
+	EW_EVENT_EXIT = 5,	   /* the last thread of a process exited */
+	EW_EVENT_PAYLOAD = 6,	   /* first bytes of a packet on an observed socket: cgroup_skb */
+	EW_EVENT_TLS_DATA = 7,	   /* plaintext a TLS library call wrote or read: uprobes */
+	EW_EVENT_TLS_BIND = 8,	   /* the socket of a TLS session whose data came without one */
 	EW_EVENT_LIBS_CHANGED = 9, /* the dynamic loader mapped libraries into a process */
 };
 
@@ -40,9 +40,9 @@ enum ew_tls_library {
 
 /* What a TLS library function probed with uprobe_tls_call_enter does: the attach cookie
  * (bpf_cookie) holds this, so that one program serves every function of every library. */
-#define EW_TLS_OP_WRITE 0x01      /* else a read: the plaintext is there only on return */
-#define EW_TLS_OP_RESULT_ARG 0x02 /* the byte count is stored through the 4th argument (_ex) */
-#define EW_TLS_OP_LIBRARY_SHIFT 8 /* enum ew_tls_library, in the next byte */
+#define EW_TLS_OP_WRITE		0x01 /* else a read: the plaintext is there only on return */
+#define EW_TLS_OP_RESULT_ARG	0x02 /* the byte count is stored through the 4th argument (_ex) */
+#define EW_TLS_OP_LIBRARY_SHIFT 8    /* enum ew_tls_library, in the next byte */
 
 /* How a TLS data event's socket was learned. */
 enum ew_tls_socket {
@@ -73,13 +73,13 @@ enum ew_drop_reason {
 	EW_DROP_RINGBUF_EXEC = 2,
 	EW_DROP_RINGBUF_FORK = 3,
 	EW_DROP_RINGBUF_EXIT = 4,
-	EW_DROP_DEDUP_FULL = 5,      /* could not record a flow in flow_dedup: reported anyway */
+	EW_DROP_DEDUP_FULL = 5,	     /* could not record a flow in flow_dedup: reported anyway */
 	EW_DROP_ARGS_UNREADABLE = 6, /* exec argv not readable: exec still reported */
 	EW_DROP_RINGBUF_PAYLOAD = 7,
-	EW_DROP_OWNER_STORAGE = 8,   /* no sk_storage for a socket: its payload is not inspected */
+	EW_DROP_OWNER_STORAGE = 8,    /* no sk_storage for a socket: its payload is not inspected */
 	EW_DROP_HTTP_FLOW_BUDGET = 9, /* an HTTP head over its process's budget (--http-head-*) */
 	EW_DROP_RINGBUF_TLS = 10,
-	EW_DROP_TLS_CALLS_FULL = 11,  /* no memory for a thread's TLS call state: call not reported */
+	EW_DROP_TLS_CALLS_FULL = 11, /* no memory for a thread's TLS call state: call not reported */
 	/* --enforce: an address a DNS answer gave for an allowed name could not be stored
 	 * (enforce_learned full), or an answer for an allowed name could not be read to the
 	 * end. Connects there are blocked (fail-closed) or let through unverified (fail-open). */
@@ -92,30 +92,30 @@ enum ew_drop_reason {
 };
 
 /* Address families as the kernel numbers them; vmlinux.h has no #defines. */
-#define EW_AF_INET 2
+#define EW_AF_INET  2
 #define EW_AF_INET6 10
 
-#define EW_IPPROTO_TCP 6
-#define EW_IPPROTO_UDP 17
-#define EW_IPPROTO_ICMP 1
+#define EW_IPPROTO_TCP	  6
+#define EW_IPPROTO_UDP	  17
+#define EW_IPPROTO_ICMP	  1
 #define EW_IPPROTO_ICMPV6 58
-#define EW_IPPROTO_SCTP 132 /* only named in userspace: a connect the sockaddr hooks report */
+#define EW_IPPROTO_SCTP	  132 /* only named in userspace: a connect the sockaddr hooks report */
 
 /* What --enforce decided for a connect or datagram. Without --enforce every event is
  * ALLOWED. */
 enum ew_verdict {
 	EW_VERDICT_ALLOWED = 0,
-	EW_VERDICT_BLOCKED = 1,    /* refused with EPERM */
+	EW_VERDICT_BLOCKED = 1,	   /* refused with EPERM */
 	EW_VERDICT_UNVERIFIED = 2, /* fail-open let it through while enforcement state was incomplete */
 };
 
 /* Who did it: filled from the current task for every event. */
 struct ew_event_header {
-	__u64 ts_ns;     /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 ts_ns;	 /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 cgroup_id; /* cgroup v2 id == inode number of the cgroup directory */
-	__u32 type;      /* enum ew_event_type */
-	__u32 tgid;      /* process id */
-	__u32 tid;       /* thread id */
+	__u32 type;	 /* enum ew_event_type */
+	__u32 tgid;	 /* process id */
+	__u32 tid;	 /* thread id */
 	__u32 uid;
 	char comm[EW_COMM_LEN];
 };
@@ -140,7 +140,7 @@ struct ew_exec_event {
 	__u8 args_truncated;
 	__u8 pad[7];
 	char filename[EW_FILENAME_LEN]; /* path as passed to execve (may be relative) */
-	char interp[EW_FILENAME_LEN];   /* interpreter for #! scripts, else == filename */
+	char interp[EW_FILENAME_LEN];	/* interpreter for #! scripts, else == filename */
 	char args[EW_ARGS_LEN];
 };
 
@@ -162,12 +162,12 @@ struct ew_exit_event {
 struct ew_payload_event {
 	struct ew_event_header hdr;
 	__u64 cookie;
-	__u8 addr[16];  /* the remote end: destination on egress, source on ingress */
-	__u32 tcp_seq;  /* sequence number of the first payload byte (TCP), else 0 */
-	__u32 length;   /* payload bytes in the packet */
+	__u8 addr[16];	/* the remote end: destination on egress, source on ingress */
+	__u32 tcp_seq;	/* sequence number of the first payload byte (TCP), else 0 */
+	__u32 length;	/* payload bytes in the packet */
 	__u16 captured; /* bytes in data: at most --payload-bytes */
-	__u16 port;     /* remote port, host byte order */
-	__u16 family;   /* of the packet: a v4-mapped socket sends IPv4 */
+	__u16 port;	/* remote port, host byte order */
+	__u16 family;	/* of the packet: a v4-mapped socket sends IPv4 */
 	__u8 protocol;
 	__u8 direction; /* enum ew_direction */
 	__u8 flow_kind; /* enum ew_flow_kind */
@@ -180,16 +180,16 @@ struct ew_payload_event {
  * `repeats`, which userspace reads when it flushes. */
 struct ew_tls_data_event {
 	struct ew_event_header hdr;
-	__u64 session;  /* the library's session (SSL *, gnutls_session_t): unique per process */
-	__u64 cookie;   /* of the session's socket, 0 while unknown (see socket) */
-	__u8 addr[16];  /* the socket's remote address */
-	__u32 length;   /* plaintext bytes the call wrote or read */
+	__u64 session;	/* the library's session (SSL *, gnutls_session_t): unique per process */
+	__u64 cookie;	/* of the session's socket, 0 while unknown (see socket) */
+	__u8 addr[16];	/* the socket's remote address */
+	__u32 length;	/* plaintext bytes the call wrote or read */
 	__u16 captured; /* bytes in data: at most --payload-bytes */
-	__u16 port;     /* remote port, host byte order */
+	__u16 port;	/* remote port, host byte order */
 	__u16 family;
 	__u8 direction; /* enum ew_direction: a write is egress */
-	__u8 library;   /* enum ew_tls_library */
-	__u8 socket;    /* enum ew_tls_socket */
+	__u8 library;	/* enum ew_tls_library */
+	__u8 socket;	/* enum ew_tls_socket */
 	__u8 flow_kind; /* enum ew_flow_kind, decided from the session's first write */
 	__u8 pad[2];
 	__u8 data[EW_PAYLOAD_MAX];
@@ -216,7 +216,7 @@ struct ew_flow_key {
 	__u16 port;
 	__u16 family;
 	__u8 protocol;
-	__u8 kind;    /* EW_EVENT_CONNECT or EW_EVENT_SEND */
+	__u8 kind; /* EW_EVENT_CONNECT or EW_EVENT_SEND */
 	__u8 pad[6];
 };
 
@@ -232,19 +232,19 @@ struct ew_flow_value {
  * blocks and names map to the set of rules that allow them, as a bitmap: learning an
  * address from a DNS answer ORs the name's rules into the address's, which is atomic.
  */
-#define EW_ENFORCE_PORT_RULES 128
-#define EW_ENFORCE_PROTO_TCP 0x01
-#define EW_ENFORCE_PROTO_UDP 0x02
-#define EW_ENFORCE_PROTO_OTHER 0x04 /* the rest: only loopback allows these */
-#define EW_ENFORCE_PROTO_ICMP 0x08  /* echo requests */
+#define EW_ENFORCE_PORT_RULES	128
+#define EW_ENFORCE_PROTO_TCP	0x01
+#define EW_ENFORCE_PROTO_UDP	0x02
+#define EW_ENFORCE_PROTO_OTHER	0x04 /* the rest: only loopback allows these */
+#define EW_ENFORCE_PROTO_ICMP	0x08 /* echo requests */
 #define EW_ENFORCE_PROTO_ICMPV6 0x10
 /* Longest name text, reversed, plus its terminating NUL: the LPM trie's data limit. */
 #define EW_ENFORCE_NAME_LEN 256
 
 struct ew_port_rule {
-	__u16 first;   /* port range, host byte order, inclusive */
+	__u16 first; /* port range, host byte order, inclusive */
 	__u16 last;
-	__u16 exe_set; /* 0: any process; else the executable must be in enforce_exes under it */
+	__u16 exe_set;	/* 0: any process; else the executable must be in enforce_exes under it */
 	__u8 protocols; /* EW_ENFORCE_PROTO_*; 0 marks an unused slot */
 	__u8 pad;
 };

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <span>
 
-#include "protocols/dns/parser.h"
 #include "protocols/dns/names.h"
+#include "protocols/dns/parser.h"
 #include "protocols/dns/resolutions.h"
 
 using namespace egresswatch;

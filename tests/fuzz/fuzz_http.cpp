@@ -48,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (request.status == ParseStatus::complete) {
         // The head alone parses the same: nothing after the blank line was looked at.
         const auto head_only = parse_http_request(text.substr(0, request.request.head_length));
-        require(head_only.status == ParseStatus::complete && head_only.request.head_length == request.request.head_length);
+        require(head_only.status == ParseStatus::complete &&
+                head_only.request.head_length == request.request.head_length);
     }
     const auto response = parse_http_response(text);
     check_head(response.response, size);

@@ -49,10 +49,10 @@ TEST_F(Alerts, SecondRunAlertsOnExactlyTheNewDestination) {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     auto lines = alert_lines(r.err);
     ASSERT_EQ(lines.size(), 1u) << r.err;
-    EXPECT_EQ(lines[0].rfind("egresswatch: alert: new destination api.test:80/tcp (" + hosts_->v4() +
-                                 ") by /usr/bin/curl [pid ",
-                             0),
-              0u)
+    EXPECT_EQ(
+        lines[0].rfind(
+            "egresswatch: alert: new destination api.test:80/tcp (" + hosts_->v4() + ") by /usr/bin/curl [pid ", 0),
+        0u)
         << lines[0];
     EXPECT_NE(lines[0].find("started by /bin/sh"), std::string::npos) << lines[0];
 

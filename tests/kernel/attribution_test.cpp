@@ -153,7 +153,7 @@ TEST_F(Attribution, ExitStatusOfTheCommandIsReturned) {
 
 TEST_F(Attribution, JsonStreamsEventsToStdout) {
     auto r = run_egresswatch({"run", "--json", "--quiet", "--out", dir_ + "/j", "--", "/usr/bin/curl", "-s", "-m", "5",
-                          "-o", "/dev/null", "http://" + net_->v4() + ":8080/"});
+                              "-o", "/dev/null", "http://" + net_->v4() + ":8080/"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("\"type\":\"connect\""), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\"daddr\":\"" + net_->v4() + "\""), std::string::npos);

@@ -32,7 +32,8 @@ TEST(BadInput, Cgroup2NotMounted) {
     std::string dir = make_temp_dir("ew-nocg-");
     // A private mount namespace without any cgroup2 mount; the host keeps its own.
     std::string script = "for m in $(awk '$3==\"cgroup2\"{print $2}' /proc/self/mounts); do umount -l \"$m\"; done; "
-                         "exec " + std::string(EGRESSWATCH_BINARY) + " run --out " + dir + " -- true";
+                         "exec " +
+                         std::string(EGRESSWATCH_BINARY) + " run --out " + dir + " -- true";
     auto r = run_command({"unshare", "--mount", "--propagation", "private", "sh", "-c", script});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_EQ(lines(r.err), 1u) << r.err;
@@ -62,10 +63,12 @@ TEST(BadInput, DoctorReportsTheHooksItChose) {
     EXPECT_NE(r.out.find("ready"), std::string::npos);
     // The TLS libraries the machine has (install-deps installs curl's and wget's).
     EXPECT_NE(r.out.find("attached openssl: /usr/lib/x86_64-linux-gnu/libssl.so.3 (SSL_write, SSL_read"),
-              std::string::npos) << r.out;
+              std::string::npos)
+        << r.out;
     EXPECT_NE(r.out.find("attached gnutls: /usr/lib/x86_64-linux-gnu/libgnutls.so.30"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("not covered (their HTTPS connections are named by TLS SNI only): Go crypto/tls"),
-              std::string::npos) << r.out;
+              std::string::npos)
+        << r.out;
     EXPECT_NE(r.out.find("enforcement (run --enforce):\n  available"), std::string::npos) << r.out;
 }
 

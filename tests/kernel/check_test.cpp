@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Entry {
-    std::string host;                    // empty: address-only
+    std::string host;  // empty: address-only
     std::vector<std::string> addresses;
     int port = 0;
     std::string proto = "tcp";
@@ -178,8 +178,8 @@ TEST_F(Check, SilentAddressTimesOutWithinTheBudget) {
     });
     auto r = check({"--timeout", "1s", "--parallel", "3", allowlist});
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-    EXPECT_EQ(first_line(r.out).rfind("EGRESS CRITICAL - 3 of 3 destinations failed: " + silent + ":443/tcp (tcp: " +
-                                          silent + ": timed out (--timeout 1s)), ",
+    EXPECT_EQ(first_line(r.out).rfind("EGRESS CRITICAL - 3 of 3 destinations failed: " + silent +
+                                          ":443/tcp (tcp: " + silent + ": timed out (--timeout 1s)), ",
                                       0),
               0u)
         << r.out;
@@ -267,8 +267,8 @@ TEST(CheckInput, UnreadableOrMalformedAllowlistIsUnknown) {
 
     auto bad = run_egresswatch({"check", malformed});
     EXPECT_EQ(bad.exit_code, 3) << bad.out << bad.err;
-    EXPECT_EQ(bad.out, "EGRESS UNKNOWN - " + malformed +
-                           ":4: port 'seventy' is not a number or a range like \"8000-8100\"\n");
+    EXPECT_EQ(bad.out,
+              "EGRESS UNKNOWN - " + malformed + ":4: port 'seventy' is not a number or a range like \"8000-8100\"\n");
 
     auto garbage = run_egresswatch({"check", "--json", not_yaml});
     EXPECT_EQ(garbage.exit_code, 3) << garbage.out << garbage.err;

@@ -125,9 +125,9 @@ TEST_F(EnforceBypass, SocketCreatedOutsideTheRunAndPassedInIsEnforcedAndRecorded
     outside_ = "/usr/bin/python3 " + broker + " " + path + " tcp udp & for i in $(seq 100); do [ -e " + path +
                ".ready ] && break; sleep 0.05; done";
     const std::string web = hosts_->v4(), dns = hosts_->dns_server();
-    auto r = enforce(kHeader + host_entry("mirror.test", 80),
-                     "/usr/bin/python3 " + user + " " + path + " tcp " + web + " 443 && /usr/bin/python3 " + user +
-                         " " + path + " udp " + dns + " 9");
+    auto r = enforce(kHeader + host_entry("mirror.test", 80), "/usr/bin/python3 " + user + " " + path + " tcp " + web +
+                                                                  " 443 && /usr/bin/python3 " + user + " " + path +
+                                                                  " udp " + dns + " 9");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     auto lines = lines_of(r.out);
     ASSERT_EQ(lines.size(), 2u) << r.out << r.err;
@@ -210,8 +210,7 @@ TEST_F(PingSockets, EchoRequestsAreRefusedUnlessAnIcmpEntryAllowsThem) {
 
 TEST_F(PingSockets, EchoRequestsAreRecordedAsDestinationsAndEnterTheAllowlist) {
     const std::string web = hosts_->v4();
-    auto events = observe(ping(web) + " && ping -c 2 -i 0.2 -W 3 " + hosts_->v6() + " >/dev/null",
-                          {"--scope", "all"});
+    auto events = observe(ping(web) + " && ping -c 2 -i 0.2 -W 3 " + hosts_->v6() + " >/dev/null", {"--scope", "all"});
     auto to_web = select(events, "send", [&](const json& e) { return e["daddr"] == web; });
     ASSERT_EQ(to_web.size(), 1u);
     EXPECT_EQ(to_web[0]["proto"], "icmp");

@@ -78,9 +78,9 @@ TEST_F(Enforce, AddressEntryAllowsItsPortWithoutDns) {
 }
 
 TEST_F(Enforce, ProcessScopedEntryAllowsOnlyThatExecutable) {
-    auto r = enforce(kHeader + host_entry("mirror.test", 80) + "    processes: [/usr/bin/curl]\n",
-                     "curl -4 -sS -m 5 -o /dev/null -w '%{http_code}\\n' http://mirror.test/ && " +
-                         probe("mirror.test", 80));
+    auto r = enforce(
+        kHeader + host_entry("mirror.test", 80) + "    processes: [/usr/bin/curl]\n",
+        "curl -4 -sS -m 5 -o /dev/null -w '%{http_code}\\n' http://mirror.test/ && " + probe("mirror.test", 80));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     auto lines = lines_of(r.out);
     ASSERT_EQ(lines.size(), 2u) << r.out << r.err;
@@ -157,12 +157,8 @@ protected:
     }
 };
 
-TEST_F(EnforceDeath, FailClosedKillsTheCommandWhenEgresswatchDies) {
-    EXPECT_FALSE(command_survives("fail-closed"));
-}
+TEST_F(EnforceDeath, FailClosedKillsTheCommandWhenEgresswatchDies) { EXPECT_FALSE(command_survives("fail-closed")); }
 
-TEST_F(EnforceDeath, FailOpenLetsTheCommandGoOnWhenEgresswatchDies) {
-    EXPECT_TRUE(command_survives("fail-open"));
-}
+TEST_F(EnforceDeath, FailOpenLetsTheCommandGoOnWhenEgresswatchDies) { EXPECT_TRUE(command_survives("fail-open")); }
 
 }  // namespace

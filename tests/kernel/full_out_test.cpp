@@ -88,8 +88,9 @@ TEST(FullOut, EventsThatDoNotFitAreCountedAndTheReportAndStatusAreKept) {
     auto r = run_egresswatch({"run", "--every-connect", "--out", out.dir(), "--", "/usr/bin/python3", "-c", kConnects});
     EXPECT_EQ(r.exit_code, 3) << "the command's status, not egresswatch's: " << r.err;
     std::string events_path = out.dir() + "/events.jsonl";
-    EXPECT_EQ(occurrences(r.err, "warning: writing " + events_path + " failed: No space left on device; events from "
-                                 "now on are not recorded there"),
+    EXPECT_EQ(occurrences(r.err, "warning: writing " + events_path +
+                                     " failed: No space left on device; events from "
+                                     "now on are not recorded there"),
               1u)
         << r.err;
 
@@ -114,8 +115,8 @@ TEST(FullOut, EventsThatDoNotFitAreCountedAndTheReportAndStatusAreKept) {
     for (const char* type : {"connect", "send", "exec", "exit", "dns", "tls", "http"})
         recorded += counted[type].get<std::uint64_t>();
     EXPECT_EQ(events_in_file + unwritten, recorded) << "every event is in the file or counted as not written";
-    EXPECT_NE(r.err.find("Lost events: " + std::to_string(unwritten) + " (output_write_failed=" +
-                         std::to_string(unwritten) + ")"),
+    EXPECT_NE(r.err.find("Lost events: " + std::to_string(unwritten) +
+                         " (output_write_failed=" + std::to_string(unwritten) + ")"),
               std::string::npos)
         << r.err;
     EXPECT_NE(r.err.find("incomplete or not written: events.jsonl"), std::string::npos) << r.err;
@@ -138,8 +139,8 @@ TEST(FullOut, WithNoRoomAtAllWhatWasNotWrittenIsNamedAndTheStatusKept) {
     ASSERT_NE(sh("head -c 1M /dev/zero > " + out.dir() + "/fill").exit_code, 0) << "the filler must fill it";
     auto r = run_egresswatch({"run", "--out", out.dir(), "--", "sh", "-c", "exit 4"});
     EXPECT_EQ(r.exit_code, 4) << r.err;
-    EXPECT_NE(r.err.find("warning: not written: " + out.dir() + "/report.json (No space left on device), " +
-                         out.dir() + "/allowlist.yaml (No space left on device)"),
+    EXPECT_NE(r.err.find("warning: not written: " + out.dir() + "/report.json (No space left on device), " + out.dir() +
+                         "/allowlist.yaml (No space left on device)"),
               std::string::npos)
         << r.err;
     EXPECT_EQ(temporary_files(out.dir()), std::vector<std::string>{});

@@ -20,7 +20,7 @@ bool kernel_tests_required();
 
 // Runs `egresswatch ARGS` and returns the result.
 CommandResult run_egresswatch(const std::vector<std::string>& args,
-                          std::chrono::milliseconds timeout = std::chrono::seconds(120));
+                              std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
 std::vector<nlohmann::json> read_events(const std::string& out_dir);
 std::vector<nlohmann::json> events_of_type(const std::vector<nlohmann::json>& events, const std::string& type);
@@ -45,13 +45,13 @@ private:
 
 }  // namespace egresswatch::test
 
-#define EW_REQUIRE_KERNEL()                                                                   \
-    do {                                                                                      \
-        if (auto why = ::egresswatch::test::kernel_unavailable_reason()) {                    \
-            if (::egresswatch::test::kernel_tests_required())                                 \
-                FAIL() << "kernel test cannot run: " << *why                                  \
-                       << " (EGRESSWATCH_REQUIRE_KERNEL_TESTS=1 forbids skipping)";           \
-            else                                                                              \
-                GTEST_SKIP() << "kernel test skipped: " << *why;                              \
-        }                                                                                     \
+#define EW_REQUIRE_KERNEL()                                                         \
+    do {                                                                            \
+        if (auto why = ::egresswatch::test::kernel_unavailable_reason()) {          \
+            if (::egresswatch::test::kernel_tests_required())                       \
+                FAIL() << "kernel test cannot run: " << *why                        \
+                       << " (EGRESSWATCH_REQUIRE_KERNEL_TESTS=1 forbids skipping)"; \
+            else                                                                    \
+                GTEST_SKIP() << "kernel test skipped: " << *why;                    \
+        }                                                                           \
     } while (0)

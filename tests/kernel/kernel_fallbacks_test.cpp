@@ -96,8 +96,8 @@ TEST_F(KernelFallbacks, WithNoTlsSocketHookHttpsRequestsAreReportedWithoutTheirC
 TEST_F(KernelFallbacks, ARefusedProcessExitArgumentFallsBackToTheLiveCount) {
     ScopedEnv reject(kReject, "process_exit_group_dead");
     auto events = observe("curl -4 -sS -o /dev/null http://mirror.test/pool/a.deb");
-    EXPECT_TRUE(warnings_of(egresswatch_stderr()).empty()) << "the same exits, found another way: "
-                                                          << egresswatch_stderr();
+    EXPECT_TRUE(warnings_of(egresswatch_stderr()).empty())
+        << "the same exits, found another way: " << egresswatch_stderr();
     auto start = select(events, "start", [](const json&) { return true; });
     EXPECT_NE(start[0]["kernel_features"]["process_lineage"].get<std::string>().find("live thread count"),
               std::string::npos)
@@ -141,9 +141,10 @@ TEST_F(KernelFallbacks, EnforcementGoesOnWithoutTlsButNotWithoutDnsAnswers) {
         ScopedEnv reject(kReject, "uprobe_tls_call_enter");
         std::string out = dir_ + "/enforced";
         auto r = sh(hosts_->with_resolver(
-            std::string(EGRESSWATCH_BINARY) + " run --quiet --out " + out + " --enforce " + allow +
-            " -- /bin/sh -c " + shell_quote("curl -4 -sS -o /dev/null http://mirror.test/pool/a.deb; curl -4 -sS -o "
-                                            "/dev/null --cacert " + cert() + " https://secure.test/; echo \"https $?\"")));
+            std::string(EGRESSWATCH_BINARY) + " run --quiet --out " + out + " --enforce " + allow + " -- /bin/sh -c " +
+            shell_quote("curl -4 -sS -o /dev/null http://mirror.test/pool/a.deb; curl -4 -sS -o "
+                        "/dev/null --cacert " +
+                        cert() + " https://secure.test/; echo \"https $?\"")));
         EXPECT_EQ(r.exit_code, 0) << r.err;
         EXPECT_NE(r.out.find("https 7"), std::string::npos) << "secure.test:443 is not allowed: " << r.out;
         EXPECT_EQ(warnings_of(r.err).size(), 1u) << r.err;
@@ -176,11 +177,11 @@ TEST_F(KernelFallbacks, EnforcementGoesOnWithoutTlsButNotWithoutDnsAnswers) {
 TEST_F(KernelFallbacks, EveryProcessExitsOnceWhateverTheExitHook) {
     for (const char* hook : {"", "live_count"}) {
         ScopedEnv exit_hook("EGRESSWATCH_TEST_EXIT_HOOK", hook);
-        auto events = observe("i=0; while [ $i -lt 300 ]; do " + std::string(THREADS_EXIT_BINARY) +
-                              " 2; i=$((i + 1)); done");
+        auto events =
+            observe("i=0; while [ $i -lt 300 ]; do " + std::string(THREADS_EXIT_BINARY) + " 2; i=$((i + 1)); done");
         auto start = select(events, "start", [](const json&) { return true; });
-        EXPECT_NE(start[0]["kernel_features"]["process_lineage"].get<std::string>().find(
-                      *hook ? "live thread count" : "group_dead argument"),
+        EXPECT_NE(start[0]["kernel_features"]["process_lineage"].get<std::string>().find(*hook ? "live thread count"
+                                                                                               : "group_dead argument"),
                   std::string::npos)
             << start[0].dump();
         auto exits = select(events, "exit", by_exe(THREADS_EXIT_BINARY));

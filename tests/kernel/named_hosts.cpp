@@ -239,7 +239,8 @@ bool NamedTestHosts::pick_subnet() {
             continue;
         }
         auto in_use = run_command({kIp, "-o", "addr", "show", "to", "198.19." + std::to_string(n) + ".0/24"}, 10s);
-        auto in_use6 = run_command({kIp, "-o", "-6", "addr", "show", "to", "fd00:ea:" + std::to_string(n) + "::/64"}, 10s);
+        auto in_use6 =
+            run_command({kIp, "-o", "-6", "addr", "show", "to", "fd00:ea:" + std::to_string(n) + "::/64"}, 10s);
         if (in_use.exit_code != 0 || !in_use.out.empty() || !in_use6.out.empty()) {
             close(fd);
             continue;
@@ -253,10 +254,10 @@ bool NamedTestHosts::pick_subnet() {
 }
 
 bool NamedTestHosts::write_files() {
-    auto cert = run_command({kOpenssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-                             "/CN=mirror.test", "-addext", "subjectAltName=DNS:mirror.test,DNS:secure.test,DNS:api.test",
-                             "-keyout", key_path(), "-out", cert_path()},
-                            60s);
+    auto cert = run_command(
+        {kOpenssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=mirror.test", "-addext",
+         "subjectAltName=DNS:mirror.test,DNS:secure.test,DNS:api.test", "-keyout", key_path(), "-out", cert_path()},
+        60s);
     if (cert.exit_code != 0 || !fs::exists(cert_path())) {
         error_ = "openssl could not make the test certificate: " + cert.err;
         return false;
@@ -290,8 +291,8 @@ bool NamedTestHosts::write_files() {
         std::string word;
         bool names_test = false;
         while (words >> word)
-            if (word.size() >= 5 && (word.compare(word.size() - 5, 5, ".test") == 0 ||
-                                     word.compare(word.size() - 5, 5, ".TEST") == 0))
+            if (word.size() >= 5 &&
+                (word.compare(word.size() - 5, 5, ".test") == 0 || word.compare(word.size() - 5, 5, ".TEST") == 0))
                 names_test = true;
         if (!names_test) hosts << line << "\n";
     }
@@ -319,14 +320,19 @@ bool NamedTestHosts::start_servers() {
         "--host-record=mirror.test," + host_v4_ + "," + host_v6_,
         "--host-record=secure.test," + host_v4_ + "," + host_v6_,
         "--host-record=api.test," + host_v4_,
-        "--cname=cdn.mirror.test,mirror.test",  // a CNAME's target must be a name dnsmasq knows,
+        "--cname=cdn.mirror.test,mirror.test",      // a CNAME's target must be a name dnsmasq knows,
         "--cname=www.mirror.test,cdn.mirror.test",  // which may be another CNAME: a chain
         "--log-queries",
         "--log-facility=" + dns_log_path(),
     };
     dns_pid_ = spawn_in_netns(ns_, dnsmasq, dir_ + "/dnsmasq.out");
-    std::vector<std::string> web{kPython, std::string(TESTPROGS_DIR) + "/web_server.py", std::to_string(kHttpPort),
-                                 std::to_string(kHttpsPort), cert_path(), key_path(), web_log_path()};
+    std::vector<std::string> web{kPython,
+                                 std::string(TESTPROGS_DIR) + "/web_server.py",
+                                 std::to_string(kHttpPort),
+                                 std::to_string(kHttpsPort),
+                                 cert_path(),
+                                 key_path(),
+                                 web_log_path()};
     web_pid_ = spawn_in_netns(ns_, web, dir_ + "/web-server.out");
     if (dns_pid_ <= 0 || web_pid_ <= 0) {
         error_ = "could not start the servers (fork or log file failed)";
@@ -349,7 +355,8 @@ bool NamedTestHosts::wait_ready() {
                      tcp_accepts(host_v6_, kHttpPort) && tcp_accepts(host_v6_, kHttpsPort);
         if (!dns_ok) {
             auto udp = run_command({kDig, "@" + dns_v4_, "+time=1", "+tries=1", "+short", "mirror.test", "A"}, 5s);
-            auto tcp = run_command({kDig, "@" + dns_v6_, "+tcp", "+time=1", "+tries=1", "+short", "mirror.test", "A"}, 5s);
+            auto tcp =
+                run_command({kDig, "@" + dns_v6_, "+tcp", "+time=1", "+tries=1", "+short", "mirror.test", "A"}, 5s);
             last_dig = udp.out + udp.err + tcp.out + tcp.err;
             dns_ok = udp.out == host_v4_ + "\n" && tcp.out == host_v4_ + "\n";
         }
@@ -373,9 +380,14 @@ bool NamedTestHosts::wait_ready() {
 
 std::string NamedTestHosts::with_resolver(const std::string& shell_command) const {
     std::string script =
-        "mount --bind " + shell_quote(resolv_conf_path()) + " /etc/resolv.conf && "
-        "{ [ ! -e /etc/nsswitch.conf ] || mount --bind " + shell_quote(dir_ + "/nsswitch.conf") + " /etc/nsswitch.conf; } && "
-        "{ [ ! -e /etc/hosts ] || mount --bind " + shell_quote(dir_ + "/hosts") + " /etc/hosts; } && "
+        "mount --bind " + shell_quote(resolv_conf_path()) +
+        " /etc/resolv.conf && "
+        "{ [ ! -e /etc/nsswitch.conf ] || mount --bind " +
+        shell_quote(dir_ + "/nsswitch.conf") +
+        " /etc/nsswitch.conf; } && "
+        "{ [ ! -e /etc/hosts ] || mount --bind " +
+        shell_quote(dir_ + "/hosts") +
+        " /etc/hosts; } && "
         "{ [ ! -d /run/nscd ] || mount -t tmpfs ewnames /run/nscd; } && "  // no cached answers from nscd
         "exec /bin/sh -c \"$1\"";
     return std::string(kUnshare) + " --mount --propagation private -- /bin/sh -c " + shell_quote(script) + " sh " +

@@ -57,11 +57,11 @@ public:
     const std::string& v6() const { return host_v6_; }
     const std::string& gateway_v4() const { return gateway_v4_; }  // the root namespace's end
     const std::string& gateway_v6() const { return gateway_v6_; }
-    const std::string& dns_server() const { return dns_v4_; }  // the only nameserver clients use
+    const std::string& dns_server() const { return dns_v4_; }     // the only nameserver clients use
     const std::string& dns_server_v6() const { return dns_v6_; }  // dnsmasq listens here too
     const std::string& netns() const { return ns_; }
 
-    const std::string& dir() const { return dir_; }  // temp dir with all the files below
+    const std::string& dir() const { return dir_; }               // temp dir with all the files below
     std::string cert_path() const { return dir_ + "/cert.pem"; }  // leaf and CA: --cacert
     std::string key_path() const { return dir_ + "/key.pem"; }
     std::string resolv_conf_path() const { return dir_ + "/resolv.conf"; }
@@ -111,13 +111,13 @@ private:
 }  // namespace egresswatch::test
 
 // Like EW_REQUIRE_KERNEL(): skip with the reason, or fail when EGRESSWATCH_REQUIRE_KERNEL_TESTS=1.
-#define EW_REQUIRE_NAMED_HOSTS()                                                              \
-    do {                                                                                      \
-        if (auto why = ::egresswatch::test::named_hosts_unavailable_reason()) {               \
-            if (::egresswatch::test::kernel_tests_required())                                 \
-                FAIL() << "named-hosts test cannot run: " << *why                             \
-                       << " (EGRESSWATCH_REQUIRE_KERNEL_TESTS=1 forbids skipping)";           \
-            else                                                                              \
-                GTEST_SKIP() << "named-hosts test skipped: " << *why;                         \
-        }                                                                                     \
+#define EW_REQUIRE_NAMED_HOSTS()                                                    \
+    do {                                                                            \
+        if (auto why = ::egresswatch::test::named_hosts_unavailable_reason()) {     \
+            if (::egresswatch::test::kernel_tests_required())                       \
+                FAIL() << "named-hosts test cannot run: " << *why                   \
+                       << " (EGRESSWATCH_REQUIRE_KERNEL_TESTS=1 forbids skipping)"; \
+            else                                                                    \
+                GTEST_SKIP() << "named-hosts test skipped: " << *why;               \
+        }                                                                           \
     } while (0)

@@ -37,7 +37,9 @@ protected:
     void TearDown() override { hosts_.reset(); }
 
     // Runs a shell command in the root network namespace with the fixture's resolver.
-    CommandResult run(const std::string& command) { return sh(hosts_->with_resolver(command), std::chrono::seconds(60)); }
+    CommandResult run(const std::string& command) {
+        return sh(hosts_->with_resolver(command), std::chrono::seconds(60));
+    }
     std::string cert() const { return shell_quote(hosts_->cert_path()); }
     std::vector<std::string> web_log() const { return lines_of(read_text(hosts_->web_log_path())); }
 
@@ -124,7 +126,8 @@ TEST_F(NamedHosts, OtherNamesAreNxdomainAndNeverForwarded) {
 
 TEST_F(NamedHosts, CurlFetchesThePackage) {
     std::string out = hosts_->dir() + "/x.deb";
-    auto r = run("curl -sS -m 20 -o " + shell_quote(out) + " -w '%{http_code} %{size_download} %{content_type}' "
+    auto r = run("curl -sS -m 20 -o " + shell_quote(out) +
+                 " -w '%{http_code} %{size_download} %{content_type}' "
                  "http://mirror.test/pool/main/x/x_1.0_amd64.deb");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "200 6144 application/vnd.debian.binary-package");
@@ -218,7 +221,9 @@ TEST_F(NamedHosts, KeepAliveServesTwoRequestsOnOneConnection) {
     auto first = words_of(log[0]), second = words_of(log[1]);
     ASSERT_EQ(first.size(), 9u);
     ASSERT_EQ(second.size(), 9u);
-    EXPECT_EQ(first[2], second[2]) << "not the same client port, so not the same connection:\n" << log[0] << "\n" << log[1];
+    EXPECT_EQ(first[2], second[2]) << "not the same client port, so not the same connection:\n"
+                                   << log[0] << "\n"
+                                   << log[1];
     EXPECT_EQ(first[6], "/api/v1/status");
     EXPECT_EQ(first[7], "200");
     EXPECT_EQ(second[6], "/missing");

@@ -18,7 +18,6 @@ namespace egresswatch::test {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-
 using Pred = std::function<bool(const json&)>;
 
 inline std::vector<json> select(const std::vector<json>& events, const std::string& type, const Pred& pred) {
@@ -82,7 +81,8 @@ inline std::vector<RequestLine> request_log(const std::string& out) {
     return lines;
 }
 
-inline const json* endpoint(const json& report, const std::string& host, const std::string& method, const std::string& path) {
+inline const json* endpoint(const json& report, const std::string& host, const std::string& method,
+                            const std::string& path) {
     if (!report.contains("http_endpoints")) return nullptr;
     for (const auto& e : report["http_endpoints"])
         if (e["host"] == host && e["method"] == method && e["path"] == path) return &e;
@@ -153,6 +153,5 @@ protected:
     std::vector<std::string> global_options_;  // before `run`, e.g. -v
     int runs_ = 0;
 };
-
 
 }  // namespace egresswatch::test

@@ -47,7 +47,8 @@ TEST_F(Names, CurlPlainHttpIsNamedByItsHostHeader) {
     EXPECT_LT(http["response_time_ms"].get<double>(), 10000.0);
     ASSERT_TRUE(http["response_bytes"].is_number()) << http.dump();
     EXPECT_GE(http["response_bytes"].get<std::uint64_t>(), static_cast<std::uint64_t>(NamedTestHosts::kDebBytes));
-    EXPECT_LT(http["response_bytes"].get<std::uint64_t>(), static_cast<std::uint64_t>(NamedTestHosts::kDebBytes + 1024));
+    EXPECT_LT(http["response_bytes"].get<std::uint64_t>(),
+              static_cast<std::uint64_t>(NamedTestHosts::kDebBytes + 1024));
 
     // The connection it went over is named by the Host header.
     const json* connect = connect_with_cookie(events, http);
@@ -128,7 +129,8 @@ urllib.request.urlopen("https://secure.test/", timeout=10, context=ctx).read()
     }
 
     // The plain HTTP requests; the HTTPS one is read from OpenSSL (tls_plaintext_test.cpp).
-    auto plain = select(events, "http", [](const json& e) { return by_exe("/usr/bin/python3")(e) && e["tls"] == false; });
+    auto plain =
+        select(events, "http", [](const json& e) { return by_exe("/usr/bin/python3")(e) && e["tls"] == false; });
     ASSERT_EQ(plain.size(), 2u);
     EXPECT_EQ(plain[0]["host"], "api.test");
     EXPECT_EQ(plain[0]["path"], "/api/v1/status");
@@ -164,8 +166,8 @@ urllib.request.urlopen("https://secure.test/", timeout=10, context=ctx).read()
 }
 
 TEST_F(Names, WgetOverHttps) {
-    auto events = observe("wget -4 -q -O /dev/null -T 10 --ca-certificate=" + cert() +
-                          " https://mirror.test/api/v1/status");
+    auto events =
+        observe("wget -4 -q -O /dev/null -T 10 --ca-certificate=" + cert() + " https://mirror.test/api/v1/status");
     auto lookups = select(events, "dns", by_exe_and_question("/usr/bin/wget", "mirror.test"));
     ASSERT_FALSE(lookups.empty());
     EXPECT_EQ(lookups[0]["comm"], "wget");
@@ -217,7 +219,8 @@ TEST_F(Names, DigOverUdpAndTcpWithACnameChainAndNxdomain) {
 TEST_F(Names, TwoNamesOnOneAddressAreToldApart) {
     // Two processes: one curl with both URLs would make its second connect to the same
     // address and port a repeat, not a connect record of its own.
-    auto events = observe("curl -4 -sS -o /dev/null http://mirror.test/ && curl -4 -sS -o /dev/null http://secure.test/");
+    auto events =
+        observe("curl -4 -sS -o /dev/null http://mirror.test/ && curl -4 -sS -o /dev/null http://secure.test/");
     auto https = select(events, "http", by_exe("/usr/bin/curl"));
     ASSERT_EQ(https.size(), 2u);
     std::set<std::string> hosts;
@@ -275,7 +278,8 @@ time.sleep(1.2)
 get("/pool/x.deb")
 c.close()
 )PY");
-    auto events = observe("/usr/bin/python3 " + shell_quote(script), {"--http-head-burst", "2", "--http-heads-per-sec", "2"});
+    auto events =
+        observe("/usr/bin/python3 " + shell_quote(script), {"--http-head-burst", "2", "--http-heads-per-sec", "2"});
     auto https = select(events, "http", by_exe("/usr/bin/python3"));
     ASSERT_EQ(https.size(), 2u) << read_text(out() + "/requests.log");
     EXPECT_EQ(https[0]["path"], "/api/v1/status");
@@ -287,7 +291,8 @@ c.close()
 }
 
 TEST_F(Names, KeepAliveRequestsAreEachRecordedInOrder) {
-    auto events = observe("curl -4 -sS -o /dev/null -o /dev/null http://mirror.test/api/v1/status http://mirror.test/missing");
+    auto events =
+        observe("curl -4 -sS -o /dev/null -o /dev/null http://mirror.test/api/v1/status http://mirror.test/missing");
     auto connects = select(events, "connect", connect_to("/usr/bin/curl", hosts_->v4(), 80));
     ASSERT_EQ(connects.size(), 1u) << "curl should reuse its connection";
     EXPECT_EQ(connects[0]["host"], "mirror.test");
@@ -376,14 +381,23 @@ TEST_F(Names, AnotherProcesssLookupNamesAConnectionWhenNothingBetterIsKnown) {
 TEST_F(Names, CredentialsNeverReachAnyOutputFile) {
     // The secrets live in files, never on a command line (argv is recorded, by design).
     const std::string bearer = "hunter2-bearer-token", query = "secret-query-value", cookie = "cookie-secret-value";
-    std::string curl_config = file("curl.cfg", "header = \"Authorization: Bearer " + bearer + "\"\n"
-                                               "header = \"Cookie: session=" + cookie + "\"\n"
-                                               "url = \"http://api.test/api/v1/status?token=" + query + "&page=2\"\n"
-                                               "output = \"/dev/null\"\n");
+    std::string curl_config = file("curl.cfg", "header = \"Authorization: Bearer " + bearer +
+                                                   "\"\n"
+                                                   "header = \"Cookie: session=" +
+                                                   cookie +
+                                                   "\"\n"
+                                                   "url = \"http://api.test/api/v1/status?token=" +
+                                                   query +
+                                                   "&page=2\"\n"
+                                                   "output = \"/dev/null\"\n");
     std::string py = file("secret.py", "import urllib.request\n"
-                                       "r = urllib.request.Request('http://mirror.test/api/v1/status?token=" + query + "',\n"
-                                       "    headers={'Authorization': 'Basic " + bearer + "'})\n"
-                                       "urllib.request.urlopen(r, timeout=10).read()\n");
+                                       "r = urllib.request.Request('http://mirror.test/api/v1/status?token=" +
+                                           query +
+                                           "',\n"
+                                           "    headers={'Authorization': 'Basic " +
+                                           bearer +
+                                           "'})\n"
+                                           "urllib.request.urlopen(r, timeout=10).read()\n");
     auto events = observe("curl -4 -sS -K " + shell_quote(curl_config) + " && /usr/bin/python3 " + shell_quote(py));
 
     auto https = select(events, "http", [](const json&) { return true; });
@@ -415,7 +429,8 @@ TEST_F(Names, CredentialsOnCommandLinesNeverReachAnyOutputFile) {
     std::string script =
         "curl -4 -sS -o /dev/null -u alice:pw-user-01 -H 'X-Access-Token: tok-access-02' "
         "'http://api.test/api/v1/status?token=tok-query-03' && "
-        "curl -4 -sS -o /dev/null \"-HAuthorization: Bearer tok-bearer-04\" --cacert " + cert() +
+        "curl -4 -sS -o /dev/null \"-HAuthorization: Bearer tok-bearer-04\" --cacert " +
+        cert() +
         " https://secure.test/api/v1/status && "
         "env PGPASSWORD=pw-pg-05 sh -c 'TOKEN=tok-env-06 curl -4 -sS -o /dev/null http://mirror.test/pool/a.deb' && "
         "/usr/bin/python3 -c \"import urllib.request as u; u.urlopen(u.Request('http://mirror.test/x', "

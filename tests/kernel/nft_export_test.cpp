@@ -20,15 +20,15 @@ std::optional<std::string> nft_unavailable_reason() {
     return std::nullopt;
 }
 
-#define EW_REQUIRE_NFT()                                                                           \
-    do {                                                                                           \
-        if (auto why = nft_unavailable_reason()) {                                                 \
-            if (test::kernel_tests_required())                                                     \
-                FAIL() << "nftables test cannot run: " << *why                                     \
-                       << " (EGRESSWATCH_REQUIRE_KERNEL_TESTS=1 forbids skipping)";                \
-            else                                                                                   \
-                GTEST_SKIP() << "nftables test skipped: " << *why;                                 \
-        }                                                                                          \
+#define EW_REQUIRE_NFT()                                                            \
+    do {                                                                            \
+        if (auto why = nft_unavailable_reason()) {                                  \
+            if (test::kernel_tests_required())                                      \
+                FAIL() << "nftables test cannot run: " << *why                      \
+                       << " (EGRESSWATCH_REQUIRE_KERNEL_TESTS=1 forbids skipping)"; \
+            else                                                                    \
+                GTEST_SKIP() << "nftables test skipped: " << *why;                  \
+        }                                                                           \
     } while (0)
 
 test::CommandResult nft_check(const std::string& file) {

@@ -41,8 +41,8 @@ TEST(Scope, ProcessOutsideTheRunIsNotReported) {
     std::string dir = make_temp_dir("ew-scope-");
     pid_t outside = start_outside_loop(net.v4(), 8081, 80);  // ~4 s of connects
     usleep(300 * 1000);
-    std::string inside = std::string(CONNECT_ONCE_BINARY) + " " + net.v4() + " 8080; sleep 1; " +
-                         CONNECT_ONCE_BINARY + " " + net.v4() + " 8080";
+    std::string inside = std::string(CONNECT_ONCE_BINARY) + " " + net.v4() + " 8080; sleep 1; " + CONNECT_ONCE_BINARY +
+                         " " + net.v4() + " 8080";
     auto r = run_egresswatch({"run", "--quiet", "--out", dir, "--", "bash", "-c", inside});
     bool overlapped = still_running(outside);
     kill(outside, SIGKILL);
@@ -76,8 +76,8 @@ TEST(Scope, WatchOneCgroupSeesOnlyThatCgroup) {
     if (watcher == 0) {
         int devnull = open("/dev/null", O_WRONLY);
         dup2(devnull, 2);
-        execl(EGRESSWATCH_BINARY, "egresswatch", "watch", "--quiet", "--cgroup", ("/" + cg_name).c_str(),
-              "--duration", "4s", "--out", dir.c_str(), static_cast<char*>(nullptr));
+        execl(EGRESSWATCH_BINARY, "egresswatch", "watch", "--quiet", "--cgroup", ("/" + cg_name).c_str(), "--duration",
+              "4s", "--out", dir.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
     // Wait for the watch to be attached: it writes its start record then.

@@ -17,8 +17,8 @@ TEST(ShortLived, TwoHundredOneShotClientsAreEachAttributed) {
     TestNetwork net;
     ASSERT_TRUE(net.ready()) << net.error();
     std::string dir = make_temp_dir("ew-short-");
-    std::string script = "for lane in 1 2 3 4; do (for i in $(seq 50); do " + std::string(CONNECT_ONCE_BINARY) +
-                         " " + net.v4() + " 8080; done) & done; wait";
+    std::string script = "for lane in 1 2 3 4; do (for i in $(seq 50); do " + std::string(CONNECT_ONCE_BINARY) + " " +
+                         net.v4() + " 8080; done) & done; wait";
     auto r = run_egresswatch({"run", "--quiet", "--out", dir, "--", "bash", "-c", script});
     ASSERT_EQ(r.exit_code, 0) << r.err;
 
@@ -82,8 +82,8 @@ TEST(Loss, OverflowIsCountedExactly) {
     TestNetwork net;
     ASSERT_TRUE(net.ready()) << net.error();
     std::string dir = make_temp_dir("ew-loss-");
-    std::string script = "for lane in 1 2 3 4; do (for i in $(seq 250); do " + std::string(CONNECT_ONCE_BINARY) +
-                         " " + net.v4() + " 8080; done) & done; wait";
+    std::string script = "for lane in 1 2 3 4; do (for i in $(seq 250); do " + std::string(CONNECT_ONCE_BINARY) + " " +
+                         net.v4() + " 8080; done) & done; wait";
     setenv("EGRESSWATCH_TEST_HOLD_EVENTS", "1", 1);
     auto r = run_egresswatch({"run", "--ringbuf-mib", "1", "--out", dir, "--", "bash", "-c", script});
     unsetenv("EGRESSWATCH_TEST_HOLD_EVENTS");

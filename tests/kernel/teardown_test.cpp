@@ -55,7 +55,8 @@ TEST(Teardown, CleanExitLeavesNothingAttached) {
 TEST(Teardown, BackgroundChildrenAreMovedOutAndTheCgroupRemoved) {
     EW_REQUIRE_KERNEL();
     std::string dir = make_temp_dir("ew-tear-");
-    auto r = run_egresswatch({"run", "--quiet", "--out", dir, "--", "sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $! > " + dir + "/bg.pid"});
+    auto r = run_egresswatch(
+        {"run", "--quiet", "--out", dir, "--", "sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $! > " + dir + "/bg.pid"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("moved out of the observed cgroup"), std::string::npos) << r.err;
     std::string cgroup = read_events(dir).front()["cgroup"];

@@ -32,16 +32,29 @@ std::string veth_namespace_script(const std::string& ns, const std::string& veth
                                   const std::string& gateway_v4, const std::string& gateway_v6,
                                   const std::vector<std::string>& host_v4, const std::vector<std::string>& host_v6) {
     std::string script = "set -e\n"
-                         "ip netns add " + ns + "\n"
-                         "ip link add " + veth_host + " type veth peer name " + veth_ns + "\n"
-                         "ip link set " + veth_ns + " netns " + ns + "\n"
-                         "ip addr add " + gateway_v4 + "/24 dev " + veth_host + "\n"
-                         "ip -6 addr add " + gateway_v6 + "/64 dev " + veth_host + " nodad\n"
-                         "ip link set " + veth_host + " up\n";
+                         "ip netns add " +
+                         ns +
+                         "\n"
+                         "ip link add " +
+                         veth_host + " type veth peer name " + veth_ns +
+                         "\n"
+                         "ip link set " +
+                         veth_ns + " netns " + ns +
+                         "\n"
+                         "ip addr add " +
+                         gateway_v4 + "/24 dev " + veth_host +
+                         "\n"
+                         "ip -6 addr add " +
+                         gateway_v6 + "/64 dev " + veth_host +
+                         " nodad\n"
+                         "ip link set " +
+                         veth_host + " up\n";
     for (const auto& a : host_v4) script += "ip -n " + ns + " addr add " + a + "/24 dev " + veth_ns + "\n";
     for (const auto& a : host_v6) script += "ip -n " + ns + " -6 addr add " + a + "/64 dev " + veth_ns + " nodad\n";
-    script += "ip -n " + ns + " link set " + veth_ns + " up\n"
-              "ip -n " + ns + " link set lo up\n";
+    script += "ip -n " + ns + " link set " + veth_ns +
+              " up\n"
+              "ip -n " +
+              ns + " link set lo up\n";
     return script;
 }
 
@@ -69,8 +82,8 @@ TestNetwork::TestNetwork() {
     if (server_pid_ == 0) {
         std::string tcp = std::to_string(kTcpPort), udp = std::to_string(kUdpPort);
         std::string script_path = std::string(TESTPROGS_DIR) + "/servers.py";
-        execl("/usr/sbin/ip", "ip", "netns", "exec", ns_.c_str(), "/usr/bin/python3", script_path.c_str(),
-              tcp.c_str(), udp.c_str(), static_cast<char*>(nullptr));
+        execl("/usr/sbin/ip", "ip", "netns", "exec", ns_.c_str(), "/usr/bin/python3", script_path.c_str(), tcp.c_str(),
+              udp.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
     for (int i = 0; i < 100 && !ready_; ++i) {

@@ -45,8 +45,9 @@ protected:
 
 TEST_F(TlsPlaintext, CurlOpenSslKeepAliveRequestsAreEachReportedInOrder) {
     global_options_ = {"-v"};
-    auto events = observe("curl -4 -sS -o /dev/null -o /dev/null -o /dev/null --cacert " + cert() +
-                          " https://secure.test/api/v1/status https://secure.test/missing https://secure.test/pool/a.deb");
+    auto events =
+        observe("curl -4 -sS -o /dev/null -o /dev/null -o /dev/null --cacert " + cert() +
+                " https://secure.test/api/v1/status https://secure.test/missing https://secure.test/pool/a.deb");
     auto requests = https_requests(events, "/usr/bin/curl");
     ASSERT_EQ(requests.size(), 3u) << read_text(out() + "/requests.log");
     const char* paths[] = {"/api/v1/status", "/missing", "/pool/a.deb"};
@@ -82,8 +83,7 @@ TEST_F(TlsPlaintext, CurlOpenSslKeepAliveRequestsAreEachReportedInOrder) {
     EXPECT_NE(egresswatch_stderr().find("threads in or just after a TLS call: 0"), std::string::npos)
         << egresswatch_stderr();
     // This kernel (6.18) has uprobe_multi; ClassicUprobeLinks covers the other path.
-    EXPECT_NE(egresswatch_stderr().find("TLS uprobes: uprobe_multi links"), std::string::npos)
-        << egresswatch_stderr();
+    EXPECT_NE(egresswatch_stderr().find("TLS uprobes: uprobe_multi links"), std::string::npos) << egresswatch_stderr();
 }
 
 // Kernels before 6.6 have no uprobe_multi: the same probes as one classic link per function,
@@ -91,8 +91,10 @@ TEST_F(TlsPlaintext, CurlOpenSslKeepAliveRequestsAreEachReportedInOrder) {
 TEST_F(TlsPlaintext, ClassicUprobeLinksWhereTheKernelHasNoUprobeMulti) {
     global_options_ = {"-v"};
     setenv("EGRESSWATCH_TEST_CLASSIC_UPROBES", "1", 1);
-    auto events = observe("curl -4 -sS -o /dev/null --cacert " + cert() + " https://secure.test/missing; wget -4 -q -O "
-                          "/dev/null -T 10 --ca-certificate=" + cert() + " https://mirror.test/api/v1/status");
+    auto events = observe("curl -4 -sS -o /dev/null --cacert " + cert() +
+                          " https://secure.test/missing; wget -4 -q -O "
+                          "/dev/null -T 10 --ca-certificate=" +
+                          cert() + " https://mirror.test/api/v1/status");
     unsetenv("EGRESSWATCH_TEST_CLASSIC_UPROBES");
     EXPECT_NE(egresswatch_stderr().find("TLS uprobes: classic links, one per function"), std::string::npos)
         << egresswatch_stderr();
@@ -111,8 +113,8 @@ TEST_F(TlsPlaintext, ClassicUprobeLinksWhereTheKernelHasNoUprobeMulti) {
 }
 
 TEST_F(TlsPlaintext, WgetGnuTls) {
-    auto events = observe("wget -4 -q -O /dev/null -T 10 --ca-certificate=" + cert() +
-                          " https://mirror.test/api/v1/status");
+    auto events =
+        observe("wget -4 -q -O /dev/null -T 10 --ca-certificate=" + cert() + " https://mirror.test/api/v1/status");
     auto requests = https_requests(events, "/usr/bin/wget");
     ASSERT_EQ(requests.size(), 1u) << read_text(out() + "/requests.log");
     EXPECT_EQ(requests[0]["tls_library"], "gnutls");
@@ -217,8 +219,8 @@ t.start()
 t.join()
 )PY");
     global_options_ = {"-v"};
-    auto events = observe("/usr/bin/python3 " + shell_quote(script) + " " + cert() + " " +
-                          shell_quote(hosts_->key_path()));
+    auto events =
+        observe("/usr/bin/python3 " + shell_quote(script) + " " + cert() + " " + shell_quote(hosts_->key_path()));
     auto requests = https_requests(events, "/usr/bin/python3");
     ASSERT_EQ(requests.size(), 1u) << read_text(out() + "/requests.log");
     EXPECT_EQ(requests[0]["path"], "/never-sent");
@@ -247,8 +249,8 @@ ctx = ssl.create_default_context(cafile=sys.argv[1])
 urllib.request.urlopen("https://mirror.test/api/v1/status", timeout=10, context=ctx).read()
 )PY");
     global_options_ = {"-v"};
-    auto events = observe("LD_LIBRARY_PATH=" + shell_quote(libs) + " /usr/bin/python3 -S " + shell_quote(script) +
-                          " " + cert());
+    auto events =
+        observe("LD_LIBRARY_PATH=" + shell_quote(libs) + " /usr/bin/python3 -S " + shell_quote(script) + " " + cert());
     auto requests = https_requests(events, "/usr/bin/python3");
     ASSERT_EQ(requests.size(), 1u) << read_text(out() + "/requests.log");
     EXPECT_EQ(requests[0]["path"], "/api/v1/status");
@@ -261,10 +263,14 @@ urllib.request.urlopen("https://mirror.test/api/v1/status", timeout=10, context=
 TEST_F(TlsPlaintext, LargeBodiesDoNotHideHeadsAndTheBudgetIsCounted) {
     std::string body = dir_ + "/body.bin";
     std::ofstream(body) << std::string(1 << 20, 'b');
-    auto events = observe("curl -4 -sS -o /dev/null -o /dev/null -o /dev/null --cacert " + cert() +
-                          " --data-binary @" + shell_quote(body) + " https://mirror.test/api/v1/echo"
-                          " --next -sS -o /dev/null --cacert " + cert() + " https://mirror.test/big.iso"
-                          " --next -sS -o /dev/null --cacert " + cert() + " https://mirror.test/api/v1/status");
+    auto events = observe("curl -4 -sS -o /dev/null -o /dev/null -o /dev/null --cacert " + cert() + " --data-binary @" +
+                          shell_quote(body) +
+                          " https://mirror.test/api/v1/echo"
+                          " --next -sS -o /dev/null --cacert " +
+                          cert() +
+                          " https://mirror.test/big.iso"
+                          " --next -sS -o /dev/null --cacert " +
+                          cert() + " https://mirror.test/api/v1/status");
     auto requests = https_requests(events, "/usr/bin/curl");
     ASSERT_EQ(requests.size(), 3u) << read_text(out() + "/requests.log");
     EXPECT_EQ(requests[0]["method"], "POST");
@@ -287,8 +293,8 @@ TEST_F(TlsPlaintext, LargeBodiesDoNotHideHeadsAndTheBudgetIsCounted) {
 }
 
 TEST_F(TlsPlaintext, NoTlsKeepsTheSniNameAndReadsNoPlaintext) {
-    auto events = observe("curl -4 -sS -o /dev/null --cacert " + cert() + " https://secure.test/api/v1/status",
-                          {"--no-tls"});
+    auto events =
+        observe("curl -4 -sS -o /dev/null --cacert " + cert() + " https://secure.test/api/v1/status", {"--no-tls"});
     EXPECT_TRUE(https_requests(events, "/usr/bin/curl").empty());
     auto tls = select(events, "tls", by_exe("/usr/bin/curl"));
     ASSERT_EQ(tls.size(), 1u);

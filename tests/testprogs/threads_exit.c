@@ -12,28 +12,32 @@
 static atomic_int ready;
 static atomic_int go;
 
-static void exit_together(void) {
-    atomic_fetch_add(&ready, 1);
-    while (!atomic_load(&go)) {
-    }
-    syscall(SYS_exit, 0);
+static void exit_together(void)
+{
+	atomic_fetch_add(&ready, 1);
+	while (!atomic_load(&go)) {
+	}
+	syscall(SYS_exit, 0);
 }
 
-static void *thread_main(void *arg) {
-    (void)arg;
-    exit_together();
-    return NULL;
+static void *thread_main(void *arg)
+{
+	(void)arg;
+	exit_together();
+	return NULL;
 }
 
-int main(int argc, char **argv) {
-    int threads = argc > 1 ? atoi(argv[1]) : 8;
-    for (int i = 0; i < threads; ++i) {
-        pthread_t t;
-        if (pthread_create(&t, NULL, thread_main, NULL) != 0) return 1;
-    }
-    while (atomic_load(&ready) < threads) {
-    }
-    atomic_store(&go, 1);
-    exit_together();
-    return 0;
+int main(int argc, char **argv)
+{
+	int threads = argc > 1 ? atoi(argv[1]) : 8;
+	for (int i = 0; i < threads; ++i) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, thread_main, NULL) != 0)
+			return 1;
+	}
+	while (atomic_load(&ready) < threads) {
+	}
+	atomic_store(&go, 1);
+	exit_together();
+	return 0;
 }

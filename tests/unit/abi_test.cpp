@@ -2,8 +2,8 @@
 
 #include <cstddef>
 
-#include "pipeline/counter_reader.h"
 #include "egresswatch/abi.h"
+#include "pipeline/counter_reader.h"
 
 // The BPF side and the decoder agree on layout only if these hold. Both are built from this
 // abi.h into one binary (the BPF objects are embedded as skeletons), so they cannot be out of

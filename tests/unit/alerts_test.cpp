@@ -12,15 +12,15 @@
 #include <thread>
 
 #include "alerts/alert_exec.h"
-#include "alerts/exit_code.h"
 #include "alerts/alert_webhook.h"
 #include "alerts/alert_worker.h"
+#include "alerts/baseline_alerter.h"
+#include "alerts/exit_code.h"
+#include "allowlist/allowlist_loader.h"
 #include "cli/options.h"
 #include "common/subprocess.h"
-#include "report/aggregator.h"
-#include "allowlist/allowlist_loader.h"
-#include "alerts/baseline_alerter.h"
 #include "golden.h"
+#include "report/aggregator.h"
 #include "report/jsonl.h"
 #include "report/report.h"
 #include "report_text.h"
@@ -81,15 +81,15 @@ TEST(BaselineAlerter, AlertsOncePerDestinationNotInTheBaseline) {
     Collect out;
     BaselineAlerter alerter(parse_allowlist(kBaseline, "base.yaml"), "base.yaml");
     alerter.pass_to(out);
-    alerter.on_connection(connection("198.19.4.2", 80, "mirror.test"));          // allowed by name
-    alerter.on_connection(connection("198.19.4.2", 80, std::nullopt));           // by recorded address
-    alerter.on_connection(connection("198.19.4.53", 53, std::nullopt, 17));      // address entry
-    alerter.on_connection(connection("198.19.4.2", 443, "api.test"));            // new
-    alerter.on_connection(connection("198.19.4.9", 443, "API.test.", 6, 200));   // same name, other process
-    alerter.on_connection(connection("198.19.4.9", 22, std::nullopt));           // new, by address
-    alerter.on_connection(connection("198.19.4.9", 22, std::nullopt, 17));       // another protocol
-    alerter.on_connection(connection("198.19.4.2", 80, "other.test"));           // a name mirror.test's address does not cover
-    alerter.on_connection(connection("127.0.0.1", 8080, std::nullopt));          // outside the baseline's scope
+    alerter.on_connection(connection("198.19.4.2", 80, "mirror.test"));         // allowed by name
+    alerter.on_connection(connection("198.19.4.2", 80, std::nullopt));          // by recorded address
+    alerter.on_connection(connection("198.19.4.53", 53, std::nullopt, 17));     // address entry
+    alerter.on_connection(connection("198.19.4.2", 443, "api.test"));           // new
+    alerter.on_connection(connection("198.19.4.9", 443, "API.test.", 6, 200));  // same name, other process
+    alerter.on_connection(connection("198.19.4.9", 22, std::nullopt));          // new, by address
+    alerter.on_connection(connection("198.19.4.9", 22, std::nullopt, 17));      // another protocol
+    alerter.on_connection(connection("198.19.4.2", 80, "other.test"));   // a name mirror.test's address does not cover
+    alerter.on_connection(connection("127.0.0.1", 8080, std::nullopt));  // outside the baseline's scope
     ASSERT_EQ(out.alerts.size(), 4u);
     EXPECT_EQ(alert_destination(out.alerts[0].connection), "api.test:443/tcp");
     EXPECT_EQ(out.alerts[0].baseline, "base.yaml");
@@ -170,7 +170,8 @@ TEST(Alert, ReportAndSummaryHaveAnAlertsSectionOnlyWithABaseline) {
     EXPECT_EQ(report["session"]["baseline"], "base.yaml");
     ASSERT_EQ(report["alerts"].size(), 1u);
     test::expect_fixture("golden/alert_report.json", report["alerts"].dump(2) + "\n");
-    EXPECT_NE(test::summary_text(some, ScopeFilter::all).find("  " + alert_text(sample_alert()) + "\n"), std::string::npos);
+    EXPECT_NE(test::summary_text(some, ScopeFilter::all).find("  " + alert_text(sample_alert()) + "\n"),
+              std::string::npos);
 }
 
 TEST(Alert, FailOnNewExitCodeOnlyWhenTheCommandSucceeded) {
@@ -178,7 +179,7 @@ TEST(Alert, FailOnNewExitCodeOnlyWhenTheCommandSucceeded) {
     EXPECT_EQ(run_exit_code(0, 2, true), kNewDestinationsExit);
     EXPECT_EQ(kNewDestinationsExit, 3);
     EXPECT_EQ(run_exit_code(0, 2, false), 0);
-    EXPECT_EQ(run_exit_code(7, 2, true), 7);    // the command's own failure wins
+    EXPECT_EQ(run_exit_code(7, 2, true), 7);  // the command's own failure wins
     EXPECT_EQ(run_exit_code(130, 0, true), 130);
 }
 
@@ -195,8 +196,8 @@ TEST(AlertOptions, BaselineIsNeededAndWebhooksArePlainHttp) {
     EXPECT_EQ(code_of({"run", "--fail-on-new", "--", "true"}), 2);
     EXPECT_EQ(code_of({"watch", "--alert-exec", "cat"}), 2);
     EXPECT_EQ(code_of({"watch", "--baseline", "b.yaml", "--alert-webhook", "https://hooks.test/x"}), 2);
-    const char* ok[] = {"egresswatch", "watch", "--baseline", "b.yaml", "--alert-webhook", "http://127.0.0.1:9/x",
-                        "--alert-exec", "cat", "--alert-syslog"};
+    const char* ok[] = {"egresswatch",          "watch",        "--baseline", "b.yaml",        "--alert-webhook",
+                        "http://127.0.0.1:9/x", "--alert-exec", "cat",        "--alert-syslog"};
     CliRequest r = parse_cli(9, ok);
     EXPECT_EQ(r.watch.alerts.baseline, "b.yaml");
     EXPECT_EQ(r.watch.alerts.exec_command, "cat");
@@ -272,11 +273,11 @@ TEST(AlertExec, CommandGetsJsonOnStdinAndTheVariables) {
     EXPECT_FALSE(r) << *r;
     EXPECT_EQ(test::read_text(dir + "/in.json"), job.json + "\n");
     std::string env = test::read_text(dir + "/env");
-    for (const char* line : {"EGRESSWATCH_ALERT_DESTINATION=api.test:443/tcp", "EGRESSWATCH_ALERT_HOST=api.test",
-                             "EGRESSWATCH_ALERT_ADDRESS=198.19.4.2", "EGRESSWATCH_ALERT_PORT=443",
-                             "EGRESSWATCH_ALERT_PROTO=tcp", "EGRESSWATCH_ALERT_EXE=/usr/bin/curl",
-                             "EGRESSWATCH_ALERT_PID=123", "EGRESSWATCH_ALERT_REASON=not in baseline",
-                             "EGRESSWATCH_ALERT_BASELINE=allowlist.yaml"})
+    for (const char* line :
+         {"EGRESSWATCH_ALERT_DESTINATION=api.test:443/tcp", "EGRESSWATCH_ALERT_HOST=api.test",
+          "EGRESSWATCH_ALERT_ADDRESS=198.19.4.2", "EGRESSWATCH_ALERT_PORT=443", "EGRESSWATCH_ALERT_PROTO=tcp",
+          "EGRESSWATCH_ALERT_EXE=/usr/bin/curl", "EGRESSWATCH_ALERT_PID=123",
+          "EGRESSWATCH_ALERT_REASON=not in baseline", "EGRESSWATCH_ALERT_BASELINE=allowlist.yaml"})
         EXPECT_NE(env.find(std::string(line) + "\n"), std::string::npos) << line << "\n" << env;
     EXPECT_EQ(run_alert_command("exit 4", job).value_or(""), "'exit 4' exited with 4");
     EXPECT_EQ(run_alert_command("sleep 5", job, std::chrono::milliseconds(200)).value_or(""),
@@ -288,11 +289,14 @@ TEST(AlertWorker, NeverBlocksAndCountsWhatItDropped) {
     std::mutex gate;
     gate.lock();  // the first delivery waits here until the queue has overflowed
     std::atomic<int> delivered{0};
-    AlertWorker worker("test", [&](const AlertJob&) -> std::optional<std::string> {
-        std::lock_guard g(gate);
-        ++delivered;
-        return std::nullopt;
-    }, 2);
+    AlertWorker worker(
+        "test",
+        [&](const AlertJob&) -> std::optional<std::string> {
+            std::lock_guard g(gate);
+            ++delivered;
+            return std::nullopt;
+        },
+        2);
     for (int i = 0; i < 10; ++i) worker.submit(AlertJob{sample_alert(), "{}"});
     gate.unlock();
     worker.stop(std::chrono::seconds(5));

@@ -5,8 +5,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "allowlist/allowlist_loader.h"
-#include "golden.h"
 #include "allowlist/export/export.h"
+#include "golden.h"
 
 namespace egresswatch {
 namespace {
@@ -20,8 +20,12 @@ ExportResult run_export(const std::string& format) {
 }
 
 const std::map<std::string, std::string> kGoldenFile{
-    {"nftables", "nftables.nft"}, {"k8s", "k8s.yaml"},     {"cilium", "cilium.yaml"},
-    {"squid", "squid.conf"},      {"hosts", "hosts.txt"},  {"conn-check", "conn-check.yaml"},
+    {"nftables", "nftables.nft"},
+    {"k8s", "k8s.yaml"},
+    {"cilium", "cilium.yaml"},
+    {"squid", "squid.conf"},
+    {"hosts", "hosts.txt"},
+    {"conn-check", "conn-check.yaml"},
     {"harden-runner", "harden-runner.txt"},
 };
 

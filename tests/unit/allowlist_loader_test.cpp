@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "allowlist/allowlist_writer.h"
 #include "common/subprocess.h"
 #include "golden.h"
-#include "allowlist/allowlist_writer.h"
 #include "report/report.h"
 #include "report_text.h"
 #include "session_fixture.h"
@@ -99,8 +99,7 @@ const BadFile kBadFiles[] = {
     {"version: 1\ndestinations: []\nhosts: []\n",
      "f.yaml:3: unknown key 'hosts' (expected version, generated, scope, destinations)"},
     {"version: 1\nversion: 1\ndestinations: []\n", "f.yaml:2: key 'version' appears twice (keep one)"},
-    {"version: 1\ndestinations:\n  host: a.example\n",
-     "f.yaml:3: destinations must be a list of entries, not a map"},
+    {"version: 1\ndestinations:\n  host: a.example\n", "f.yaml:3: destinations must be a list of entries, not a map"},
     {"version: 1\ndestinations:\n  - port: 443\n    proto: tcp\n",
      "f.yaml:3: destination has neither host nor addresses (add host: NAME or addresses: [ADDRESS])"},
     {"version: 1\ndestinations:\n  - host: a.example\n    proto: tcp\n",
@@ -196,7 +195,8 @@ TEST(AllowlistLoader, WhatIsNotAnAllowlistFileIsSaidSo) {
         }
         return std::string("accepted");
     };
-    EXPECT_EQ(error_of(dir), dir + " is a directory: give the allowlist file in it (such as " + dir + "/allowlist.yaml)");
+    EXPECT_EQ(error_of(dir),
+              dir + " is a directory: give the allowlist file in it (such as " + dir + "/allowlist.yaml)");
     EXPECT_EQ(error_of("/dev/zero"), "/dev/zero is not a regular file: give an allowlist file");
     EXPECT_EQ(error_of(dir + "/missing.yaml"), "cannot read " + dir + "/missing.yaml: no such file or not readable");
 

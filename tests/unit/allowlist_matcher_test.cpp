@@ -91,7 +91,8 @@ TEST_F(AllowlistMatcherTest, RecordedAddressesCountOnlyWithoutAName) {
     auto by_address = matcher.find(to("151.101.2.132", 80, kTcp, std::nullopt, apt));
     ASSERT_TRUE(by_address);
     EXPECT_EQ(by_address->reason, MatchReason::recorded_address);
-    EXPECT_TRUE(matcher.allows(to("203.0.113.99", 80, kTcp, "deb.example.org", apt))) << "a CDN moved: the name decides";
+    EXPECT_TRUE(matcher.allows(to("203.0.113.99", 80, kTcp, "deb.example.org", apt)))
+        << "a CDN moved: the name decides";
     EXPECT_FALSE(matcher.allows(to("151.101.2.132", 80, kTcp, "other.example.org", apt)))
         << "a shared address does not allow another name";
 }

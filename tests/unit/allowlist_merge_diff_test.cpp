@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "allowlist/allowlist_diff.h"
+#include "allowlist/allowlist_diff_format.h"
 #include "allowlist/allowlist_loader.h"
 #include "allowlist/allowlist_merge.h"
-#include "golden.h"
-#include "allowlist/allowlist_diff_format.h"
 #include "allowlist/allowlist_writer.h"
+#include "golden.h"
 
 namespace egresswatch {
 namespace {

@@ -21,8 +21,10 @@ class ArtifactTypeTest : public ::testing::TestWithParam<ArtifactCase> {};
 TEST_P(ArtifactTypeTest, Classifies) {
     const auto& c = GetParam();
     const auto kind = artifact_type(c.path);
-    if (c.kind) EXPECT_EQ(kind, c.kind) << c.path;
-    else EXPECT_FALSE(kind) << c.path << " -> " << *kind;
+    if (c.kind)
+        EXPECT_EQ(kind, c.kind) << c.path;
+    else
+        EXPECT_FALSE(kind) << c.path << " -> " << *kind;
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -35,7 +37,8 @@ INSTANTIATE_TEST_SUITE_P(
         ArtifactCase{"/alpine/v3.18/main/x86_64/musl-1.2.4-r2.apk", "package"},
         ArtifactCase{"/packages/ab/cd/requests-2.31.0-py3-none-any.whl", "package"},
         ArtifactCase{"/gems/rails-7.1.0.gem", "package"}, ArtifactCase{"/v3/x/Newtonsoft.Json.13.0.3.nupkg", "package"},
-        ArtifactCase{"/crates/serde/serde-1.0.0.crate", "package"}, ArtifactCase{"/core/os/x86_64/bash-5.2-1-x86_64.pkg.tar.zst", "package"},
+        ArtifactCase{"/crates/serde/serde-1.0.0.crate", "package"},
+        ArtifactCase{"/core/os/x86_64/bash-5.2-1-x86_64.pkg.tar.zst", "package"},
         ArtifactCase{"/extra/os/x86_64/old-1.0-1-any.pkg.tar.xz", "package"},
         ArtifactCase{"/lodash/-/lodash-4.17.21.tgz", "package"},
         ArtifactCase{"/@types/node/-/node-20.1.0.tgz", "package"},
@@ -45,8 +48,9 @@ INSTANTIATE_TEST_SUITE_P(
         ArtifactCase{"/releases/download/v1.2/tool_1.2_linux_amd64.tar.gz", "archive"},
         ArtifactCase{"/packages/source/r/requests/requests-2.31.0.tar.gz", "archive"},
         ArtifactCase{"/x/y.TGZ", "archive"}, ArtifactCase{"/x/y.zip", "archive"}, ArtifactCase{"/x/y.7z", "archive"},
-        ArtifactCase{"/x/y.tar.zst", "archive"}, ArtifactCase{"/x/y.tar.bz2", "archive"}, ArtifactCase{"/x/y.gz", "archive"},
-        ArtifactCase{"/x/y.tar", "archive"}, ArtifactCase{"/golang.org/x/net/@v/v0.17.0.zip", "archive"},
+        ArtifactCase{"/x/y.tar.zst", "archive"}, ArtifactCase{"/x/y.tar.bz2", "archive"},
+        ArtifactCase{"/x/y.gz", "archive"}, ArtifactCase{"/x/y.tar", "archive"},
+        ArtifactCase{"/golang.org/x/net/@v/v0.17.0.zip", "archive"},
         // java, images, binaries, scripts
         ArtifactCase{"/maven2/org/slf4j/slf4j-api/2.0.9/slf4j-api-2.0.9.jar", "java"},
         ArtifactCase{"/maven2/org/slf4j/slf4j-api/2.0.9/slf4j-api-2.0.9.pom", "java"},
@@ -59,10 +63,9 @@ INSTANTIATE_TEST_SUITE_P(
         ArtifactCase{"/dist/v20.5.0/SHASUMS256.txt.asc", "signature"},
         ArtifactCase{"/debian-cd/12.1.0/amd64/iso-cd/SHA256SUMS", "checksum"},
         ArtifactCase{"/debian-cd/12.1.0/amd64/iso-cd/SHA512SUMS.sign", "signature"},
-        ArtifactCase{"/dist/v20.5.0/SHASUMS256.txt", "checksum"},
-        ArtifactCase{"/x/tool.tar.gz.sha256", "checksum"}, ArtifactCase{"/maven2/a/b/1/b-1.jar.sha1", "checksum"},
-        ArtifactCase{"/x/y.deb.asc", "signature"}, ArtifactCase{"/x/y.sig", "signature"},
-        ArtifactCase{"/keys/repo.gpg", "signature"},
+        ArtifactCase{"/dist/v20.5.0/SHASUMS256.txt", "checksum"}, ArtifactCase{"/x/tool.tar.gz.sha256", "checksum"},
+        ArtifactCase{"/maven2/a/b/1/b-1.jar.sha1", "checksum"}, ArtifactCase{"/x/y.deb.asc", "signature"},
+        ArtifactCase{"/x/y.sig", "signature"}, ArtifactCase{"/keys/repo.gpg", "signature"},
         // repository indexes
         ArtifactCase{"/debian/dists/bookworm/InRelease", "repository-index"},
         ArtifactCase{"/debian/dists/bookworm/Release", "repository-index"},

@@ -2,12 +2,12 @@
 // exit codes, perfdata and the JSON document, allowlist entries as targets, the command line.
 #include <gtest/gtest.h>
 
-#include "check/http.h"
-#include "cli/options.h"
 #include "allowlist/allowlist_loader.h"
+#include "check/check_output.h"
 #include "check/check_targets.h"
 #include "check/egress_check.h"
-#include "check/check_output.h"
+#include "check/http.h"
+#include "cli/options.h"
 
 using namespace egresswatch;
 using namespace std::chrono_literals;
@@ -51,9 +51,12 @@ StepResult not_run(CheckStep step) {
 DestinationResult reachable(const CheckTarget& t) {
     DestinationResult d;
     d.target = t;
-    for (CheckStep s : plan_steps(t)) d.steps.push_back(ran(s, CheckStatus::ok, s == CheckStep::http ? "HTTP/1.1 200 OK" : ""));
-    if (t.proto == CheckProto::tcp) d.connected = t.addresses.front();
-    else d.note = "udp not actively checked";
+    for (CheckStep s : plan_steps(t))
+        d.steps.push_back(ran(s, CheckStatus::ok, s == CheckStep::http ? "HTTP/1.1 200 OK" : ""));
+    if (t.proto == CheckProto::tcp)
+        d.connected = t.addresses.front();
+    else
+        d.note = "udp not actively checked";
     d.time = 3ms;
     return d;
 }
@@ -63,9 +66,12 @@ DestinationResult refused(const CheckTarget& t) {
     DestinationResult d;
     d.target = t;
     for (CheckStep s : plan_steps(t)) {
-        if (s == CheckStep::dns) d.steps.push_back(ran(s, CheckStatus::ok, "198.51.100.7"));
-        else if (s == CheckStep::tcp) d.steps.push_back(ran(s, CheckStatus::critical, "198.51.100.7: connection refused"));
-        else d.steps.push_back(not_run(s));
+        if (s == CheckStep::dns)
+            d.steps.push_back(ran(s, CheckStatus::ok, "198.51.100.7"));
+        else if (s == CheckStep::tcp)
+            d.steps.push_back(ran(s, CheckStatus::critical, "198.51.100.7: connection refused"));
+        else
+            d.steps.push_back(not_run(s));
     }
     return d;
 }
@@ -106,8 +112,10 @@ std::vector<std::string> lines(const std::string& text) {
 
 TEST(CheckPlan, StepsFollowPortAndProtocol) {
     using S = std::vector<CheckStep>;
-    EXPECT_EQ(plan_steps(host_target("a.test", 443)), (S{CheckStep::dns, CheckStep::tcp, CheckStep::tls, CheckStep::http}));
-    EXPECT_EQ(plan_steps(host_target("a.test", 8443)), (S{CheckStep::dns, CheckStep::tcp, CheckStep::tls, CheckStep::http}));
+    EXPECT_EQ(plan_steps(host_target("a.test", 443)),
+              (S{CheckStep::dns, CheckStep::tcp, CheckStep::tls, CheckStep::http}));
+    EXPECT_EQ(plan_steps(host_target("a.test", 8443)),
+              (S{CheckStep::dns, CheckStep::tcp, CheckStep::tls, CheckStep::http}));
     EXPECT_EQ(plan_steps(host_target("a.test", 80)), (S{CheckStep::dns, CheckStep::tcp, CheckStep::http}));
     EXPECT_EQ(plan_steps(host_target("a.test", 8080)), (S{CheckStep::dns, CheckStep::tcp, CheckStep::http}));
     EXPECT_EQ(plan_steps(host_target("a.test", 22)), (S{CheckStep::dns, CheckStep::tcp}));
@@ -139,7 +147,9 @@ TEST(CheckOutput, AllReachableIsOk) {
               "unchecked=0;;;0;2 time=0.420s;;;0");
     auto l = lines(out);
     ASSERT_EQ(l.size(), 3u) << out;
-    EXPECT_EQ(l[1], "OK a.test:443/tcp - reached 198.51.100.7; HTTP/1.1 200 OK (dns 1.0ms, tcp 1.0ms, tls 1.0ms, http 1.0ms)");
+    EXPECT_EQ(
+        l[1],
+        "OK a.test:443/tcp - reached 198.51.100.7; HTTP/1.1 200 OK (dns 1.0ms, tcp 1.0ms, tls 1.0ms, http 1.0ms)");
     EXPECT_EQ(l[2], "OK 198.51.100.9:22/tcp - reached 198.51.100.9 (tcp 1.0ms)");
 }
 
@@ -204,7 +214,9 @@ TEST(CheckOutput, NothingToCheckOrCannotStartIsUnknown) {
     CheckReport empty;
     EXPECT_EQ(overall_status(empty), CheckStatus::unknown);
     EXPECT_EQ(static_cast<int>(overall_status(empty)), 3);
-    EXPECT_EQ(first_line(render_nagios(empty)).rfind("EGRESS UNKNOWN - the allowlist has no destinations to check | ", 0), 0u);
+    EXPECT_EQ(
+        first_line(render_nagios(empty)).rfind("EGRESS UNKNOWN - the allowlist has no destinations to check | ", 0),
+        0u);
     EXPECT_EQ(render_nagios_unknown("cannot read x.yaml"), "EGRESS UNKNOWN - cannot read x.yaml\n");
 }
 
@@ -231,8 +243,9 @@ TEST(CheckOutput, JsonHasStatusCountsAndEachDestinationsSteps) {
     EXPECT_EQ(j["exit_code"], 2);
     EXPECT_EQ(j["summary"], "1 of 2 destinations failed: b.test:443/tcp (tcp: 198.51.100.7: connection refused)");
     EXPECT_DOUBLE_EQ(j["time_ms"].get<double>(), 420.0);
-    EXPECT_EQ(j["counts"], (nlohmann::ordered_json{
-                               {"destinations", 2}, {"reachable", 1}, {"failed", 1}, {"warning", 0}, {"unchecked", 0}}));
+    EXPECT_EQ(j["counts"],
+              (nlohmann::ordered_json{
+                  {"destinations", 2}, {"reachable", 1}, {"failed", 1}, {"warning", 0}, {"unchecked", 0}}));
     ASSERT_EQ(j["destinations"].size(), 2u);
 
     const auto& a = j["destinations"][0];  // the allowlist's order, not by severity
@@ -283,7 +296,9 @@ TEST(CheckHttp, AnyStatusLineCountsOthersDoNot) {
 // --- allowlist entries as check targets ------------------------------------------------------
 
 namespace {
-std::vector<CheckTarget> targets_of(const std::string& yaml) { return check_targets_of(parse_allowlist(yaml, "a.yaml")); }
+std::vector<CheckTarget> targets_of(const std::string& yaml) {
+    return check_targets_of(parse_allowlist(yaml, "a.yaml"));
+}
 }  // namespace
 
 TEST(CheckTargets, WhatTheRecorderWritesIsCheckedAsWritten) {
@@ -354,7 +369,9 @@ destinations:
     CheckReport report;
     report.destinations = {skipped};
     EXPECT_EQ(overall_status(report), CheckStatus::ok);
-    EXPECT_EQ(first_line(render_nagios(report)).rfind("EGRESS OK - 0 destinations reachable, 1 not actively checked | ", 0), 0u)
+    EXPECT_EQ(
+        first_line(render_nagios(report)).rfind("EGRESS OK - 0 destinations reachable, 1 not actively checked | ", 0),
+        0u)
         << render_nagios(report);
 }
 

@@ -37,7 +37,8 @@ TEST(CliBinary, UnwritableOutIsOneLineExitTwo) {
 }
 
 TEST(CliBinary, UsageErrorsExitTwo) {
-    for (std::vector<std::string> args : {std::vector<std::string>{}, {"run"}, {"bogus"}, {"watch", "--duration", "x"}}) {
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{}, {"run"}, {"bogus"}, {"watch", "--duration", "x"}}) {
         auto r = egresswatch_cmd(args);
         EXPECT_EQ(r.exit_code, 2) << r.err;
         EXPECT_EQ(r.err.rfind("egresswatch: ", 0), 0u) << r.err;

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "pipeline/decoder.h"
 #include "egresswatch/abi.h"
+#include "pipeline/decoder.h"
 
 using namespace egresswatch;
 

@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "protocols/dns/parser.h"
-#include "protocols/dns/names.h"
-#include "protocols/dns/resolutions.h"
 #include "packet_fixtures.h"
+#include "protocols/dns/names.h"
+#include "protocols/dns/parser.h"
+#include "protocols/dns/resolutions.h"
 
 using namespace egresswatch;
 
@@ -25,7 +25,9 @@ public:
         return *this;
     }
     DnsBuilder& u16(std::uint16_t v) { return u8(static_cast<std::uint8_t>(v >> 8)).u8(static_cast<std::uint8_t>(v)); }
-    DnsBuilder& u32(std::uint32_t v) { return u16(static_cast<std::uint16_t>(v >> 16)).u16(static_cast<std::uint16_t>(v)); }
+    DnsBuilder& u32(std::uint32_t v) {
+        return u16(static_cast<std::uint16_t>(v >> 16)).u16(static_cast<std::uint16_t>(v));
+    }
     DnsBuilder& raw(std::initializer_list<std::uint8_t> v) {
         bytes_.insert(bytes_.end(), v.begin(), v.end());
         return *this;
@@ -86,7 +88,8 @@ std::vector<std::uint8_t> cname_chain_response() {
 }
 
 std::vector<std::uint8_t> with_tcp_length(const std::vector<std::uint8_t>& message) {
-    std::vector<std::uint8_t> out{static_cast<std::uint8_t>(message.size() >> 8), static_cast<std::uint8_t>(message.size())};
+    std::vector<std::uint8_t> out{static_cast<std::uint8_t>(message.size() >> 8),
+                                  static_cast<std::uint8_t>(message.size())};
     out.insert(out.end(), message.begin(), message.end());
     return out;
 }
@@ -370,8 +373,8 @@ TEST(DnsParser, TcpStreamWithTwoMessagesAndACutOffThird) {
         SCOPED_TRACE(length);
         auto partial = parse_dns_tcp(prefix(stream, length));
         // A message is returned once its header is there; only the last can be cut off.
-        const std::size_t expected = (length >= 2 + 12) + (length >= 2 + query.bytes().size() + 2 + 12) +
-                                     (length >= two_messages + 2 + 12);
+        const std::size_t expected =
+            (length >= 2 + 12) + (length >= 2 + query.bytes().size() + 2 + 12) + (length >= two_messages + 2 + 12);
         ASSERT_EQ(partial.size(), expected);
         for (std::size_t i = 0; i + 1 < partial.size(); ++i) EXPECT_FALSE(partial[i].incomplete);
     }

@@ -153,11 +153,12 @@ destinations:
 // the definition it must agree with: every covering block or wildcard, pair by pair.
 TEST(EnforcePlan, FoldingAgreesWithComparingEveryPair) {
     std::string yaml = "version: 1\ndestinations:\n";
-    const char* blocks[] = {"10.0.0.0/8",   "10.1.0.0/16",   "10.1.2.0/24", "10.1.2.3",    "10.2.0.0/16",
-                            "10.1.3.0/24",  "0.0.0.0/0",     "11.0.0.0/8",  "10.1.2.128/25", "fd00::/8",
-                            "fd00:1::/32",  "fd00:1::5",     "::/0",        "198.18.0.2",  "10.255.255.255"};
-    const char* hosts[] = {"*.org",          "*.example.org", "example.org",  "a.example.org", "*.a.example.org",
-                           "b.a.example.org", "*.b.a.example.org", "c.example.net", "*.net", "x.y.z.example.org"};
+    const char* blocks[] = {"10.0.0.0/8",  "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3",      "10.2.0.0/16",
+                            "10.1.3.0/24", "0.0.0.0/0",   "11.0.0.0/8",  "10.1.2.128/25", "fd00::/8",
+                            "fd00:1::/32", "fd00:1::5",   "::/0",        "198.18.0.2",    "10.255.255.255"};
+    const char* hosts[] = {"*.org",           "*.example.org",    "example.org",       "a.example.org",
+                           "*.a.example.org", "b.a.example.org",  "*.b.a.example.org", "c.example.net",
+                           "*.net",           "x.y.z.example.org"};
     int port = 1;
     for (const char* b : blocks)
         yaml += "  - addresses: [" + std::string(b) + "]\n    port: " + std::to_string(port++) + "\n    proto: tcp\n";

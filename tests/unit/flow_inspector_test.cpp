@@ -88,8 +88,8 @@ PayloadRecord response(std::uint64_t cookie, std::int64_t t, std::string_view he
 }
 
 // A DNS response for `name`: a CNAME to `target`, which has address `a.b.c.d`.
-std::vector<std::uint8_t> dns_answer(const std::string& name, const std::string& target, std::uint8_t a,
-                                     std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+std::vector<std::uint8_t> dns_answer(const std::string& name, const std::string& target, std::uint8_t a, std::uint8_t b,
+                                     std::uint8_t c, std::uint8_t d) {
     std::vector<std::uint8_t> m{0x12, 0x34, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0};
     auto put_name = [&m](const std::string& n) {
         std::size_t start = 0;
@@ -97,7 +97,8 @@ std::vector<std::uint8_t> dns_answer(const std::string& name, const std::string&
             std::size_t dot = n.find('.', start);
             if (dot == std::string::npos) dot = n.size();
             m.push_back(static_cast<std::uint8_t>(dot - start));
-            m.insert(m.end(), n.begin() + static_cast<std::ptrdiff_t>(start), n.begin() + static_cast<std::ptrdiff_t>(dot));
+            m.insert(m.end(), n.begin() + static_cast<std::ptrdiff_t>(start),
+                     n.begin() + static_cast<std::ptrdiff_t>(dot));
             start = dot + 1;
         }
         m.push_back(0);
@@ -136,7 +137,8 @@ TEST(FlowInspector, KeepAliveRequestsPairWithTheirResponsesInOrder) {
     inspector.on_connection(tcp_connect(1, 7));
     EXPECT_TRUE(out.connections.empty()) << "a TCP connect waits for the payload that names it";
 
-    inspector.on_payload(request(1, 1 * kMs, "GET /pool/x.deb HTTP/1.1\r\nHost: Mirror.Test:80\r\nUser-Agent: t\r\n\r\n"));
+    inspector.on_payload(
+        request(1, 1 * kMs, "GET /pool/x.deb HTTP/1.1\r\nHost: Mirror.Test:80\r\nUser-Agent: t\r\n\r\n"));
     ASSERT_EQ(out.connections.size(), 1u);
     EXPECT_EQ(out.connections[0].host, "mirror.test");
     EXPECT_EQ(out.connections[0].host_source, "http-host");
@@ -164,7 +166,8 @@ TEST(FlowInspector, KeepAliveRequestsPairWithTheirResponsesInOrder) {
 TEST(FlowInspector, PipelinedRequestsAndInterimResponses) {
     Recorder out;
     FlowInspector inspector(out);
-    inspector.on_payload(request(2, 0, "GET /a HTTP/1.1\r\nHost: h.test\r\n\r\nGET /b HTTP/1.1\r\nHost: h.test\r\n\r\n"));
+    inspector.on_payload(
+        request(2, 0, "GET /a HTTP/1.1\r\nHost: h.test\r\n\r\nGET /b HTTP/1.1\r\nHost: h.test\r\n\r\n"));
     inspector.on_payload(response(2, 1 * kMs,
                                   "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 "
                                   "301 Moved\r\nContent-Length: 0\r\n\r\n"));
@@ -199,8 +202,9 @@ TEST(FlowInspector, ARequestWithABadHeaderIsReportedAndFlagged) {
 }
 
 TEST(FlowInspector, SecretsAreRedactedUnlessAskedNotTo) {
-    const char* head = "POST /login?user=bob&token=s3cret HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer abc.def\r\n"
-                       "Cookie: session=xyz\r\nContent-Length: 10\r\n\r\n";
+    const char* head =
+        "POST /login?user=bob&token=s3cret HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer abc.def\r\n"
+        "Cookie: session=xyz\r\nContent-Length: 10\r\n\r\n";
     Recorder out;
     FlowInspector inspector(out);
     inspector.on_payload(request(3, 0, head));

@@ -20,12 +20,11 @@ std::optional<std::string> header_value(const std::vector<HttpHeader>& headers, 
 }  // namespace
 
 TEST(HttpParser, SimpleRequest) {
-    const std::string head =
-        "GET /debian/pool/main/c/curl/curl_7.88.1-10_amd64.deb HTTP/1.1\r\n"
-        "Host: Deb.Example.TEST\r\n"
-        "User-Agent: Debian APT-HTTP/1.3 (2.6.1)\r\n"
-        "Accept: */*\r\n"
-        "\r\n";
+    const std::string head = "GET /debian/pool/main/c/curl/curl_7.88.1-10_amd64.deb HTTP/1.1\r\n"
+                             "Host: Deb.Example.TEST\r\n"
+                             "User-Agent: Debian APT-HTTP/1.3 (2.6.1)\r\n"
+                             "Accept: */*\r\n"
+                             "\r\n";
     auto result = parse_http_request(head);
     ASSERT_EQ(result.status, ParseStatus::complete);
     const auto& request = result.request;
@@ -59,12 +58,11 @@ TEST(HttpParser, ThreePipelinedGets) {
 }
 
 TEST(HttpParser, ResponsesWithBodies) {
-    const std::string stream =
-        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello"
-        "HTTP/1.1 404 Not Found\r\ncontent-length: 29\r\n\r\nHTTP/1.1 999 not a response\r\n"
-        "HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\n\r\n"
-        "HTTP/1.1 200\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
-        "HTTP/1.1 200 OK\r\n\r\n";
+    const std::string stream = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello"
+                               "HTTP/1.1 404 Not Found\r\ncontent-length: 29\r\n\r\nHTTP/1.1 999 not a response\r\n"
+                               "HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\n\r\n"
+                               "HTTP/1.1 200\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+                               "HTTP/1.1 200 OK\r\n\r\n";
     auto responses = parse_http_responses(stream);
     ASSERT_EQ(responses.size(), 4u);  // stops at the chunked body
     EXPECT_EQ(responses[0].status, 200);
@@ -90,10 +88,11 @@ TEST(HttpParser, ResponseWithoutLengthEndsTheSequence) {
 
 TEST(HttpParser, PostWithBodyThenAnotherRequest) {
     const std::string body = "GET /smuggled HTTP/1.1\r\n\r\n";
-    const std::string stream = "POST /upload HTTP/1.1\r\nHost: up.test\r\nContent-Length: " +
-                               std::to_string(body.size()) + "\r\nContent-Type: text/plain\r\n\r\n" + body +
-                               "\r\n"  // a stray CRLF after the body, as some clients send
-                               "GET /next HTTP/1.1\r\nHost: up.test\r\n\r\n";
+    const std::string stream =
+        "POST /upload HTTP/1.1\r\nHost: up.test\r\nContent-Length: " + std::to_string(body.size()) +
+        "\r\nContent-Type: text/plain\r\n\r\n" + body +
+        "\r\n"  // a stray CRLF after the body, as some clients send
+        "GET /next HTTP/1.1\r\nHost: up.test\r\n\r\n";
     auto requests = parse_http_requests(stream);
     ASSERT_EQ(requests.size(), 2u);
     EXPECT_EQ(requests[0].method, "POST");

@@ -44,4 +44,3 @@ TEST(Timestamps, RoundTripWithMicroseconds) {
     EXPECT_EQ(parse_timestamp("2026-11-18T11:06:40Z"), 1'795'000'000'000'000'000);
     EXPECT_FALSE(parse_timestamp("yesterday"));
 }
-

@@ -4,10 +4,10 @@
 
 #include <cstring>
 
-#include "redaction/text_redaction.h"
+#include "egresswatch/abi.h"
 #include "pipeline/decoder.h"
 #include "pipeline/name_book.h"
-#include "egresswatch/abi.h"
+#include "redaction/text_redaction.h"
 #include "report/request_log.h"
 
 namespace egresswatch {
@@ -33,8 +33,14 @@ TEST(RequestLog, OneGreppableLinePerRequest) {
 }
 
 TEST(ArgvRedaction, UrlsAndSecretHeadersInCommandLines) {
-    std::vector<std::string> argv{"curl", "-H", "Authorization: Bearer abc", "https://u:pw@h.test/x?token=1&a=2",
-                                  "--url=http://h.test/?k=v", "-H", "Accept: */*", "plain:arg"};
+    std::vector<std::string> argv{"curl",
+                                  "-H",
+                                  "Authorization: Bearer abc",
+                                  "https://u:pw@h.test/x?token=1&a=2",
+                                  "--url=http://h.test/?k=v",
+                                  "-H",
+                                  "Accept: */*",
+                                  "plain:arg"};
     redact_argv(argv);
     EXPECT_EQ(argv[2], "Authorization: Bearer REDACTED");
     EXPECT_EQ(argv[3], "https://REDACTED@h.test/x?token=REDACTED&a=REDACTED");

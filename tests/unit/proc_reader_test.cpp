@@ -50,10 +50,9 @@ TEST(ProcReader, AbsoluteExePath) {
 }
 
 TEST(Mounts, FindsCgroup2AndDecodesEscapes) {
-    std::istringstream hybrid(
-        "sysfs /sys sysfs rw 0 0\n"
-        "cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0\n"
-        "cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n");
+    std::istringstream hybrid("sysfs /sys sysfs rw 0 0\n"
+                              "cgroup /sys/fs/cgroup/cpu cgroup rw,cpu 0 0\n"
+                              "cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n");
     EXPECT_EQ(find_cgroup2_mount(hybrid), "/sys/fs/cgroup/unified");
     std::istringstream spaced("none /mnt/my\\040cgroups cgroup2 rw 0 0\n");
     EXPECT_EQ(find_cgroup2_mount(spaced), "/mnt/my cgroups");

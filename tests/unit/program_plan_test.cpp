@@ -6,9 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "egresswatch/abi.h"
 #include "kernel/load_failure.h"
 #include "kernel/program_plan.h"
-#include "egresswatch/abi.h"
+
+// Last: the skeleton's global variables have the ABI's types (egresswatch/abi.h, above).
 #include "egresswatch.skel.h"
 
 using namespace egresswatch;
@@ -42,8 +44,8 @@ TEST(ProgramPlan, EachKernelGetsTheHooksItHas) {
     // cannot attach.
     ProgramPlan debian12 = ProgramPlan::initial(true, true, false, kernel_6_1());
     EXPECT_EQ(debian12.tls_socket_hooks, (std::vector{TlsSocketHook::fentry, TlsSocketHook::kprobe}));
-    for (const char* name : {"tcp_sendmsg_tls_bind", "tcp_recvmsg_tls_bind", "tcp_sendmsg_tls_bind_kprobe",
-                             "tcp_recvmsg_tls_bind_kprobe"})
+    for (const char* name :
+         {"tcp_sendmsg_tls_bind", "tcp_recvmsg_tls_bind", "tcp_sendmsg_tls_bind_kprobe", "tcp_recvmsg_tls_bind_kprobe"})
         EXPECT_TRUE(has(debian12.programs(), name)) << name;
     EXPECT_FALSE(has(debian12.programs(), "sock_send_length_tls_bind"));
     EXPECT_TRUE(debian12.degradations.empty());
@@ -128,7 +130,8 @@ TEST(ProgramPlan, DescribesTheHooksInUse) {
     auto hooks = describe_hooks(plan);
     EXPECT_EQ(hooks.size(), 7u);
     EXPECT_NE(hooks["process_lineage"].find("live thread count"), std::string::npos);
-    EXPECT_NE(hooks["tls_plaintext"].find("sockets joined through fentry/tcp_sendmsg + tcp_recvmsg"), std::string::npos);
+    EXPECT_NE(hooks["tls_plaintext"].find("sockets joined through fentry/tcp_sendmsg + tcp_recvmsg"),
+              std::string::npos);
     EXPECT_TRUE(hooks.contains("enforcement"));
     plan.tls_socket_hook_refused(TlsSocketHook::fentry, "refused");
     EXPECT_NE(describe_hooks(plan)["tls_plaintext"].find("joined through nothing"), std::string::npos);
@@ -183,15 +186,16 @@ TEST(LoadFailure, NamesTheProgramAndTheVerifiersConclusion) {
 
 TEST(LoadFailure, AMissingHookOrMapIsSaidSo) {
     LoadFailure missing = diagnose_load_failure(
-        {{true, "libbpf: prog 'sock_send_length_tls_bind': failed to find kernel BTF type ID of 'sock_send_length': -3"},
+        {{true,
+          "libbpf: prog 'sock_send_length_tls_bind': failed to find kernel BTF type ID of 'sock_send_length': -3"},
          {true, "libbpf: prog 'sock_send_length_tls_bind': failed to prepare load attributes: -3"}},
         -3);
     EXPECT_EQ(missing.object, "sock_send_length_tls_bind");
     EXPECT_FALSE(missing.verifier);
     EXPECT_EQ(missing.reason, "sock_send_length_tls_bind needs sock_send_length, which this kernel does not have");
 
-    LoadFailure map = diagnose_load_failure(
-        {{true, "libbpf: map 'tls_calls': failed to create: Invalid argument(-22)"}}, -22);
+    LoadFailure map =
+        diagnose_load_failure({{true, "libbpf: map 'tls_calls': failed to create: Invalid argument(-22)"}}, -22);
     EXPECT_EQ(map.object, "tls_calls");
     EXPECT_TRUE(map.map);
     EXPECT_EQ(map.reason, "map tls_calls: failed to create: Invalid argument(-22)");

@@ -37,7 +37,8 @@ const std::vector<Leak> kLeaks = {
     {{"curl", "-d", "password=PW06"}, {"PW06"}, {"password=REDACTED"}},
     {{"curl", "--data", "user=alice&password=PW07&remember=1"}, {"PW07"}, {"user=alice&password=REDACTED&remember=1"}},
     // header options in other spellings
-    {{"wget", "--header=Authorization: Bearer TOK08", "https://h.test/"}, {"TOK08"},
+    {{"wget", "--header=Authorization: Bearer TOK08", "https://h.test/"},
+     {"TOK08"},
      {"--header=Authorization: Bearer REDACTED"}},
     {{"curl", "-HAuthorization: Bearer TOK09"}, {"TOK09"}, {"-HAuthorization: Bearer REDACTED"}},
     // secrets inside shell and interpreter strings
@@ -48,8 +49,12 @@ const std::vector<Leak> kLeaks = {
       "import urllib.request as u; u.urlopen(u.Request('https://h.test', headers={'Authorization':'token TOK12'}))"},
      {"TOK12"},
      {"headers={'Authorization':'token REDACTED'}))"}},
-    {{"node", "-e", "fetch('https://h.test', {headers: {\"X-Api-Key\": \"TOK13\"}})"}, {"TOK13"}, {"\"X-Api-Key\": \"REDACTED\""}},
-    {{"sh", "-c", "curl -u alice:PW14 https://h.test/a; echo done"}, {"PW14"}, {"alice:REDACTED https://h.test/a; echo done"}},
+    {{"node", "-e", "fetch('https://h.test', {headers: {\"X-Api-Key\": \"TOK13\"}})"},
+     {"TOK13"},
+     {"\"X-Api-Key\": \"REDACTED\""}},
+    {{"sh", "-c", "curl -u alice:PW14 https://h.test/a; echo done"},
+     {"PW14"},
+     {"alice:REDACTED https://h.test/a; echo done"}},
     // other tools' passwords and environment assignments
     {{"mysql", "-uroot", "-pPW15", "shop"}, {"PW15"}, {"-pREDACTED", "shop"}},
     {{"mysqldump", "--password=PW16", "shop"}, {"PW16"}, {"--password=REDACTED", "shop"}},
@@ -70,9 +75,12 @@ const std::vector<Leak> kLeaks = {
     {{"curl", "-H", "Authentication: TOK29"}, {"TOK29"}, {"Authentication: REDACTED"}},
     {{"curl", "-H", "X-Csrf-Token: TOK30"}, {"TOK30"}, {"X-Csrf-Token: REDACTED"}},
     // URLs
-    {{"curl", "https://h.test/dl?token=TOK31&file=a.deb#sig=TOK32"}, {"TOK31", "a.deb", "TOK32"},
+    {{"curl", "https://h.test/dl?token=TOK31&file=a.deb#sig=TOK32"},
+     {"TOK31", "a.deb", "TOK32"},
      {"https://h.test/dl?token=REDACTED&file=REDACTED#sig=REDACTED"}},
-    {{"git", "clone", "https://TOK33@github.test/org/repo.git"}, {"TOK33"}, {"https://REDACTED@github.test/org/repo.git"}},
+    {{"git", "clone", "https://TOK33@github.test/org/repo.git"},
+     {"TOK33"},
+     {"https://REDACTED@github.test/org/repo.git"}},
     // argv cut by the kernel between a password and the URL's '@'
     {{"git", "clone", "https://deploy:secretpa"}, {"deploy", "secretpa"}, {"https://REDACTED"}, true},
     {{"sh", "-c", "curl -u alice:PW34 https://bob:longsecr"}, {"PW34", "longsecr"}, {"https://REDACTED"}, true},
@@ -105,15 +113,18 @@ TEST(RedactionCorpus, EveryLeakIsClosed) {
         redact_argv(argv, leak.cut);
         std::string out = joined(argv);
         for (const std::string& secret : leak.secrets)
-            EXPECT_EQ(out.find(secret), std::string::npos) << secret << " leaked from " << joined(leak.argv) << "\n-> " << out;
+            EXPECT_EQ(out.find(secret), std::string::npos)
+                << secret << " leaked from " << joined(leak.argv) << "\n-> " << out;
         for (const std::string& kept : leak.kept)
-            EXPECT_NE(out.find(kept), std::string::npos) << "'" << kept << "' lost from " << joined(leak.argv) << "\n-> " << out;
+            EXPECT_NE(out.find(kept), std::string::npos)
+                << "'" << kept << "' lost from " << joined(leak.argv) << "\n-> " << out;
         // The same text as one string (a shell script, a log line) leaks nothing either.
         std::string script;
         for (const std::string& a : leak.argv) script += (script.empty() ? "" : " ") + a;
         std::string text = redact_text(script, leak.cut);
         for (const std::string& secret : leak.secrets)
-            EXPECT_EQ(text.find(secret), std::string::npos) << secret << " leaked from the text " << script << "\n-> " << text;
+            EXPECT_EQ(text.find(secret), std::string::npos)
+                << secret << " leaked from the text " << script << "\n-> " << text;
     }
 }
 
@@ -128,10 +139,12 @@ TEST(RedactionCorpus, NothingElseChanges) {
 
 TEST(RedactionCorpus, AShellScriptKeepsEverythingButItsSecrets) {
     // The query value of one URL, not the rest of the script; $? is not a query.
-    EXPECT_EQ(redact_text("curl http://h.test/?q=1 ; echo NEXT; exit $?"), "curl http://h.test/?q=REDACTED ; echo NEXT; exit $?");
+    EXPECT_EQ(redact_text("curl http://h.test/?q=1 ; echo NEXT; exit $?"),
+              "curl http://h.test/?q=REDACTED ; echo NEXT; exit $?");
     EXPECT_EQ(redact_text("curl 'http://h.test/a?x=1&y=2' > out.txt && cat out.txt"),
               "curl 'http://h.test/a?x=REDACTED&y=REDACTED' > out.txt && cat out.txt");
-    EXPECT_EQ(redact_text("wget -q -O- \"$URL\" | sha256sum -c SHA256SUMS"), "wget -q -O- \"$URL\" | sha256sum -c SHA256SUMS");
+    EXPECT_EQ(redact_text("wget -q -O- \"$URL\" | sha256sum -c SHA256SUMS"),
+              "wget -q -O- \"$URL\" | sha256sum -c SHA256SUMS");
     // A script quoted inside a text is read as a command too.
     EXPECT_EQ(redact_text("bash -c \"curl -u alice:PW35 https://h.test\" && echo ok"),
               "bash -c \"curl -u alice:REDACTED https://h.test\" && echo ok");

@@ -6,15 +6,39 @@
 using namespace egresswatch;
 
 TEST(Redaction, SecretNames) {
-    for (const char* name : {"Authorization", "proxy-authorization", "COOKIE", "Set-Cookie", "X-Api-Key", "x-auth-token",
-                             "X-Amz-Security-Token", "PRIVATE-TOKEN", "X-Access-Token", "Api-Key", "X-GitHub-Token",
-                             "Authentication", "X-Csrf-Token", "cookies", "PGPASSWORD", "MYSQL_PWD", "apiKey", "APIKEY",
-                             "AWS_SECRET_ACCESS_KEY", "client_secret", "passwd", "pass", "X-Session-Id",
-                             "X-Amz-Signature", "-HAuthorization", "OAuth2Token", "passphrase", "jwt"})
+    for (const char* name : {"Authorization",
+                             "proxy-authorization",
+                             "COOKIE",
+                             "Set-Cookie",
+                             "X-Api-Key",
+                             "x-auth-token",
+                             "X-Amz-Security-Token",
+                             "PRIVATE-TOKEN",
+                             "X-Access-Token",
+                             "Api-Key",
+                             "X-GitHub-Token",
+                             "Authentication",
+                             "X-Csrf-Token",
+                             "cookies",
+                             "PGPASSWORD",
+                             "MYSQL_PWD",
+                             "apiKey",
+                             "APIKEY",
+                             "AWS_SECRET_ACCESS_KEY",
+                             "client_secret",
+                             "passwd",
+                             "pass",
+                             "X-Session-Id",
+                             "X-Amz-Signature",
+                             "-HAuthorization",
+                             "OAuth2Token",
+                             "passphrase",
+                             "jwt"})
         EXPECT_TRUE(is_secret_name(name)) << name;
-    for (const char* name : {"Host", "User-Agent", "Accept", "X-Request-Id", "", "PWD", "OLDPWD", "author", ":authority",
-                             "Keep-Alive", "keyring", "KEYRING", "monkey", "bypass", "compass", "HOME", "PATH",
-                             "Content-Type", "X-Forwarded-For", "user"})
+    for (const char* name :
+         {"Host",       "User-Agent",   "Accept",          "X-Request-Id", "",       "PWD",    "OLDPWD",  "author",
+          ":authority", "Keep-Alive",   "keyring",         "KEYRING",      "monkey", "bypass", "compass", "HOME",
+          "PATH",       "Content-Type", "X-Forwarded-For", "user"})
         EXPECT_FALSE(is_secret_name(name)) << name;
 }
 
@@ -30,7 +54,8 @@ TEST(Redaction, HeaderValues) {
     EXPECT_EQ(redact_header_value("User-Agent", "curl/7.88.1"), "curl/7.88.1");
     EXPECT_EQ(redact_header_value("X-Access-Token", "abc"), "REDACTED");
     // Any other header's value loses the credentials the text engine finds in it.
-    EXPECT_EQ(redact_header_value("Referer", "https://u:p@h.test/a?token=x"), "https://REDACTED@h.test/a?token=REDACTED");
+    EXPECT_EQ(redact_header_value("Referer", "https://u:p@h.test/a?token=x"),
+              "https://REDACTED@h.test/a?token=REDACTED");
 }
 
 TEST(Redaction, TargetQueryValues) {

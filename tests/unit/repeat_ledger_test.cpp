@@ -163,12 +163,14 @@ TEST(RepeatLedger, RecordsRoundTripAndOldLinesStillRead) {
     r.comm = "curl";
     r.destinations = {{*IpAddress::parse("198.18.0.2"), 443, 6, 3}, {*IpAddress::parse("fd00::53"), 53, 17, 2}};
     std::string line = to_json(r).dump();
-    EXPECT_EQ(line,
-              "{\"type\":\"repeat\",\"ts\":\"2025-11-17T17:20:00.000000Z\",\"of\":\"connect\",\"pid\":7,\"comm\":\"curl\","
-              "\"exe\":\"/usr/bin/curl\",\"destinations\":[{\"proto\":\"tcp\",\"daddr\":\"198.18.0.2\",\"dport\":443,"
-              "\"count\":3},{\"proto\":\"udp\",\"daddr\":\"fd00::53\",\"dport\":53,\"count\":2}]}");
-    std::string old = "{\"type\":\"repeat\",\"ts\":\"2025-11-17T17:20:00.000000Z\",\"of\":\"send\",\"proto\":\"udp\","
-                      "\"daddr\":\"fd00::53\",\"dport\":53,\"pid\":8,\"comm\":\"dig\",\"exe\":\"/usr/bin/dig\",\"count\":4}";
+    EXPECT_EQ(
+        line,
+        "{\"type\":\"repeat\",\"ts\":\"2025-11-17T17:20:00.000000Z\",\"of\":\"connect\",\"pid\":7,\"comm\":\"curl\","
+        "\"exe\":\"/usr/bin/curl\",\"destinations\":[{\"proto\":\"tcp\",\"daddr\":\"198.18.0.2\",\"dport\":443,"
+        "\"count\":3},{\"proto\":\"udp\",\"daddr\":\"fd00::53\",\"dport\":53,\"count\":2}]}");
+    std::string old =
+        "{\"type\":\"repeat\",\"ts\":\"2025-11-17T17:20:00.000000Z\",\"of\":\"send\",\"proto\":\"udp\","
+        "\"daddr\":\"fd00::53\",\"dport\":53,\"pid\":8,\"comm\":\"dig\",\"exe\":\"/usr/bin/dig\",\"count\":4}";
     std::istringstream in(line + "\n" + old + "\n");
     Collect back;
     ReplayResult result = replay_jsonl(in, back);
@@ -180,9 +182,9 @@ TEST(RepeatLedger, RecordsRoundTripAndOldLinesStillRead) {
     EXPECT_EQ(back.records[1].pid, 8u);
     EXPECT_EQ(back.records[1].destinations, (std::vector<RepeatCount>{{*IpAddress::parse("fd00::53"), 53, 17, 4}}));
 
-    std::istringstream bad(
-        "{\"type\":\"repeat\",\"ts\":\"2025-11-17T17:20:00Z\",\"of\":\"connect\",\"pid\":7,\"destinations\":[{\"proto\":"
-        "\"tcp\",\"daddr\":\"198.18.0.2\",\"dport\":443}]}\n");
+    std::istringstream bad("{\"type\":\"repeat\",\"ts\":\"2025-11-17T17:20:00Z\",\"of\":\"connect\",\"pid\":7,"
+                           "\"destinations\":[{\"proto\":"
+                           "\"tcp\",\"daddr\":\"198.18.0.2\",\"dport\":443}]}\n");
     ReplayResult refused = replay_jsonl(bad, back);
     EXPECT_EQ(refused.first_bad_line, 1u);
     EXPECT_NE(refused.error.find("\"destinations\"[0]: missing \"count\""), std::string::npos) << refused.error;

@@ -165,8 +165,8 @@ TEST(ReportInput, AResultThatCannotBeWrittenIsNamedAndLeavesNoTemporaryFile) {
         test::play_fixture_session(writer);
     }
     // 2 blocks of 512 bytes: the fixture's report.json is larger, its allowlist.yaml smaller.
-    auto r = test::sh("trap '' XFSZ; ulimit -f 2; exec " + std::string(EGRESSWATCH_BINARY) + " report -q --out " +
-                      dir + "/out " + dir + "/events.jsonl");
+    auto r = test::sh("trap '' XFSZ; ulimit -f 2; exec " + std::string(EGRESSWATCH_BINARY) + " report -q --out " + dir +
+                      "/out " + dir + "/events.jsonl");
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_EQ(test::lines_of(r.err).size(), 1u) << r.err;
     EXPECT_NE(r.err.find("not written: " + dir + "/out/report.json (File too large)"), std::string::npos) << r.err;

@@ -1,8 +1,8 @@
 #pragma once
 // One small, fixed session used by the aggregator and writer tests.
 
-#include "report/aggregator.h"
 #include "base/timefmt.h"
+#include "report/aggregator.h"
 
 namespace egresswatch::test {
 
@@ -78,7 +78,8 @@ inline void play_names(RecordSink& sink, const ProcessRef& curl, const ProcessRe
     dns.answers = {{"www.mirror.example", "CNAME", 60, std::nullopt, "mirror.example"},
                    {"mirror.example", "A", 60, IpAddress::parse("198.18.0.3"), ""}};
     sink.on_dns(dns);
-    auto mirror = named(connection(SockEventKind::connect, 6, "198.18.0.3", 80, 6, curl), "mirror.example", "http-host");
+    auto mirror =
+        named(connection(SockEventKind::connect, 6, "198.18.0.3", 80, 6, curl), "mirror.example", "http-host");
     mirror.ts_ns += 200'000;
     sink.on_connection(mirror);
     sink.on_http(http(6, mirror, "mirror.example", "GET", "/pool/main/x_1.0_amd64.deb", 200, 1.5, "package"));

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "protocols/tls/parser.h"
 #include "packet_fixtures.h"
+#include "protocols/tls/parser.h"
 
 using namespace egresswatch;
 
@@ -102,7 +102,8 @@ TEST(TlsParser, EveryPrefixNeedsMore) {
     for (const char* fixture : {"client_hello_sni_alpn.hex", "client_hello_no_sni.hex"}) {
         const auto stream = test::read_packet_fixture(fixture);
         for (std::size_t length = 0; length < stream.size(); ++length)
-            ASSERT_EQ(parse_client_hello(prefix(stream, length)).status, ParseStatus::need_more) << fixture << " " << length;
+            ASSERT_EQ(parse_client_hello(prefix(stream, length)).status, ParseStatus::need_more)
+                << fixture << " " << length;
     }
 }
 
@@ -151,7 +152,7 @@ TEST(TlsParser, NotTls) {
 }
 
 TEST(TlsParser, Malformed) {
-    EXPECT_EQ(parse_client_hello(Bytes{0x16, 0x03, 0x01, 0, 0}).status, ParseStatus::malformed);  // empty record
+    EXPECT_EQ(parse_client_hello(Bytes{0x16, 0x03, 0x01, 0, 0}).status, ParseStatus::malformed);        // empty record
     EXPECT_EQ(parse_client_hello(Bytes{0x16, 0x03, 0x01, 0x48, 0x01}).status, ParseStatus::malformed);  // > 2^14
 
     const auto message = handshake_of(test::read_packet_fixture("client_hello_sni_alpn.hex"));

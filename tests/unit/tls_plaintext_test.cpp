@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "egresswatch/abi.h"
+#include "packet_fixtures.h"
 #include "pipeline/decoder.h"
 #include "pipeline/flow_inspector.h"
 #include "procfs/proc_maps.h"
 #include "protocols/tls/library.h"
-#include "egresswatch/abi.h"
-#include "packet_fixtures.h"
 #include "system/elf_symbols.h"
 
 extern "C" int egresswatch_test_probe_target(int x);
@@ -64,8 +64,8 @@ TlsBindRecord bind(std::int64_t t, std::uint64_t cookie) {
 TEST(TlsPlaintextJoin, DataWithItsSocketIsARequestOnThatConnection) {
     Requests out;
     FlowInspector inspector(out);
-    inspector.on_tls_data(tls_data(0, Direction::egress, "GET /a HTTP/1.1\r\nHost: secure.test\r\n\r\n",
-                                   TlsSocketSource::in_call));
+    inspector.on_tls_data(
+        tls_data(0, Direction::egress, "GET /a HTTP/1.1\r\nHost: secure.test\r\n\r\n", TlsSocketSource::in_call));
     inspector.on_tls_data(tls_data(3 * kMs, Direction::ingress, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
                                    TlsSocketSource::session));
     ASSERT_EQ(out.http.size(), 1u);
@@ -85,12 +85,13 @@ TEST(TlsPlaintextJoin, DataWithItsSocketIsARequestOnThatConnection) {
 TEST(TlsPlaintextJoin, DataWaitsForTheBindThatNamesItsSocket) {
     Requests out;
     FlowInspector inspector(out);
-    inspector.on_tls_data(tls_data(0, Direction::egress, "GET /first HTTP/1.1\r\nHost: a.test\r\n\r\n",
-                                   TlsSocketSource::unknown));
+    inspector.on_tls_data(
+        tls_data(0, Direction::egress, "GET /first HTTP/1.1\r\nHost: a.test\r\n\r\n", TlsSocketSource::unknown));
     inspector.tick(kT0 + 10 * kMs);
     EXPECT_TRUE(out.http.empty());
     inspector.on_tls_bind(bind(1 * kMs, 77));
-    inspector.on_tls_data(tls_data(5 * kMs, Direction::ingress, "HTTP/1.1 200 OK\r\n\r\n", TlsSocketSource::session, 77));
+    inspector.on_tls_data(
+        tls_data(5 * kMs, Direction::ingress, "HTTP/1.1 200 OK\r\n\r\n", TlsSocketSource::session, 77));
     ASSERT_EQ(out.http.size(), 1u);
     EXPECT_EQ(out.http[0].cookie, 77u);
     EXPECT_EQ(out.http[0].path, "/first");
@@ -101,8 +102,8 @@ TEST(TlsPlaintextJoin, DataWaitsForTheBindThatNamesItsSocket) {
 TEST(TlsPlaintextJoin, ABindThatNeverComesLeavesTheRequestUnjoinedAndCounted) {
     Requests out;
     FlowInspector inspector(out);
-    inspector.on_tls_data(tls_data(0, Direction::egress, "GET /lost HTTP/1.1\r\nHost: a.test\r\n\r\n",
-                                   TlsSocketSource::unknown));
+    inspector.on_tls_data(
+        tls_data(0, Direction::egress, "GET /lost HTTP/1.1\r\nHost: a.test\r\n\r\n", TlsSocketSource::unknown));
     inspector.tick(kT0 + 2'000 * kMs);
     inspector.flush();
     ASSERT_EQ(out.http.size(), 1u);
@@ -222,8 +223,10 @@ TEST(TlsLibraries, ExecutableMappingsOncePerFile) {
         "55d0c0a00000-55d0c0a28000 r--p 00000000 fe:01 1311                       /usr/bin/curl\n"
         "55d0c0a28000-55d0c0a8e000 r-xp 00028000 fe:01 1311                       /usr/bin/curl\n"
         "7f1c4a000000-7f1c4a021000 rw-p 00000000 00:00 0 \n"
-        "7f1c4a200000-7f1c4a26a000 r-xp 00022000 fe:01 2660                       /usr/lib/x86_64-linux-gnu/libssl.so.3\n"
-        "7f1c4a300000-7f1c4a301000 r-xp 00000000 fe:01 2660                       /usr/lib/x86_64-linux-gnu/libssl.so.3\n"
+        "7f1c4a200000-7f1c4a26a000 r-xp 00022000 fe:01 2660                       "
+        "/usr/lib/x86_64-linux-gnu/libssl.so.3\n"
+        "7f1c4a300000-7f1c4a301000 r-xp 00000000 fe:01 2660                       "
+        "/usr/lib/x86_64-linux-gnu/libssl.so.3\n"
         "7f1c4a400000-7f1c4a401000 r-xp 00000000 00:05 77                         /memfd:jit (deleted)\n"
         "7f1c4a500000-7f1c4a501000 r-xp 00000000 08:11 4242                       /opt/my lib/libgnutls.so.30\n"
         "7ffd2e5fe000-7ffd2e600000 r-xp 00000000 00:00 0                          [vdso]\n");

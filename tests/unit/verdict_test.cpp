@@ -43,7 +43,8 @@ void play_enforced_session(RecordSink& sink) {
     auto py = test::process(102, "python3", "/usr/bin/python3.11", from_deploy);
     auto wget = test::process(103, "wget", "/usr/bin/wget", from_deploy);
     using enum SockEventKind;
-    sink.on_connection(test::named(test::connection(connect, 1, "198.18.0.3", 80, 6, curl), "mirror.test", "http-host"));
+    sink.on_connection(
+        test::named(test::connection(connect, 1, "198.18.0.3", 80, 6, curl), "mirror.test", "http-host"));
     sink.on_connection(with_verdict(
         test::named(test::connection(connect, 2, "198.18.0.9", 80, 6, curl), "evil.test", "dns-same-process"),
         Verdict::blocked));
@@ -51,9 +52,9 @@ void play_enforced_session(RecordSink& sink) {
         test::named(test::connection(connect, 3, "198.18.0.9", 80, 6, curl2), "evil.test", "dns-same-process"),
         Verdict::blocked));
     sink.on_connection(with_verdict(test::connection(send, 4, "198.18.0.53", 5300, 17, py), Verdict::blocked));
-    sink.on_connection(with_verdict(
-        test::named(test::connection(connect, 5, "198.18.0.7", 443, 6, wget), "late.test", "tls-sni"),
-        Verdict::unverified));
+    sink.on_connection(
+        with_verdict(test::named(test::connection(connect, 5, "198.18.0.7", 443, 6, wget), "late.test", "tls-sni"),
+                     Verdict::unverified));
     sink.on_connection(test::connection(connect, 6, "198.18.0.9", 80, 6, wget));
     sink.on_stop(SessionStop{test::kT0 + 10'000'000, 0});
 }

@@ -110,7 +110,8 @@ TEST(Writers, JsonlRoundTripRebuildsTheSameReport) {
     ReplayResult result = replay_jsonl(events, replayed);
     EXPECT_EQ(result.first_bad_line, 0u) << result.error;
     Aggregator direct = fixture_aggregate();
-    EXPECT_EQ(test::report_of(replayed, {ScopeFilter::all, 0}).dump(), test::report_of(direct, {ScopeFilter::all, 0}).dump());
+    EXPECT_EQ(test::report_of(replayed, {ScopeFilter::all, 0}).dump(),
+              test::report_of(direct, {ScopeFilter::all, 0}).dump());
     EXPECT_EQ(test::allowlist_text(replayed, {ScopeFilter::nonlocal, 0}),
               test::allowlist_text(direct, {ScopeFilter::nonlocal, 0}));
 }
@@ -133,8 +134,7 @@ TEST(Writers, ReplayNamesTheBadLine) {
 TEST(Writers, InvalidUtf8InArgvDoesNotThrow) {
     std::ostringstream out;
     JsonlWriter writer(out);
-    ConnectionRecord r = test::connection(SockEventKind::connect, 1, "10.0.0.1", 80, 6,
-                                          test::process(1, "x", "/x"));
+    ConnectionRecord r = test::connection(SockEventKind::connect, 1, "10.0.0.1", 80, 6, test::process(1, "x", "/x"));
     r.process.argv = {"\xff\xfe"};
     EXPECT_NO_THROW(writer.on_connection(r));
     writer.on_batch_end();

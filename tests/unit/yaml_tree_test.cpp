@@ -25,7 +25,8 @@ void expect_same(const YamlNode& mine, const YAML::Node& theirs, const std::stri
     if (mine.IsSequence()) {
         auto items = mine.items();
         ASSERT_EQ(items.size(), theirs.size()) << where;
-        for (std::size_t i = 0; i < items.size(); ++i) expect_same(items[i], theirs[i], where + "/" + std::to_string(i));
+        for (std::size_t i = 0; i < items.size(); ++i)
+            expect_same(items[i], theirs[i], where + "/" + std::to_string(i));
     }
     if (mine.IsMap()) {
         auto pairs = mine.pairs();

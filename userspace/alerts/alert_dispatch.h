@@ -15,9 +15,9 @@
 namespace egresswatch {
 
 struct AlertDeliveryOptions {
-    std::string exec_command;            // --alert-exec
-    std::optional<WebhookUrl> webhook;   // --alert-webhook
-    bool syslog = false;                 // --alert-syslog
+    std::string exec_command;           // --alert-exec
+    std::optional<WebhookUrl> webhook;  // --alert-webhook
+    bool syslog = false;                // --alert-syslog
 };
 
 class AlertDispatch final : public RecordSink {

@@ -91,7 +91,7 @@ std::optional<std::string> run_alert_command(const std::string& command, const A
             ::kill(-pid, SIGKILL);
             ::waitpid(pid, &status, 0);
             std::string after = timeout.count() % 1000 ? std::to_string(timeout.count()) + "ms"
-                                                        : std::to_string(timeout.count() / 1000) + "s";
+                                                       : std::to_string(timeout.count() / 1000) + "s";
             return "'" + command + "' still running after " + after + "; killed";
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

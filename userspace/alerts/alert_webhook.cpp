@@ -94,12 +94,13 @@ std::optional<WebhookUrl> parse_webhook_url(const std::string& url, std::string&
 }
 
 std::string webhook_request(const WebhookUrl& url, const std::string& body) {
-    return "POST " + url.path + " HTTP/1.1\r\n" + "Host: " + url.host_header + "\r\n" +
-           "User-Agent: egresswatch\r\n" + "Content-Type: application/json\r\n" +
-           "Content-Length: " + std::to_string(body.size()) + "\r\n" + "Connection: close\r\n\r\n" + body;
+    return "POST " + url.path + " HTTP/1.1\r\n" + "Host: " + url.host_header + "\r\n" + "User-Agent: egresswatch\r\n" +
+           "Content-Type: application/json\r\n" + "Content-Length: " + std::to_string(body.size()) + "\r\n" +
+           "Connection: close\r\n\r\n" + body;
 }
 
-std::optional<std::string> post_webhook(const WebhookUrl& url, const std::string& body, std::chrono::milliseconds timeout) {
+std::optional<std::string> post_webhook(const WebhookUrl& url, const std::string& body,
+                                        std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;

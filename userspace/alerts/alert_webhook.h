@@ -12,7 +12,7 @@
 namespace egresswatch {
 
 struct WebhookUrl {
-    std::string host;      // name or address; an IPv6 address without its brackets
+    std::string host;  // name or address; an IPv6 address without its brackets
     std::uint16_t port = 80;
     std::string path = "/";
     std::string host_header;  // as the URL wrote it: "hooks.example:8080", "[fd00::1]"

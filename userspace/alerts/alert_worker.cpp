@@ -31,7 +31,8 @@ void AlertWorker::loop() {
         busy_ = true;
         lock.unlock();
         std::optional<std::string> error = deliver_(job);
-        if (error) spdlog::warn("{}: alert for {} not delivered: {}", name_, alert_destination(job.alert.connection), *error);
+        if (error)
+            spdlog::warn("{}: alert for {} not delivered: {}", name_, alert_destination(job.alert.connection), *error);
         lock.lock();
         busy_ = false;
         ++(error ? failed_ : delivered_);

@@ -16,10 +16,10 @@
 #include <string>
 #include <tuple>
 
-#include "pipeline/records.h"
 #include "allowlist/allowlist.h"
 #include "allowlist/allowlist_matcher.h"
 #include "pipeline/record_stage.h"
+#include "pipeline/records.h"
 
 namespace egresswatch {
 

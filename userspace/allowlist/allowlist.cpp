@@ -86,8 +86,10 @@ std::string entry_label(const AllowEntry& entry) {
 EntryIdentity identity_of(const AllowEntry& entry) {
     EntryIdentity id;
     id.is_host = entry.host.has_value();
-    if (entry.host) id.name = entry.host->text();
-    else if (!entry.addresses.empty()) id.name = entry.addresses.front().to_string();
+    if (entry.host)
+        id.name = entry.host->text();
+    else if (!entry.addresses.empty())
+        id.name = entry.addresses.front().to_string();
     id.ports = entry.ports;
     id.proto = entry.proto;
     return id;

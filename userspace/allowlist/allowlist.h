@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "allowlist/cidr.h"
-#include "base/errors.h"
 #include "allowlist/host_pattern.h"
+#include "base/errors.h"
 
 namespace egresswatch {
 
@@ -56,14 +56,14 @@ struct PortRange {
 // addresses and blocks, on a port range and protocol, optionally only for some programs.
 struct AllowEntry {
     std::optional<HostPattern> host;
-    std::vector<Cidr> addresses;          // for a host: where it was reached (informational
-                                          // for matching by name, used by address exports)
+    std::vector<Cidr> addresses;  // for a host: where it was reached (informational
+                                  // for matching by name, used by address exports)
     PortRange ports;
     AllowProto proto = AllowProto::tcp;
-    std::optional<std::string> scope;     // where the addresses are (AddressScope name), as recorded
-    std::vector<std::string> processes;   // exe paths; empty: any process
-    std::vector<std::string> sources;     // which allowlists contributed this entry (merge)
-    int line = 0;                         // 1-based line in the file it came from, 0 if built
+    std::optional<std::string> scope;    // where the addresses are (AddressScope name), as recorded
+    std::vector<std::string> processes;  // exe paths; empty: any process
+    std::vector<std::string> sources;    // which allowlists contributed this entry (merge)
+    int line = 0;                        // 1-based line in the file it came from, 0 if built
 
     bool operator==(const AllowEntry& other) const;
 };

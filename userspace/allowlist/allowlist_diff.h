@@ -22,11 +22,11 @@ struct ListChange {
 struct DestinationChange {
     enum class Kind { added, removed, changed };
     Kind kind = Kind::added;
-    std::string label;       // entry_label of the destination
-    AllowEntry before;       // removed, changed
-    AllowEntry after;        // added, changed
-    ListChange addresses;    // changed only
-    ListChange processes;    // changed only
+    std::string label;     // entry_label of the destination
+    AllowEntry before;     // removed, changed
+    AllowEntry after;      // added, changed
+    ListChange addresses;  // changed only
+    ListChange processes;  // changed only
 };
 
 // Both lists are normalized first, so order and duplicates never show as changes; nor do

@@ -21,8 +21,10 @@ Json entry_json(const AllowEntry& e) {
     Json addresses = Json::array();
     for (const Cidr& c : e.addresses) addresses.push_back(c.to_string());
     j["addresses"] = addresses;
-    if (e.ports.is_single()) j["port"] = e.ports.first;
-    else j["port"] = e.ports.to_string();
+    if (e.ports.is_single())
+        j["port"] = e.ports.first;
+    else
+        j["port"] = e.ports.to_string();
     j["proto"] = allow_proto_name(e.proto);
     j["processes"] = e.processes;
     return j;

@@ -164,14 +164,12 @@ private:
         auto dash = s.find('-');
         auto first = whole_number(std::string_view(s).substr(0, dash));
         auto last = dash == std::string::npos ? first : whole_number(std::string_view(s).substr(dash + 1));
-        if (!first || !last)
-            fail(value, "port '" + s + "' is not a number or a range like \"8000-8100\"");
+        if (!first || !last) fail(value, "port '" + s + "' is not a number or a range like \"8000-8100\"");
         for (unsigned p : {*first, *last})
-            if (p == 0 || p > 65535)
-                fail(value, "port " + std::to_string(p) + " is out of range (use 1 to 65535)");
+            if (p == 0 || p > 65535) fail(value, "port " + std::to_string(p) + " is out of range (use 1 to 65535)");
         if (*first > *last)
-            fail(value, "port range '" + s + "' is backwards (write the lower port first: \"" +
-                            std::to_string(*last) + "-" + std::to_string(*first) + "\")");
+            fail(value, "port range '" + s + "' is backwards (write the lower port first: \"" + std::to_string(*last) +
+                            "-" + std::to_string(*first) + "\")");
         return {static_cast<std::uint16_t>(*first), static_cast<std::uint16_t>(*last)};
     }
 
@@ -187,7 +185,8 @@ private:
             switch (cidr_problem(s)) {
             case CidrProblem::none: break;
             case CidrProblem::not_an_address:
-                fail(item, "'" + s + "' is not an address or CIDR (write 192.0.2.1, 10.0.0.0/8, 2001:db8::1 or fd00::/8)");
+                fail(item,
+                     "'" + s + "' is not an address or CIDR (write 192.0.2.1, 10.0.0.0/8, 2001:db8::1 or fd00::/8)");
             case CidrProblem::bad_prefix:
                 fail(item, "'" + s + "' has a bad prefix length (use /0 to /32 for IPv4, /0 to /128 for IPv6)");
             case CidrProblem::host_bits_set:
@@ -212,8 +211,9 @@ private:
                 std::string h = text(value, key, key_line);
                 e.host = HostPattern::parse(h);
                 if (!e.host)
-                    fail(value, "host '" + h + "' is not a host name (write deb.example.org, or *.example.org "
-                                "for every name below example.org)");
+                    fail(value, "host '" + h +
+                                    "' is not a host name (write deb.example.org, or *.example.org "
+                                    "for every name below example.org)");
             } else if (key == "addresses") {
                 e.addresses = addresses(value, key_line);
             } else if (key == "port") {
@@ -244,8 +244,10 @@ private:
             fail(node, "destination has neither host nor addresses (add host: NAME or addresses: [ADDRESS])");
         if (!have_proto) fail(node, "destination has no proto (add proto: tcp, udp, any, icmp or icmpv6)");
         if (is_icmp(e.proto)) {
-            if (have_port) fail(node, "an " + std::string(allow_proto_name(e.proto)) + " destination has no port "
-                                      "(remove port: ICMP echo is allowed to the whole address)");
+            if (have_port)
+                fail(node, "an " + std::string(allow_proto_name(e.proto)) +
+                               " destination has no port "
+                               "(remove port: ICMP echo is allowed to the whole address)");
             e.ports = PortRange::single(0);
         } else if (!have_port) {
             fail(node, "destination has no port (add port: 443 or port: \"8000-8100\")");

@@ -27,8 +27,8 @@ struct DestinationQuery {
     IpAddress address;
     std::uint16_t port = 0;
     std::uint8_t protocol = EW_IPPROTO_TCP;  // IP protocol number (EW_IPPROTO_*)
-    std::optional<std::string> host;    // the name known for this connection, if any
-    std::optional<std::string> exe;     // the process's exe path, if known
+    std::optional<std::string> host;         // the name known for this connection, if any
+    std::optional<std::string> exe;          // the process's exe path, if known
 };
 
 enum class MatchReason { host_name, recorded_address, address };

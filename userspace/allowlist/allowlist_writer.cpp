@@ -36,8 +36,10 @@ void AllowlistYamlWriter::add(const AllowEntry& e) {
     // "8000-8100" for anything but text.
     if (!is_icmp(e.proto)) {
         out_ << YAML::Key << "port" << YAML::Value;
-        if (e.ports.is_single()) out_ << e.ports.first;
-        else out_ << YAML::DoubleQuoted << e.ports.to_string();
+        if (e.ports.is_single())
+            out_ << e.ports.first;
+        else
+            out_ << YAML::DoubleQuoted << e.ports.to_string();
     }
     out_ << YAML::Key << "proto" << YAML::Value << std::string(allow_proto_name(e.proto));
     if (e.scope) out_ << YAML::Key << "scope" << YAML::Value << *e.scope;

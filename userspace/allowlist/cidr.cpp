@@ -9,7 +9,8 @@ bool bit_set(const IpAddress& a, unsigned bit) { return (a.bytes[bit / 8] >> (7 
 
 IpAddress masked(IpAddress a, std::uint8_t prefix) {
     unsigned length = Cidr::full_length(a.family);
-    for (unsigned bit = prefix; bit < length; ++bit) a.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+    for (unsigned bit = prefix; bit < length; ++bit)
+        a.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
     return a;
 }
 
@@ -27,8 +28,10 @@ Split split(std::string_view text) {
     std::string_view digits = text.substr(slash + 1);
     unsigned value = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) s.bad_prefix = true;
-    else s.prefix = value;
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+        s.bad_prefix = true;
+    else
+        s.prefix = value;
     return s;
 }
 

@@ -12,7 +12,7 @@
 namespace egresswatch {
 
 struct Cidr {
-    IpAddress network;       // host bits are zero
+    IpAddress network;  // host bits are zero
     std::uint8_t prefix = 32;
 
     static Cidr host(const IpAddress& address);

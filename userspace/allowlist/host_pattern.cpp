@@ -51,8 +51,7 @@ HostPattern HostPattern::as_seen(std::string_view name) {
 bool HostPattern::matches(std::string_view host) const {
     std::string name = canonical_host(host);
     if (!wildcard_) return name == domain_;
-    return name.size() > domain_.size() + 1 && name.ends_with(domain_) &&
-           name[name.size() - domain_.size() - 1] == '.';
+    return name.size() > domain_.size() + 1 && name.ends_with(domain_) && name[name.size() - domain_.size() - 1] == '.';
 }
 
 }  // namespace egresswatch

@@ -33,17 +33,20 @@ public:
         add(YamlTree::Node{YamlTree::Kind::null, mark.line, 0, 0}, anchor);
     }
     void OnAlias(const YAML::Mark&, YAML::anchor_t anchor) override { attach(anchors_.at(anchor)); }
-    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, const std::string& value) override {
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  const std::string& value) override {
         auto offset = static_cast<std::uint32_t>(tree_.text_.size());
         tree_.text_ += value;
-        add(YamlTree::Node{YamlTree::Kind::scalar, mark.line, offset, static_cast<std::uint32_t>(value.size())}, anchor);
+        add(YamlTree::Node{YamlTree::Kind::scalar, mark.line, offset, static_cast<std::uint32_t>(value.size())},
+            anchor);
     }
     void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                          YAML::EmitterStyle::value) override {
         open(YamlTree::Node{YamlTree::Kind::sequence, mark.line, 0, 0}, anchor);
     }
     void OnSequenceEnd() override { close(); }
-    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                    YAML::EmitterStyle::value) override {
         open(YamlTree::Node{YamlTree::Kind::map, mark.line, 0, 0}, anchor);
     }
     void OnMapEnd() override { close(); }

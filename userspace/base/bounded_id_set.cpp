@@ -7,7 +7,8 @@
 namespace egresswatch {
 
 BoundedIdSet::BoundedIdSet(const BoundedIdSet& other)
-    : size_(other.size_), capacity_(other.on_heap() ? static_cast<std::uint16_t>(other.size_) : kInPlace),
+    : size_(other.size_),
+      capacity_(other.on_heap() ? static_cast<std::uint16_t>(other.size_) : kInPlace),
       truncated_(other.truncated_) {
     if (on_heap()) heap_ = new std::uint32_t[capacity_];
     std::copy_n(other.data(), size_, data());

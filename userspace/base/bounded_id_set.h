@@ -4,8 +4,8 @@
 // two live in place, and only a third allocates. At 100k destinations this is 16 bytes a
 // set instead of a vector's 32 plus a 32-byte allocation: about 10 MB less.
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 namespace egresswatch {

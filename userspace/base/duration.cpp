@@ -15,11 +15,16 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
     if (ec != std::errc()) return refuse("the number is too large");
     std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
     std::uint64_t ms_per_unit;
-    if (unit.empty() || unit == "s") ms_per_unit = 1000;
-    else if (unit == "ms") ms_per_unit = 1;
-    else if (unit == "m") ms_per_unit = 60'000;
-    else if (unit == "h") ms_per_unit = 3'600'000;
-    else return refuse("'" + std::string(unit) + "' is not a unit (use ms, s, m or h)");
+    if (unit.empty() || unit == "s")
+        ms_per_unit = 1000;
+    else if (unit == "ms")
+        ms_per_unit = 1;
+    else if (unit == "m")
+        ms_per_unit = 60'000;
+    else if (unit == "h")
+        ms_per_unit = 3'600'000;
+    else
+        return refuse("'" + std::string(unit) + "' is not a unit (use ms, s, m or h)");
     if (value == 0) return refuse("it must be more than zero");
     if (value > UINT64_MAX / ms_per_unit / 1000) return refuse("the number is too large");
     return std::chrono::milliseconds(value * ms_per_unit);

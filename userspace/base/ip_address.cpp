@@ -63,8 +63,8 @@ AddressScope classify_v6(const std::array<std::uint8_t, 16>& b) {
     if ((w0 & mask(8)) == 0xff000000u) return AddressScope::multicast;
     if (w0 == 0x20010db8u) return AddressScope::documentation;
     if (w0 == 0x20010002u && (w1 & mask(16)) == 0) return AddressScope::benchmark;  // 2001:2::/48
-    if (w0 == 0x01000000u && w1 == 0) return AddressScope::reserved;               // 100::/64, discard-only
-    if ((w0 & mask(3)) == 0x20000000u) return AddressScope::internet;             // global unicast
+    if (w0 == 0x01000000u && w1 == 0) return AddressScope::reserved;                // 100::/64, discard-only
+    if ((w0 & mask(3)) == 0x20000000u) return AddressScope::internet;               // global unicast
     return AddressScope::reserved;
 }
 
@@ -136,8 +136,7 @@ bool scope_matches(AddressScope scope, ScopeFilter filter) {
     switch (filter) {
     case ScopeFilter::all: return true;
     case ScopeFilter::internet: return scope == AddressScope::internet;
-    case ScopeFilter::nonlocal:
-        return scope != AddressScope::loopback && scope != AddressScope::unspecified;
+    case ScopeFilter::nonlocal: return scope != AddressScope::loopback && scope != AddressScope::unspecified;
     }
     return false;
 }

@@ -31,14 +31,14 @@ struct IpAddress {
 // Where a destination is, from most to least local. Ordered so that reports can sort by it.
 enum class AddressScope : std::uint8_t {
     loopback,
-    unspecified,   // 0.0.0.0/8, ::  (connecting there reaches this host)
+    unspecified,  // 0.0.0.0/8, ::  (connecting there reaches this host)
     link_local,
-    private_net,   // RFC 1918, IPv6 ULA
-    cgnat,         // 100.64.0.0/10
+    private_net,  // RFC 1918, IPv6 ULA
+    cgnat,        // 100.64.0.0/10
     multicast,
     broadcast,
-    documentation, // TEST-NET-1/2/3, 2001:db8::/32
-    benchmark,     // 198.18.0.0/15, 2001:2::/48
+    documentation,  // TEST-NET-1/2/3, 2001:db8::/32
+    benchmark,      // 198.18.0.0/15, 2001:2::/48
     reserved,
     internet,
 };

@@ -26,8 +26,8 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
     char frac[16] = {};
     std::string s(text);
-    int n = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%9[0-9]Z", &year, &month, &day, &hour, &minute,
-                        &second, frac);
+    int n =
+        std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%9[0-9]Z", &year, &month, &day, &hour, &minute, &second, frac);
     if (n < 6) return std::nullopt;
     // timegm would carry a field out of range into the next one, and nanoseconds since the
     // epoch overflow after 2262.

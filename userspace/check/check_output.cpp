@@ -43,7 +43,8 @@ std::string name_some(const std::vector<const DestinationResult*>& results) {
     std::string out;
     for (std::size_t i = 0; i < results.size() && i < kNamedInStatusLine; ++i)
         out += (i ? ", " : "") + results[i]->target.label() + " (" + results[i]->message() + ")";
-    if (results.size() > kNamedInStatusLine) out += " and " + std::to_string(results.size() - kNamedInStatusLine) + " more";
+    if (results.size() > kNamedInStatusLine)
+        out += " and " + std::to_string(results.size() - kNamedInStatusLine) + " more";
     return out;
 }
 
@@ -53,8 +54,10 @@ std::string summary_text(const CheckReport& report) {
     std::vector<const DestinationResult*> failed, warned;
     for (const auto& d : report.destinations) {
         CheckStatus s = d.status();
-        if (s == CheckStatus::critical || s == CheckStatus::unknown) failed.push_back(&d);
-        else if (s == CheckStatus::warning) warned.push_back(&d);
+        if (s == CheckStatus::critical || s == CheckStatus::unknown)
+            failed.push_back(&d);
+        else if (s == CheckStatus::warning)
+            warned.push_back(&d);
     }
     std::string out;
     if (!failed.empty())
@@ -62,13 +65,14 @@ std::string summary_text(const CheckReport& report) {
               " failed: " + name_some(failed);
     else
         out = plural(n.reachable, "destination", "destinations") + " reachable";
-    if (!warned.empty()) out += (failed.empty() ? ", " : "; ") + std::to_string(warned.size()) + " with warnings: " + name_some(warned);
+    if (!warned.empty())
+        out += (failed.empty() ? ", " : "; ") + std::to_string(warned.size()) + " with warnings: " + name_some(warned);
     // "(udp)" only when that is the whole reason: skipped wildcards and blocks say why per line.
     bool only_udp = std::all_of(report.destinations.begin(), report.destinations.end(),
                                 [](const DestinationResult& d) { return d.target.not_checked.empty(); });
     if (n.unchecked)
-        out += (failed.empty() && warned.empty() ? ", " : "; ") + std::to_string(n.unchecked) + " not actively checked" +
-               (only_udp ? " (udp)" : "");
+        out += (failed.empty() && warned.empty() ? ", " : "; ") + std::to_string(n.unchecked) +
+               " not actively checked" + (only_udp ? " (udp)" : "");
     return plugin_safe(out);
 }
 

@@ -19,8 +19,10 @@ CheckTarget target_of(const AllowEntry& entry) {
             blocks.push_back(c.to_string());
     }
     if (is_icmp(entry.proto)) {
-        if (entry.host) t.host = entry.host->text();
-        else if (!t.addresses.empty()) t.block = t.addresses.front().to_string();
+        if (entry.host)
+            t.host = entry.host->text();
+        else if (!t.addresses.empty())
+            t.block = t.addresses.front().to_string();
         t.not_checked = "ICMP echo, which check does not send";
         return t;
     }

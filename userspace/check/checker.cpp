@@ -121,7 +121,8 @@ private:
             failures.push_back(address.to_string() + ": " + (c.timed_out ? timed_out() : c.error));
             if (c.timed_out) break;
         }
-        done(CheckStep::tcp, began, CheckStatus::critical, failures.empty() ? "no address to connect to" : join(failures, ", "));
+        done(CheckStep::tcp, began, CheckStatus::critical,
+             failures.empty() ? "no address to connect to" : join(failures, ", "));
         return Socket();
     }
 
@@ -147,7 +148,8 @@ private:
         bool tls = has(CheckStep::tls);
         std::string host = d_.target.host;
         if (host.empty())
-            host = d_.connected->family == Family::ipv6 ? "[" + d_.connected->to_string() + "]" : d_.connected->to_string();
+            host = d_.connected->family == Family::ipv6 ? "[" + d_.connected->to_string() + "]"
+                                                        : d_.connected->to_string();
         if (d_.target.port != (tls ? 443 : 80)) host += ":" + std::to_string(d_.target.port);
         HttpAnswer a = http_head(stream, host, deadline_);
         if (a.ok)

@@ -94,7 +94,8 @@ std::string DestinationResult::message() const {
         return out;
     }
     for (const auto& step : steps)
-        if (step.ran && step.status == CheckStatus::warning) add(std::string(step_name(step.step)) + ": " + step.detail);
+        if (step.ran && step.status == CheckStatus::warning)
+            add(std::string(step_name(step.step)) + ": " + step.detail);
     for (const auto& w : warnings) add(w);
     if (!out.empty()) return out;
     if (connected) add("reached " + connected->to_string());

@@ -48,36 +48,36 @@ std::vector<CheckStep> plan_steps(const CheckTarget& target);
 enum class CheckStatus : std::uint8_t { ok = 0, warning = 1, critical = 2, unknown = 3 };
 
 std::string_view status_name(CheckStatus status);  // "OK", "WARNING", ...
-CheckStatus worse(CheckStatus a, CheckStatus b);    // unknown counts as worse than critical
+CheckStatus worse(CheckStatus a, CheckStatus b);   // unknown counts as worse than critical
 
 struct StepResult {
     CheckStep step = CheckStep::dns;
-    bool ran = false;                 // false: an earlier step failed or the budget ran out
+    bool ran = false;  // false: an earlier step failed or the budget ran out
     CheckStatus status = CheckStatus::ok;
     std::chrono::microseconds time{0};
-    std::string detail;               // what it found ("200 OK", the addresses) or why it failed
+    std::string detail;  // what it found ("200 OK", the addresses) or why it failed
 };
 
 // What a whole destination came to.
 enum class CheckOutcome : std::uint8_t {
-    reachable,   // every planned step passed (possibly with a warning)
-    failed,      // a step failed
-    unchecked,   // nothing could be tried actively (UDP): only the name was resolved, if any
+    reachable,  // every planned step passed (possibly with a warning)
+    failed,     // a step failed
+    unchecked,  // nothing could be tried actively (UDP): only the name was resolved, if any
 };
 
 std::string_view outcome_name(CheckOutcome outcome);
 
 struct DestinationResult {
     CheckTarget target;
-    std::vector<StepResult> steps;            // one per planned step, in plan order
-    std::vector<IpAddress> resolved;          // DNS answers (host entries)
-    std::optional<IpAddress> connected;       // the address the TCP connect succeeded to
-    std::optional<int> cert_days_left;        // TLS leaf certificate, whole days until notAfter
-    std::vector<std::string> warnings;        // slow, certificate expiring soon
-    std::string note;                         // e.g. "udp not actively checked"
+    std::vector<StepResult> steps;       // one per planned step, in plan order
+    std::vector<IpAddress> resolved;     // DNS answers (host entries)
+    std::optional<IpAddress> connected;  // the address the TCP connect succeeded to
+    std::optional<int> cert_days_left;   // TLS leaf certificate, whole days until notAfter
+    std::vector<std::string> warnings;   // slow, certificate expiring soon
+    std::string note;                    // e.g. "udp not actively checked"
     std::chrono::microseconds time{0};
 
-    CheckStatus status() const;   // the worst step, raised to warning by any warning
+    CheckStatus status() const;  // the worst step, raised to warning by any warning
     CheckOutcome outcome() const;
     // One line: why it failed or warned, or what it reached.
     std::string message() const;

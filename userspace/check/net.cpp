@@ -120,8 +120,10 @@ Connected tcp_connect(const IpAddress& address, std::uint16_t port, Deadline dea
         }
         int err = 0;
         socklen_t err_len = sizeof(err);
-        if (w == Wait::failed) err = errno;
-        else if (getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &err_len) != 0) err = errno;
+        if (w == Wait::failed)
+            err = errno;
+        else if (getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &err_len) != 0)
+            err = errno;
         if (err != 0) {
             out.error = errno_text(err);
             return out;

@@ -49,8 +49,8 @@ struct Resolution {
 Resolution resolve(const std::string& host);
 
 struct Connected {
-    Socket socket;       // valid on success; non-blocking
-    std::string error;   // "connection refused", "timed out", ...
+    Socket socket;      // valid on success; non-blocking
+    std::string error;  // "connection refused", "timed out", ...
     bool timed_out = false;
 };
 

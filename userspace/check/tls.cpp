@@ -67,8 +67,10 @@ TlsStream::~TlsStream() { SSL_free(ssl_); }
 bool TlsStream::wait_retry(int r, Deadline deadline, std::string& error, bool& timed_out) {
     int err = SSL_get_error(ssl_, r);
     short events;
-    if (err == SSL_ERROR_WANT_READ) events = POLLIN;
-    else if (err == SSL_ERROR_WANT_WRITE) events = POLLOUT;
+    if (err == SSL_ERROR_WANT_READ)
+        events = POLLIN;
+    else if (err == SSL_ERROR_WANT_WRITE)
+        events = POLLOUT;
     else {
         std::string reason = openssl_reason();
         if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL && reason.empty() && errno == 0))
@@ -109,8 +111,8 @@ Handshake TlsStream::handshake(const std::string& name, Deadline deadline) {
             long verify = SSL_get_verify_result(ssl_);
             // The chain or name check is what the user needs to hear, not OpenSSL's generic
             // "certificate verify failed" alert reason.
-            if (verify != X509_V_OK) out.error = std::string("certificate verify failed: ") +
-                                                 X509_verify_cert_error_string(verify);
+            if (verify != X509_V_OK)
+                out.error = std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
             return out;
         }
     }

@@ -33,9 +33,9 @@ private:
 struct Handshake {
     bool ok = false;
     bool timed_out = false;
-    std::string error;                // "certificate verify failed: self-signed certificate", ...
-    std::string version;              // "TLSv1.3"
-    std::optional<int> days_left;     // leaf certificate: whole days until notAfter
+    std::string error;             // "certificate verify failed: self-signed certificate", ...
+    std::string version;           // "TLSv1.3"
+    std::optional<int> days_left;  // leaf certificate: whole days until notAfter
 };
 
 class TlsStream : public ByteStream {

@@ -4,16 +4,16 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "kernel/libbpf_log.h"
 #include "alerts/alert_webhook.h"
+#include "allowlist/export/export.h"
+#include "base/duration.h"
+#include "base/errors.h"
+#include "check/check_output.h"
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "base/duration.h"
-#include "enforce/enforce_plan.h"
-#include "base/errors.h"
-#include "allowlist/export/export.h"
-#include "check/check_output.h"
 #include "egresswatch/abi.h"
+#include "enforce/enforce_plan.h"
+#include "kernel/libbpf_log.h"
 
 namespace egresswatch {
 namespace {
@@ -35,8 +35,9 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
     cmd->add_option("-o,--out", o.out_dir, "directory for events.jsonl, report.json, allowlist.yaml")
         ->capture_default_str();
     cmd->add_flag("--json", o.json_stream, "also stream events to stdout as JSON lines");
-    cmd->add_option("--scope", o.scope, "destinations kept in report and allowlist: internet, nonlocal, all "
-                                        "(default: report all, allowlist nonlocal)")
+    cmd->add_option("--scope", o.scope,
+                    "destinations kept in report and allowlist: internet, nonlocal, all "
+                    "(default: report all, allowlist nonlocal)")
         ->transform(CLI::CheckedTransformer(kScopes));
     cmd->add_option("--ringbuf-mib", o.ringbuf_mib, "ring buffer size in MiB (power of two)")
         ->capture_default_str()
@@ -107,14 +108,14 @@ CliRequest parse_cli(int argc, const char* const* argv) {
 
     CLI::App* run = app.add_subcommand("run", "run COMMAND and observe it and all its descendants");
     add_capture_options(run, req.run.capture);
-    CLI::Option* run_baseline = run->add_option(
-        "--baseline", req.run.alerts.baseline, "an allowlist.yaml: alert on every destination it does not allow");
+    CLI::Option* run_baseline = run->add_option("--baseline", req.run.alerts.baseline,
+                                                "an allowlist.yaml: alert on every destination it does not allow");
     run->add_flag("--fail-on-new", req.run.alerts.fail_on_new,
                   "exit 3 if the command succeeded but reached a destination not in --baseline")
         ->needs(run_baseline);
-    CLI::Option* run_enforce = run->add_option(
-        "--enforce", req.run.enforce.allowlist,
-        "an allowlist.yaml: connections it does not allow fail with EPERM and are reported as blocked");
+    CLI::Option* run_enforce =
+        run->add_option("--enforce", req.run.enforce.allowlist,
+                        "an allowlist.yaml: connections it does not allow fail with EPERM and are reported as blocked");
     std::string enforce_mode = "fail-closed";
     run->add_option("--enforce-mode", enforce_mode,
                     "fail-closed (default: refuse what cannot be verified or recorded, kill the command if "
@@ -134,10 +135,11 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     watch->add_option("--cgroup", req.watch.cgroup, "a cgroup v2 path (absolute, or relative to the cgroup2 mount)");
     std::string duration;
     watch->add_option("--duration", duration, "stop after this long: 90s, 5m, 1h");
-    CLI::Option* watch_baseline = watch->add_option(
-        "--baseline", req.watch.alerts.baseline, "an allowlist.yaml: alert on every destination it does not allow");
-    watch->add_option("--alert-exec", req.watch.alerts.exec_command,
-                      "run this (sh -c) for each alert, with the alert JSON on stdin and EGRESSWATCH_ALERT_* set")
+    CLI::Option* watch_baseline = watch->add_option("--baseline", req.watch.alerts.baseline,
+                                                    "an allowlist.yaml: alert on every destination it does not allow");
+    watch
+        ->add_option("--alert-exec", req.watch.alerts.exec_command,
+                     "run this (sh -c) for each alert, with the alert JSON on stdin and EGRESSWATCH_ALERT_* set")
         ->needs(watch_baseline);
     std::string webhook_url;
     watch->add_option("--alert-webhook", webhook_url, "POST each alert's JSON to this http:// URL")
@@ -166,11 +168,13 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     exp->add_option("file", req.allowlist.inputs, "an allowlist.yaml")->required()->expected(1);
     std::vector<std::string> format_names;
     for (const auto& f : export_formats()) format_names.emplace_back(f.name);
-    exp->add_option("-f,--format", req.allowlist.format, "nftables, k8s, cilium, squid, hosts, conn-check, harden-runner")
+    exp->add_option("-f,--format", req.allowlist.format,
+                    "nftables, k8s, cilium, squid, hosts, conn-check, harden-runner")
         ->required()
         ->check(CLI::IsMember(format_names));
     exp->add_option("-o,--out", req.allowlist.out_path, "write here instead of stdout");
-    exp->add_option("--name", req.allowlist.policy_name, "k8s, cilium: the policy's metadata.name")->capture_default_str();
+    exp->add_option("--name", req.allowlist.policy_name, "k8s, cilium: the policy's metadata.name")
+        ->capture_default_str();
     exp->add_option("--resolver", req.allowlist.resolvers, "nftables: a DNS server to allow (repeatable)")
         ->check(ip_address_check());
     CLI::App* check = app.add_subcommand(
@@ -179,8 +183,9 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     std::string timeout, warn_time;
     check->add_option("--timeout", timeout, "time budget of each destination, all its steps together (default 5s)");
     check->add_option("--warn-time", warn_time, "WARNING when a destination takes longer than this (default: never)");
-    check->add_option("--warn-days", req.check.check.warn_days,
-                      "WARNING when a TLS certificate expires within this many days")
+    check
+        ->add_option("--warn-days", req.check.check.warn_days,
+                     "WARNING when a TLS certificate expires within this many days")
         ->capture_default_str()
         ->check(CLI::Range(0, 36500));
     check->add_option("--parallel", req.check.check.parallel, "destinations checked at the same time")
@@ -203,16 +208,25 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         throw CliExit{kSetupErrorExit, what + " (see egresswatch --help)"};
     }
 
-    if (run->parsed()) req.command = CommandKind::run;
-    else if (watch->parsed()) req.command = CommandKind::watch;
-    else if (report->parsed()) req.command = CommandKind::report;
-    else if (allowlist->parsed()) req.command = CommandKind::allowlist;
-    else if (check->parsed()) req.command = CommandKind::check;
-    else req.command = CommandKind::doctor;
+    if (run->parsed())
+        req.command = CommandKind::run;
+    else if (watch->parsed())
+        req.command = CommandKind::watch;
+    else if (report->parsed())
+        req.command = CommandKind::report;
+    else if (allowlist->parsed())
+        req.command = CommandKind::allowlist;
+    else if (check->parsed())
+        req.command = CommandKind::check;
+    else
+        req.command = CommandKind::doctor;
 
-    if (merge->parsed()) req.allowlist.action = AllowlistAction::merge;
-    else if (diff->parsed()) req.allowlist.action = AllowlistAction::diff;
-    else if (exp->parsed()) req.allowlist.action = AllowlistAction::export_to;
+    if (merge->parsed())
+        req.allowlist.action = AllowlistAction::merge;
+    else if (diff->parsed())
+        req.allowlist.action = AllowlistAction::diff;
+    else if (exp->parsed())
+        req.allowlist.action = AllowlistAction::export_to;
 
     req.run.enforce.fail_open = enforce_mode == "fail-open";
     if (!req.run.enforce.allowlist.empty() && !req.run.capture.payload)

@@ -4,14 +4,14 @@
 #include <fstream>
 #include <iostream>
 
-#include "cli/allowlist_input.h"
-#include "cli/commands.h"
 #include "allowlist/allowlist_diff.h"
-#include "allowlist/allowlist_merge.h"
-#include "base/errors.h"
 #include "allowlist/allowlist_diff_format.h"
+#include "allowlist/allowlist_merge.h"
 #include "allowlist/allowlist_writer.h"
 #include "allowlist/export/export.h"
+#include "base/errors.h"
+#include "cli/allowlist_input.h"
+#include "cli/commands.h"
 
 namespace egresswatch {
 namespace {
@@ -25,7 +25,8 @@ void write_output(const std::string& path, const std::string& text) {
     std::string partial = path + ".partial";
     {
         std::ofstream out(partial, std::ios::trunc);
-        if (!(out << text) || !out.flush()) throw SetupError("cannot write " + path + " (check the directory exists and is writable)");
+        if (!(out << text) || !out.flush())
+            throw SetupError("cannot write " + path + " (check the directory exists and is writable)");
     }
     if (std::rename(partial.c_str(), path.c_str()) != 0) {
         std::remove(partial.c_str());

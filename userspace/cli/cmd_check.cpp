@@ -2,13 +2,13 @@
 #include <csignal>
 #include <iostream>
 
+#include "base/errors.h"
+#include "check/check_output.h"
+#include "check/check_targets.h"
 #include "check/checker.h"
 #include "check/net.h"
 #include "cli/allowlist_input.h"
 #include "cli/commands.h"
-#include "check/check_targets.h"
-#include "base/errors.h"
-#include "check/check_output.h"
 
 namespace egresswatch {
 namespace {

@@ -9,15 +9,15 @@
 #include <memory>
 #include <optional>
 
-#include "kernel/features.h"
-#include "kernel/tracer.h"
-#include "kernel/tls_attacher.h"
+#include "base/errors.h"
+#include "base/unique_fd.h"
 #include "cli/commands.h"
 #include "cli/session.h"
 #include "enforce/enforce_plan.h"
-#include "base/errors.h"
+#include "kernel/features.h"
+#include "kernel/tls_attacher.h"
+#include "kernel/tracer.h"
 #include "system/cgroup.h"
-#include "base/unique_fd.h"
 #include "system/privileges.h"
 
 namespace egresswatch {
@@ -104,8 +104,8 @@ int command_doctor() {
     std::optional<std::string> failure;
     try {
         std::string mount = cgroup2_mount();
-        scratch = std::make_unique<RunCgroup>(mount, own_cgroup_path(),
-                                              "egresswatch-doctor-" + std::to_string(::getpid()));
+        scratch =
+            std::make_unique<RunCgroup>(mount, own_cgroup_path(), "egresswatch-doctor-" + std::to_string(::getpid()));
         probe_cgroup = scratch->absolute_path();
         root = UniqueFd(open_cgroup_dir(mount));
     } catch (const SetupError& e) {
@@ -117,8 +117,8 @@ int command_doctor() {
     std::cout << "\nhooks this kernel offers (each probed by loading and attaching one small program):\n";
     for (const auto& p : features.probes) {
         std::string name = p.name + (p.required ? " (required)" : "");
-        std::cout << "  " << (p.available ? "yes " : "no  ") << name << std::string(name.size() < 26 ? 26 - name.size() : 1, ' ')
-                  << p.detail << "\n";
+        std::cout << "  " << (p.available ? "yes " : "no  ") << name
+                  << std::string(name.size() < 26 ? 26 - name.size() : 1, ' ') << p.detail << "\n";
     }
 
     // The scratch cgroup scopes the process programs too, so nothing outside it is reported.
@@ -153,9 +153,10 @@ int command_doctor() {
         std::cout << "\nnot ready: egresswatch run and watch fail here: " << *failure << "\n";
         return 1;
     }
-    std::cout << "\n" << (degraded ? "ready, with less: egresswatch run and watch work here, without what is "
-                                     "listed as unavailable above"
-                                   : "ready: egresswatch run and watch will work here");
+    std::cout << "\n"
+              << (degraded ? "ready, with less: egresswatch run and watch work here, without what is "
+                             "listed as unavailable above"
+                           : "ready: egresswatch run and watch will work here");
     if (enforcement) std::cout << "; run --enforce does not (see above)";
     std::cout << "\n";
     return 0;

@@ -8,10 +8,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "base/errors.h"
 #include "cli/commands.h"
 #include "cli/output_dir.h"
 #include "report/aggregator.h"
-#include "base/errors.h"
 #include "report/jsonl.h"
 #include "report/report.h"
 

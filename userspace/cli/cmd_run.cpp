@@ -5,17 +5,17 @@
 
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <optional>
+#include <sstream>
 
 #include "alerts/alert_dispatch.h"
 #include "alerts/exit_code.h"
+#include "base/errors.h"
 #include "cli/allowlist_input.h"
 #include "cli/commands.h"
 #include "cli/session.h"
-#include "enforce/enforce_plan.h"
-#include "base/errors.h"
 #include "enforce/blocked_notice.h"
+#include "enforce/enforce_plan.h"
 #include "system/cgroup.h"
 #include "system/launcher.h"
 #include "system/privileges.h"
@@ -47,8 +47,8 @@ int command_run(const RunOptions& options) {
     if (!options.alerts.baseline.empty()) baseline = read_allowlist_input(options.alerts.baseline);
     std::optional<EnforcePlan> enforce;
     if (!options.enforce.allowlist.empty())
-        enforce = plan_enforcement(read_allowlist_input(options.enforce.allowlist), command_resolvers(options.enforce.resolvers),
-                                   options.enforce.allowlist);
+        enforce = plan_enforcement(read_allowlist_input(options.enforce.allowlist),
+                                   command_resolvers(options.enforce.resolvers), options.enforce.allowlist);
     OutputDir out(options.capture.out_dir);
     require_root("run");
     std::string mount = cgroup2_mount();

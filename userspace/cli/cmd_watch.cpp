@@ -7,10 +7,10 @@
 #include <iostream>
 
 #include "alerts/alert_dispatch.h"
+#include "base/errors.h"
 #include "cli/allowlist_input.h"
 #include "cli/commands.h"
 #include "cli/session.h"
-#include "base/errors.h"
 #include "procfs/proc_reader.h"
 #include "system/cgroup.h"
 #include "system/privileges.h"

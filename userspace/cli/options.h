@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "alerts/alert_webhook.h"
-#include "check/checker.h"
 #include "base/ip_address.h"
+#include "check/checker.h"
 
 namespace egresswatch {
 
@@ -18,35 +18,35 @@ enum class CommandKind { run, watch, doctor, report, allowlist, check };
 struct CaptureOptions {
     std::string out_dir = "egress";
     bool json_stream = false;
-    std::optional<ScopeFilter> scope;     // unset: report all, allowlist nonlocal
+    std::optional<ScopeFilter> scope;  // unset: report all, allowlist nonlocal
     std::uint32_t ringbuf_mib = 8;
     std::uint32_t dedup_entries = 65536;
-    bool every_connect = false;           // no in-kernel dedup of repeated connects
-    bool quiet = false;                   // no summary table
-    bool payload = true;                  // DNS, TLS SNI and HTTP heads from cgroup_skb
-    bool tls = true;                      // HTTPS requests from TLS library uprobes
-    std::uint32_t payload_bytes = 1024;   // per packet
+    bool every_connect = false;               // no in-kernel dedup of repeated connects
+    bool quiet = false;                       // no summary table
+    bool payload = true;                      // DNS, TLS SNI and HTTP heads from cgroup_skb
+    bool tls = true;                          // HTTPS requests from TLS library uprobes
+    std::uint32_t payload_bytes = 1024;       // per packet
     std::uint32_t payload_flow_bytes = 4096;  // per TLS or unrecognised flow
     std::uint32_t http_head_burst = 512;      // request + response heads per process...
     std::uint32_t http_heads_per_sec = 128;   // ...and then per second
     std::uint32_t pending_sockets = 16384;    // connected sockets owned before their first payload
-    bool redact = true;                   // secrets in headers and query values
+    bool redact = true;                       // secrets in headers and query values
 };
 
 // --baseline and what to do with the alerts it raises (docs/alerts.md).
 struct AlertOptions {
-    std::string baseline;                 // empty: no alerts
-    bool fail_on_new = false;             // run: exit kNewDestinationsExit after new destinations
-    std::string exec_command;             // watch: --alert-exec
-    std::optional<WebhookUrl> webhook;    // watch: --alert-webhook, an http:// URL the parser checked
-    bool syslog = false;                  // watch: --alert-syslog
+    std::string baseline;               // empty: no alerts
+    bool fail_on_new = false;           // run: exit kNewDestinationsExit after new destinations
+    std::string exec_command;           // watch: --alert-exec
+    std::optional<WebhookUrl> webhook;  // watch: --alert-webhook, an http:// URL the parser checked
+    bool syslog = false;                // watch: --alert-syslog
 };
 
 // run --enforce (docs/enforce.md).
 struct EnforceOptions {
-    std::string allowlist;                // empty: observe only
-    bool fail_open = false;               // --enforce-mode fail-open
-    std::vector<std::string> resolvers;   // --resolver: trusted besides resolv.conf's (checked addresses)
+    std::string allowlist;               // empty: observe only
+    bool fail_open = false;              // --enforce-mode fail-open
+    std::vector<std::string> resolvers;  // --resolver: trusted besides resolv.conf's (checked addresses)
 };
 
 struct RunOptions {
@@ -59,13 +59,13 @@ struct RunOptions {
 struct WatchOptions {
     CaptureOptions capture;
     AlertOptions alerts;
-    std::string cgroup;                   // empty: the whole host (cgroup2 root)
+    std::string cgroup;  // empty: the whole host (cgroup2 root)
     std::optional<std::chrono::milliseconds> duration;
 };
 
 struct ReportCommandOptions {
     std::string events_path;
-    std::string out_dir;                  // empty: next to the events file
+    std::string out_dir;  // empty: next to the events file
     std::optional<ScopeFilter> scope;
     bool quiet = false;
 };
@@ -75,18 +75,18 @@ enum class AllowlistAction { merge, diff, export_to };
 
 struct AllowlistOptions {
     AllowlistAction action = AllowlistAction::merge;
-    std::vector<std::string> inputs;      // merge: all; diff: old, new; export: one
-    std::string out_path;                 // empty: stdout
-    bool json = false;                    // diff
-    std::string format;                   // export
+    std::vector<std::string> inputs;                    // merge: all; diff: old, new; export: one
+    std::string out_path;                               // empty: stdout
+    bool json = false;                                  // diff
+    std::string format;                                 // export
     std::string policy_name = "egresswatch-allowlist";  // export k8s, cilium
-    std::vector<std::string> resolvers;   // export nftables
+    std::vector<std::string> resolvers;                 // export nftables
 };
 
 struct CheckCommandOptions {
     std::string allowlist_path;
     check::CheckOptions check;
-    bool json = false;                    // a JSON document instead of the Nagios plugin lines
+    bool json = false;  // a JSON document instead of the Nagios plugin lines
 };
 
 struct CliRequest {
@@ -105,7 +105,7 @@ struct CliRequest {
 struct CliExit {
     int code = 0;
     std::string text;
-    bool plugin_output = false;           // print 'text' as it is, on stdout
+    bool plugin_output = false;  // print 'text' as it is, on stdout
 };
 
 // Throws CliExit.

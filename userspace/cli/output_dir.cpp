@@ -90,8 +90,8 @@ std::vector<OutputDir::NotWritten> OutputDir::write_results(const Aggregator& ag
     // Streamed: report.json at 100k destinations is tens of MB, never held whole.
     if (auto why = write_atomically(file("report.json"), [&](std::ostream& out) { write_report(out, agg, report); }))
         failed.push_back({"report.json", *why});
-    if (auto why = write_atomically(file("allowlist.yaml"),
-                                    [&](std::ostream& out) { write_allowlist(out, agg, allowlist); }))
+    if (auto why =
+            write_atomically(file("allowlist.yaml"), [&](std::ostream& out) { write_allowlist(out, agg, allowlist); }))
         failed.push_back({"allowlist.yaml", *why});
     spdlog::debug("wrote {} of report.json and allowlist.yaml in {}", 2 - failed.size(), dir_);
     return failed;

@@ -13,15 +13,15 @@
 #include <filesystem>
 #include <iostream>
 
-#include "kernel/features.h"
-#include "redaction/text_redaction.h"
-#include "pipeline/decoder.h"
 #include "base/errors.h"
+#include "base/unique_fd.h"
+#include "kernel/features.h"
+#include "pipeline/decoder.h"
 #include "procfs/proc_reader.h"
+#include "redaction/text_redaction.h"
+#include "report/report.h"
 #include "system/cgroup.h"
 #include "system/launcher.h"
-#include "base/unique_fd.h"
-#include "report/report.h"
 
 namespace egresswatch {
 namespace {
@@ -153,7 +153,8 @@ LoaderOptions loader_options(const CaptureOptions& capture) {
     loader.pending_owner_entries = capture.pending_sockets;
     loader.capture_tls = capture.payload && capture.tls;
     // Test hook: the classic links, as on kernels before 6.6.
-    loader.uprobe_multi = loader.capture_tls && !test_hook_set("EGRESSWATCH_TEST_CLASSIC_UPROBES") && probe_uprobe_multi();
+    loader.uprobe_multi =
+        loader.capture_tls && !test_hook_set("EGRESSWATCH_TEST_CLASSIC_UPROBES") && probe_uprobe_multi();
     return loader;
 }
 
@@ -176,9 +177,8 @@ void LiveSession::attach() {
     config_.capture.tls = tracer_->capture_tls();
     if (config_.capture.tls) attach_tls();
     pipeline_->count_from(*tracer_);
-    source_ = std::make_unique<EventSource>(tracer_->ringbuf_fd(), [this](const void* d, std::size_t n) {
-        pipeline_->on_ring_record(d, n);
-    });
+    source_ = std::make_unique<EventSource>(tracer_->ringbuf_fd(),
+                                            [this](const void* d, std::size_t n) { pipeline_->on_ring_record(d, n); });
     spdlog::debug("attached to cgroup {}", config_.cgroup_relative);
 }
 
@@ -257,9 +257,9 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
             if (fd == signal_fd_) {
                 signalfd_siginfo info{};
                 while (::read(signal_fd_, &info, sizeof(info)) == sizeof(info))
-                    if (on_signal(SignalEvent{static_cast<int>(info.ssi_signo),
-                                              info.ssi_code == SI_USER || info.ssi_code == SI_QUEUE ||
-                                                  info.ssi_code == SI_TKILL}))
+                    if (on_signal(SignalEvent{static_cast<int>(info.ssi_signo), info.ssi_code == SI_USER ||
+                                                                                    info.ssi_code == SI_QUEUE ||
+                                                                                    info.ssi_code == SI_TKILL}))
                         done = true;
             }
         }
@@ -291,7 +291,8 @@ void LiveSession::finish(std::optional<int> exit_code) {
     // After a failed write, the last lost line is the one that tells a reader of events.jsonl
     // what it lacks: it is tried again even when nothing changed.
     pipeline_->stop(SessionStop{wall_clock_ns(), exit_code}, file_writer_.failed());
-    std::vector<OutputDir::NotWritten> not_written = out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());
+    std::vector<OutputDir::NotWritten> not_written =
+        out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());
     if (!not_written.empty())
         spdlog::warn("not written: {}. Free space on the --out filesystem, then 'egresswatch report {}' writes "
                      "them from what events.jsonl holds",
@@ -313,8 +314,8 @@ std::string LiveSession::written_line(const std::vector<OutputDir::NotWritten>& 
     list(!request_log_.failed(), "requests.log");
     for (const char* name : {"report.json", "allowlist.yaml"})
         list(std::none_of(not_written.begin(), not_written.end(), [&](const auto& f) { return f.name == name; }), name);
-    std::string line = whole.empty() ? "Nothing was written whole to " + out_.path()
-                                     : "Wrote " + out_.path() + "/{" + whole + "}";
+    std::string line =
+        whole.empty() ? "Nothing was written whole to " + out_.path() : "Wrote " + out_.path() + "/{" + whole + "}";
     if (!incomplete.empty()) line += "; incomplete or not written: " + incomplete + " (see the warnings above)";
     return line;
 }

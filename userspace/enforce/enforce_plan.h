@@ -67,8 +67,7 @@ struct EnforcePlan {
 // `file` names the allowlist in errors (AllowlistError: too many distinct port rules).
 // `resolvers` are resolv.conf's nameservers plus those given with --resolver: their port 53
 // is allowed and only their answers teach the addresses of allowed names.
-EnforcePlan plan_enforcement(const Allowlist& list, const std::vector<IpAddress>& resolvers,
-                             const std::string& file);
+EnforcePlan plan_enforcement(const Allowlist& list, const std::vector<IpAddress>& resolvers, const std::string& file);
 
 // The bytes of ew_name_key.name that a pattern is stored under: the lower-case name
 // reversed, then a NUL for an exact name or a dot for a wildcard's domain. Its length in

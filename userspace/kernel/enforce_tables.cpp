@@ -10,8 +10,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include "kernel/libbpf_error.h"
+#include "egresswatch/abi.h"
 #include "enforce/enforce_plan.h"
+#include "kernel/libbpf_error.h"
+
+// Last: the skeleton's global variables have the ABI's types (egresswatch/abi.h, above).
 #include "egresswatch.skel.h"
 
 namespace egresswatch {
@@ -56,7 +59,8 @@ std::uint32_t kernel_dev(dev_t dev) { return static_cast<std::uint32_t>(major(de
 
 }  // namespace
 
-void prepare_enforcement(egresswatch_bpf* skel, const EnforcePlan& plan, bool fail_open, std::uint32_t learned_entries) {
+void prepare_enforcement(egresswatch_bpf* skel, const EnforcePlan& plan, bool fail_open,
+                         std::uint32_t learned_entries) {
     skel->rodata->enforce = true;
     skel->rodata->enforce_fail_open = fail_open;
     skel->rodata->enforce_port_rule_count = static_cast<std::uint32_t>(plan.port_rules.size());

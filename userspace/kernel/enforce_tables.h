@@ -11,8 +11,7 @@ namespace egresswatch {
 struct EnforcePlan;
 
 // Before egresswatch_bpf__load. Throws SetupError.
-void prepare_enforcement(egresswatch_bpf* skel, const EnforcePlan& plan, bool fail_open,
-                         std::uint32_t learned_entries);
+void prepare_enforcement(egresswatch_bpf* skel, const EnforcePlan& plan, bool fail_open, std::uint32_t learned_entries);
 // After load, before any program is attached. Throws SetupError.
 void fill_enforcement(egresswatch_bpf* skel, const EnforcePlan& plan);
 

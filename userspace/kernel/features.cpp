@@ -2,8 +2,8 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <spdlog/spdlog.h>
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,8 +18,8 @@
 #include "kernel/libbpf_error.h"
 #include "kernel/libbpf_log.h"
 #include "kernel/uprobe_links.h"
-#include "procfs/mounts.h"
 #include "probes.skel.h"
+#include "procfs/mounts.h"
 #include "system/cgroup.h"
 
 // A function in this binary for the uprobe probe to attach to.
@@ -54,7 +54,6 @@ const ProbeSpec kProgramProbes[] = {
     {"tracepoint", "tracepoint_probe", false, "not used (syscall tracepoints, need tracefs)"},
     {"lsm", "lsm_probe", false, "not used"},
 };
-
 
 struct ProbesDeleter {
     void operator()(probes_bpf* skel) const { probes_bpf__destroy(skel); }
@@ -131,17 +130,21 @@ KernelFeatures run_probes(const std::string& cgroup_path) {
     QuietLibbpf quiet;
     KernelFeatures f;
     bool btf = ::access("/sys/kernel/btf/vmlinux", R_OK) == 0;
-    f.probes.push_back({"btf", btf, btf ? "/sys/kernel/btf/vmlinux" : "no /sys/kernel/btf/vmlinux: kernel needs CONFIG_DEBUG_INFO_BTF=y", true});
+    f.probes.push_back(
+        {"btf", btf,
+         btf ? "/sys/kernel/btf/vmlinux" : "no /sys/kernel/btf/vmlinux: kernel needs CONFIG_DEBUG_INFO_BTF=y", true});
 
     std::ifstream mounts("/proc/self/mounts");
     auto cg2 = find_cgroup2_mount(mounts);
     f.probes.push_back({"cgroup2", cg2.has_value(), cg2 ? *cg2 : "not mounted", true});
 
     bool ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
-    f.probes.push_back({"ringbuf", ringbuf, ringbuf ? "event transport" : "BPF_MAP_TYPE_RINGBUF needs Linux 5.8+", true});
+    f.probes.push_back(
+        {"ringbuf", ringbuf, ringbuf ? "event transport" : "BPF_MAP_TYPE_RINGBUF needs Linux 5.8+", true});
 
     bool tracefs = ::access("/sys/kernel/tracing/events", F_OK) == 0;
-    f.probes.push_back({"tracefs", tracefs, tracefs ? "/sys/kernel/tracing" : "not mounted (tp_btf needs no tracefs)", false});
+    f.probes.push_back(
+        {"tracefs", tracefs, tracefs ? "/sys/kernel/tracing" : "not mounted (tp_btf needs no tracefs)", false});
 
     int cgroup_fd = cgroup_path.empty() ? -1 : ::open(cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (const ProbeSpec& spec : kProgramProbes) {

@@ -11,9 +11,9 @@
 namespace egresswatch {
 
 struct FeatureProbe {
-    std::string name;     // e.g. "cgroup/connect4"
+    std::string name;  // e.g. "cgroup/connect4"
     bool available = false;
-    std::string detail;   // why not, or what it is used for
+    std::string detail;  // why not, or what it is used for
     bool required = false;
 };
 

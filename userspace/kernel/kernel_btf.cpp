@@ -73,9 +73,12 @@ std::optional<TracepointArity> scan_tracepoint_arity(std::string_view btf) {
         if (BTF_INFO_KIND(t.info) == BTF_KIND_TYPEDEF) {
             std::string_view name = name_of(t.name_off);
             auto id = static_cast<std::uint32_t>(offsets.size() - 1);
-            if (name == "btf_trace_sched_process_exit") exit_id = id;
-            else if (name == "btf_trace_sock_send_length") send_id = id;
-            else if (name == "btf_trace_sock_recv_length") recv_id = id;
+            if (name == "btf_trace_sched_process_exit")
+                exit_id = id;
+            else if (name == "btf_trace_sock_send_length")
+                send_id = id;
+            else if (name == "btf_trace_sock_recv_length")
+                recv_id = id;
         }
         at += sizeof(btf_type) + *extra;
     }

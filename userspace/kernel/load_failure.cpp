@@ -86,8 +86,10 @@ LoadFailure diagnose_load_failure(const std::vector<LibbpfMessage>& messages, in
     }
     if (failure.reason.empty()) {
         if (failure.object.empty())
-            failure.reason = std::string("libbpf could not load the BPF object: ") + std::strerror(err < 0 ? -err : err);
-        else if (std::smatch m; std::regex_search(first_words, m, std::regex(R"(find kernel BTF type ID of '([^']+)')")))
+            failure.reason =
+                std::string("libbpf could not load the BPF object: ") + std::strerror(err < 0 ? -err : err);
+        else if (std::smatch m;
+                 std::regex_search(first_words, m, std::regex(R"(find kernel BTF type ID of '([^']+)')")))
             // The hook itself is missing: the kernel has no such function or tracepoint.
             failure.reason = failure.object + " needs " + m[1].str() + ", which this kernel does not have";
         else

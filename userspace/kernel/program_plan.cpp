@@ -49,8 +49,8 @@ const PlannedObject kObjects[] = {
     {"tcp_recvmsg_tls_bind_kprobe", kTlsSocket},
 };
 
-const std::initializer_list<const char*> kConnectionPrograms = {"connect4_record", "connect6_record",
-                                                                "sendmsg4_record", "sendmsg6_record"};
+const std::initializer_list<const char*> kConnectionPrograms = {"connect4_record", "connect6_record", "sendmsg4_record",
+                                                                "sendmsg6_record"};
 const std::initializer_list<const char*> kPayloadPrograms = {"egress_capture", "ingress_capture"};
 const std::initializer_list<const char*> kTlsPrograms = {"uprobe_tls_call_enter", "uretprobe_tls_call_exit",
                                                          "uprobe_tls_session_free", "uprobe_loader_libs_changed",
@@ -150,8 +150,8 @@ bool ProgramPlan::fall_back(const std::string& object, const std::string& reason
         if (std::find(names.begin(), names.end(), object) == names.end()) continue;
         // The tracepoints are chosen alone where the kernel has them; refused, the next
         // cheapest are tried as on a kernel without them.
-        if (hook == TlsSocketHook::tracepoint) tls_socket_hooks = {TlsSocketHook::tracepoint, TlsSocketHook::fentry,
-                                                                   TlsSocketHook::kprobe};
+        if (hook == TlsSocketHook::tracepoint)
+            tls_socket_hooks = {TlsSocketHook::tracepoint, TlsSocketHook::fentry, TlsSocketHook::kprobe};
         tls_socket_hook_refused(hook, reason);
         return true;
     }
@@ -169,8 +169,8 @@ bool ProgramPlan::fall_back(const std::string& object, const std::string& reason
     }
     if (socket_release && object == "sock_release_forget_owner") {
         socket_release = false;
-        degradations.push_back({kSocketRelease, reason,
-                                "everything; each connection's owner is allocated at connect (slower)"});
+        degradations.push_back(
+            {kSocketRelease, reason, "everything; each connection's owner is allocated at connect (slower)"});
         return true;
     }
     return false;

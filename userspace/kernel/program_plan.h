@@ -41,11 +41,11 @@ struct Degradation {
 };
 
 struct ProgramPlan {
-    bool payload = true;         // cgroup_skb: DNS, TLS SNI, HTTP (and --enforce's DNS answers)
-    bool socket_release = true;  // cgroup/sock_release: cheaper socket owners
+    bool payload = true;             // cgroup_skb: DNS, TLS SNI, HTTP (and --enforce's DNS answers)
+    bool socket_release = true;      // cgroup/sock_release: cheaper socket owners
     bool sock_addr_at_root = false;  // connect/sendmsg attached at the cgroup root, scoped by the acting task
-    bool tls = true;             // TLS library uprobes: HTTPS request plaintext
-    bool enforce = false;        // --enforce: payload is required
+    bool tls = true;                 // TLS library uprobes: HTTPS request plaintext
+    bool enforce = false;            // --enforce: payload is required
     ExitHook exit_hook = ExitHook::group_dead_argument;
     // Loaded, in order of preference; the first that attaches is used.
     std::vector<TlsSocketHook> tls_socket_hooks;

@@ -16,8 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* const kLibraryDirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
-                                    "/lib", "/usr/lib", "/usr/local/lib"};
+const char* const kLibraryDirs[] = {
+    "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib"};
 const char* const kLibraryPrefixes[] = {"libssl.so", "libgnutls.so"};
 
 std::optional<std::pair<std::uint64_t, std::uint64_t>> file_id(const std::string& path) {

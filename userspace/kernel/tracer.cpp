@@ -12,14 +12,17 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/errors.h"
+#include "egresswatch/abi.h"
+#include "enforce/enforce_plan.h"
 #include "kernel/enforce_tables.h"
 #include "kernel/features.h"
 #include "kernel/kernel_btf.h"
 #include "kernel/libbpf_error.h"
 #include "kernel/libbpf_log.h"
 #include "kernel/load_failure.h"
-#include "enforce/enforce_plan.h"
-#include "base/errors.h"
+
+// Last: the skeleton's global variables have the ABI's types (egresswatch/abi.h, above).
 #include "egresswatch.skel.h"
 
 namespace egresswatch {
@@ -152,7 +155,8 @@ void Tracer::open_for_plan(const LoaderOptions& options) {
             if (load && rejected_by_test_hook(name)) bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
         }
         for (const std::string& name : plan_.unused_maps())
-            if (bpf_map* map = bpf_object__find_map_by_name(skel_->obj, name.c_str())) bpf_map__set_autocreate(map, false);
+            if (bpf_map* map = bpf_object__find_map_by_name(skel_->obj, name.c_str()))
+                bpf_map__set_autocreate(map, false);
         if (plan_.tls && uprobe_multi_)
             for (bpf_program* p : {skel_->progs.uprobe_tls_call_enter, skel_->progs.uretprobe_tls_call_exit,
                                    skel_->progs.uprobe_tls_session_free, skel_->progs.uprobe_loader_libs_changed})
@@ -236,8 +240,9 @@ void Tracer::attach_sockets(int cgroup_fd, int sock_addr_cgroup_fd) {
 }
 
 void Tracer::attach_process_tracking() {
-    attach_programs({"sched_process_fork_record", "sched_process_exec_record", ProgramPlan::exit_program(plan_.exit_hook)},
-                    "process lineage");
+    attach_programs(
+        {"sched_process_fork_record", "sched_process_exec_record", ProgramPlan::exit_program(plan_.exit_hook)},
+        "process lineage");
     if (plan_.tls) attach_programs({"tls_thread_exit"}, "HTTPS requests");
 }
 
@@ -285,9 +290,7 @@ UprobeLinks Tracer::attach_uprobes(UprobeProgram program, const std::string& pat
     case UprobeProgram::tls_session_free: prog = skel_->progs.uprobe_tls_session_free; break;
     case UprobeProgram::loader_libs_changed: prog = skel_->progs.uprobe_loader_libs_changed; break;
     }
-    auto failure = [&](int err) {
-        fail(std::string("attaching ") + bpf_program__name(prog) + " to " + path, err);
-    };
+    auto failure = [&](int err) { fail(std::string("attaching ") + bpf_program__name(prog) + " to " + path, err); };
     if (uprobe_multi_) {
         int fd = create_uprobe_multi_link(bpf_program__fd(prog), path, sites, retprobe);
         if (fd < 0) failure(-fd);

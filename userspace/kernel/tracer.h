@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "kernel/program_plan.h"
-#include "pipeline/kernel_counters.h"
-#include "kernel/uprobe_links.h"
 #include "egresswatch/abi.h"
+#include "kernel/program_plan.h"
+#include "kernel/uprobe_links.h"
+#include "pipeline/kernel_counters.h"
 
 struct egresswatch_bpf;
 namespace egresswatch {

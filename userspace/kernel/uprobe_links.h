@@ -45,8 +45,7 @@ inline constexpr unsigned kAttachUprobeMulti = 48;
 
 // Creates a uprobe_multi link of prog_fd on path at sites (uretprobes if retprobe).
 // Returns the link fd, or -errno.
-int create_uprobe_multi_link(int prog_fd, const std::string& path, const std::vector<UprobeSite>& sites,
-                             bool retprobe);
+int create_uprobe_multi_link(int prog_fd, const std::string& path, const std::vector<UprobeSite>& sites, bool retprobe);
 
 // Detaches every set at once, so that their grace periods overlap.
 void detach_concurrently(std::vector<UprobeLinks> sets);

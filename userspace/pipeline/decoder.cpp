@@ -26,9 +26,7 @@ static_assert((EW_ARGS_LEN & (EW_ARGS_LEN - 1)) == 0, "BPF side masks with EW_AR
 namespace {
 
 // Kernel strings are NUL-terminated within their buffer, but never trust that.
-std::string bounded_string(const char* s, std::size_t capacity) {
-    return std::string(s, strnlen(s, capacity));
-}
+std::string bounded_string(const char* s, std::size_t capacity) { return std::string(s, strnlen(s, capacity)); }
 
 TaskContext task_from(const ew_event_header& h) {
     TaskContext t;

@@ -13,9 +13,7 @@ std::int64_t clock_ns(clockid_t id) {
 }
 }  // namespace
 
-WallClock WallClock::now() {
-    return WallClock{clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC)};
-}
+WallClock WallClock::now() { return WallClock{clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC)}; }
 
 Enricher::Enricher(ProcessTable& processes, const ProcessNamer& names, WallClock clock, EnricherHooks hooks,
                    KernelRecordSink& out)

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "pipeline/events.h"
-#include "pipeline/process_table.h"
 #include "pipeline/kernel_record_sink.h"
 #include "pipeline/process_namer.h"
+#include "pipeline/process_table.h"
 
 namespace egresswatch {
 
@@ -34,7 +34,8 @@ struct EnricherHooks {
 };
 
 struct EventCounts {
-    std::uint64_t connect = 0, send = 0, exec = 0, fork = 0, exit = 0, payload = 0, tls_data = 0, tls_bind = 0, libs_changed = 0;
+    std::uint64_t connect = 0, send = 0, exec = 0, fork = 0, exit = 0, payload = 0, tls_data = 0, tls_bind = 0,
+                  libs_changed = 0;
     std::uint64_t undecodable = 0;
 };
 

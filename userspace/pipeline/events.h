@@ -14,9 +14,9 @@ namespace egresswatch {
 
 // The task that caused an event, as the kernel saw it at that moment.
 struct TaskContext {
-    std::uint64_t ts_ns = 0;      // CLOCK_MONOTONIC
+    std::uint64_t ts_ns = 0;  // CLOCK_MONOTONIC
     std::uint64_t cgroup_id = 0;
-    std::uint32_t pid = 0;        // tgid
+    std::uint32_t pid = 0;  // tgid
     std::uint32_t tid = 0;
     std::uint32_t uid = 0;
     std::string comm;
@@ -36,7 +36,7 @@ struct SockEvent {
     TaskContext task;
     SockEventKind kind = SockEventKind::connect;
     std::uint64_t cookie = 0;
-    IpAddress address;            // as the socket saw it (v4-mapped kept)
+    IpAddress address;  // as the socket saw it (v4-mapped kept)
     std::uint16_t port = 0;
     std::uint8_t protocol = 0;
     Verdict verdict = Verdict::allowed;
@@ -46,13 +46,13 @@ struct ExecEvent {
     TaskContext task;
     std::uint32_t ppid = 0;
     std::string filename;
-    std::string interpreter;      // empty unless a #! script named another binary
+    std::string interpreter;  // empty unless a #! script named another binary
     std::vector<std::string> argv;
     bool argv_truncated = false;
 };
 
 struct ForkEvent {
-    TaskContext task;             // the parent
+    TaskContext task;  // the parent
     std::uint32_t child_pid = 0;
 };
 
@@ -72,13 +72,13 @@ enum class FlowKind : std::uint8_t { undecided, http, tls, dns, other };
 struct PayloadEvent {
     TaskContext task;
     std::uint64_t cookie = 0;
-    IpAddress remote;             // the packet's family: IPv4 even on a v4-mapped socket
-    std::uint16_t port = 0;       // remote port
+    IpAddress remote;        // the packet's family: IPv4 even on a v4-mapped socket
+    std::uint16_t port = 0;  // remote port
     std::uint8_t protocol = 0;
     Direction direction = Direction::egress;
     FlowKind flow_kind = FlowKind::undecided;
     std::uint32_t tcp_seq = 0;
-    std::uint32_t length = 0;     // payload bytes in the packet; data may hold fewer
+    std::uint32_t length = 0;  // payload bytes in the packet; data may hold fewer
     std::vector<std::uint8_t> data;
 };
 
@@ -95,13 +95,13 @@ struct TlsSocket {
 // Plaintext one TLS library call wrote (egress) or read (ingress), from uprobes.
 struct TlsDataEvent {
     TaskContext task;
-    std::uint64_t session = 0;     // the library's session object: unique within the process
-    std::uint8_t library = 0;      // enum ew_tls_library
+    std::uint64_t session = 0;  // the library's session object: unique within the process
+    std::uint8_t library = 0;   // enum ew_tls_library
     TlsSocketSource socket_source = TlsSocketSource::unknown;
-    TlsSocket socket;              // meaningful unless socket_source is unknown
+    TlsSocket socket;  // meaningful unless socket_source is unknown
     Direction direction = Direction::egress;
     FlowKind flow_kind = FlowKind::undecided;
-    std::uint32_t length = 0;      // bytes the call moved; data may hold fewer
+    std::uint32_t length = 0;  // bytes the call moved; data may hold fewer
     std::vector<std::uint8_t> data;
 };
 
@@ -129,8 +129,8 @@ struct FlowCount {
     std::uint64_t repeats = 0;
 };
 
-using KernelEvent = std::variant<SockEvent, ExecEvent, ForkEvent, ExitEvent, PayloadEvent, TlsDataEvent,
-                                 TlsBindEvent, LibsChangedEvent>;
+using KernelEvent = std::variant<SockEvent, ExecEvent, ForkEvent, ExitEvent, PayloadEvent, TlsDataEvent, TlsBindEvent,
+                                 LibsChangedEvent>;
 
 std::string_view sock_event_kind_name(SockEventKind kind);
 std::string_view verdict_name(Verdict verdict);  // allowed, blocked, unverified

@@ -6,17 +6,17 @@
 #include <string_view>
 #include <tuple>
 
-#include "protocols/http/artifact.h"
 #include "base/ascii.h"
 #include "egresswatch/abi.h"
-#include "protocols/dns/parser.h"
 #include "protocols/dns/names.h"
+#include "protocols/dns/parser.h"
 #include "protocols/dns/resolutions.h"
+#include "protocols/http/artifact.h"
 #include "protocols/http/stream.h"
-#include "redaction/redaction.h"
-#include "redaction/text_redaction.h"
 #include "protocols/tls/library.h"
 #include "protocols/tls/parser.h"
+#include "redaction/redaction.h"
+#include "redaction/text_redaction.h"
 
 namespace egresswatch {
 namespace {
@@ -153,8 +153,7 @@ void FlowInspector::on_payload(const PayloadRecord& r) {
         break;
     case FlowKind::tls: inspect_tls(r, flow_for(r)); break;
     case FlowKind::http: {
-        HttpBytes b{r.ts_ns, &e.task, e.cookie, e.remote.unmapped(), e.port,
-                    text_of(e.data), {}};
+        HttpBytes b{r.ts_ns, &e.task, e.cookie, e.remote.unmapped(), e.port, text_of(e.data), {}};
         if (e.direction == Direction::egress)
             inspect_http_request(b, flow_for(r));
         else
@@ -335,7 +334,10 @@ void FlowInspector::inspect_tls_data(const TlsDataRecord& r, const std::optional
         return;
     }
     auto library = tls_library_from_abi(e.library);
-    HttpBytes b{r.ts_ns, &e.task, socket ? socket->cookie : 0, socket ? socket->remote : IpAddress{},
+    HttpBytes b{r.ts_ns,
+                &e.task,
+                socket ? socket->cookie : 0,
+                socket ? socket->remote : IpAddress{},
                 socket ? socket->port : std::uint16_t{0},
                 text_of(e.data),
                 library ? tls_library_name(*library) : std::string_view("tls")};

@@ -21,8 +21,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "pipeline/name_book.h"
 #include "pipeline/kernel_record_sink.h"
+#include "pipeline/name_book.h"
 #include "pipeline/process_namer.h"
 #include "pipeline/record_sink.h"
 
@@ -48,11 +48,11 @@ struct InspectorOptions {
 
 struct InspectorCounts {
     std::uint64_t dns_responses = 0, tls_hellos = 0, http_requests = 0, http_unanswered = 0;
-    std::uint64_t unparsed = 0;  // payload that claimed a protocol and did not parse as it
-    std::uint64_t tls_requests = 0;       // HTTP requests read from TLS library calls
-    std::uint64_t tls_unjoined = 0;       // TLS data whose socket never became known
-    std::uint64_t tls_not_http = 0;       // TLS sessions whose plaintext is not HTTP/1.x
-    std::uint64_t released_early = 0;     // held connects let out before their deadline (max_held)
+    std::uint64_t unparsed = 0;        // payload that claimed a protocol and did not parse as it
+    std::uint64_t tls_requests = 0;    // HTTP requests read from TLS library calls
+    std::uint64_t tls_unjoined = 0;    // TLS data whose socket never became known
+    std::uint64_t tls_not_http = 0;    // TLS sessions whose plaintext is not HTTP/1.x
+    std::uint64_t released_early = 0;  // held connects let out before their deadline (max_held)
 };
 
 class FlowInspector final : public KernelRecordSink {
@@ -81,7 +81,7 @@ private:
     struct Flow {
         std::int64_t last_seen_ns = 0;
         std::optional<NamedHost> host;
-        std::vector<std::uint8_t> hello;         // ClientHello bytes so far
+        std::vector<std::uint8_t> hello;  // ClientHello bytes so far
         std::optional<std::uint32_t> hello_next_seq;
         bool hello_done = false;
         std::deque<HttpRecord> awaiting_response;
@@ -128,7 +128,7 @@ private:
     InspectorCounts counts_;
     std::unordered_map<std::uint64_t, Flow> flows_;  // by socket cookie
     std::unordered_map<std::uint64_t, HeldConnection> held_;
-    std::deque<std::uint64_t> held_order_;           // deadlines are in this order
+    std::deque<std::uint64_t> held_order_;  // deadlines are in this order
     std::map<TlsSessionKey, TlsSession> tls_sessions_;
 };
 

@@ -34,18 +34,42 @@ public:
 class SinkFanout final : public RecordSink {
 public:
     void add(RecordSink& sink) { sinks_.push_back(&sink); }
-    void on_start(const SessionStart& r) override { for (auto* s : sinks_) s->on_start(r); }
-    void on_connection(const ConnectionRecord& r) override { for (auto* s : sinks_) s->on_connection(r); }
-    void on_exec(const ExecRecord& r) override { for (auto* s : sinks_) s->on_exec(r); }
-    void on_exit(const ExitRecord& r) override { for (auto* s : sinks_) s->on_exit(r); }
-    void on_repeat(const RepeatRecord& r) override { for (auto* s : sinks_) s->on_repeat(r); }
-    void on_dns(const DnsLookupRecord& r) override { for (auto* s : sinks_) s->on_dns(r); }
-    void on_tls(const TlsRecord& r) override { for (auto* s : sinks_) s->on_tls(r); }
-    void on_http(const HttpRecord& r) override { for (auto* s : sinks_) s->on_http(r); }
-    void on_batch_end() override { for (auto* s : sinks_) s->on_batch_end(); }
-    void on_loss(const LossRecord& r) override { for (auto* s : sinks_) s->on_loss(r); }
-    void on_alert(const AlertRecord& r) override { for (auto* s : sinks_) s->on_alert(r); }
-    void on_stop(const SessionStop& r) override { for (auto* s : sinks_) s->on_stop(r); }
+    void on_start(const SessionStart& r) override {
+        for (auto* s : sinks_) s->on_start(r);
+    }
+    void on_connection(const ConnectionRecord& r) override {
+        for (auto* s : sinks_) s->on_connection(r);
+    }
+    void on_exec(const ExecRecord& r) override {
+        for (auto* s : sinks_) s->on_exec(r);
+    }
+    void on_exit(const ExitRecord& r) override {
+        for (auto* s : sinks_) s->on_exit(r);
+    }
+    void on_repeat(const RepeatRecord& r) override {
+        for (auto* s : sinks_) s->on_repeat(r);
+    }
+    void on_dns(const DnsLookupRecord& r) override {
+        for (auto* s : sinks_) s->on_dns(r);
+    }
+    void on_tls(const TlsRecord& r) override {
+        for (auto* s : sinks_) s->on_tls(r);
+    }
+    void on_http(const HttpRecord& r) override {
+        for (auto* s : sinks_) s->on_http(r);
+    }
+    void on_batch_end() override {
+        for (auto* s : sinks_) s->on_batch_end();
+    }
+    void on_loss(const LossRecord& r) override {
+        for (auto* s : sinks_) s->on_loss(r);
+    }
+    void on_alert(const AlertRecord& r) override {
+        for (auto* s : sinks_) s->on_alert(r);
+    }
+    void on_stop(const SessionStop& r) override {
+        for (auto* s : sinks_) s->on_stop(r);
+    }
 
 private:
     std::vector<RecordSink*> sinks_;

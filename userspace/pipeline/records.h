@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/events.h"
 #include "base/ip_address.h"
+#include "pipeline/events.h"
 #include "pipeline/process_table.h"
 
 namespace egresswatch {
@@ -30,15 +30,15 @@ struct ProcessRef {
 
 struct ConnectionRecord {
     SockEventKind kind = SockEventKind::connect;
-    std::int64_t ts_ns = 0;            // wall clock, ns since the epoch
+    std::int64_t ts_ns = 0;  // wall clock, ns since the epoch
     std::uint8_t protocol = 0;
-    IpAddress address;                 // v4-mapped already unmapped
-    bool v4_mapped = false;            // the socket was IPv6 and the peer IPv4
+    IpAddress address;       // v4-mapped already unmapped
+    bool v4_mapped = false;  // the socket was IPv6 and the peer IPv4
     std::uint16_t port = 0;
     std::uint64_t cookie = 0;
     Verdict verdict = Verdict::allowed;  // a blocked attempt reached nothing: it is no destination
     ProcessRef process;
-    std::optional<std::string> host;   // filled by name enrichers
+    std::optional<std::string> host;  // filled by name enrichers
     std::optional<std::string> host_source;
 };
 
@@ -82,7 +82,7 @@ struct RepeatRecord {
 // One DNS answer as records show it.
 struct DnsAnswerEntry {
     std::string name;
-    std::string type;                  // A, AAAA, CNAME, ...
+    std::string type;  // A, AAAA, CNAME, ...
     std::uint32_t ttl = 0;
     std::optional<IpAddress> address;  // A, AAAA
     std::string target;                // CNAME
@@ -99,7 +99,7 @@ struct DnsLookupRecord {
     std::string question;
     std::string qtype;
     std::string rcode;
-    bool incomplete = false;           // the capture ended inside the message
+    bool incomplete = false;  // the capture ended inside the message
     std::vector<DnsAnswerEntry> answers;
 };
 
@@ -116,23 +116,23 @@ struct TlsRecord {
 
 // One HTTP request and, when it came, the head of its response.
 struct HttpRecord {
-    std::int64_t ts_ns = 0;            // when the request head left
+    std::int64_t ts_ns = 0;  // when the request head left
     ProcessRef process;
     IpAddress address;
     std::uint16_t port = 0;
     std::uint64_t cookie = 0;
-    bool tls = false;                  // plaintext taken from a TLS library (uprobes)
+    bool tls = false;  // plaintext taken from a TLS library (uprobes)
     std::string tls_library;
     std::optional<std::string> host;
     std::string method;
-    std::string path;                  // query values redacted unless --no-redact
+    std::string path;  // query values redacted unless --no-redact
     std::optional<std::string> user_agent;
-    std::optional<std::uint64_t> request_bytes;    // request Content-Length
+    std::optional<std::uint64_t> request_bytes;                // request Content-Length
     std::vector<std::pair<std::string, std::string>> headers;  // secrets redacted
     std::optional<int> status;
-    std::optional<double> response_time_ms;        // request head to first response byte
-    std::optional<std::uint64_t> response_bytes;   // response Content-Length
-    std::optional<std::string> file_type;          // a downloaded file, by kind (artifact.h)
+    std::optional<double> response_time_ms;       // request head to first response byte
+    std::optional<std::uint64_t> response_bytes;  // response Content-Length
+    std::optional<std::string> file_type;         // a downloaded file, by kind (artifact.h)
     // The first bad header line of the request or its response, in words ("a control byte in
     // header X-Trace"; "response: ..."); the record is kept, with what could be read.
     std::optional<std::string> malformed;
@@ -163,7 +163,7 @@ struct TlsBindRecord {
 struct AlertRecord {
     std::int64_t ts_ns = 0;
     ConnectionRecord connection;
-    std::string baseline;                    // the allowlist file, as given on the command line
+    std::string baseline;  // the allowlist file, as given on the command line
     std::string reason = "not in baseline";
 };
 
@@ -190,14 +190,14 @@ struct SessionStart {
     std::string cgroup;
     std::string version;
     std::map<std::string, std::string> kernel_features;
-    std::optional<std::string> baseline;  // --baseline: the allowlist alerts are raised against
+    std::optional<std::string> baseline;      // --baseline: the allowlist alerts are raised against
     std::optional<std::string> enforce;       // --enforce: the allowlist the kernel enforced
     std::optional<std::string> enforce_mode;  // fail-closed | fail-open
 };
 
 struct SessionStop {
     std::int64_t ts_ns = 0;
-    std::optional<int> exit_code;      // run: the command's exit status
+    std::optional<int> exit_code;  // run: the command's exit status
 };
 
 }  // namespace egresswatch

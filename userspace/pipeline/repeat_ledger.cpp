@@ -31,7 +31,8 @@ std::size_t RepeatLedger::FlowKeyHash::operator()(const FlowKey& k) const {
     return static_cast<std::size_t>(h);
 }
 
-void RepeatLedger::read(const std::vector<FlowCount>& counters, std::int64_t now_ns, bool final, KernelRecordSink& out) {
+void RepeatLedger::read(const std::vector<FlowCount>& counters, std::int64_t now_ns, bool final,
+                        KernelRecordSink& out) {
     ++reads_;
     for (const FlowCount& c : counters) {
         FlowKey flow{c.address, c.cookie, c.pid, c.port, c.protocol, c.kind};

@@ -16,10 +16,10 @@ enum class ParseStatus : std::uint8_t {
 
 inline std::string_view parse_status_name(ParseStatus status) {
     switch (status) {
-        case ParseStatus::complete: return "complete";
-        case ParseStatus::need_more: return "need_more";
-        case ParseStatus::not_this_protocol: return "not_this_protocol";
-        case ParseStatus::malformed: return "malformed";
+    case ParseStatus::complete: return "complete";
+    case ParseStatus::need_more: return "need_more";
+    case ParseStatus::not_this_protocol: return "not_this_protocol";
+    case ParseStatus::malformed: return "malformed";
     }
     return "unknown";
 }

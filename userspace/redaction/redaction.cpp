@@ -22,8 +22,10 @@ std::string redact_target(std::string_view target) {
             const auto param = query.substr(0, amp);
             if (!first) out += '&';
             const auto equals = param.find('=');
-            if (equals == std::string_view::npos) out.append(param);
-            else out.append(param.substr(0, equals + 1)).append(kRedacted);
+            if (equals == std::string_view::npos)
+                out.append(param);
+            else
+                out.append(param.substr(0, equals + 1)).append(kRedacted);
             if (amp == std::string_view::npos) break;
             query.remove_prefix(amp + 1);
         }

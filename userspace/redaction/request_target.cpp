@@ -10,8 +10,9 @@ namespace {
 // RFC 3986 3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
 bool is_scheme(std::string_view text) {
     if (text.empty() || !is_ascii_alpha(text.front())) return false;
-    return std::all_of(text.begin(), text.end(),
-                       [](char c) { return is_ascii_alpha(c) || is_ascii_digit(c) || c == '+' || c == '-' || c == '.'; });
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        return is_ascii_alpha(c) || is_ascii_digit(c) || c == '+' || c == '-' || c == '.';
+    });
 }
 
 }  // namespace

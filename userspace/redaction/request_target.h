@@ -8,12 +8,12 @@
 namespace egresswatch {
 
 struct RequestTargetParts {
-    bool absolute = false;                   // scheme "://" authority ...
-    std::string_view scheme;                 // absolute-form only
+    bool absolute = false;                     // scheme "://" authority ...
+    std::string_view scheme;                   // absolute-form only
     std::optional<std::string_view> userinfo;  // absolute-form "user:pw@" part, without the '@'
-    std::string_view host_port;              // absolute-form authority without userinfo
-    std::string_view path;                   // origin-form: everything before '?' / '#'
-    std::optional<std::string_view> query;   // after '?', before '#'
+    std::string_view host_port;                // absolute-form authority without userinfo
+    std::string_view path;                     // origin-form: everything before '?' / '#'
+    std::optional<std::string_view> query;     // after '?', before '#'
     std::optional<std::string_view> fragment;
 };
 

@@ -150,7 +150,8 @@ void find_assignments(std::string_view text, std::vector<Span>& spans) {
         if (name.empty() || !(is_alpha(name.front()) || name.front() == '_') || !is_secret_name(name)) continue;
         char context_quote = name_begin > 0 && is_quote(text[name_begin - 1]) ? text[name_begin - 1] : 0;
         auto [begin, end] = value_range(text, equals + 1, 0, " \t\n\r&;'\"`|<>)");
-        if (context_quote && begin == equals + 1) end = std::min(end, find_or_end(text, std::string(1, context_quote), begin));
+        if (context_quote && begin == equals + 1)
+            end = std::min(end, find_or_end(text, std::string(1, context_quote), begin));
         add(spans, begin, end);
     }
 }
@@ -181,8 +182,8 @@ constexpr std::array<CredentialOption, 24> kCredentialOptions{{
     {"curl", "--proxy-pass", Takes::next_or_attached, Secret::whole, false},
     {"http https", "-a", Takes::next_or_attached, Secret::after_colon, false},  // HTTPie
     {"http https", "--auth", Takes::next_or_attached, Secret::after_colon, false},
-    {"mysql mariadb mysqldump mysqladmin mysqlimport mysqlshow mysqlcheck", "-p", Takes::attached_only,
-     Secret::whole, false},
+    {"mysql mariadb mysqldump mysqladmin mysqlimport mysqlshow mysqlcheck", "-p", Takes::attached_only, Secret::whole,
+     false},
     {"sshpass", "-p", Takes::next_or_attached, Secret::whole, false},
     {"docker podman nerdctl buildah skopeo helm oras crane", "-p", Takes::next_or_attached, Secret::whole, true},
     {"docker podman nerdctl buildah skopeo helm oras crane", "--password", Takes::next_or_attached, Secret::whole,
@@ -211,8 +212,8 @@ constexpr std::string_view kPasswordIsAFlag =
 constexpr std::string_view kShells = "sh bash dash zsh ksh ash";
 
 // Commands that run the next word as the command.
-constexpr std::array<std::string_view, 10> kWrappers{"sudo", "env", "exec", "nice", "nohup", "time",
-                                                     "command", "doas", "xargs", "stdbuf"};
+constexpr std::array<std::string_view, 10> kWrappers{"sudo", "env",     "exec", "nice",  "nohup",
+                                                     "time", "command", "doas", "xargs", "stdbuf"};
 
 bool among(std::string_view list, std::string_view word) {
     for (std::size_t at = 0; at <= list.size();) {
@@ -289,7 +290,8 @@ void shell_words(std::string_view text, std::size_t source, std::vector<Word>& w
         word.starts_command = command_start;
         command_start = false;
         std::size_t word_begin = i;
-        while (i < text.size() && !is_space(text[i]) && std::string_view(";&|()").find(text[i]) == std::string_view::npos) {
+        while (i < text.size() && !is_space(text[i]) &&
+               std::string_view(";&|()").find(text[i]) == std::string_view::npos) {
             char q = text[i];
             if (q == '\'' || q == '"') {
                 std::size_t open = i;
@@ -325,7 +327,8 @@ std::string_view basename(std::string_view path) {
 }
 
 // The secret part of an option's value, [begin, end) within `value`.
-std::optional<std::pair<std::size_t, std::size_t>> secret_part(std::string_view value, std::size_t from, Secret secret) {
+std::optional<std::pair<std::size_t, std::size_t>> secret_part(std::string_view value, std::size_t from,
+                                                               Secret secret) {
     switch (secret) {
     case Secret::whole: return std::make_pair(from, value.size());
     case Secret::after_colon:
@@ -398,7 +401,8 @@ void find_option_values(const std::vector<Word>& words, std::vector<std::vector<
                 }
             }
             if (!holder) continue;
-            if (auto part = secret_part(holder->value, from, option.secret)) mark(*holder, part->first, part->second, spans);
+            if (auto part = secret_part(holder->value, from, option.secret))
+                mark(*holder, part->first, part->second, spans);
         }
         if (is_credential_option(w) && next_is_value && !among(kPasswordIsAFlag, tool))
             mark(*next, 0, next->value.size(), spans);
@@ -450,10 +454,11 @@ void find_in_text(std::string_view text, bool cut, std::vector<Span>& spans) {
 bool is_secret_name(std::string_view name) {
     static constexpr std::array<std::string_view, 7> kWholeWords{"auth", "key", "pass", "pwd", "sig", "jwt", "otp"};
     static constexpr std::array<std::string_view, 14> kWordParts{
-        "token", "secret", "password", "passwd", "credential", "cookie", "session",
-        "csrf",  "xsrf",   "signature", "apikey", "authoriz",  "authent", "passphrase"};
+        "token", "secret", "password",  "passwd", "credential", "cookie",  "session",
+        "csrf",  "xsrf",   "signature", "apikey", "authoriz",   "authent", "passphrase"};
     auto iequals = [](std::string_view a, std::string_view b) {
-        return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == y; });
+        return a.size() == b.size() &&
+               std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == y; });
     };
     auto icontains = [&](std::string_view word, std::string_view part) {
         for (std::size_t at = 0; at + part.size() <= word.size(); ++at)
@@ -472,8 +477,8 @@ bool is_secret_name(std::string_view name) {
         std::string_view word = name.substr(begin, end - begin);
         ++words;
         working_directory = iequals(word, "pwd") || iequals(word, "oldpwd");
-        if (!working_directory && std::any_of(kWholeWords.begin(), kWholeWords.end(),
-                                              [&](std::string_view w) { return iequals(word, w); }))
+        if (!working_directory &&
+            std::any_of(kWholeWords.begin(), kWholeWords.end(), [&](std::string_view w) { return iequals(word, w); }))
             return true;
         for (std::string_view part : kWordParts)
             if (icontains(word, part)) return true;

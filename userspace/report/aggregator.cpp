@@ -22,8 +22,8 @@ std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const {
 }
 
 std::string destination_label(const DestinationKey& key) {
-    std::string addr = key.address.family == Family::ipv6 ? "[" + key.address.to_string() + "]"
-                                                           : key.address.to_string();
+    std::string addr =
+        key.address.family == Family::ipv6 ? "[" + key.address.to_string() + "]" : key.address.to_string();
     return addr + port_and_protocol_label(key.port, key.protocol);
 }
 
@@ -49,7 +49,8 @@ DestinationStats& Aggregator::destination(const DestinationKey& key, std::int64_
 }
 
 ProcessUse& Aggregator::use_in(DestinationStats& d, std::uint32_t exe_id, std::uint32_t pid, std::uint32_t comm_id) {
-    auto use = std::find_if(d.processes.begin(), d.processes.end(), [&](const ProcessUse& u) { return u.exe == exe_id; });
+    auto use =
+        std::find_if(d.processes.begin(), d.processes.end(), [&](const ProcessUse& u) { return u.exe == exe_id; });
     if (use == d.processes.end()) {
         d.processes.push_back(ProcessUse{exe_id, 0, {}, {}});
         use = d.processes.end() - 1;

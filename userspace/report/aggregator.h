@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "base/bounded_id_set.h"
-#include "pipeline/enricher.h"
 #include "base/ip_address.h"
-#include "pipeline/record_sink.h"
 #include "base/string_pool.h"
+#include "pipeline/enricher.h"
+#include "pipeline/record_sink.h"
 
 namespace egresswatch {
 
@@ -49,12 +49,12 @@ struct ProcessUse {
     std::uint32_t exe = 0;  // StringPool id
     std::uint64_t count = 0;
     BoundedIdSet pids;
-    BoundedIdSet comms;     // StringPool ids
+    BoundedIdSet comms;  // StringPool ids
 };
 
 struct DestinationStats {
     AddressScope scope = AddressScope::internet;
-    std::uint32_t host = 0;         // StringPool id, 0: no name known (== key.host)
+    std::uint32_t host = 0;  // StringPool id, 0: no name known (== key.host)
     std::uint32_t host_source = 0;
     std::uint64_t connects = 0;         // events and kernel-counted repeats
     std::uint64_t sends = 0;            // first datagram per socket, as events
@@ -87,11 +87,11 @@ struct EndpointStats {
     std::uint64_t count = 0;
     std::map<int, std::uint64_t> statuses;  // 0: no response seen
     std::vector<double> latencies_ms;
-    std::uint64_t timed = 0;                // requests with a response time
+    std::uint64_t timed = 0;  // requests with a response time
     double min_ms = 0, max_ms = 0;
     std::uint64_t response_bytes = 0;
     std::optional<std::string> file_type;
-    BoundedIdSet exes;                      // StringPool ids
+    BoundedIdSet exes;  // StringPool ids
     std::int64_t first_seen_ns = 0;
     std::optional<double> median_ms() const;
 };
@@ -153,9 +153,7 @@ public:
     // A baseline was given, so the reports have an alerts section, empty or not.
     bool has_baseline() const { return (start_ && start_->baseline) || !alerts_.empty(); }
     // Enforcement was on, so the reports say what it refused, nothing or not.
-    bool has_enforcement() const {
-        return (start_ && start_->enforce) || !blocked_.empty() || counts_.unverified > 0;
-    }
+    bool has_enforcement() const { return (start_ && start_->enforce) || !blocked_.empty() || counts_.unverified > 0; }
 
 private:
     DestinationStats& destination(const DestinationKey& key, std::int64_t ts_ns);

@@ -32,7 +32,8 @@ void JsonStream::before_value() {
 }
 
 void JsonStream::key(std::string_view name) {
-    if (open_.empty() || !open_.back().object || after_key_) throw std::logic_error("JsonStream: key outside an object");
+    if (open_.empty() || !open_.back().object || after_key_)
+        throw std::logic_error("JsonStream: key outside an object");
     next_item();
     out_ << dumped(Json(name)) << ": ";
     after_key_ = true;

@@ -66,7 +66,7 @@ private:
 
 struct ReplayResult {
     std::size_t lines = 0;
-    std::size_t skipped = 0;       // unknown types: newer writers may add some
+    std::size_t skipped = 0;         // unknown types: newer writers may add some
     std::size_t first_bad_line = 0;  // 0 when every line parsed
     std::string error;
     // A last line without its '\n' that is not JSON is what a writer stopped mid-line leaves:

@@ -42,7 +42,7 @@ public:
 private:
     std::string path_;
     int fd_ = -1;
-    bool can_cut_ = false;  // a regular file: a partial line can be cut off again
+    bool can_cut_ = false;   // a regular file: a partial line can be cut off again
     std::uint64_t end_ = 0;  // where its last whole line ends
     int errno_ = 0;
 };
@@ -65,9 +65,9 @@ private:
 class LineWriter {
 public:
     enum class Kind {
-        record,  // dropped once writing has failed, and counted in dropped()
-        account, // says what the output holds (events.jsonl's start, lost and stop lines):
-                 // still tried after a failure, so the file can say what it lacks; never counted
+        record,   // dropped once writing has failed, and counted in dropped()
+        account,  // says what the output holds (events.jsonl's start, lost and stop lines):
+                  // still tried after a failure, so the file can say what it lacks; never counted
     };
     // on_failure: called once, at the first failed write, with its reason.
     explicit LineWriter(LineOutput& out, std::function<void(const std::string& reason)> on_failure = {})

@@ -46,8 +46,8 @@ public:
     using Key = std::tuple<std::string_view, bool, std::uint16_t, std::string_view>;
     Key key(const Ref& r) const {
         const auto& [dest, d] = *r.dest;
-        std::string_view label = d.host ? std::string_view(agg_.name(d.host))
-                                        : std::string_view(texts_).substr(r.offset, r.length);
+        std::string_view label =
+            d.host ? std::string_view(agg_.name(d.host)) : std::string_view(texts_).substr(r.offset, r.length);
         return std::make_tuple(label, d.host != 0, dest.port, protocol_name(dest.protocol));
     }
 

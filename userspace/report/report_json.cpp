@@ -1,9 +1,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/timefmt.h"
 #include "report/json_stream.h"
 #include "report/report.h"
-#include "base/timefmt.h"
 
 namespace egresswatch {
 namespace {
@@ -15,8 +15,16 @@ Json ids_json(const BoundedIdSet& set) { return Json(std::vector<std::uint32_t>(
 Json counters_json(const Aggregator& agg) {
     const Aggregator::Counts& c = agg.counts();
     return Json{{"events",
-                 {{"connect", c.connect}, {"send", c.send}, {"repeat_connects", 0}, {"repeat_datagrams", 0}, {"exec", c.exec},
-                  {"fork", c.fork}, {"exit", c.exit}, {"dns", c.dns}, {"tls", c.tls}, {"http", c.http},
+                 {{"connect", c.connect},
+                  {"send", c.send},
+                  {"repeat_connects", 0},
+                  {"repeat_datagrams", 0},
+                  {"exec", c.exec},
+                  {"fork", c.fork},
+                  {"exit", c.exit},
+                  {"dns", c.dns},
+                  {"tls", c.tls},
+                  {"http", c.http},
                   {"undecodable", c.undecodable}}},
                 {"lost", {{"total", agg.loss().total()}, {"reasons", agg.loss().reasons}}}};
 }
@@ -46,9 +54,8 @@ Json session_json(const Aggregator& agg) {
 Json endpoint_entry_json(const Aggregator& agg, const EndpointKey& key, const EndpointStats& e) {
     Json statuses = Json::object();
     for (const auto& [status, count] : e.statuses) statuses[status ? std::to_string(status) : "none"] = count;
-    Json entry{{"host", key.host},     {"port", key.port},         {"tls", key.tls},
-               {"method", key.method}, {"path", key.path},         {"count", e.count},
-               {"statuses", statuses}};
+    Json entry{{"host", key.host}, {"port", key.port}, {"tls", key.tls},      {"method", key.method},
+               {"path", key.path}, {"count", e.count}, {"statuses", statuses}};
     if (e.timed)
         entry["latency_ms"] = Json{{"min", e.min_ms}, {"median", *e.median_ms()}, {"max", e.max_ms}};
     else
@@ -74,7 +81,8 @@ Json alert_json(const AlertRecord& a) {
     entry["comm"] = c.process.comm;
     entry["pid"] = c.process.pid;
     Json ancestry = Json::array();
-    for (const Ancestor& p : c.process.ancestry) ancestry.push_back(Json{{"pid", p.pid}, {"comm", p.comm}, {"exe", p.exe}});
+    for (const Ancestor& p : c.process.ancestry)
+        ancestry.push_back(Json{{"pid", p.pid}, {"comm", p.comm}, {"exe", p.exe}});
     entry["ancestry"] = std::move(ancestry);
     entry["reason"] = a.reason;
     return entry;
@@ -83,7 +91,9 @@ Json alert_json(const AlertRecord& a) {
 Json process_uses_json(const Aggregator& agg, const DestinationStats& d, const char* count_key) {
     Json processes = Json::array();
     for (const ProcessUse* use : agg.sorted_uses(d)) {
-        Json p{{"exe", agg.name(use->exe)}, {"comms", agg.names(use->comms)}, {"pids", ids_json(use->pids)},
+        Json p{{"exe", agg.name(use->exe)},
+               {"comms", agg.names(use->comms)},
+               {"pids", ids_json(use->pids)},
                {count_key, use->count}};
         if (use->pids.truncated()) p["pids_truncated"] = true;
         processes.push_back(std::move(p));

@@ -14,7 +14,8 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
 }
 
 std::string process_label(const Aggregator& agg, const ProcessUse& use) {
-    std::string name = use.exe ? agg.name(use.exe) : (use.comms.ids().empty() ? "?" : agg.name(use.comms.ids().front()));
+    std::string name =
+        use.exe ? agg.name(use.exe) : (use.comms.ids().empty() ? "?" : agg.name(use.comms.ids().front()));
     std::size_t n = use.pids.ids().size();
     return name + " (" + std::to_string(n) + (use.pids.truncated() ? "+" : "") + (n == 1 ? " process)" : " processes)");
 }
@@ -136,8 +137,7 @@ void write_summary(std::ostream& out, const Aggregator& agg, ScopeFilter scope) 
     write_enforcement(out, agg);
 
     const Aggregator::Counts& c = agg.counts();
-    out << "\nEvents: " << c.connect << " connect, " << c.send << " send, " << c.exec << " exec, " << c.exit
-        << " exit";
+    out << "\nEvents: " << c.connect << " connect, " << c.send << " send, " << c.exec << " exec, " << c.exit << " exit";
     if (c.dns || c.tls || c.http) out << ", " << c.dns << " dns, " << c.tls << " tls, " << c.http << " http";
     if (agg.has_enforcement()) out << ", " << c.blocked << " blocked";
     if (c.undecodable) out << ", " << c.undecodable << " undecodable";

@@ -79,8 +79,7 @@ RunCgroup::RunCgroup(const std::string& mount, const std::string& parent_relativ
     return_to_ = parent.lexically_normal().string();
     path_ = (parent / name).lexically_normal().string();
     relative_ = "/" + fs::path(path_).lexically_relative(mount).string();
-    if (::mkdir(path_.c_str(), 0755) != 0)
-        throw SetupError("cannot create cgroup " + path_ + ": " + errno_text());
+    if (::mkdir(path_.c_str(), 0755) != 0) throw SetupError("cannot create cgroup " + path_ + ": " + errno_text());
     fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd_ < 0) {
         ::rmdir(path_.c_str());
@@ -119,8 +118,7 @@ void RunCgroup::spawn_janitor(LeftoverPolicy policy) {
         ::setsid();
         ::close(fds[1]);
         char byte;
-        while (::read(fds[0], &byte, 1) < 0 && errno == EINTR) {
-        }
+        while (::read(fds[0], &byte, 1) < 0 && errno == EINTR) {}
         if (policy_ == LeftoverPolicy::kill)
             kill_and_remove_cgroup(path_);
         else

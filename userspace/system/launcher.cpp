@@ -1,8 +1,8 @@
 #include "system/launcher.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,8 +32,7 @@ bool is_executable_file(const std::string& path) {
                              char* const* script_argv) {
     char byte;
     ssize_t n;
-    while ((n = ::read(go_fd, &byte, 1)) < 0 && errno == EINTR) {
-    }
+    while ((n = ::read(go_fd, &byte, 1)) < 0 && errno == EINTR) {}
     if (n != 1) ::_exit(127);  // egresswatch went away before observation started
 
     // The parent blocks signals it reads through signalfd and ignores SIGPIPE; the command
@@ -72,7 +71,6 @@ std::optional<std::string> find_executable(const std::string& name) {
 
 StagedCommand::StagedCommand(std::string executable, const std::vector<std::string>& argv)
     : executable_(std::move(executable)) {
-
     std::vector<char*> cargv;
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
@@ -115,8 +113,7 @@ void StagedCommand::release() {
     go_pipe_ = -1;
     int err = 0;
     ssize_t n;
-    while ((n = ::read(exec_error_, &err, sizeof(err))) < 0 && errno == EINTR) {
-    }
+    while ((n = ::read(exec_error_, &err, sizeof(err))) < 0 && errno == EINTR) {}
     ::close(exec_error_);
     exec_error_ = -1;
     if (n == static_cast<ssize_t>(sizeof(err))) {
@@ -127,8 +124,7 @@ void StagedCommand::release() {
 
 int StagedCommand::wait() {
     int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
     reaped_ = true;
     return status;
 }

@@ -37,8 +37,8 @@ public:
 private:
     pid_t pid_ = -1;
     int pidfd_ = -1;
-    int go_pipe_ = -1;    // parent writes one byte: exec now
-    int exec_error_ = -1; // child writes errno if exec fails; closed on exec (CLOEXEC)
+    int go_pipe_ = -1;     // parent writes one byte: exec now
+    int exec_error_ = -1;  // child writes errno if exec fails; closed on exec (CLOEXEC)
     std::string executable_;
     bool released_ = false;
     bool reaped_ = false;

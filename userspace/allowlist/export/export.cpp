@@ -15,8 +15,7 @@ const std::vector<ExportFormat>& export_formats() {
         {"squid", "ACLs and http_access lines for a Squid forwarding proxy", export_squid},
         {"hosts", "host (or address) and port per line, for a mirror plan", export_hosts},
         {"conn-check", "YAML connectivity checks (tcp, tls, http) per destination", export_conn_check},
-        {"harden-runner", "host:port lines for step-security/harden-runner's allowed-endpoints",
-         export_harden_runner},
+        {"harden-runner", "host:port lines for step-security/harden-runner's allowed-endpoints", export_harden_runner},
     };
     return formats;
 }
@@ -34,8 +33,9 @@ ExportResult export_allowlist(const Allowlist& list, std::string_view format, co
     std::vector<std::string> left_out;
     if (!f->icmp)
         std::erase_if(normalized.destinations, [&](const AllowEntry& e) {
-            if (is_icmp(e.proto)) left_out.push_back(entry_label(e) + ": left out, " + std::string(f->name) +
-                                                     " has no way to allow ICMP echo");
+            if (is_icmp(e.proto))
+                left_out.push_back(entry_label(e) + ": left out, " + std::string(f->name) +
+                                   " has no way to allow ICMP echo");
             return is_icmp(e.proto);
         });
     ExportResult result = f->exporter(normalized, options);

@@ -13,7 +13,7 @@ namespace egresswatch {
 
 struct ExportOptions {
     std::string policy_name = "egresswatch-allowlist";  // k8s, cilium: metadata.name
-    std::vector<IpAddress> resolvers;                    // nftables: DNS servers to allow
+    std::vector<IpAddress> resolvers;                   // nftables: DNS servers to allow
 };
 
 struct ExportResult {

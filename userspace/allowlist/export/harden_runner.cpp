@@ -24,8 +24,10 @@ ExportResult export_harden_runner(const Allowlist& list, const ExportOptions&) {
             continue;
         }
         for (const Cidr& c : e.addresses) {
-            if (c.is_single_address() && c.network.family == Family::ipv4) result.text += c.to_string() + port;
-            else skip("allowed-endpoints take host names and IPv4 addresses, not blocks or IPv6");
+            if (c.is_single_address() && c.network.family == Family::ipv4)
+                result.text += c.to_string() + port;
+            else
+                skip("allowed-endpoints take host names and IPv4 addresses, not blocks or IPv6");
         }
     }
     return result;

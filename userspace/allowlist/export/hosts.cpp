@@ -10,7 +10,8 @@ ExportResult export_hosts(const Allowlist& list, const ExportOptions&) {
     std::string names, addresses;
     for (const AllowEntry& e : list.destinations) {
         std::string where = " " + e.ports.to_string() + "/" + std::string(allow_proto_name(e.proto)) + "\n";
-        if (e.host) names += e.host->text() + where;
+        if (e.host)
+            names += e.host->text() + where;
         else
             for (const Cidr& c : e.addresses) addresses += c.to_string() + where;
     }

@@ -122,7 +122,8 @@ ExportResult export_nftables(const Allowlist& list, const ExportOptions& options
     }
     for (Family family : {Family::ipv4, Family::ipv6})
         for (const std::string proto : {"tcp", "udp"})
-            out += "        " + family_match(family) + " . " + proto + " dport @" + set_name(proto, family) + " accept\n";
+            out +=
+                "        " + family_match(family) + " . " + proto + " dport @" + set_name(proto, family) + " accept\n";
     for (const std::string& rule : block_rules) out += "        " + rule + "\n";
     for (const std::string& line : not_exported) out += "        " + line + "\n";
     out += "        limit rate 10/second log prefix \"egresswatch denied: \"\n";

@@ -42,7 +42,8 @@ ExportResult export_squid(const Allowlist& list, const ExportOptions&) {
             continue;
         }
         PortAcls& acls = by_port[e.ports];
-        if (e.host) acls.names.insert(e.host->is_wildcard() ? "." + e.host->domain() : e.host->text());
+        if (e.host)
+            acls.names.insert(e.host->is_wildcard() ? "." + e.host->domain() : e.host->text());
         else
             acls.addresses.insert(acls.addresses.end(), e.addresses.begin(), e.addresses.end());
     }
@@ -63,7 +64,8 @@ ExportResult export_squid(const Allowlist& list, const ExportOptions&) {
         }
         if (!acls.addresses.empty()) {
             std::string acl = "egresswatch_addresses_" + acl_suffix(ports);
-            for (const Cidr& c : outermost_blocks(acls.addresses)) out += "acl " + acl + " dst " + c.to_prefix_string() + "\n";
+            for (const Cidr& c : outermost_blocks(acls.addresses))
+                out += "acl " + acl + " dst " + c.to_prefix_string() + "\n";
             access.push_back("http_access allow " + acl + " " + port_acl);
         }
     }

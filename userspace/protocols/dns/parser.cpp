@@ -67,9 +67,12 @@ ParseStatus read_record(ByteReader& reader, DnsRecord& record) {
     record.type = *type;
     record.ttl = (*ttl & 0x80000000u) ? 0 : *ttl;
     if ((*klass & kClassMask) != kClassIn) return ParseStatus::complete;
-    if (*type == kDnsTypeA) record.address = address_from(*rdata, Family::ipv4);
-    else if (*type == kDnsTypeAaaa) record.address = address_from(*rdata, Family::ipv6);
-    else if (*type == kDnsTypeCname) record.target = cname_target(reader, rdata_offset, *rdlength);
+    if (*type == kDnsTypeA)
+        record.address = address_from(*rdata, Family::ipv4);
+    else if (*type == kDnsTypeAaaa)
+        record.address = address_from(*rdata, Family::ipv6);
+    else if (*type == kDnsTypeCname)
+        record.target = cname_target(reader, rdata_offset, *rdlength);
     return ParseStatus::complete;
 }
 

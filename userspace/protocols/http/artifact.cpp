@@ -14,32 +14,27 @@ struct SuffixKind {
 };
 
 constexpr SuffixKind kSuffixes[] = {
-    {".deb", "package"},        {".udeb", "package"},       {".rpm", "package"},
-    {".apk", "package"},        {".whl", "package"},        {".egg", "package"},
-    {".gem", "package"},        {".nupkg", "package"},      {".crate", "package"},
-    {".snap", "package"},       {".ipk", "package"},        {".pkg.tar.zst", "package"},
-    {".pkg.tar.xz", "package"}, {".tar", "archive"},        {".tar.gz", "archive"},
-    {".tgz", "archive"},        {".tar.xz", "archive"},     {".txz", "archive"},
-    {".tar.bz2", "archive"},    {".tbz2", "archive"},       {".tar.zst", "archive"},
-    {".zip", "archive"},        {".7z", "archive"},         {".gz", "archive"},
-    {".xz", "archive"},         {".bz2", "archive"},        {".zst", "archive"},
-    {".jar", "java"},           {".war", "java"},           {".ear", "java"},
-    {".aar", "java"},           {".pom", "java"},           {".iso", "image"},
-    {".img", "image"},          {".qcow2", "image"},        {".vmdk", "image"},
-    {".vhd", "image"},          {".ova", "image"},          {".raw", "image"},
-    {".exe", "binary"},         {".msi", "binary"},         {".dmg", "binary"},
-    {".bin", "binary"},         {".appimage", "binary"},    {".so", "binary"},
-    {".sha256", "checksum"},    {".sha512", "checksum"},    {".sha1", "checksum"},
-    {".md5", "checksum"},       {".asc", "signature"},      {".sig", "signature"},
-    {".gpg", "signature"},      {".sh", "script"},          {".ps1", "script"},
-    {".py", "script"},          {".sha256sum", "checksum"}, {".sha512sum", "checksum"},
-    {".md5sum", "checksum"},    {".sha1sum", "checksum"},   {".vhdx", "image"},
-    {".tar.lz", "archive"},     {".tar.lzma", "archive"},   {".lz4", "archive"},
-    {".zstd", "archive"},       {".sign", "signature"},
+    {".deb", "package"},        {".udeb", "package"},     {".rpm", "package"},      {".apk", "package"},
+    {".whl", "package"},        {".egg", "package"},      {".gem", "package"},      {".nupkg", "package"},
+    {".crate", "package"},      {".snap", "package"},     {".ipk", "package"},      {".pkg.tar.zst", "package"},
+    {".pkg.tar.xz", "package"}, {".tar", "archive"},      {".tar.gz", "archive"},   {".tgz", "archive"},
+    {".tar.xz", "archive"},     {".txz", "archive"},      {".tar.bz2", "archive"},  {".tbz2", "archive"},
+    {".tar.zst", "archive"},    {".zip", "archive"},      {".7z", "archive"},       {".gz", "archive"},
+    {".xz", "archive"},         {".bz2", "archive"},      {".zst", "archive"},      {".jar", "java"},
+    {".war", "java"},           {".ear", "java"},         {".aar", "java"},         {".pom", "java"},
+    {".iso", "image"},          {".img", "image"},        {".qcow2", "image"},      {".vmdk", "image"},
+    {".vhd", "image"},          {".ova", "image"},        {".raw", "image"},        {".exe", "binary"},
+    {".msi", "binary"},         {".dmg", "binary"},       {".bin", "binary"},       {".appimage", "binary"},
+    {".so", "binary"},          {".sha256", "checksum"},  {".sha512", "checksum"},  {".sha1", "checksum"},
+    {".md5", "checksum"},       {".asc", "signature"},    {".sig", "signature"},    {".gpg", "signature"},
+    {".sh", "script"},          {".ps1", "script"},       {".py", "script"},        {".sha256sum", "checksum"},
+    {".sha512sum", "checksum"}, {".md5sum", "checksum"},  {".sha1sum", "checksum"}, {".vhdx", "image"},
+    {".tar.lz", "archive"},     {".tar.lzma", "archive"}, {".lz4", "archive"},      {".zstd", "archive"},
+    {".sign", "signature"},
 };
 
-constexpr std::string_view kChecksumLists[] = {"sha256sums", "sha512sums", "sha1sums", "md5sums", "sha224sums",
-                                              "shasums256.txt"};
+constexpr std::string_view kChecksumLists[] = {"sha256sums", "sha512sums", "sha1sums",
+                                               "md5sums",    "sha224sums", "shasums256.txt"};
 
 // apt: dists/<suite>/Release, InRelease, Release.gpg, and per-component Packages, Sources,
 // Translation-*, Contents-*, ... including the by-hash/ copies apt fetches by default.
@@ -107,7 +102,8 @@ std::optional<std::string> artifact_type(std::string_view path) {
     if (is_container_blob(lower_path)) return "container-layer";
     if (is_repository_index(lower_path, file)) return "repository-index";
     if (is_npm_tarball(lower_path) || is_crate_download(lower_path)) return "package";
-    if (std::find(std::begin(kChecksumLists), std::end(kChecksumLists), file) != std::end(kChecksumLists)) return "checksum";
+    if (std::find(std::begin(kChecksumLists), std::end(kChecksumLists), file) != std::end(kChecksumLists))
+        return "checksum";
     if (auto kind = kind_by_suffix(file)) return std::string(*kind);
     return std::nullopt;
 }

@@ -17,8 +17,8 @@ namespace egresswatch {
 inline constexpr std::size_t kMaxHttpStartLine = 8 * 1024;
 inline constexpr std::size_t kMaxHttpHeaderLine = 8 * 1024;
 inline constexpr std::size_t kMaxHttpHead = 64 * 1024;
-inline constexpr std::size_t kMaxHttpHeaders = 64;        // kept; later ones are still checked
-inline constexpr std::size_t kMaxHttpPipelined = 256;     // messages returned from one buffer
+inline constexpr std::size_t kMaxHttpHeaders = 64;     // kept; later ones are still checked
+inline constexpr std::size_t kMaxHttpPipelined = 256;  // messages returned from one buffer
 
 struct HttpHeader {
     std::string name;   // as sent

@@ -21,8 +21,7 @@ std::optional<std::uint64_t> request_body_length(const HttpRequest& request) {
 
 std::optional<std::uint64_t> response_body_length(const HttpResponse& response) {
     // RFC 9112 6.3: these never carry a body whatever their headers say.
-    if ((response.status >= 100 && response.status < 200) || response.status == 204 || response.status == 304)
-        return 0;
+    if ((response.status >= 100 && response.status < 200) || response.status == 204 || response.status == 304) return 0;
     if (response.chunked) return std::nullopt;
     return response.content_length;
 }
@@ -49,13 +48,21 @@ std::vector<Message> parse_sequence(std::string_view data, Parse parse, BodyLeng
 
 std::vector<HttpRequest> parse_http_requests(std::string_view data) {
     return parse_sequence<HttpRequest>(
-        data, [](std::string_view rest) { auto r = parse_http_request(rest); return std::pair{r.status, std::move(r.request)}; },
+        data,
+        [](std::string_view rest) {
+            auto r = parse_http_request(rest);
+            return std::pair{r.status, std::move(r.request)};
+        },
         request_body_length, [](const HttpRequest& request) { return !request.method.empty(); });
 }
 
 std::vector<HttpResponse> parse_http_responses(std::string_view data) {
     return parse_sequence<HttpResponse>(
-        data, [](std::string_view rest) { auto r = parse_http_response(rest); return std::pair{r.status, std::move(r.response)}; },
+        data,
+        [](std::string_view rest) {
+            auto r = parse_http_response(rest);
+            return std::pair{r.status, std::move(r.response)};
+        },
         response_body_length, [](const HttpResponse& response) { return response.status != 0; });
 }
 

@@ -36,7 +36,8 @@ std::string printable(std::span<const std::uint8_t> bytes, bool lower) {
 
 // A length-prefixed vector that must fill exactly what contains it.
 std::optional<ByteReader> exact_list(ByteReader& reader, std::size_t length_width) {
-    auto length = length_width == 1 ? std::optional<std::uint32_t>(reader.u8()) : std::optional<std::uint32_t>(reader.u16());
+    auto length =
+        length_width == 1 ? std::optional<std::uint32_t>(reader.u8()) : std::optional<std::uint32_t>(reader.u16());
     if (!length || *length != reader.remaining()) return std::nullopt;
     return ByteReader(*reader.bytes(*length));
 }
@@ -107,8 +108,10 @@ ParseStatus parse_client_hello_body(std::span<const std::uint8_t> body, ClientHe
         if (!data) return ParseStatus::malformed;
         bool ok = true;
         // A repeated extension is a protocol error; the first one is what a server would act on.
-        if (*type == kExtServerName && !std::exchange(seen_server_name, true)) ok = read_server_name(ByteReader(*data), hello);
-        else if (*type == kExtAlpn && !std::exchange(seen_alpn, true)) ok = read_alpn(ByteReader(*data), hello);
+        if (*type == kExtServerName && !std::exchange(seen_server_name, true))
+            ok = read_server_name(ByteReader(*data), hello);
+        else if (*type == kExtAlpn && !std::exchange(seen_alpn, true))
+            ok = read_alpn(ByteReader(*data), hello);
         else if (*type == kExtSupportedVersions && !std::exchange(seen_versions, true))
             ok = read_supported_versions(ByteReader(*data), hello);
         if (!ok) return ParseStatus::malformed;

@@ -83,8 +83,9 @@ std::optional<TlsLibraryPlan> plan_tls_probes(const std::map<std::string, std::u
 }
 
 const std::vector<std::string_view>& tls_not_covered() {
-    static const std::vector<std::string_view> runtimes{
-        "Go crypto/tls (Go binaries)", "Java JSSE", "rustls", "NSS (Firefox)", "statically linked OpenSSL without exported symbols"};
+    static const std::vector<std::string_view> runtimes{"Go crypto/tls (Go binaries)", "Java JSSE", "rustls",
+                                                        "NSS (Firefox)",
+                                                        "statically linked OpenSSL without exported symbols"};
     return runtimes;
 }
 

@@ -22,7 +22,7 @@ struct ClientHello {
     // server_name host_name, lower-cased; bytes outside printable ASCII appear as \xHH so a
     // hostile name cannot smuggle control bytes into logs.
     std::optional<std::string> sni;
-    std::vector<std::string> alpn;  // protocol names in offered order, escaped like sni
+    std::vector<std::string> alpn;                  // protocol names in offered order, escaped like sni
     std::vector<std::uint16_t> supported_versions;  // as offered, GREASE values included
 };
 

@@ -28,8 +28,8 @@ ExecRecord exec_from(const Json& j) {
 }
 
 Json to_json(const ExitRecord& r) {
-    return Json{{"type", "exit"},  {"ts", format_timestamp(r.ts_ns)}, {"pid", r.pid},
-                {"comm", r.comm},  {"exe", r.exe},                    {"exit_code", r.exit_code}};
+    return Json{{"type", "exit"}, {"ts", format_timestamp(r.ts_ns)}, {"pid", r.pid}, {"comm", r.comm},
+                {"exe", r.exe},   {"exit_code", r.exit_code}};
 }
 
 ExitRecord exit_from(const Json& j) {

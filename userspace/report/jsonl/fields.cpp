@@ -49,8 +49,10 @@ std::uint8_t required_proto(const Json& j) {
 
 SockEventKind sock_kind_of(const Json& j, std::optional<SockEventKind> when_absent) {
     std::optional<std::string> kind;
-    if (when_absent) kind = maybe_field<std::string>(j, "of");
-    else kind = required<std::string>(j, "of");
+    if (when_absent)
+        kind = maybe_field<std::string>(j, "of");
+    else
+        kind = required<std::string>(j, "of");
     if (!kind) return *when_absent;
     if (*kind != "connect" && *kind != "send") throw FieldError("\"of\" must be connect or send");
     return *kind == "connect" ? SockEventKind::connect : SockEventKind::send;

@@ -40,10 +40,9 @@ T value_as(const Json& value, const char* key) {
         if (!value.is_number_integer())
             throw FieldError(std::string("\"") + key + "\" must be a whole number, not " + json_kind(value));
         constexpr T lo = std::numeric_limits<T>::min(), hi = std::numeric_limits<T>::max();
-        bool fits = value.is_number_unsigned()
-                        ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi)
-                        : std::cmp_greater_equal(value.get<std::int64_t>(), lo) &&
-                              std::cmp_less_equal(value.get<std::int64_t>(), hi);
+        bool fits = value.is_number_unsigned() ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi)
+                                               : std::cmp_greater_equal(value.get<std::int64_t>(), lo) &&
+                                                     std::cmp_less_equal(value.get<std::int64_t>(), hi);
         if (!fits)
             throw FieldError(std::string("\"") + key + "\" " + value.dump() + " is out of range " + range_text(lo, hi));
         return value.get<T>();

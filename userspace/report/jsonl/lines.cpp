@@ -10,18 +10,30 @@ namespace {
 
 // False for a type this build does not know.
 bool replay_line(const Json& j, const std::string& type, RecordSink& sink) {
-    if (type == "connect" || type == "send" || type == "blocked") sink.on_connection(connection_from(j, type));
-    else if (type == "exec") sink.on_exec(exec_from(j));
-    else if (type == "exit") sink.on_exit(exit_from(j));
-    else if (type == "repeat") sink.on_repeat(repeat_from(j));
-    else if (type == "lost") sink.on_loss(loss_from(j));
-    else if (type == "start") sink.on_start(start_from(j));
-    else if (type == "stop") sink.on_stop(stop_from(j));
-    else if (type == "dns") sink.on_dns(dns_from(j));
-    else if (type == "tls") sink.on_tls(tls_from(j));
-    else if (type == "http") sink.on_http(http_from(j));
-    else if (type == "alert") sink.on_alert(alert_from(j));
-    else return false;
+    if (type == "connect" || type == "send" || type == "blocked")
+        sink.on_connection(connection_from(j, type));
+    else if (type == "exec")
+        sink.on_exec(exec_from(j));
+    else if (type == "exit")
+        sink.on_exit(exit_from(j));
+    else if (type == "repeat")
+        sink.on_repeat(repeat_from(j));
+    else if (type == "lost")
+        sink.on_loss(loss_from(j));
+    else if (type == "start")
+        sink.on_start(start_from(j));
+    else if (type == "stop")
+        sink.on_stop(stop_from(j));
+    else if (type == "dns")
+        sink.on_dns(dns_from(j));
+    else if (type == "tls")
+        sink.on_tls(tls_from(j));
+    else if (type == "http")
+        sink.on_http(http_from(j));
+    else if (type == "alert")
+        sink.on_alert(alert_from(j));
+    else
+        return false;
     return true;
 }
 

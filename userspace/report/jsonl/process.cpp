@@ -39,8 +39,8 @@ ProcessRef process_from(const Json& j) {
         if (!it->is_array()) throw FieldError("\"ancestry\" must be an array, not " + json_kind(*it));
         for (const auto& a : *it) {
             if (!a.is_object()) throw FieldError("\"ancestry\" must list objects, not " + json_kind(a));
-            p.ancestry.push_back(
-                {optional_pid(a, "pid"), optional_field<std::string>(a, "comm"), optional_field<std::string>(a, "exe")});
+            p.ancestry.push_back({optional_pid(a, "pid"), optional_field<std::string>(a, "comm"),
+                                  optional_field<std::string>(a, "exe")});
         }
     }
     p.ancestry_truncated = optional_field<bool>(j, "ancestry_truncated");
