@@ -19,6 +19,7 @@
 #include "lib/sock_addr.bpf.h"	       /* connect and sendmsg hooks */
 #include "lib/owners.bpf.h"	       /* socket owners, sock_release */
 #include "lib/process_lifecycle.bpf.h" /* exec, fork and exit */
+#include "lib/cgroup_names.bpf.h"      /* the name of every cgroup made during the session */
 #include "lib/capture.bpf.h"	       /* cgroup_skb: payload capture */
 #include "lib/icmp.bpf.h"	       /* ICMP echo requests, judged in cgroup_skb egress */
 #include "lib/enforce.bpf.h"	       /* --enforce: allowlist tables, DNS learning */

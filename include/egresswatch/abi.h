@@ -25,12 +25,13 @@ enum ew_event_type {
 	EW_EVENT_CONNECT = 1, /* connect() on TCP or UDP: cgroup/connect4, connect6 */
 	EW_EVENT_SEND = 2,    /* first unconnected datagram per socket and destination */
 	EW_EVENT_EXEC = 3,
-	EW_EVENT_FORK = 4,	   /* a new process (not a thread) */
-	EW_EVENT_EXIT = 5,	   /* the last thread of a process exited */
-	EW_EVENT_PAYLOAD = 6,	   /* first bytes of a packet on an observed socket: cgroup_skb */
-	EW_EVENT_TLS_DATA = 7,	   /* plaintext a TLS library call wrote or read: uprobes */
-	EW_EVENT_TLS_BIND = 8,	   /* the socket of a TLS session whose data came without one */
-	EW_EVENT_LIBS_CHANGED = 9, /* the dynamic loader mapped libraries into a process */
+	EW_EVENT_FORK = 4,	    /* a new process (not a thread) */
+	EW_EVENT_EXIT = 5,	    /* the last thread of a process exited */
+	EW_EVENT_PAYLOAD = 6,	    /* first bytes of a packet on an observed socket: cgroup_skb */
+	EW_EVENT_TLS_DATA = 7,	    /* plaintext a TLS library call wrote or read: uprobes */
+	EW_EVENT_TLS_BIND = 8,	    /* the socket of a TLS session whose data came without one */
+	EW_EVENT_LIBS_CHANGED = 9,  /* the dynamic loader mapped libraries into a process */
+	EW_EVENT_CGROUP_MKDIR = 10, /* a cgroup was made on the cgroup v2 hierarchy */
 };
 
 enum ew_tls_library {
@@ -88,7 +89,8 @@ enum ew_drop_reason {
 	/* --enforce fail-closed: an allowed first connect whose event could not be reserved
 	 * was refused rather than let out unrecorded. */
 	EW_DROP_ENFORCE_UNRECORDED = 14,
-	EW_DROP__COUNT = 15,
+	EW_DROP_RINGBUF_CGROUP = 15, /* a new cgroup's name: its records name it only after a rescan */
+	EW_DROP__COUNT = 16,
 };
 
 /* Address families as the kernel numbers them; vmlinux.h has no #defines. */
@@ -207,6 +209,18 @@ struct ew_tls_bind_event {
 
 struct ew_libs_changed_event {
 	struct ew_event_header hdr; /* the process whose mappings changed */
+};
+
+/* A cgroup made on the v2 hierarchy, named the moment it appears: a container's cgroup may
+ * be gone before userspace could look it up by id. */
+#define EW_CGROUP_PATH_LEN 512
+struct ew_cgroup_event {
+	struct ew_event_header hdr; /* the task that made it */
+	__u64 cgroup_id;	    /* the new cgroup's id, as ew_event_header.cgroup_id names it */
+	__u64 parent_id;
+	__u8 path_truncated; /* longer than path: userspace names it by a rescan instead */
+	__u8 pad[7];
+	char path[EW_CGROUP_PATH_LEN]; /* below the hierarchy's root: "/a/b" */
 };
 
 struct ew_flow_key {

@@ -37,7 +37,7 @@ TEST(Abi, LargestFieldsFirstAndNoHoles) {
 }
 
 TEST(Abi, DropReasonsAreDense) {
-    EXPECT_EQ(EW_DROP_ENFORCE_UNRECORDED + 1, EW_DROP__COUNT);
+    EXPECT_EQ(EW_DROP_RINGBUF_CGROUP + 1, EW_DROP__COUNT);
     for (std::uint32_t reason = 0; reason < EW_DROP__COUNT; ++reason)
         EXPECT_STRNE(egresswatch::drop_reason_name(reason), "unknown") << reason;
 }
@@ -50,6 +50,14 @@ TEST(Abi, TlsEventLayout) {
     EXPECT_EQ(offsetof(ew_tls_data_event, data), 96u);
     EXPECT_EQ(sizeof(ew_tls_bind_event), 88u);
     EXPECT_EQ(sizeof(ew_libs_changed_event), 48u);
+}
+
+TEST(Abi, CgroupEventLayout) {
+    EXPECT_EQ(sizeof(ew_cgroup_event), 584u);
+    EXPECT_EQ(offsetof(ew_cgroup_event, cgroup_id), 48u);
+    EXPECT_EQ(offsetof(ew_cgroup_event, parent_id), 56u);
+    EXPECT_EQ(offsetof(ew_cgroup_event, path_truncated), 64u);
+    EXPECT_EQ(offsetof(ew_cgroup_event, path), 72u);
 }
 
 TEST(Abi, PayloadEventLayout) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <memory>
 
 #include "egresswatch/abi.h"
 #include "pipeline/decoder.h"
@@ -143,4 +144,26 @@ TEST(Decoder, ForkAndExit) {
     e = decode_event(&x, sizeof(x));
     ASSERT_TRUE(e);
     EXPECT_EQ(std::get<ExitEvent>(*e).exit_code, 256u);
+}
+
+TEST(Decoder, CgroupMadeNamesItsIdUnlessThePathWasCutOff) {
+    auto raw = std::make_unique<ew_cgroup_event>();
+    std::memset(raw.get(), 0, sizeof(*raw));
+    raw->hdr = header(EW_EVENT_CGROUP_MKDIR);
+    raw->cgroup_id = 9001;
+    raw->parent_id = 77;
+    std::strcpy(raw->path, "/libpod_parent/libpod-0123");
+    auto e = decode_event(raw.get(), sizeof(*raw));
+    ASSERT_TRUE(e);
+    const auto& c = std::get<CgroupEvent>(*e);
+    EXPECT_EQ(c.cgroup_id, 9001u);
+    EXPECT_EQ(c.parent_id, 77u);
+    EXPECT_EQ(c.path, "/libpod_parent/libpod-0123");
+    EXPECT_EQ(c.task.pid, 42u);
+
+    raw->path_truncated = 1;
+    e = decode_event(raw.get(), sizeof(*raw));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(std::get<CgroupEvent>(*e).path, "") << "a cut-off path would name the cgroup wrongly";
+    EXPECT_FALSE(decode_event(raw.get(), sizeof(*raw) - 1)) << "short record";
 }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -188,4 +189,30 @@ TEST(Pipeline, TheHowItWorksDiagramListsTheStagesInOrder) {
         ASSERT_NE(found, std::string::npos) << "stage '" << stage << "' is not drawn after the one before it";
         at = found;
     }
+}
+
+// A cgroup made during the session names the records made in it at once, in ring-buffer order,
+// though it may be gone before anything could look it up.
+TEST(Pipeline, ACgroupMadeDuringTheSessionNamesTheRecordsMadeInIt) {
+    ProcessTable processes;
+    Order sink;
+    std::map<std::uint64_t, std::string> known;
+    PipelineOptions options;
+    options.hooks.cgroup_made = [&known](std::uint64_t id, const std::string& path) { known[id] = path; };
+    options.cgroup_path = [&known](std::uint64_t id) { return known.contains(id) ? known[id] : std::string(); };
+    Pipeline pipeline(processes, options, {}, {&sink});
+
+    auto made = std::make_unique<ew_cgroup_event>();
+    std::memset(made.get(), 0, sizeof(*made));
+    made->hdr = header(EW_EVENT_CGROUP_MKDIR, 1500);
+    made->cgroup_id = 4711;
+    std::strcpy(made->path, "/machine.slice/libpod-0123.scope");
+    ew_sock_event send = send_record(9, 22);
+    send.hdr.cgroup_id = 4711;
+    pipeline.on_ring_record(made.get(), sizeof(*made));
+    pipeline.on_ring_record(&send, sizeof(send));
+
+    ASSERT_EQ(sink.connections.size(), 1u);
+    EXPECT_EQ(sink.connections[0].process.cgroup, "/machine.slice/libpod-0123.scope");
+    EXPECT_EQ(pipeline.event_counts().cgroups, 1u);
 }

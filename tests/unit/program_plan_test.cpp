@@ -124,11 +124,26 @@ TEST(ProgramPlan, RequiredProgramsAndEnforcementsPayloadHaveNoFallback) {
     EXPECT_TRUE(enforcing.fall_back("uprobe_tls_call_enter", "rejected")) << "but it can do without HTTPS requests";
 }
 
+TEST(ProgramPlan, WithoutTheCgroupMkdirHookCgroupsAreNamedByARescan) {
+    ProgramPlan plan = ProgramPlan::initial(true, true, false, kernel_6_1());
+    auto programs = plan.programs();
+    EXPECT_NE(std::find(programs.begin(), programs.end(), "cgroup_mkdir_record"), programs.end());
+    EXPECT_TRUE(plan.fall_back("cgroup_mkdir_record", "rejected"));
+    programs = plan.programs();
+    EXPECT_EQ(std::find(programs.begin(), programs.end(), "cgroup_mkdir_record"), programs.end());
+    EXPECT_TRUE(plan.payload && plan.tls) << "only that feature is off";
+    ASSERT_EQ(plan.degradations.size(), 1u);
+    EXPECT_NE(plan.degradations[0].line().find("rescan of the cgroup tree"), std::string::npos)
+        << plan.degradations[0].line();
+    EXPECT_FALSE(describe_hooks(plan).contains("cgroup_names"));
+}
+
 TEST(ProgramPlan, DescribesTheHooksInUse) {
     ProgramPlan plan = ProgramPlan::initial(true, true, true, kernel_6_1());
     plan.tls_socket_hooks = {TlsSocketHook::fentry};  // as attached
     auto hooks = describe_hooks(plan);
-    EXPECT_EQ(hooks.size(), 7u);
+    EXPECT_EQ(hooks.size(), 8u);
+    EXPECT_EQ(hooks["cgroup_names"], "tp_btf/cgroup_mkdir");
     EXPECT_NE(hooks["process_lineage"].find("live thread count"), std::string::npos);
     EXPECT_NE(hooks["tls_plaintext"].find("sockets joined through fentry/tcp_sendmsg + tcp_recvmsg"),
               std::string::npos);

@@ -119,6 +119,7 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     options.hooks.libraries_changed = [this](std::uint32_t pid) {
         if (tls_) tls_->scan_process(pid);
     };
+    options.hooks.cgroup_made = [this](std::uint64_t id, const std::string& path) { cgroup_names_.learn(id, path); };
     // Recorded, but not in events.jsonl: the summary and report.json count them.
     options.sink_loss = [this](LossReasons& reasons) {
         if (file_writer_.unwritten()) reasons["output_write_failed"] = file_writer_.unwritten();

@@ -13,6 +13,7 @@ constexpr const char* kPayload = "names and requests (DNS, TLS SNI, HTTP)";
 constexpr const char* kSocketRelease = "cheaper socket owners (cgroup/sock_release)";
 constexpr const char* kTls = "HTTPS requests (TLS library plaintext)";
 constexpr const char* kTlsSocket = "joining HTTPS requests to their connections";
+constexpr const char* kCgroupNames = "naming cgroups made during the session as they appear";
 constexpr const char* kWithoutPayload = "connections and datagrams with their processes, without names";
 
 struct PlannedObject {
@@ -31,6 +32,7 @@ const PlannedObject kObjects[] = {
     {"sched_process_fork_record", kLineage},
     {"process_exit_group_dead", kLineage},
     {"process_exit_live_count", kLineage},
+    {"cgroup_mkdir_record", kCgroupNames},
     {"egress_capture", kPayload},
     {"ingress_capture", kPayload},
     {"sock_release_forget_owner", kSocketRelease},
@@ -125,6 +127,7 @@ std::string ProgramPlan::exit_program(ExitHook hook) {
 std::vector<std::string> ProgramPlan::programs() const {
     std::vector<std::string> out(kConnectionPrograms.begin(), kConnectionPrograms.end());
     out.insert(out.end(), {"sched_process_exec_record", "sched_process_fork_record", exit_program(exit_hook)});
+    if (cgroup_names) out.push_back("cgroup_mkdir_record");
     if (payload) out.insert(out.end(), kPayloadPrograms.begin(), kPayloadPrograms.end());
     if (socket_release) out.push_back("sock_release_forget_owner");
     if (tls) {
@@ -167,6 +170,10 @@ bool ProgramPlan::fall_back(const std::string& object, const std::string& reason
         degradations.push_back({kPayload, reason, kWithoutPayload});
         return true;
     }
+    if (cgroup_names && object == "cgroup_mkdir_record") {
+        cgroup_unnamed(reason);
+        return true;
+    }
     if (socket_release && object == "sock_release_forget_owner") {
         socket_release = false;
         degradations.push_back(
@@ -186,6 +193,13 @@ void ProgramPlan::tls_socket_hook_refused(TlsSocketHook hook, const std::string&
                             "HTTPS requests without their connection (cookie 0, counted as lost: tls_unjoined)"});
 }
 
+void ProgramPlan::cgroup_unnamed(const std::string& reason) {
+    cgroup_names = false;
+    degradations.push_back({kCgroupNames, reason,
+                            "everything; a cgroup made during the session is named by a rescan of the cgroup "
+                            "tree, at most once a second, and one gone before then is left unnamed"});
+}
+
 void ProgramPlan::payload_unattachable(const std::string& reason) {
     payload = socket_release = tls = false;
     tls_socket_hooks.clear();
@@ -200,6 +214,7 @@ std::map<std::string, std::string> describe_hooks(const ProgramPlan& plan) {
         {"process_lineage", std::string("tp_btf/sched_process_exec, _fork; exit: ") + to_string(plan.exit_hook)},
         {"transport", "BPF ring buffer"},
     };
+    if (plan.cgroup_names) hooks["cgroup_names"] = "tp_btf/cgroup_mkdir";
     if (plan.payload)
         hooks["payload"] = std::string("cgroup_skb/egress + cgroup_skb/ingress, socket owners in sk_storage from a "
                                        "connection's first payload") +

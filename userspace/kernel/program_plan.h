@@ -45,6 +45,7 @@ struct ProgramPlan {
     bool socket_release = true;      // cgroup/sock_release: cheaper socket owners
     bool sock_addr_at_root = false;  // connect/sendmsg attached at the cgroup root, scoped by the acting task
     bool tls = true;                 // TLS library uprobes: HTTPS request plaintext
+    bool cgroup_names = true;        // tp_btf/cgroup_mkdir: cgroups made during the session, named at once
     bool enforce = false;            // --enforce: payload is required
     ExitHook exit_hook = ExitHook::group_dead_argument;
     // Loaded, in order of preference; the first that attaches is used.
@@ -66,6 +67,8 @@ struct ProgramPlan {
     // The kernel refused one TLS socket hook at attach: it is dropped, and if it was the
     // last, joining HTTPS requests to their connections is off.
     void tls_socket_hook_refused(TlsSocketHook hook, const std::string& reason);
+    // tp_btf/cgroup_mkdir was refused, at load or attach: cgroups are named by a rescan.
+    void cgroup_unnamed(const std::string& reason);
     // The cgroup_skb programs loaded but could not be attached.
     void payload_unattachable(const std::string& reason);
 
@@ -75,7 +78,7 @@ struct ProgramPlan {
 };
 
 // The hooks each job uses under `plan`, by job key (connections, datagrams, process_lineage,
-// payload, tls_plaintext, transport, enforcement): the start record's kernel_features and
+// payload, tls_plaintext, transport, enforcement, cgroup_names): the start record's kernel_features and
 // doctor's list.
 std::map<std::string, std::string> describe_hooks(const ProgramPlan& plan);
 

@@ -244,6 +244,13 @@ void Tracer::attach_process_tracking() {
         {"sched_process_fork_record", "sched_process_exec_record", ProgramPlan::exit_program(plan_.exit_hook)},
         "process lineage");
     if (plan_.tls) attach_programs({"tls_thread_exit"}, "HTTPS requests");
+    // Before the socket programs, so that a cgroup made in the same instant is named.
+    if (plan_.cgroup_names) {
+        if (bpf_link* link = bpf_program__attach(skel_->progs.cgroup_mkdir_record))
+            links_.push_back(link);
+        else
+            plan_.cgroup_unnamed("attaching tp_btf/cgroup_mkdir failed: " + errno_text(errno));
+    }
 }
 
 void Tracer::attach_tls_socket_tracking() {

@@ -24,6 +24,7 @@ const char* drop_reason_name(std::uint32_t reason) {
     case EW_DROP_ENFORCE_LEARNED_FULL: return "enforce_learned_addresses_full";
     case EW_DROP_ENFORCE_DNS_UNREAD: return "enforce_dns_answer_unread";
     case EW_DROP_ENFORCE_UNRECORDED: return "enforce_refused_unrecorded";
+    case EW_DROP_RINGBUF_CGROUP: return "ringbuf_full_cgroup";
     default: return "unknown";
     }
 }

@@ -19,6 +19,7 @@ static_assert(sizeof(ew_payload_event) == 1120);
 static_assert(sizeof(ew_tls_data_event) == 1120);
 static_assert(sizeof(ew_tls_bind_event) == 88);
 static_assert(sizeof(ew_libs_changed_event) == 48);
+static_assert(sizeof(ew_cgroup_event) == 584);
 static_assert(static_cast<int>(Verdict::blocked) == EW_VERDICT_BLOCKED &&
               static_cast<int>(Verdict::unverified) == EW_VERDICT_UNVERIFIED);
 static_assert((EW_ARGS_LEN & (EW_ARGS_LEN - 1)) == 0, "BPF side masks with EW_ARGS_LEN - 1");
@@ -161,6 +162,18 @@ std::optional<KernelEvent> decode_exec(const void* data, std::size_t size) {
     return e;
 }
 
+std::optional<KernelEvent> decode_cgroup(const void* data, std::size_t size) {
+    auto raw = std::make_unique<ew_cgroup_event>();
+    if (!read_record(data, size, *raw)) return std::nullopt;
+    CgroupEvent e;
+    e.task = task_from(raw->hdr);
+    e.cgroup_id = raw->cgroup_id;
+    e.parent_id = raw->parent_id;
+    // A cut-off path would name the cgroup wrongly: left empty, it is looked up instead.
+    if (!raw->path_truncated) e.path = bounded_string(raw->path, sizeof(raw->path));
+    return e;
+}
+
 }  // namespace
 
 std::optional<KernelEvent> decode_event(const void* data, std::size_t size) {
@@ -179,6 +192,7 @@ std::optional<KernelEvent> decode_event(const void* data, std::size_t size) {
     case EW_EVENT_TLS_DATA: return decode_tls_data(data, size);
     case EW_EVENT_TLS_BIND: return decode_tls_bind(data, size);
     case EW_EVENT_LIBS_CHANGED: return LibsChangedEvent{task_from(hdr)};
+    case EW_EVENT_CGROUP_MKDIR: return decode_cgroup(data, size);
     case EW_EVENT_EXIT: {
         ew_exit_event raw;
         if (!read_record(data, size, raw)) return std::nullopt;

@@ -99,4 +99,9 @@ void Enricher::handle(const LibsChangedEvent& e) {
     if (hooks_.libraries_changed) hooks_.libraries_changed(e.task.pid);
 }
 
+void Enricher::handle(const CgroupEvent& e) {
+    ++counts_.cgroups;
+    if (hooks_.cgroup_made && !e.path.empty()) hooks_.cgroup_made(e.cgroup_id, e.path);
+}
+
 }  // namespace egresswatch

@@ -31,11 +31,13 @@ struct EnricherHooks {
     std::function<void(std::vector<std::string>& argv, bool cut)> redact_argv;
     // The loader mapped libraries into a process: look for TLS libraries in it.
     std::function<void(std::uint32_t pid)> libraries_changed;
+    // A cgroup was made: records made in it from now on name it by this path.
+    std::function<void(std::uint64_t cgroup_id, const std::string& path)> cgroup_made;
 };
 
 struct EventCounts {
     std::uint64_t connect = 0, send = 0, exec = 0, fork = 0, exit = 0, payload = 0, tls_data = 0, tls_bind = 0,
-                  libs_changed = 0;
+                  libs_changed = 0, cgroups = 0;
     std::uint64_t undecodable = 0;
 };
 
@@ -59,6 +61,7 @@ private:
     void handle(const TlsDataEvent& e);
     void handle(const TlsBindEvent& e);
     void handle(const LibsChangedEvent& e);
+    void handle(const CgroupEvent& e);
 
     ProcessTable& processes_;
     const ProcessNamer& names_;

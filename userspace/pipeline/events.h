@@ -117,6 +117,15 @@ struct LibsChangedEvent {
     TaskContext task;
 };
 
+// A cgroup made on the v2 hierarchy (tp_btf/cgroup_mkdir): the name of the id that records
+// made in it carry, known before any of them.
+struct CgroupEvent {
+    TaskContext task;  // who made it
+    std::uint64_t cgroup_id = 0;
+    std::uint64_t parent_id = 0;
+    std::string path;  // below the hierarchy's root, "/a/b"; empty when the kernel cut it off
+};
+
 // One flow_dedup entry as decoded (decode_flow_count): the flow's key and its cumulative count
 // of connects or datagrams the kernel counted instead of reporting.
 struct FlowCount {
@@ -130,7 +139,7 @@ struct FlowCount {
 };
 
 using KernelEvent = std::variant<SockEvent, ExecEvent, ForkEvent, ExitEvent, PayloadEvent, TlsDataEvent, TlsBindEvent,
-                                 LibsChangedEvent>;
+                                 LibsChangedEvent, CgroupEvent>;
 
 std::string_view sock_event_kind_name(SockEventKind kind);
 std::string_view verdict_name(Verdict verdict);  // allowed, blocked, unverified

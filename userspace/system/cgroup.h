@@ -66,12 +66,16 @@ std::size_t empty_and_remove_cgroup(const std::string& path, const std::string& 
 // Kills every process in `path` (and below) and removes it. Returns how many there were.
 std::size_t kill_and_remove_cgroup(const std::string& path);
 
-// cgroup id -> path relative to the mount, for naming the cgroup of each event. Rescans
-// the hierarchy when asked for an id it does not know, at most once a second.
+// cgroup id -> path relative to the mount, for naming the cgroup of each event. A cgroup made
+// during the session is learned from the kernel's event the moment it appears (learn());
+// otherwise the hierarchy is rescanned when asked for an id it does not know, at most once a
+// second (and a cgroup gone by then stays unnamed).
 class CgroupNames {
 public:
     explicit CgroupNames(std::string mount) : mount_(std::move(mount)) {}
     std::string name(std::uint64_t id);
+    // `path` is below the hierarchy's root ("/a/b"), as the kernel names it.
+    void learn(std::uint64_t id, const std::string& path) { names_[id] = path; }
 
 private:
     void rescan();
