@@ -15,6 +15,7 @@
 
 #include "alerts/baseline_alerter.h"
 #include "allowlist/allowlist_loader.h"
+#include "containers/container_book.h"
 #include "egresswatch/abi.h"
 
 using namespace egresswatch;
@@ -215,4 +216,40 @@ TEST(Pipeline, ACgroupMadeDuringTheSessionNamesTheRecordsMadeInIt) {
     ASSERT_EQ(sink.connections.size(), 1u);
     EXPECT_EQ(sink.connections[0].process.cgroup, "/machine.slice/libpod-0123.scope");
     EXPECT_EQ(pipeline.event_counts().cgroups, 1u);
+}
+
+// A process in a container's cgroup is named with the container, from the cgroup path alone when
+// the runtime left no files to read (here: none at all).
+TEST(Pipeline, RecordsFromAContainerNameIt) {
+    ProcessTable processes;
+    Order sink;
+    std::map<std::uint64_t, std::string> known;
+    ContainerRoots nowhere{"/nonexistent/a", "/nonexistent/b", "/nonexistent/c", "/nonexistent/d"};
+    ContainerBook containers(nowhere);
+    PipelineOptions options;
+    options.hooks.cgroup_made = [&known](std::uint64_t id, const std::string& path) { known[id] = path; };
+    options.cgroup_path = [&known](std::uint64_t id) { return known.contains(id) ? known[id] : std::string(); };
+    options.container_of = [&containers](std::uint64_t id, const std::string& path) -> std::optional<ContainerInfo> {
+        const ContainerInfo* c = containers.lookup(id, path);
+        return c ? std::optional<ContainerInfo>(*c) : std::nullopt;
+    };
+    Pipeline pipeline(processes, options, {}, {&sink});
+
+    std::string id(64, 'b');
+    auto made = std::make_unique<ew_cgroup_event>();
+    std::memset(made.get(), 0, sizeof(*made));
+    made->hdr = header(EW_EVENT_CGROUP_MKDIR, 1500);
+    made->cgroup_id = 4712;
+    std::strcpy(made->path, ("/libpod_parent/libpod-" + id).c_str());
+    ew_sock_event in_container = send_record(9, 22), on_host = send_record(9, 22);
+    in_container.hdr.cgroup_id = 4712;
+    pipeline.on_ring_record(made.get(), sizeof(*made));
+    pipeline.on_ring_record(&in_container, sizeof(in_container));
+    pipeline.on_ring_record(&on_host, sizeof(on_host));
+
+    ASSERT_EQ(sink.connections.size(), 2u);
+    ASSERT_TRUE(sink.connections[0].process.container);
+    EXPECT_EQ(sink.connections[0].process.container->id, id);
+    EXPECT_EQ(sink.connections[0].process.container->runtime, Runtime::podman);
+    EXPECT_FALSE(sink.connections[1].process.container) << "the host's cgroup is no container's";
 }

@@ -155,3 +155,27 @@ TEST(Writers, ACutAncestryIsWrittenAndReadBack) {
     EXPECT_EQ(j["ancestry_truncated"], true);
     EXPECT_TRUE(process_from(j).ancestry_truncated);
 }
+
+// A record from a container says which, and which pod; the line reads back the same, and a
+// record from the host has neither key.
+TEST(Writers, ContainerAndPodAreWrittenAndReadBack) {
+    ConnectionRecord r =
+        test::connection(SockEventKind::connect, 1, "198.18.0.2", 80, 6, test::process(7, "wget", "/bin/busybox"));
+    EXPECT_FALSE(to_json(r).contains("container"));
+    ContainerInfo c;
+    c.id = std::string(64, 'a');
+    c.name = "web";
+    c.image = "registry.test/web:1";
+    c.runtime = Runtime::containerd;
+    c.pod = PodInfo{"shop", "web-7f9c", "3f1e2d4c-0000-4000-8000-000000000001", "nginx", PodQos::burstable};
+    r.process.container = c;
+    Json j = to_json(r);
+    EXPECT_EQ(
+        j["container"].dump(),
+        "{\"id\":\"" + c.id + "\",\"name\":\"web\",\"image\":\"registry.test/web:1\",\"runtime\":\"containerd\"}");
+    EXPECT_EQ(j["pod"]["namespace"], "shop");
+    EXPECT_EQ(j["pod"]["qos"], "Burstable");
+    ConnectionRecord back = connection_from(j, "connect");
+    ASSERT_TRUE(back.process.container);
+    EXPECT_EQ(*back.process.container, c);
+}

@@ -111,6 +111,10 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     options.inspect.redact = config_.capture.redact;
     if (!config_.capture.payload) options.inspect.hold_ns = 0;  // nothing would ever name a connect
     options.cgroup_path = [this](std::uint64_t id) { return cgroup_names_.name(id); };
+    options.container_of = [this](std::uint64_t id, const std::string& path) -> std::optional<ContainerInfo> {
+        const ContainerInfo* container = containers_.lookup(id, path);
+        return container ? std::optional<ContainerInfo>(*container) : std::nullopt;
+    };
     options.hooks.resolve_exe = [](std::uint32_t pid, const std::string& filename) {
         return filename.empty() || filename.front() == '/' ? filename : absolute_exe_path(filename, proc_cwd(pid));
     };

@@ -16,6 +16,7 @@
 #include "allowlist/allowlist.h"
 #include "cli/options.h"
 #include "cli/output_dir.h"
+#include "containers/container_book.h"
 #include "enforce/enforce_plan.h"
 #include "kernel/event_source.h"
 #include "kernel/tls_attacher.h"
@@ -89,6 +90,7 @@ private:
     std::unique_ptr<JsonlWriter> stdout_writer_;
     std::unique_ptr<BaselineAlerter> alerter_;
     CgroupNames cgroup_names_;
+    ContainerBook containers_;
     std::unique_ptr<Pipeline> pipeline_;
     std::unique_ptr<Tracer> tracer_;
     // Owns uprobe links into the tracer's programs: declared after it, destroyed first.

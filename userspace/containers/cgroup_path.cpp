@@ -194,6 +194,18 @@ std::string_view qos_name(PodQos qos) {
     return "";
 }
 
+Runtime parse_runtime(std::string_view name) {
+    for (Runtime r : {Runtime::docker, Runtime::containerd, Runtime::crio, Runtime::podman, Runtime::buildkit})
+        if (runtime_name(r) == name) return r;
+    return Runtime::unknown;
+}
+
+PodQos parse_qos(std::string_view name) {
+    for (PodQos q : {PodQos::guaranteed, PodQos::burstable, PodQos::besteffort})
+        if (qos_name(q) == name) return q;
+    return PodQos::none;
+}
+
 std::optional<CgroupContainer> container_from_cgroup(std::string_view path) {
     if (path.empty() || path.size() > kMaxCgroupPathLength || path.front() != '/') return std::nullopt;
     if (path.find('\0') != std::string_view::npos) return std::nullopt;

@@ -42,12 +42,15 @@ enum class Runtime : std::uint8_t { unknown, docker, containerd, crio, podman, b
 
 // "docker", "containerd", "cri-o", "podman", "buildkit"; "" for unknown.
 std::string_view runtime_name(Runtime runtime);
+// The inverse, for reading records back: unknown for "" or a name this build does not know.
+Runtime parse_runtime(std::string_view name);
 
 // The pod's QoS class, from the kubepods cgroup it sits in; none outside Kubernetes.
 enum class PodQos : std::uint8_t { none, guaranteed, burstable, besteffort };
 
 // "Guaranteed", "Burstable", "BestEffort" (as Kubernetes spells them); "" for none.
 std::string_view qos_name(PodQos qos);
+PodQos parse_qos(std::string_view name);
 
 struct CgroupContainer {
     Runtime runtime = Runtime::unknown;

@@ -23,7 +23,7 @@ Pipeline::Pipeline(ProcessTable& processes, PipelineOptions options, std::vector
                    std::vector<RecordSink*> sinks)
     : options_(std::move(options)),
       processes_(processes),
-      names_(processes, options_.cgroup_path),
+      names_(processes, options_.cgroup_path, options_.container_of),
       stages_(linked(std::move(stages), fanout_)),
       inspector_(after_inspector(), options_.inspect, &names_),
       enricher_(processes, names_, options_.clock, options_.hooks, inspector_),

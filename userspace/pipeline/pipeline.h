@@ -38,6 +38,7 @@ struct PipelineOptions {
     InspectorOptions inspect;
     EnricherHooks hooks;
     ProcessNamer::CgroupPath cgroup_path;
+    ProcessNamer::ContainerOf container_of;
     WallClock clock = WallClock::now();
     // Loss only a sink knows of (a writer whose writes failed), added to every loss record.
     std::function<void(LossReasons&)> sink_loss;

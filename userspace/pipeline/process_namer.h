@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "pipeline/events.h"
@@ -19,8 +20,11 @@ public:
     // cgroup id -> path below the cgroup2 mount; empty if unknown.
     using CgroupPath = std::function<std::string(std::uint64_t cgroup_id)>;
 
-    explicit ProcessNamer(ProcessTable& processes, CgroupPath cgroup_path = {})
-        : processes_(processes), cgroup_path_(std::move(cgroup_path)) {}
+    // cgroup id and path -> the container it belongs to, if any (containers/container_book.h).
+    using ContainerOf = std::function<std::optional<ContainerInfo>(std::uint64_t cgroup_id, const std::string& path)>;
+
+    explicit ProcessNamer(ProcessTable& processes, CgroupPath cgroup_path = {}, ContainerOf container_of = {})
+        : processes_(processes), cgroup_path_(std::move(cgroup_path)), container_of_(std::move(container_of)) {}
 
     ProcessRef name(const TaskContext& task) const {
         ProcessRef ref;
@@ -33,6 +37,7 @@ public:
             ref.argv = p->argv;
         }
         if (cgroup_path_) ref.cgroup = cgroup_path_(task.cgroup_id);
+        if (container_of_) ref.container = container_of_(task.cgroup_id, ref.cgroup);
         ref.ancestry = processes_.ancestry(task.pid, &ref.ancestry_truncated);
         return ref;
     }
@@ -40,6 +45,7 @@ public:
 private:
     ProcessTable& processes_;
     CgroupPath cgroup_path_;
+    ContainerOf container_of_;
 };
 
 }  // namespace egresswatch

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/ip_address.h"
+#include "containers/container_info.h"
 #include "pipeline/events.h"
 #include "pipeline/process_table.h"
 
@@ -26,6 +27,8 @@ struct ProcessRef {
     std::string cgroup;
     std::vector<Ancestor> ancestry;
     bool ancestry_truncated = false;  // older ancestors than the 64 listed exist
+    // The container the process ran in, and its pod, from its cgroup (containers/).
+    std::optional<ContainerInfo> container;
 };
 
 struct ConnectionRecord {

@@ -12,6 +12,40 @@ Json ancestry_json(const std::vector<Ancestor>& ancestry) {
     return list;
 }
 
+// The container and pod a process ran in: all keys always, "" for what is not known, so
+// that a reader sees one shape.
+void put_container(Json& j, const ContainerInfo& c) {
+    j["container"] = Json{{"id", c.id}, {"name", c.name}, {"image", c.image}, {"runtime", runtime_name(c.runtime)}};
+    if (c.pod)
+        j["pod"] = Json{{"namespace", c.pod->namespace_name},
+                        {"name", c.pod->name},
+                        {"uid", c.pod->uid},
+                        {"container", c.pod->container},
+                        {"qos", qos_name(c.pod->qos)}};
+}
+
+std::optional<ContainerInfo> container_from(const Json& j) {
+    auto it = j.find("container");
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    if (!it->is_object()) throw FieldError("\"container\" must be an object, not " + json_kind(*it));
+    ContainerInfo c;
+    c.id = optional_field<std::string>(*it, "id");
+    c.name = optional_field<std::string>(*it, "name");
+    c.image = optional_field<std::string>(*it, "image");
+    c.runtime = parse_runtime(optional_field<std::string>(*it, "runtime"));
+    if (auto pod = j.find("pod"); pod != j.end() && !pod->is_null()) {
+        if (!pod->is_object()) throw FieldError("\"pod\" must be an object, not " + json_kind(*pod));
+        PodInfo p;
+        p.namespace_name = optional_field<std::string>(*pod, "namespace");
+        p.name = optional_field<std::string>(*pod, "name");
+        p.uid = optional_field<std::string>(*pod, "uid");
+        p.container = optional_field<std::string>(*pod, "container");
+        p.qos = parse_qos(optional_field<std::string>(*pod, "qos"));
+        c.pod = p;
+    }
+    return c;
+}
+
 }  // namespace
 
 void put_process(Json& j, const ProcessRef& p) {
@@ -22,6 +56,7 @@ void put_process(Json& j, const ProcessRef& p) {
     j["exe"] = p.exe;
     j["argv"] = p.argv;
     j["cgroup"] = p.cgroup;
+    if (p.container) put_container(j, *p.container);
     j["ancestry"] = ancestry_json(p.ancestry);
     if (p.ancestry_truncated) j["ancestry_truncated"] = true;
 }
@@ -35,6 +70,7 @@ ProcessRef process_from(const Json& j) {
     p.exe = optional_field<std::string>(j, "exe");
     p.argv = optional_field<std::vector<std::string>>(j, "argv");
     p.cgroup = optional_field<std::string>(j, "cgroup");
+    p.container = container_from(j);
     if (auto it = j.find("ancestry"); it != j.end() && !it->is_null()) {
         if (!it->is_array()) throw FieldError("\"ancestry\" must be an array, not " + json_kind(*it));
         for (const auto& a : *it) {
