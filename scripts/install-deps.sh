@@ -19,8 +19,14 @@ packages=(
   dnsmasq-base bind9-dnsutils wget openssl util-linux mount
   # kernel tests of the allowlist export: nft -c checks the nftables ruleset
   nftables
+  # kernel tests with containers (tests/kernel/containers.h): real containers, rootful podman.
+  # runc, because crun (podman's default) fails on hybrid cgroup layouts; netavark as podman's
+  # network stack (without it, apt picks the older CNI plugins), and the iptables it runs but
+  # does not depend on. The test image is built from busybox-static's /bin/busybox.
+  podman runc netavark iptables busybox-static
   # the kernel matrix: Debian's stock kernels under QEMU, with an initramfs of real tools
-  qemu-system-x86 busybox-static cpio jq
+  # (and busybox-static, above)
+  qemu-system-x86 cpio jq
 )
 
 source "$(dirname "$0")/lib.sh"

@@ -1,0 +1,361 @@
+// Real containers (rootful podman, runc) observed by egresswatch, and the container fixture
+// itself (tests/kernel/containers.h): what it builds, and that it leaves nothing behind.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "allowlist/allowlist_loader.h"
+#include "containers.h"
+#include "kernel_env.h"
+
+using namespace egresswatch::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A temporary directory, removed however the test ends.
+struct TempDir {
+    explicit TempDir(const std::string& prefix) : path(make_temp_dir(prefix)) {}
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::string path;
+};
+
+bool podman_has(const std::string& what, const std::string& name) {
+    auto argv = podman_base_argv();
+    argv.insert(argv.end(), {what, "exists", name});
+    return run_command(argv, 30s).exit_code == 0;
+}
+
+bool has_line(const std::vector<std::string>& lines, const std::string& line) {
+    return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+}
+
+// `egresswatch watch --out DIR`, observing the whole host, until stop(); killed if still running
+// when it goes out of scope, so a failed test never leaves its programs attached.
+class Watch {
+public:
+    Watch(const std::string& out_dir, const std::string& err_path) : out_dir_(out_dir), err_path_(err_path) {
+        pid_ = fork();
+        if (pid_ == 0) {
+            int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            dup2(err, 2);
+            // --duration only bounds a test that goes wrong; stop() ends it.
+            execl(EGRESSWATCH_BINARY, "egresswatch", "watch", "--quiet", "--duration", "120s", "--out", out_dir.c_str(),
+                  static_cast<char*>(nullptr));
+            _exit(127);
+        }
+    }
+    ~Watch() {
+        if (pid_ > 0) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+
+    // Whether it has attached: it writes its start record then.
+    bool wait_started() {
+        for (int i = 0; i < 300; ++i) {
+            if (read_text(out_dir_ + "/events.jsonl").find("\"start\"") != std::string::npos) return true;
+            if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+                pid_ = -1;
+                return false;
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        return false;
+    }
+    // SIGINT, as Ctrl-C; its exit code, or -1 if it did not exit within 30 s.
+    int stop() {
+        if (pid_ <= 0) return -1;
+        kill(pid_, SIGINT);
+        for (int i = 0; i < 600; ++i) {
+            int status = 0;
+            if (waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        return -1;
+    }
+    std::string err() const { return read_text(err_path_); }
+
+private:
+    std::string out_dir_, err_path_;
+    pid_t pid_ = -1;
+};
+
+const json* find_record(const std::vector<json>& events, const std::string& type, const std::string& daddr, int dport,
+                        const std::string& cgroup) {
+    for (const auto& e : events)
+        if (e.value("type", "") == type && e.value("daddr", "") == daddr && e.value("dport", 0) == dport &&
+            e.value("cgroup", "") == cgroup)
+            return &e;
+    return nullptr;
+}
+
+std::string records_to(const std::vector<json>& events, const std::string& daddr) {
+    std::string out;
+    for (const auto& e : events)
+        if (e.value("daddr", "") == daddr) out += e.dump() + "\n";
+    return out.empty() ? "(none)" : out;
+}
+
+// The command lines of the processes whose command line holds `text`, one a line.
+std::string processes_mentioning(const std::string& text) {
+    std::string found;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        std::string cmdline = read_text(entry.path().string() + "/cmdline");
+        std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+        if (cmdline.find(text) != std::string::npos) found += cmdline + "\n";
+    }
+    return found;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+// The fixture: a container on the test network reaches the gateway's HTTP server by name
+// (dnsmasq on the gateway) and by address, from its own address and in a cgroup of its own;
+// and once the fixtures are gone, so are the container, the network, the cgroup and the servers.
+TEST(ContainersFixture, RunsAContainerOnItsNetworkAndLeavesNothingBehind) {
+    EW_REQUIRE_CONTAINERS();
+    auto t0 = std::chrono::steady_clock::now();
+    std::optional<ContainerTestNetwork> net;
+    net.emplace();
+    ASSERT_TRUE(net->ready()) << net->error();
+    double network_ms = ms_since(t0);
+    std::string network = net->name(), gateway = net->gateway_v4();
+    std::string by_name = "http://" + std::string(ContainerTestNetwork::kServerName) + ":" +
+                          std::to_string(ContainerTestNetwork::kHttpPort) + "/by-name";
+
+    t0 = std::chrono::steady_clock::now();
+    std::optional<TestContainer> c;
+    c.emplace(*net, std::vector<std::string>{"sh", "-c",
+                                             "wget -q -O - " + by_name + " && wget -q -O - " + net->url("/by-address")});
+    ASSERT_TRUE(c->ready()) << c->error();
+    double start_ms = ms_since(t0);
+    std::string container = c->name(), cgroup = c->cgroup(), address = c->address();
+    EXPECT_FALSE(c->id().empty());
+    EXPECT_NE(cgroup.find(c->id()), std::string::npos) << "cgroup " << cgroup << " does not name " << c->id();
+    EXPECT_TRUE(std::filesystem::is_directory(cgroup2_mount_for_tests() + cgroup)) << cgroup;
+    EXPECT_EQ(address.rfind(gateway.substr(0, gateway.rfind('.') + 1), 0), 0u) << address;
+    EXPECT_NE(address, gateway);
+
+    t0 = std::chrono::steady_clock::now();
+    auto r = c->run();
+    double run_ms = ms_since(t0);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, "hello from the gateway\nhello from the gateway\n") << r.err;
+    auto requests = net->web_requests();
+    EXPECT_TRUE(has_line(requests, address + " GET " + ContainerTestNetwork::kServerName + ":8080 /by-name"))
+        << joined(requests);
+    EXPECT_TRUE(has_line(requests, address + " GET " + gateway + ":8080 /by-address")) << joined(requests);
+    std::string dns_log = read_text(net->dns_log_path());
+    EXPECT_NE(dns_log.find(std::string("query[A] ") + ContainerTestNetwork::kServerName + " from " + address),
+              std::string::npos)
+        << dns_log;
+
+    t0 = std::chrono::steady_clock::now();
+    c.reset();
+    double remove_ms = ms_since(t0);
+    t0 = std::chrono::steady_clock::now();
+    net.reset();
+    double network_remove_ms = ms_since(t0);
+    std::cerr << "[ timing   ] network and servers up " << network_ms << " ms; container at its gate " << start_ms
+              << " ms; released until exit " << run_ms << " ms; container removed " << remove_ms
+              << " ms; network and servers removed " << network_remove_ms << " ms\n";
+
+    EXPECT_FALSE(podman_has("container", container)) << container << " left behind";
+    EXPECT_FALSE(podman_has("network", network)) << network << " left behind";
+    EXPECT_FALSE(std::filesystem::exists(cgroup2_mount_for_tests() + cgroup)) << cgroup << " left behind";
+    auto listening = run_command({"/usr/bin/ss", "-Hltun", "src", gateway}, 10s);
+    EXPECT_EQ(listening.out, "") << "servers left behind on " << gateway;
+}
+
+// A test binary that dies without running its destructors leaves a container and a network;
+// the next fixture removes them (its servers died with it).
+TEST(ContainersFixture, RemovesWhatACrashedTestLeft) {
+    EW_REQUIRE_CONTAINERS();
+    int names[2];
+    ASSERT_EQ(pipe(names), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        close(names[0]);
+        ContainerTestNetwork net;
+        TestContainer c(net, {"sleep", "60"});
+        std::string line = net.ready() && c.ready() ? net.name() + " " + c.name() + "\n" : "failed: " + net.error() + c.error() + "\n";
+        (void)!write(names[1], line.data(), line.size());
+        _exit(0);  // no destructors: as if it had crashed
+    }
+    close(names[1]);
+    std::string line;
+    char buf[512];
+    for (ssize_t got; (got = read(names[0], buf, sizeof(buf))) > 0;) line.append(buf, static_cast<std::size_t>(got));
+    close(names[0]);
+    waitpid(child, nullptr, 0);
+    ASSERT_EQ(line.rfind("failed", 0), std::string::npos) << line;
+    std::string network = line.substr(0, line.find(' '));
+    std::string container = line.substr(line.find(' ') + 1, line.find('\n') - line.find(' ') - 1);
+    ASSERT_TRUE(podman_has("network", network)) << network;
+    ASSERT_TRUE(podman_has("container", container)) << container;
+    // Its servers died with it.
+    std::string servers;
+    for (int i = 0; i < 40; ++i) {
+        servers = processes_mentioning("/tmp/" + network + "-");
+        if (servers.empty()) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(servers, "") << "servers of the crashed test still running";
+
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    EXPECT_FALSE(podman_has("container", container)) << container << " left behind";
+    EXPECT_FALSE(podman_has("network", network)) << network << " left behind";
+}
+
+namespace {
+
+// The container's request as watch recorded it: a connect and an http record to the server,
+// both in the container's cgroup; and the server's own line for it.
+void expect_fetch_in_cgroup(const std::vector<json>& events, const ContainerTestNetwork& net, const TestContainer& c,
+                            const std::string& path) {
+    auto requests = net.web_requests();
+    EXPECT_TRUE(has_line(requests, c.address() + " GET " + net.gateway_v4() + ":8080 " + path)) << joined(requests);
+    ASSERT_FALSE(events.empty()) << "watch wrote nothing";
+    const json* connect = find_record(events, "connect", net.gateway_v4(), ContainerTestNetwork::kHttpPort, c.cgroup());
+    ASSERT_NE(connect, nullptr) << "no connect to " << net.gateway_v4() << ":8080 in cgroup " << c.cgroup()
+                                << "; the records to that address:\n"
+                                << records_to(events, net.gateway_v4());
+    EXPECT_EQ((*connect)["proto"], "tcp");
+    EXPECT_EQ((*connect)["comm"], "wget");
+    const json* http = find_record(events, "http", net.gateway_v4(), ContainerTestNetwork::kHttpPort, c.cgroup());
+    ASSERT_NE(http, nullptr) << "no http record in cgroup " << c.cgroup() << "; the records to that address:\n"
+                             << records_to(events, net.gateway_v4());
+    EXPECT_EQ((*http)["method"], "GET");
+    EXPECT_EQ((*http)["path"], path);
+    EXPECT_EQ((*http)["status"], 200);
+    EXPECT_EQ((*http)["cookie"], (*connect)["cookie"]);
+}
+
+}  // namespace
+
+// `watch` over the whole host sees a container's connect and HTTP request, and gives them the
+// container's cgroup. The container is created (its process waiting at the gate) before watch
+// starts, and its command runs once watch is attached: a cgroup created while watch runs is
+// not always named yet (DISABLED_WatchNamesTheCgroupOfAContainerStartedDuringTheSession).
+TEST(Containers, WatchSeesAContainerFetchingOverHttp) {
+    EW_REQUIRE_CONTAINERS();
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    TestContainer c(net, {"wget", "-q", "-O", "-", net.url("/x")});
+    ASSERT_TRUE(c.ready()) << c.error();
+    TempDir out_dir("ew-containers-watch-");
+    const std::string& out = out_dir.path;
+    Watch watch(out, net.dir() + "/watch.err");
+    ASSERT_TRUE(watch.wait_started()) << "watch did not start: " << watch.err();
+
+    auto r = c.run();
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out, "hello from the gateway\n") << r.err;
+    ASSERT_EQ(watch.stop(), 0) << watch.err();
+    expect_fetch_in_cgroup(read_events(out), net, c, "/x");
+}
+
+// Enabled when watch names a cgroup created during the session at once. Today CgroupNames
+// (userspace/system/cgroup.cpp) rescans the cgroup2 hierarchy for an unknown cgroup id at most
+// once a second and answers "" in between, so every record of a container that starts less
+// than a second after the last rescan, and connects within that second, has "cgroup": "".
+TEST(Containers, DISABLED_WatchNamesTheCgroupOfAContainerStartedDuringTheSession) {
+    EW_REQUIRE_CONTAINERS();
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    TempDir out_dir("ew-containers-watch-");
+    const std::string& out = out_dir.path;
+    Watch watch(out, net.dir() + "/watch.err");
+    ASSERT_TRUE(watch.wait_started()) << "watch did not start: " << watch.err();
+
+    TestContainer c(net, {"wget", "-q", "-O", "-", net.url("/y")});
+    ASSERT_TRUE(c.ready()) << c.error();
+    auto r = c.run();
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    ASSERT_EQ(watch.stop(), 0) << watch.err();
+    auto events = read_events(out);
+    expect_fetch_in_cgroup(events, net, c, "/y");
+    // The container's first program, exec'd while the cgroup was new.
+    bool named_exec = false;
+    for (const auto& e : events_of_type(events, "exec"))
+        if (e["pid"] == c.pid() && e["filename"] == "/bin/sh") named_exec = e["cgroup"] == c.cgroup();
+    EXPECT_TRUE(named_exec) << "the exec of the container's /bin/sh is not in cgroup " << c.cgroup();
+}
+
+// Enabled when run follows containers: `egresswatch run -- podman run ...` reports what the
+// container connects to (the container's processes are not in the run's cgroup, since conmon
+// moves them into a cgroup of podman's), and its allowlist.yaml holds the destination.
+TEST(Containers, DISABLED_RunFollowsAContainer) {
+    EW_REQUIRE_CONTAINERS();
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    std::string name = net.container_name("run");
+    ContainerRemover remover(name);
+    TempDir out_dir("ew-containers-run-");
+    const std::string& out = out_dir.path;
+    std::vector<std::string> args{"run", "--quiet", "--out", out, "--"};
+    auto podman_run = net.podman_run_argv(name, {"wget", "-q", "-O", "-", net.url("/run")});
+    args.insert(args.end(), podman_run.begin(), podman_run.end());
+
+    auto r = run_egresswatch(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("hello from the gateway"), std::string::npos) << r.out << r.err;
+    auto requests = net.web_requests();
+    ASSERT_EQ(requests.size(), 1u) << joined(requests);
+    EXPECT_NE(requests[0].find(" GET " + net.gateway_v4() + ":8080 /run"), std::string::npos) << requests[0];
+
+    auto events = read_events(out);
+    const json* connect = nullptr;
+    for (const auto& e : events_of_type(events, "connect"))
+        if (e["daddr"] == net.gateway_v4() && e["dport"] == ContainerTestNetwork::kHttpPort) connect = &e;
+    ASSERT_NE(connect, nullptr) << "no connect to " << net.gateway_v4() << ":8080; the records to that address:\n"
+                                << records_to(events, net.gateway_v4());
+    EXPECT_EQ((*connect)["comm"], "wget");
+    EXPECT_EQ((*connect)["proto"], "tcp");
+
+    auto allowlist = egresswatch::load_allowlist_file(out + "/allowlist.yaml");
+    auto gateway = egresswatch::IpAddress::parse(net.gateway_v4());
+    ASSERT_TRUE(gateway.has_value());
+    bool listed = false;
+    for (const auto& entry : allowlist.destinations)
+        for (const auto& cidr : entry.addresses)
+            if (cidr.contains(*gateway) && entry.ports.contains(ContainerTestNetwork::kHttpPort) &&
+                entry.proto == egresswatch::AllowProto::tcp)
+                listed = true;
+    EXPECT_TRUE(listed) << read_text(out + "/allowlist.yaml");
+}
