@@ -36,8 +36,8 @@ constexpr const char* kImageLabel = "egresswatch.test.busybox";
 // Change it when the image's layout changes, so that a cached image is rebuilt.
 constexpr const char* kImageLayout = "1";
 // Busybox applets the image links to /bin/busybox.
-constexpr const char* kApplets[] = {"sh",    "wget", "nslookup", "sleep", "cat", "echo", "ls",
-                                    "true",  "env",  "id",       "ps",    "hostname"};
+constexpr const char* kApplets[] = {"sh", "wget", "nslookup", "sleep", "cat", "echo",
+                                    "ls", "true", "env",      "id",    "ps",  "hostname"};
 constexpr const char* kGateInContainer = "/ew-gate";
 constexpr int kFirstSubnet = 251, kLastSubnet = 254;  // 198.19.N.0/24
 
@@ -118,7 +118,8 @@ void remove_stale_leftovers() {
     auto containers = podman({"ps", "-a", "--filter", std::string("name=^") + kPrefix, "--format", "{{.Names}}"}, 30s);
     for (const auto& name : lines_of(containers.out))
         if (owner_is_gone(name)) podman({"rm", "-f", "-t", "0", name}, 60s);
-    auto networks = podman({"network", "ls", "--filter", std::string("name=^") + kPrefix, "--format", "{{.Name}}"}, 30s);
+    auto networks =
+        podman({"network", "ls", "--filter", std::string("name=^") + kPrefix, "--format", "{{.Name}}"}, 30s);
     for (const auto& name : lines_of(networks.out))
         if (owner_is_gone(name)) podman({"network", "rm", "-f", name}, 60s);
     std::vector<fs::path> stale;
@@ -199,8 +200,8 @@ std::string build_image(const std::string& label) {
         return std::string("copying ") + kBusybox + " failed: " + ec.message();
     }
     for (const char* applet : kApplets) fs::create_symlink("busybox", dir + "/bin/" + applet, ec);
-    std::string cmd = "tar -C '" + dir + "' -c . | " + kPodman + " import --change 'LABEL " + kImageLabel + "=" + label +
-                      "' --change 'CMD [\"/bin/sh\"]' - " + kTestImage;
+    std::string cmd = "tar -C '" + dir + "' -c . | " + kPodman + " import --change 'LABEL " + kImageLabel + "=" +
+                      label + "' --change 'CMD [\"/bin/sh\"]' - " + kTestImage;
     auto r = sh(cmd, 120s);
     fs::remove_all(dir, ec);
     if (r.exit_code != 0) return "podman import failed: " + first_lines(r.err);
@@ -215,7 +216,8 @@ std::optional<std::string> containers_unavailable_reason() {
         if (access(tool, X_OK) != 0) return std::string(tool) + " missing: run scripts/install-deps.sh";
     auto is_static = is_static_elf(kBusybox);
     if (!is_static || !*is_static)
-        return std::string(kBusybox) + " is not a static busybox (the test image holds nothing else): install busybox-static";
+        return std::string(kBusybox) +
+               " is not a static busybox (the test image holds nothing else): install busybox-static";
     return std::nullopt;
 }
 
@@ -241,14 +243,15 @@ std::optional<std::string> ensure_test_image() {
         return *result;
     }
     std::string label = "layout" + std::string(kImageLayout) + "-" + hash.out.substr(0, hash.out.find(' '));
-    auto have = podman({"image", "inspect", "--format", std::string("{{index .Config.Labels \"") + kImageLabel + "\"}}",
-                        kTestImage},
-                       60s);
+    auto have = podman(
+        {"image", "inspect", "--format", std::string("{{index .Config.Labels \"") + kImageLabel + "\"}}", kTestImage},
+        60s);
     if (have.exit_code == 0 && trim(have.out) == label) {
         result = std::optional<std::string>{};
         return *result;
     }
-    std::string old_id = have.exit_code == 0 ? trim(podman({"image", "inspect", "--format", "{{.Id}}", kTestImage}).out) : "";
+    std::string old_id =
+        have.exit_code == 0 ? trim(podman({"image", "inspect", "--format", "{{.Id}}", kTestImage}).out) : "";
     std::string error = build_image(label);
     // The image it replaces, now untagged (kept if a container still uses it).
     if (error.empty() && !old_id.empty()) podman({"rmi", old_id}, 60s);
@@ -430,9 +433,8 @@ TestContainer::TestContainer(ContainerTestNetwork& net, const std::vector<std::s
         return;
     }
     id_ = trim(started.out);
-    auto inspect = podman({"inspect", "--format", "{{.State.Pid}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-                           name_},
-                          60s);
+    auto inspect = podman(
+        {"inspect", "--format", "{{.State.Pid}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name_}, 60s);
     std::istringstream fields(inspect.out);
     fields >> pid_ >> address_;
     if (inspect.exit_code != 0 || pid_ <= 0) {

@@ -75,9 +75,9 @@ public:
     bool ready() const { return ready_; }
     const std::string& error() const { return error_; }
 
-    const std::string& name() const { return name_; }             // the podman network
-    const std::string& subnet() const { return subnet_; }         // 198.19.N.0/24
-    const std::string& gateway_v4() const { return gateway_v4_; } // the servers
+    const std::string& name() const { return name_; }              // the podman network
+    const std::string& subnet() const { return subnet_; }          // 198.19.N.0/24
+    const std::string& gateway_v4() const { return gateway_v4_; }  // the servers
     std::string url(const std::string& path) const {               // http://GATEWAY:PORT/PATH
         return "http://" + gateway_v4_ + ":" + std::to_string(kHttpPort) + path;
     }
@@ -131,8 +131,7 @@ private:
 // busybox's applets) once release() is called. Removed on destruction.
 class TestContainer {
 public:
-    TestContainer(ContainerTestNetwork& net, const std::vector<std::string>& command,
-                  const std::string& label = "c");
+    TestContainer(ContainerTestNetwork& net, const std::vector<std::string>& command, const std::string& label = "c");
     ~TestContainer();
     TestContainer(const TestContainer&) = delete;
     TestContainer& operator=(const TestContainer&) = delete;

@@ -159,8 +159,8 @@ TEST(ContainersFixture, RunsAContainerOnItsNetworkAndLeavesNothingBehind) {
 
     t0 = std::chrono::steady_clock::now();
     std::optional<TestContainer> c;
-    c.emplace(*net, std::vector<std::string>{"sh", "-c",
-                                             "wget -q -O - " + by_name + " && wget -q -O - " + net->url("/by-address")});
+    c.emplace(*net, std::vector<std::string>{
+                        "sh", "-c", "wget -q -O - " + by_name + " && wget -q -O - " + net->url("/by-address")});
     ASSERT_TRUE(c->ready()) << c->error();
     double start_ms = ms_since(t0);
     std::string container = c->name(), cgroup = c->cgroup(), address = c->address();
@@ -212,7 +212,8 @@ TEST(ContainersFixture, RemovesWhatACrashedTestLeft) {
         close(names[0]);
         ContainerTestNetwork net;
         TestContainer c(net, {"sleep", "60"});
-        std::string line = net.ready() && c.ready() ? net.name() + " " + c.name() + "\n" : "failed: " + net.error() + c.error() + "\n";
+        std::string line =
+            net.ready() && c.ready() ? net.name() + " " + c.name() + "\n" : "failed: " + net.error() + c.error() + "\n";
         (void)!write(names[1], line.data(), line.size());
         _exit(0);  // no destructors: as if it had crashed
     }
@@ -257,6 +258,10 @@ void expect_fetch_in_cgroup(const std::vector<json>& events, const ContainerTest
                                 << records_to(events, net.gateway_v4());
     EXPECT_EQ((*connect)["proto"], "tcp");
     EXPECT_EQ((*connect)["comm"], "wget");
+    // The container by name, from its cgroup and what podman keeps on disk.
+    const json expected_container{
+        {"id", c.id()}, {"name", c.name()}, {"image", std::string(kTestImage) + ":latest"}, {"runtime", "podman"}};
+    EXPECT_EQ((*connect)["container"], expected_container) << connect->dump();
     const json* http = find_record(events, "http", net.gateway_v4(), ContainerTestNetwork::kHttpPort, c.cgroup());
     ASSERT_NE(http, nullptr) << "no http record in cgroup " << c.cgroup() << "; the records to that address:\n"
                              << records_to(events, net.gateway_v4());
@@ -264,14 +269,14 @@ void expect_fetch_in_cgroup(const std::vector<json>& events, const ContainerTest
     EXPECT_EQ((*http)["path"], path);
     EXPECT_EQ((*http)["status"], 200);
     EXPECT_EQ((*http)["cookie"], (*connect)["cookie"]);
+    EXPECT_EQ((*http)["container"], expected_container) << http->dump();
 }
 
 }  // namespace
 
 // `watch` over the whole host sees a container's connect and HTTP request, and gives them the
-// container's cgroup. The container is created (its process waiting at the gate) before watch
-// starts, and its command runs once watch is attached: a cgroup created while watch runs is
-// not always named yet (DISABLED_WatchNamesTheCgroupOfAContainerStartedDuringTheSession).
+// container's cgroup and identity. The container is created (its process waiting at the gate)
+// before watch starts, and its command runs once watch is attached.
 TEST(Containers, WatchSeesAContainerFetchingOverHttp) {
     EW_REQUIRE_CONTAINERS();
     ContainerTestNetwork net;
@@ -290,11 +295,11 @@ TEST(Containers, WatchSeesAContainerFetchingOverHttp) {
     expect_fetch_in_cgroup(read_events(out), net, c, "/x");
 }
 
-// Enabled when watch names a cgroup created during the session at once. Today CgroupNames
-// (userspace/system/cgroup.cpp) rescans the cgroup2 hierarchy for an unknown cgroup id at most
-// once a second and answers "" in between, so every record of a container that starts less
-// than a second after the last rescan, and connects within that second, has "cgroup": "".
-TEST(Containers, DISABLED_WatchNamesTheCgroupOfAContainerStartedDuringTheSession) {
+// A container started while watch runs: its cgroup is made during the session and named from the
+// kernel's cgroup_mkdir event. Before that, CgroupNames rescanned the tree at most once a second
+// and answered "" in between, so a container that started and connected within that second had
+// "cgroup": "" on every record.
+TEST(Containers, WatchNamesTheCgroupOfAContainerStartedDuringTheSession) {
     EW_REQUIRE_CONTAINERS();
     ContainerTestNetwork net;
     ASSERT_TRUE(net.ready()) << net.error();
