@@ -56,14 +56,19 @@ std::string joined(const std::vector<std::string>& lines) {
 // when it goes out of scope, so a failed test never leaves its programs attached.
 class Watch {
 public:
-    Watch(const std::string& out_dir, const std::string& err_path) : out_dir_(out_dir), err_path_(err_path) {
+    Watch(const std::string& out_dir, const std::string& err_path, std::vector<std::string> extra = {})
+        : out_dir_(out_dir), err_path_(err_path) {
+        // --duration only bounds a test that goes wrong; stop() ends it.
+        std::vector<std::string> args{"egresswatch", "watch", "--quiet", "--duration", "120s", "--out", out_dir};
+        args.insert(args.end(), extra.begin(), extra.end());
+        std::vector<char*> argv;
+        for (std::string& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
         pid_ = fork();
         if (pid_ == 0) {
             int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
             dup2(err, 2);
-            // --duration only bounds a test that goes wrong; stop() ends it.
-            execl(EGRESSWATCH_BINARY, "egresswatch", "watch", "--quiet", "--duration", "120s", "--out", out_dir.c_str(),
-                  static_cast<char*>(nullptr));
+            execv(EGRESSWATCH_BINARY, argv.data());
             _exit(127);
         }
     }
@@ -323,6 +328,33 @@ TEST(Containers, WatchNamesTheCgroupOfAContainerStartedDuringTheSession) {
     for (const auto& e : events_of_type(events, "exec"))
         if (e["pid"] == c.pid() && e["filename"] == "/bin/sh") named_exec = e["cgroup"] == c.cgroup();
     EXPECT_TRUE(named_exec) << "the exec of the container's /bin/sh is not in cgroup " << c.cgroup();
+}
+
+// `watch --container NAME` observes that container alone: another container fetching from the
+// same server at the same time is not reported.
+TEST(Containers, WatchOneContainerByName) {
+    EW_REQUIRE_CONTAINERS();
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    TestContainer watched(net, {"wget", "-q", "-O", "-", net.url("/watched")}, "w");
+    TestContainer other(net, {"wget", "-q", "-O", "-", net.url("/other")}, "o");
+    ASSERT_TRUE(watched.ready()) << watched.error();
+    ASSERT_TRUE(other.ready()) << other.error();
+    TempDir out_dir("ew-containers-one-");
+    const std::string& out = out_dir.path;
+    Watch watch(out, net.dir() + "/watch.err", {"--container", watched.name()});
+    ASSERT_TRUE(watch.wait_started()) << "watch did not start: " << watch.err();
+
+    EXPECT_EQ(other.run().exit_code, 0);
+    EXPECT_EQ(watched.run().exit_code, 0);
+    ASSERT_EQ(watch.stop(), 0) << watch.err();
+    auto events = read_events(out);
+    EXPECT_EQ(events.front()["cgroup"], watched.cgroup()) << events.front().dump();
+    expect_fetch_in_cgroup(events, net, watched, "/watched");
+    for (const json& e : events)
+        EXPECT_FALSE(e.contains("path") && e["path"] == "/other") << "the other container reported: " << e.dump();
+    EXPECT_TRUE(has_line(net.web_requests(), other.address() + " GET " + net.gateway_v4() + ":8080 /other"))
+        << "the other container did not fetch: the test proved nothing";
 }
 
 // Enabled when run follows containers: `egresswatch run -- podman run ...` reports what the

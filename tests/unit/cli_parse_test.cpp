@@ -49,6 +49,11 @@ TEST(CliParse, WatchWithCgroupAndDuration) {
     EXPECT_EQ(r.watch.duration, std::chrono::seconds(90));
 }
 
+TEST(CliParse, WatchOneContainerButNotWithACgroupToo) {
+    EXPECT_EQ(parse({"watch", "--container", "web"}).watch.container, "web");
+    EXPECT_NE(exit_code_of({"watch", "--container", "web", "--cgroup", "/x"}), -1) << "they name two scopes";
+}
+
 TEST(CliParse, ReportAndDoctor) {
     CliRequest r = parse({"report", "e/events.jsonl", "--out", "again", "--scope", "nonlocal"});
     EXPECT_EQ(r.command, CommandKind::report);

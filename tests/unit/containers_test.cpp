@@ -11,6 +11,7 @@
 #include "containers/bounded_file.h"
 #include "containers/cgroup_path.h"
 #include "containers/container_book.h"
+#include "containers/container_cgroup.h"
 #include "containers/oci_config.h"
 #include "containers/podman_containers.h"
 #include "containers/runtime_state.h"
@@ -702,3 +703,23 @@ TEST(ContainerBook, GarbageStateFilesDoNotThrow) {
 }
 
 }  // namespace
+
+// watch --container: the container's cgroup by id prefix, its own sub-cgroups not counted twice,
+// an ambiguous prefix refused in words, and a container that is not there not found.
+TEST(ContainerCgroup, FindsARunningContainersCgroupByIdPrefix) {
+    std::string mount = test::make_temp_dir("ew-cgtree-");
+    std::string a = "ab" + std::string(62, '1'), b = "ab" + std::string(62, '2');
+    std::filesystem::create_directories(mount + "/libpod_parent/libpod-" + a + "/container");
+    std::filesystem::create_directories(mount + "/machine.slice/libpod-" + b + ".scope");
+    ContainerRoots nowhere{"/nonexistent/a", "/nonexistent/b", "/nonexistent/c", "/nonexistent/d"};
+    ContainerBook book(nowhere);
+    auto found = find_container_cgroup(mount, "ab1111", book);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->path, "/libpod_parent/libpod-" + a);
+    EXPECT_EQ(found->container.id, a);
+    EXPECT_EQ(found->container.runtime, Runtime::podman);
+    EXPECT_THROW(find_container_cgroup(mount, "ab", book), std::runtime_error);
+    EXPECT_FALSE(find_container_cgroup(mount, "cd", book));
+    EXPECT_FALSE(find_container_cgroup(mount, "", book));
+    std::filesystem::remove_all(mount);
+}

@@ -132,7 +132,12 @@ CliRequest parse_cli(int argc, const char* const* argv) {
 
     CLI::App* watch = app.add_subcommand("watch", "observe the whole host or one cgroup until Ctrl-C");
     add_capture_options(watch, req.watch.capture);
-    watch->add_option("--cgroup", req.watch.cgroup, "a cgroup v2 path (absolute, or relative to the cgroup2 mount)");
+    CLI::Option* watch_cgroup = watch->add_option("--cgroup", req.watch.cgroup,
+                                                  "a cgroup v2 path (absolute, or relative to the cgroup2 mount)");
+    watch
+        ->add_option("--container", req.watch.container,
+                     "a running container's name or id (podman, Docker, containerd, CRI-O): its cgroup")
+        ->excludes(watch_cgroup);
     std::string duration;
     watch->add_option("--duration", duration, "stop after this long: 90s, 5m, 1h");
     CLI::Option* watch_baseline = watch->add_option("--baseline", req.watch.alerts.baseline,

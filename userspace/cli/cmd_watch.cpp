@@ -11,6 +11,7 @@
 #include "cli/allowlist_input.h"
 #include "cli/commands.h"
 #include "cli/session.h"
+#include "containers/container_cgroup.h"
 #include "procfs/proc_reader.h"
 #include "system/cgroup.h"
 #include "system/privileges.h"
@@ -36,6 +37,20 @@ int command_watch(const WatchOptions& options) {
         if (p.string().rfind(mount, 0) == 0) p = "/" + p.lexically_relative(mount).string();
         relative = p.lexically_normal().string();
         if (relative.empty() || relative.front() != '/') relative = "/" + relative;
+    }
+    if (!options.container.empty()) {
+        ContainerBook book;
+        std::optional<ContainerCgroup> found;
+        try {
+            found = find_container_cgroup(mount, options.container, book);
+        } catch (const std::runtime_error& e) {
+            throw SetupError("--container " + std::string(e.what()));
+        }
+        if (!found)
+            throw SetupError("--container " + options.container + ": no running container by that name or id in " +
+                             mount + " (podman ps or docker ps lists the running ones)");
+        relative = found->path;
+        spdlog::info("container {} ({}) is cgroup {}", options.container, found->container.id.substr(0, 12), relative);
     }
     std::string absolute = (fs::path(mount) / fs::path(relative).relative_path()).lexically_normal().string();
     if (!fs::is_directory(absolute)) throw SetupError("--cgroup " + options.cgroup + ": no such cgroup at " + absolute);

@@ -59,7 +59,8 @@ struct RunOptions {
 struct WatchOptions {
     CaptureOptions capture;
     AlertOptions alerts;
-    std::string cgroup;  // empty: the whole host (cgroup2 root)
+    std::string cgroup;     // empty: the whole host (cgroup2 root)
+    std::string container;  // --container NAME|ID: that running container's cgroup
     std::optional<std::chrono::milliseconds> duration;
 };
 
