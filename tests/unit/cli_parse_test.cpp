@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "base/errors.h"
 #include "cli/options.h"
 
 using namespace egresswatch;
@@ -52,6 +53,15 @@ TEST(CliParse, WatchWithCgroupAndDuration) {
 TEST(CliParse, WatchOneContainerButNotWithACgroupToo) {
     EXPECT_EQ(parse({"watch", "--container", "web"}).watch.container, "web");
     EXPECT_NE(exit_code_of({"watch", "--container", "web", "--cgroup", "/x"}), -1) << "they name two scopes";
+}
+
+TEST(CliParse, WatchOnePodGivenAsNamespaceAndName) {
+    CliRequest r = parse({"watch", "--pod", "shop/web-1"});
+    EXPECT_EQ(r.watch.pod_namespace, "shop");
+    EXPECT_EQ(r.watch.pod_name, "web-1");
+    for (const char* bad : {"web-1", "/web-1", "shop/", "a/b/c"})
+        EXPECT_EQ(exit_code_of({"watch", "--pod", bad}), kSetupErrorExit) << bad;
+    EXPECT_NE(exit_code_of({"watch", "--pod", "shop/web-1", "--container", "x"}), -1) << "two scopes";
 }
 
 TEST(CliParse, ReportAndDoctor) {

@@ -723,3 +723,18 @@ TEST(ContainerCgroup, FindsARunningContainersCgroupByIdPrefix) {
     EXPECT_FALSE(find_container_cgroup(mount, "", book));
     std::filesystem::remove_all(mount);
 }
+
+// watch --pod: the pod's cgroup is the one its containers' cgroups are in, found through the
+// runtime's files that name the pod.
+TEST(ContainerCgroup, FindsAPodsCgroupThroughItsContainers) {
+    Roots r;
+    r.containerd("k8s.io", kContainerdWeb, "containerd/web.config.json");
+    r.containerd("k8s.io", kContainerdSandbox, "containerd/sandbox.config.json");
+    fs::path mount = r.dir / "cgroup";
+    fs::create_directories(mount.string() + kSystemdPod + "/cri-containerd-" + kContainerdWeb + ".scope");
+    fs::create_directories(mount.string() + kSystemdPod + "/cri-containerd-" + kContainerdSandbox + ".scope");
+    ContainerBook book(r.roots);
+    EXPECT_EQ(find_pod_cgroup(mount.string(), "shop", "shop-7d9f8c6b5-x2kqp", book), kSystemdPod);
+    EXPECT_FALSE(find_pod_cgroup(mount.string(), "shop", "other", book));
+    EXPECT_FALSE(find_pod_cgroup(mount.string(), "default", "shop-7d9f8c6b5-x2kqp", book));
+}

@@ -134,10 +134,15 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     add_capture_options(watch, req.watch.capture);
     CLI::Option* watch_cgroup = watch->add_option("--cgroup", req.watch.cgroup,
                                                   "a cgroup v2 path (absolute, or relative to the cgroup2 mount)");
-    watch
-        ->add_option("--container", req.watch.container,
-                     "a running container's name or id (podman, Docker, containerd, CRI-O): its cgroup")
-        ->excludes(watch_cgroup);
+    CLI::Option* watch_container =
+        watch
+            ->add_option("--container", req.watch.container,
+                         "a running container's name or id (podman, Docker, containerd, CRI-O): its cgroup")
+            ->excludes(watch_cgroup);
+    std::string pod;
+    watch->add_option("--pod", pod, "a Kubernetes pod with running containers, as NAMESPACE/NAME: its cgroup")
+        ->excludes(watch_cgroup)
+        ->excludes(watch_container);
     std::string duration;
     watch->add_option("--duration", duration, "stop after this long: 90s, 5m, 1h");
     CLI::Option* watch_baseline = watch->add_option("--baseline", req.watch.alerts.baseline,
@@ -243,6 +248,15 @@ CliRequest parse_cli(int argc, const char* const* argv) {
                              const char* examples) {
         return std::string(option) + ": '" + text + "' is not a duration: " + why + " (like " + examples + ")";
     };
+    if (!pod.empty()) {
+        std::size_t slash = pod.find('/');
+        if (slash == 0 || slash == std::string::npos || slash + 1 == pod.size() ||
+            pod.find('/', slash + 1) != std::string::npos)
+            throw CliExit{kSetupErrorExit,
+                          "--pod: '" + pod + "' is not NAMESPACE/NAME (like shop/web-7d9f8c6b5-x2kqp)"};
+        req.watch.pod_namespace = pod.substr(0, slash);
+        req.watch.pod_name = pod.substr(slash + 1);
+    }
     std::string why;
     if (!duration.empty()) {
         req.watch.duration = parse_duration(duration, &why);

@@ -61,6 +61,8 @@ struct WatchOptions {
     AlertOptions alerts;
     std::string cgroup;     // empty: the whole host (cgroup2 root)
     std::string container;  // --container NAME|ID: that running container's cgroup
+    // --pod NAMESPACE/NAME: that Kubernetes pod's cgroup (both parts checked non-empty).
+    std::string pod_namespace, pod_name;
     std::optional<std::chrono::milliseconds> duration;
 };
 
