@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace egresswatch::test {
 
@@ -86,6 +88,57 @@ std::string make_temp_dir(const std::string& prefix) {
     std::string tmpl = "/tmp/" + prefix + "XXXXXX";
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp");
     return tmpl;
+}
+
+pid_t spawn_server(const std::vector<std::string>& args, const std::string& log) {
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (log_fd < 0 || null_fd < 0) {
+        if (log_fd >= 0) close(log_fd);
+        if (null_fd >= 0) close(null_fd);
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(126);  // the parent died before prctl took
+        dup2(null_fd, 0);
+        dup2(log_fd, 1);
+        dup2(log_fd, 2);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    close(log_fd);
+    close(null_fd);
+    return pid;
+}
+
+void stop_server(pid_t& pid) {
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 40; ++i) {
+        if (waitpid(pid, nullptr, WNOHANG) == pid) {
+            pid = -1;
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    pid = -1;
+}
+
+bool server_exited(pid_t& pid) {
+    if (pid <= 0) return true;
+    if (waitpid(pid, nullptr, WNOHANG) == pid) {
+        pid = -1;
+        return true;
+    }
+    return false;
 }
 
 }  // namespace egresswatch::test

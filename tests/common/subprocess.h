@@ -1,6 +1,8 @@
 #pragma once
 // Running a command from a test: its exit code and what it printed.
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -19,6 +21,15 @@ CommandResult run_command(const std::vector<std::string>& argv,
 
 // Runs a shell snippet with /bin/sh -c.
 CommandResult sh(const std::string& script, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+// A test server in the background: argv (argv[0] a path, no PATH lookup) with stdin from
+// /dev/null and stdout and stderr to `log`. It gets SIGKILL when the calling thread dies, so a
+// crashed test binary leaves no server behind. -1 if `log` cannot be opened.
+pid_t spawn_server(const std::vector<std::string>& argv, const std::string& log);
+// Stops it: SIGTERM, then SIGKILL if it has not gone within a second; pid becomes -1.
+void stop_server(pid_t& pid);
+// Whether it has exited (and reaps it; pid becomes -1).
+bool server_exited(pid_t& pid);
 
 std::string read_text(const std::string& path);
 // The non-empty lines of a text.

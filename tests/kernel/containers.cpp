@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -99,7 +98,7 @@ bool owner_is_gone(const std::string& name) {
     return !fs::exists("/proc/" + pid);
 }
 
-// Removes what a crashed test binary left: its servers (they die with it, see spawn(), but a
+// Removes what a crashed test binary left: its servers (they die with it, see spawn_server(), but a
 // stale dnsmasq would answer on the gateway address of the next network with that subnet, so
 // this makes sure), its containers, networks and temp dirs.
 void remove_stale_leftovers() {
@@ -126,58 +125,6 @@ void remove_stale_leftovers() {
     for (const auto& entry : fs::directory_iterator("/tmp", ec))
         if (owner_is_gone(entry.path().filename().string())) stale.push_back(entry.path());
     for (const auto& path : stale) fs::remove_all(path, ec);
-}
-
-// Starts argv with stdout and stderr to `log`; SIGKILL when this thread dies.
-pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (log_fd < 0 || null_fd < 0) {
-        if (log_fd >= 0) close(log_fd);
-        if (null_fd >= 0) close(null_fd);
-        return -1;
-    }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(126);
-        dup2(null_fd, 0);
-        dup2(log_fd, 1);
-        dup2(log_fd, 2);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    close(log_fd);
-    close(null_fd);
-    return pid;
-}
-
-void stop(pid_t& pid) {
-    if (pid <= 0) return;
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 40; ++i) {
-        if (waitpid(pid, nullptr, WNOHANG) == pid) {
-            pid = -1;
-            return;
-        }
-        std::this_thread::sleep_for(25ms);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    pid = -1;
-}
-
-bool exited(pid_t& pid) {
-    if (pid <= 0) return true;
-    if (waitpid(pid, nullptr, WNOHANG) == pid) {
-        pid = -1;
-        return true;
-    }
-    return false;
 }
 
 // Whether process `pid` listens on addr:port (proto "t" or "u"), as ss sees it. Another
@@ -298,30 +245,30 @@ bool ContainerTestNetwork::set_up() {
         return false;
     }
 
-    web_pid_ = spawn({kPython, std::string(TESTPROGS_DIR) + "/gateway_web_server.py", gateway_v4_,
-                      std::to_string(kHttpPort), web_log_path()},
-                     dir_ + "/web-server.out");
-    dns_pid_ = spawn({kDnsmasq, "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                      "--no-poll", "--pid-file=",
-                      // Root's own user and group: a change of either would clear the
-                      // parent-death signal, and dnsmasq would outlive a crashed test binary.
-                      "--user=root", "--group=root", "--port=53",
-                      // The gateway address exists only while a container is on the network.
-                      "--bind-dynamic", "--listen-address=" + gateway_v4_,
-                      "--local=/#/",  // every name but ours is NXDOMAIN, never forwarded
-                      "--host-record=" + std::string(kServerName) + "," + gateway_v4_, "--log-queries",
-                      "--log-facility=" + dns_log_path()},
-                     dir_ + "/dnsmasq.out");
+    web_pid_ = spawn_server({kPython, std::string(TESTPROGS_DIR) + "/gateway_web_server.py", gateway_v4_,
+                             std::to_string(kHttpPort), web_log_path()},
+                            dir_ + "/web-server.out");
+    dns_pid_ = spawn_server({kDnsmasq, "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                             "--no-poll", "--pid-file=",
+                             // Root's own user and group: a change of either would clear the
+                             // parent-death signal, and dnsmasq would outlive a crashed test binary.
+                             "--user=root", "--group=root", "--port=53",
+                             // The gateway address exists only while a container is on the network.
+                             "--bind-dynamic", "--listen-address=" + gateway_v4_,
+                             "--local=/#/",  // every name but ours is NXDOMAIN, never forwarded
+                             "--host-record=" + std::string(kServerName) + "," + gateway_v4_, "--log-queries",
+                             "--log-facility=" + dns_log_path()},
+                            dir_ + "/dnsmasq.out");
     if (web_pid_ < 0 || dns_pid_ < 0) {
         error_ = "could not start the servers";
         return false;
     }
     for (int i = 0; i < 200; ++i) {
-        if (exited(web_pid_)) {
+        if (server_exited(web_pid_)) {
             error_ = "the HTTP server exited: " + read_text(dir_ + "/web-server.out");
             return false;
         }
-        if (exited(dns_pid_)) {
+        if (server_exited(dns_pid_)) {
             error_ = "dnsmasq exited: " + read_text(dir_ + "/dnsmasq.out") + read_text(dns_log_path());
             return false;
         }
@@ -362,8 +309,8 @@ bool ContainerTestNetwork::pick_subnet() {
 }
 
 void ContainerTestNetwork::tear_down() {
-    stop(web_pid_);
-    stop(dns_pid_);
+    stop_server(web_pid_);
+    stop_server(dns_pid_);
     // -f removes the containers still on it too.
     if (network_created_) podman({"network", "rm", "-f", name_}, 60s);
     network_created_ = false;

@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -61,62 +60,12 @@ bool tcp_accepts(const std::string& addr, int port) {
     return ok;
 }
 
-// Starts 'cmd' inside network namespace 'ns' (ip netns exec replaces itself with the command,
-// so the pid is the server's), stdout and stderr to 'log'. The server gets SIGKILL if this
-// thread dies, so a crashed test binary leaves no server behind.
+// Runs cmd inside network namespace `ns` (ip netns exec execs the command in place, so the pid is
+// the server's).
 pid_t spawn_in_netns(const std::string& ns, const std::vector<std::string>& cmd, const std::string& log) {
     std::vector<std::string> args{kIp, "netns", "exec", ns};
     args.insert(args.end(), cmd.begin(), cmd.end());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (log_fd < 0 || null_fd < 0) {
-        if (log_fd >= 0) close(log_fd);
-        if (null_fd >= 0) close(null_fd);
-        return -1;
-    }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(126);
-        dup2(null_fd, 0);
-        dup2(log_fd, 1);
-        dup2(log_fd, 2);
-        execv(argv[0], argv.data());
-        _exit(127);
-    }
-    close(log_fd);
-    close(null_fd);
-    return pid;
-}
-
-// Stops a server: SIGTERM, then SIGKILL if it has not gone within a second.
-void stop(pid_t& pid) {
-    if (pid <= 0) return;
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 20; ++i) {
-        if (waitpid(pid, nullptr, WNOHANG) == pid) {
-            pid = -1;
-            return;
-        }
-        std::this_thread::sleep_for(50ms);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    pid = -1;
-}
-
-// Whether a server we started has exited (and reaps it).
-bool exited(pid_t& pid) {
-    if (pid <= 0) return true;
-    if (waitpid(pid, nullptr, WNOHANG) == pid) {
-        pid = -1;
-        return true;
-    }
-    return false;
+    return spawn_server(args, log);
 }
 
 // Removes what a crashed earlier run of a test binary left: namespaces ewnames-<pid>-<n> and
@@ -346,7 +295,7 @@ bool NamedTestHosts::wait_ready() {
     bool dns_ok = false, web_ok = false;
     std::string last_dig;
     while (std::chrono::steady_clock::now() < deadline && !(dns_ok && web_ok)) {
-        if (exited(dns_pid_) || exited(web_pid_)) {
+        if (server_exited(dns_pid_) || server_exited(web_pid_)) {
             error_ = std::string(dns_pid_ <= 0 ? "dnsmasq" : "web_server.py") + " exited during set-up" + server_logs();
             return false;
         }
@@ -400,8 +349,8 @@ std::string NamedTestHosts::server_logs() const {
 }
 
 void NamedTestHosts::tear_down() {
-    stop(web_pid_);
-    stop(dns_pid_);
+    stop_server(web_pid_);
+    stop_server(dns_pid_);
     if (netns_created_) run_command({kIp, "netns", "del", ns_}, 30s);  // takes the veth pair with it
     if (veth_created_ && fs::exists("/sys/class/net/" + veth_host_)) run_command({kIp, "link", "del", veth_host_}, 30s);
     netns_created_ = veth_created_ = false;

@@ -192,22 +192,40 @@ TEST(Pipeline, TheHowItWorksDiagramListsTheStagesInOrder) {
     }
 }
 
+namespace {
+
+// The kernel's event for a cgroup made at `path`.
+std::unique_ptr<ew_cgroup_event> cgroup_made(__u64 cgroup_id, const std::string& path) {
+    auto made = std::make_unique<ew_cgroup_event>();
+    std::memset(made.get(), 0, sizeof(*made));
+    made->hdr = header(EW_EVENT_CGROUP_MKDIR, 1500);
+    made->cgroup_id = cgroup_id;
+    std::strncpy(made->path, path.c_str(), sizeof(made->path) - 1);
+    return made;
+}
+
+// Cgroup names as the session keeps them: learned from the kernel's events.
+struct CgroupNamesForTest {
+    std::map<std::uint64_t, std::string> known;
+    void hook_into(PipelineOptions& options) {
+        options.hooks.cgroup_made = [this](std::uint64_t id, const std::string& path) { known[id] = path; };
+        options.cgroup_path = [this](std::uint64_t id) { return known.contains(id) ? known[id] : std::string(); };
+    }
+};
+
+}  // namespace
+
 // A cgroup made during the session names the records made in it at once, in ring-buffer order,
 // though it may be gone before anything could look it up.
 TEST(Pipeline, ACgroupMadeDuringTheSessionNamesTheRecordsMadeInIt) {
     ProcessTable processes;
     Order sink;
-    std::map<std::uint64_t, std::string> known;
+    CgroupNamesForTest cgroups;
     PipelineOptions options;
-    options.hooks.cgroup_made = [&known](std::uint64_t id, const std::string& path) { known[id] = path; };
-    options.cgroup_path = [&known](std::uint64_t id) { return known.contains(id) ? known[id] : std::string(); };
+    cgroups.hook_into(options);
     Pipeline pipeline(processes, options, {}, {&sink});
 
-    auto made = std::make_unique<ew_cgroup_event>();
-    std::memset(made.get(), 0, sizeof(*made));
-    made->hdr = header(EW_EVENT_CGROUP_MKDIR, 1500);
-    made->cgroup_id = 4711;
-    std::strcpy(made->path, "/machine.slice/libpod-0123.scope");
+    auto made = cgroup_made(4711, "/machine.slice/libpod-0123.scope");
     ew_sock_event send = send_record(9, 22);
     send.hdr.cgroup_id = 4711;
     pipeline.on_ring_record(made.get(), sizeof(*made));
@@ -223,12 +241,11 @@ TEST(Pipeline, ACgroupMadeDuringTheSessionNamesTheRecordsMadeInIt) {
 TEST(Pipeline, RecordsFromAContainerNameIt) {
     ProcessTable processes;
     Order sink;
-    std::map<std::uint64_t, std::string> known;
+    CgroupNamesForTest cgroups;
     ContainerRoots nowhere{"/nonexistent/a", "/nonexistent/b", "/nonexistent/c", "/nonexistent/d"};
     ContainerBook containers(nowhere);
     PipelineOptions options;
-    options.hooks.cgroup_made = [&known](std::uint64_t id, const std::string& path) { known[id] = path; };
-    options.cgroup_path = [&known](std::uint64_t id) { return known.contains(id) ? known[id] : std::string(); };
+    cgroups.hook_into(options);
     options.container_of = [&containers](std::uint64_t id, const std::string& path) -> std::optional<ContainerInfo> {
         const ContainerInfo* c = containers.lookup(id, path);
         return c ? std::optional<ContainerInfo>(*c) : std::nullopt;
@@ -236,11 +253,7 @@ TEST(Pipeline, RecordsFromAContainerNameIt) {
     Pipeline pipeline(processes, options, {}, {&sink});
 
     std::string id(64, 'b');
-    auto made = std::make_unique<ew_cgroup_event>();
-    std::memset(made.get(), 0, sizeof(*made));
-    made->hdr = header(EW_EVENT_CGROUP_MKDIR, 1500);
-    made->cgroup_id = 4712;
-    std::strcpy(made->path, ("/libpod_parent/libpod-" + id).c_str());
+    auto made = cgroup_made(4712, "/libpod_parent/libpod-" + id);
     ew_sock_event in_container = send_record(9, 22), on_host = send_record(9, 22);
     in_container.hdr.cgroup_id = 4712;
     pipeline.on_ring_record(made.get(), sizeof(*made));

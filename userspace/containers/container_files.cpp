@@ -10,25 +10,16 @@
 namespace egresswatch {
 namespace {
 
-// What one source said about a container.
+// What one source said about a container, and whose files said it.
 struct Found {
     Runtime runtime = Runtime::unknown;
-    std::string name;
-    std::string image;
-    std::string pod_namespace;
-    std::string pod_name;
-    std::string pod_uid;
-    std::string pod_container;
+    RuntimeState said;
 };
 
 Found from_oci(const OciIdentity& oci, Runtime runtime) {
-    Found out{runtime, oci.container_name, oci.image, oci.pod_namespace, oci.pod_name, oci.pod_uid, {}};
-    if (!oci.sandbox) out.pod_container = oci.container_name;
-    return out;
-}
-
-Found from_state(const RuntimeState& state, Runtime runtime) {
-    return {runtime, state.name, state.image, state.pod_namespace, state.pod_name, state.pod_uid, state.pod_container};
+    // A pod's sandbox is none of its containers.
+    std::string pod_container = oci.sandbox ? std::string() : oci.container_name;
+    return {runtime, {oci.container_name, oci.image, oci.pod_namespace, oci.pod_name, oci.pod_uid, pod_container}};
 }
 
 // containerd keeps one directory of bundles per namespace: k8s.io for the kubelet, moby for
@@ -69,13 +60,13 @@ std::optional<Found> from_storage_bundle(const ContainerRoots& roots, const std:
 std::optional<Found> from_docker(const ContainerRoots& roots, const std::string& id) {
     auto state = read_docker_state(roots.docker, id);
     if (!state) return std::nullopt;
-    return from_state(*state, Runtime::docker);
+    return Found{Runtime::docker, *state};
 }
 
 std::optional<Found> from_podman(PodmanContainers& podman, const std::string& id) {
     auto state = podman.find(id);
     if (!state) return std::nullopt;
-    return from_state(*state, Runtime::podman);
+    return Found{Runtime::podman, *state};
 }
 
 std::optional<Found> find(const ContainerRoots& roots, PodmanContainers& podman, Runtime runtime,
@@ -103,7 +94,7 @@ std::optional<Found> find(const ContainerRoots& roots, PodmanContainers& podman,
     return from_storage_bundle(roots, id, Runtime::unknown);
 }
 
-void add_pod(const Found& found, ContainerInfo& info) {
+void add_pod(const RuntimeState& found, ContainerInfo& info) {
     if (found.pod_name.empty() && found.pod_uid.empty()) return;
     PodInfo& pod = info.pod ? *info.pod : info.pod.emplace();
     if (!found.pod_namespace.empty()) pod.namespace_name = found.pod_namespace;
@@ -126,16 +117,16 @@ bool ContainerFiles::add(const CgroupContainer& cgroup, ContainerInfo& info) {
     const std::optional<Found> own = find(roots_, podman_, info.runtime, cgroup.id);
     if (own) {
         if (info.runtime == Runtime::unknown) info.runtime = own->runtime;
-        if (!own->name.empty()) info.name = own->name;
-        if (!own->image.empty()) info.image = own->image;
+        if (!own->said.name.empty()) info.name = own->said.name;
+        if (!own->said.image.empty()) info.image = own->said.image;
     }
     if (cgroup.pod_container_id.empty()) {
-        if (own) add_pod(*own, info);
+        if (own) add_pod(own->said, info);
         return own.has_value();
     }
     // Nested in a pod's container: that container's files name the pod.
     const std::optional<Found> outer = find(roots_, podman_, cgroup.pod_container_runtime, cgroup.pod_container_id);
-    if (outer) add_pod(*outer, info);
+    if (outer) add_pod(outer->said, info);
     return own && outer;
 }
 
