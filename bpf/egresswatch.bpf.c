@@ -10,8 +10,9 @@
  * Socket hooks are cgroup programs. The connect and sendmsg programs are attached at the
  * cgroup root and check the acting task's cgroup (lib/acting_task.bpf.h); the packet
  * programs see only the cgroup they are attached to (the run's cgroup, a watched cgroup or
- * the root). The sched tracepoints are global; when filter_by_cgroup is set they report
- * only tasks under scope_cgroup[0].
+ * the root; a run that follows containers puts them at the root too, scoped per packet). The
+ * sched tracepoints are global; when filter_by_cgroup is set they report only tasks under
+ * scope_cgroup[0] and in cgroups the run follows (lib/followed_cgroups.bpf.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -17,6 +17,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 
+#include "followed_cgroups.bpf.h"
+
 /* The scoped cgroup's id (its inode number); 0: every task is in scope. */
 const volatile __u64 scope_cgroup_id = 0;
 
@@ -61,12 +63,10 @@ static __always_inline void learn_scope_level(struct task_struct *task)
 	}
 }
 
-static __always_inline bool acting_task_in_scope(void)
+static __always_inline bool acting_task_under_scope(void)
 {
 	__u32 level = scope_cgroup_level, found = 0;
 
-	if (!scope_cgroup_id)
-		return true;
 	if (level)
 		return bpf_get_current_ancestor_cgroup_id((int)level) == scope_cgroup_id;
 	bpf_loop(EW_MAX_CGROUP_LEVEL, find_scope_level, &found, 0);
@@ -74,6 +74,27 @@ static __always_inline bool acting_task_in_scope(void)
 		return false;
 	scope_cgroup_level = found;
 	return true;
+}
+
+static __always_inline bool acting_task_in_scope(void)
+{
+	if (!scope_cgroup_id)
+		return true;
+	return acting_task_under_scope() || cgroup_followed(bpf_get_current_cgroup_id());
+}
+
+/* In a cgroup_skb program attached at the root for a run that follows containers: whether the
+ * packet's socket was made in scope. The run's command has exec'd before any of its packets,
+ * so the scope's level is known by then (learn_scope_level). */
+static __always_inline bool packet_in_scope(struct __sk_buff *skb)
+{
+	__u32 level = scope_cgroup_level;
+
+	if (!scope_cgroup_id)
+		return true;
+	if (level && bpf_skb_ancestor_cgroup_id(skb, (int)level) == scope_cgroup_id)
+		return true;
+	return cgroup_followed(bpf_skb_cgroup_id(skb));
 }
 
 #endif

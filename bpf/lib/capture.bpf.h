@@ -6,7 +6,9 @@
  * packet afterwards.
  *
  * The packet programs see only the cgroup they are attached to (the run's cgroup, a
- * watched cgroup or the root). Besides capture, the egress program judges ICMP echo
+ * watched cgroup or the root). A run that follows containers attaches them at the root, as
+ * its containers' cgroups lie outside its own, and they skip packets of sockets made out of
+ * scope first (packet_in_scope: one helper call per packet, bench/scope_cost.sh). Besides capture, the egress program judges ICMP echo
  * requests (icmp.bpf.h) and both read DNS answers for --enforce (enforce.bpf.h).
  */
 #ifndef EGRESSWATCH_CAPTURE_BPF_H
@@ -16,6 +18,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "egresswatch/abi.h"
+#include "acting_task.bpf.h" /* packet_in_scope */
 #include "emit.bpf.h"
 #include "enforce.bpf.h" /* learn_from_dns */
 #include "icmp.bpf.h"	 /* icmp_echo_passes */
@@ -217,9 +220,14 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 #define SKB_PASS 1
 #define SKB_DROP 0
 
+/* Set by the loader when these programs are attached at the root for a scoped run. */
+const volatile bool packets_scoped_at_root = false;
+
 SEC("cgroup_skb/egress")
 int egress_capture(struct __sk_buff *skb)
 {
+	if (packets_scoped_at_root && !packet_in_scope(skb))
+		return SKB_PASS;
 	if (!icmp_echo_passes(skb))
 		return SKB_DROP;
 	if (enforce)
@@ -231,6 +239,8 @@ int egress_capture(struct __sk_buff *skb)
 SEC("cgroup_skb/ingress")
 int ingress_capture(struct __sk_buff *skb)
 {
+	if (packets_scoped_at_root && !packet_in_scope(skb))
+		return SKB_PASS;
 	if (enforce)
 		learn_from_dns(skb, false);
 	inspect(skb, false);

@@ -5,7 +5,8 @@
  * ring-buffer order, so a cgroup made during the session (a container's) is named even if it
  * is gone before userspace looks, and without rescanning the cgroup tree. Global, not scoped:
  * a container's cgroup is made by its runtime, which may run outside the observed scope, and
- * mkdir is rare (one event per cgroup).
+ * mkdir is rare (one event per cgroup). A run that follows containers decides here whether
+ * the new cgroup joins its scope (followed_cgroups.bpf.h), before any task can enter it.
  */
 #ifndef EGRESSWATCH_CGROUP_NAMES_BPF_H
 #define EGRESSWATCH_CGROUP_NAMES_BPF_H
@@ -17,6 +18,8 @@
 
 #include "egresswatch/abi.h"
 #include "emit.bpf.h"
+#include "followed_cgroups.bpf.h"
+#include "task_scope.bpf.h"
 
 /* The v2 (default) hierarchy is the first one set up: hierarchy id 0. The tracepoint also
  * fires for cgroup v1 hierarchies, whose ids mean nothing to the records. */
@@ -27,17 +30,24 @@ int BPF_PROG(cgroup_mkdir_record, struct cgroup *cgrp, const char *path)
 {
 	struct ew_cgroup_event *e;
 	struct cgroup_subsys_state *parent;
+	__u64 cgroup_id, parent_id;
+	bool followed;
 	long copied;
 
 	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != EW_CGROUP_DFL_HIERARCHY)
 		return 0;
+	cgroup_id = BPF_CORE_READ(cgrp, kn, id);
+	/* The parent's css is its cgroup's `self`; css->cgroup leads back to the cgroup. */
+	parent = BPF_CORE_READ(cgrp, self.parent);
+	parent_id = parent ? BPF_CORE_READ(parent, cgroup, kn, id) : 0;
+	/* Before the record, which a full ring buffer may refuse: following must not depend on it. */
+	followed = follow_new_cgroup(cgroup_id, parent_id, filter_by_cgroup && task_in_scope());
 	e = reserve_event(sizeof(*e), EW_EVENT_CGROUP_MKDIR, EW_DROP_RINGBUF_CGROUP);
 	if (!e)
 		return 0;
-	e->cgroup_id = BPF_CORE_READ(cgrp, kn, id);
-	/* The parent's css is its cgroup's `self`; css->cgroup leads back to the cgroup. */
-	parent = BPF_CORE_READ(cgrp, self.parent);
-	e->parent_id = parent ? BPF_CORE_READ(parent, cgroup, kn, id) : 0;
+	e->cgroup_id = cgroup_id;
+	e->parent_id = parent_id;
+	e->followed = followed;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	copied = bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
 	e->path_truncated = copied < 0 || copied >= (long)sizeof(e->path);

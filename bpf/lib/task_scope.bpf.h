@@ -2,15 +2,17 @@
 /*
  * Whether the current task is one to report, for the programs that run in every task: the
  * sched tracepoints are global, and a TLS library's uprobes fire in every process that maps
- * the library. When filter_by_cgroup is set they report only tasks under scope_cgroup[0].
- * (The connect and sendmsg hooks decide by the acting task's cgroup id instead:
- * acting_task.bpf.h.)
+ * the library. When filter_by_cgroup is set they report only tasks under scope_cgroup[0] and
+ * tasks in a cgroup the run follows (followed_cgroups.bpf.h). (The connect and sendmsg hooks
+ * decide by the acting task's cgroup id instead: acting_task.bpf.h.)
  */
 #ifndef EGRESSWATCH_TASK_SCOPE_BPF_H
 #define EGRESSWATCH_TASK_SCOPE_BPF_H
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+
+#include "followed_cgroups.bpf.h"
 
 const volatile bool filter_by_cgroup = false;
 
@@ -24,7 +26,8 @@ struct {
 
 static __always_inline bool task_in_scope(void)
 {
-	return !filter_by_cgroup || bpf_current_task_under_cgroup(&scope_cgroup, 0) == 1;
+	return !filter_by_cgroup || bpf_current_task_under_cgroup(&scope_cgroup, 0) == 1 ||
+	       cgroup_followed(bpf_get_current_cgroup_id());
 }
 
 #endif

@@ -90,7 +90,10 @@ enum ew_drop_reason {
 	 * was refused rather than let out unrecorded. */
 	EW_DROP_ENFORCE_UNRECORDED = 14,
 	EW_DROP_RINGBUF_CGROUP = 15, /* a new cgroup's name: its records name it only after a rescan */
-	EW_DROP__COUNT = 16,
+	/* a cgroup the run should follow (a container it started) did not fit in followed_cgroups:
+	 * its tasks are not observed */
+	EW_DROP_FOLLOWED_CGROUPS_FULL = 16,
+	EW_DROP__COUNT = 17,
 };
 
 /* Address families as the kernel numbers them; vmlinux.h has no #defines. */
@@ -214,12 +217,15 @@ struct ew_libs_changed_event {
 /* A cgroup made on the v2 hierarchy, named the moment it appears: a container's cgroup may
  * be gone before userspace could look it up by id. */
 #define EW_CGROUP_PATH_LEN 512
+/* Cgroups a run follows at once (containers its command started, and cgroups below them). */
+#define EW_FOLLOWED_CGROUPS_MAX 4096
 struct ew_cgroup_event {
 	struct ew_event_header hdr; /* the task that made it */
 	__u64 cgroup_id;	    /* the new cgroup's id, as ew_event_header.cgroup_id names it */
 	__u64 parent_id;
 	__u8 path_truncated; /* longer than path: userspace names it by a rescan instead */
-	__u8 pad[7];
+	__u8 followed;	     /* it joined a run's scope (bpf/lib/followed_cgroups.bpf.h) */
+	__u8 pad[6];
 	char path[EW_CGROUP_PATH_LEN]; /* below the hierarchy's root: "/a/b" */
 };
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -357,10 +358,52 @@ TEST(Containers, WatchOneContainerByName) {
         << "the other container did not fetch: the test proved nothing";
 }
 
-// Enabled when run follows containers: `egresswatch run -- podman run ...` reports what the
-// container connects to (the container's processes are not in the run's cgroup, since conmon
-// moves them into a cgroup of podman's), and its allowlist.yaml holds the destination.
-TEST(Containers, DISABLED_RunFollowsAContainer) {
+namespace {
+
+// The record of `type` to the gateway (or, for dns, asking for kServerName) from a container.
+std::optional<json> container_record(const std::vector<json>& events, const std::string& type,
+                                     const ContainerTestNetwork& net) {
+    for (const json& e : events_of_type(events, type)) {
+        bool to_gateway = type == "dns" ? e.value("question", "") == ContainerTestNetwork::kServerName
+                                        : e.value("daddr", "") == net.gateway_v4() &&
+                                              e.value("dport", 0) == ContainerTestNetwork::kHttpPort;
+        if (to_gateway) return e;
+    }
+    return std::nullopt;
+}
+
+// The container a record names: the one called `name`, run by podman from the test image, with
+// the id its cgroup path carries.
+void expect_named_container(const json& record, const std::string& name) {
+    ASSERT_TRUE(record.contains("container")) << record.dump();
+    const json& c = record["container"];
+    EXPECT_EQ(c["name"], name) << record.dump();
+    EXPECT_EQ(c["image"], std::string(kTestImage) + ":latest") << record.dump();
+    EXPECT_EQ(c["runtime"], "podman") << record.dump();
+    std::string id = c.value("id", "");
+    EXPECT_EQ(id.size(), 64u) << record.dump();
+    EXPECT_NE(record.value("cgroup", "").find(id), std::string::npos) << record.dump();
+}
+
+// `egresswatch run [OPTIONS] -- podman run --rm ... sh -c SCRIPT` in a container called `name`.
+CommandResult run_podman_under_egresswatch(const ContainerTestNetwork& net, const std::string& out,
+                                           const std::string& name, const std::string& script,
+                                           const std::vector<std::string>& options = {}) {
+    std::vector<std::string> args{"run", "--quiet", "--out", out};
+    args.insert(args.end(), options.begin(), options.end());
+    args.push_back("--");
+    auto podman_run = net.podman_run_argv(name, {"sh", "-c", script});
+    args.insert(args.end(), podman_run.begin(), podman_run.end());
+    return run_egresswatch(args);
+}
+
+}  // namespace
+
+// `egresswatch run -- podman run ...`: the container's cgroup is made by runc, started by the
+// command, outside the run's cgroup; it joins the run as it is made (bpf/lib/followed_cgroups.bpf.h).
+// Its name lookup, connect and HTTP request are reported with the container's identity, and the
+// destination is in allowlist.yaml. Before, the run reported no destination at all.
+TEST(Containers, RunFollowsAContainer) {
     EW_REQUIRE_CONTAINERS();
     ContainerTestNetwork net;
     ASSERT_TRUE(net.ready()) << net.error();
@@ -368,25 +411,30 @@ TEST(Containers, DISABLED_RunFollowsAContainer) {
     ContainerRemover remover(name);
     TempDir out_dir("ew-containers-run-");
     const std::string& out = out_dir.path;
-    std::vector<std::string> args{"run", "--quiet", "--out", out, "--"};
-    auto podman_run = net.podman_run_argv(name, {"wget", "-q", "-O", "-", net.url("/run")});
-    args.insert(args.end(), podman_run.begin(), podman_run.end());
+    std::string url = "http://" + std::string(ContainerTestNetwork::kServerName) + ":" +
+                      std::to_string(ContainerTestNetwork::kHttpPort) + "/run";
 
-    auto r = run_egresswatch(args);
+    auto r = run_podman_under_egresswatch(net, out, name, "wget -q -O - " + url);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_NE(r.out.find("hello from the gateway"), std::string::npos) << r.out << r.err;
     auto requests = net.web_requests();
     ASSERT_EQ(requests.size(), 1u) << joined(requests);
-    EXPECT_NE(requests[0].find(" GET " + net.gateway_v4() + ":8080 /run"), std::string::npos) << requests[0];
+    EXPECT_NE(requests[0].find(" GET " + std::string(ContainerTestNetwork::kServerName) + ":8080 /run"),
+              std::string::npos)
+        << requests[0];
 
     auto events = read_events(out);
-    const json* connect = nullptr;
-    for (const auto& e : events_of_type(events, "connect"))
-        if (e["daddr"] == net.gateway_v4() && e["dport"] == ContainerTestNetwork::kHttpPort) connect = &e;
-    ASSERT_NE(connect, nullptr) << "no connect to " << net.gateway_v4() << ":8080; the records to that address:\n"
-                                << records_to(events, net.gateway_v4());
-    EXPECT_EQ((*connect)["comm"], "wget");
-    EXPECT_EQ((*connect)["proto"], "tcp");
+    for (const char* type : {"connect", "dns", "http"}) {
+        SCOPED_TRACE(type);
+        auto record = container_record(events, type, net);
+        ASSERT_TRUE(record.has_value()) << "no " << type << " record from the container; the records to "
+                                        << net.gateway_v4() << ":\n"
+                                        << records_to(events, net.gateway_v4());
+        expect_named_container(*record, name);
+    }
+    EXPECT_EQ(container_record(events, "connect", net)->value("comm", ""), "wget");
+    EXPECT_EQ(container_record(events, "http", net)->value("path", ""), "/run");
+    EXPECT_NE(events.front()["kernel_features"].value("follow_containers", ""), "") << events.front().dump();
 
     auto allowlist = egresswatch::load_allowlist_file(out + "/allowlist.yaml");
     auto gateway = egresswatch::IpAddress::parse(net.gateway_v4());
@@ -398,4 +446,108 @@ TEST(Containers, DISABLED_RunFollowsAContainer) {
                 entry.proto == egresswatch::AllowProto::tcp)
                 listed = true;
     EXPECT_TRUE(listed) << read_text(out + "/allowlist.yaml");
+}
+
+// --follow-containers off: the run is blind to the container again, as it was before following
+// existed (and says so in no record): the test that following is what makes the difference.
+TEST(Containers, RunWithFollowingOffDoesNotSeeTheContainer) {
+    EW_REQUIRE_CONTAINERS();
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    std::string name = net.container_name("off");
+    ContainerRemover remover(name);
+    TempDir out_dir("ew-containers-off-");
+    const std::string& out = out_dir.path;
+
+    auto r =
+        run_podman_under_egresswatch(net, out, name, "wget -q -O - " + net.url("/off"), {"--follow-containers", "off"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(net.web_requests().size(), 1u) << "the container did not fetch: the test proved nothing";
+    auto events = read_events(out);
+    EXPECT_FALSE(container_record(events, "connect", net).has_value()) << records_to(events, net.gateway_v4());
+    EXPECT_FALSE(events.front()["kernel_features"].contains("follow_containers")) << events.front().dump();
+}
+
+// --enforce covers the containers a run follows: the container's fetch of an allowed name works
+// (its answer came from the resolver given with --resolver, the container's own), and its connect
+// to a port the allowlist does not name is refused and reported as blocked, with the container.
+TEST(Containers, RunEnforcesTheAllowlistInAFollowedContainer) {
+    EW_REQUIRE_CONTAINERS();
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    std::string name = net.container_name("enforce");
+    ContainerRemover remover(name);
+    TempDir out_dir("ew-containers-enforce-");
+    const std::string& out = out_dir.path;
+    std::string allowlist = out + "-allow.yaml";
+    {
+        std::ofstream file(allowlist);
+        file << "version: 1\ndestinations:\n  - host: " << ContainerTestNetwork::kServerName
+             << "\n    port: " << ContainerTestNetwork::kHttpPort << "\n    proto: tcp\n";
+    }
+    std::string allowed = "http://" + std::string(ContainerTestNetwork::kServerName) + ":" +
+                          std::to_string(ContainerTestNetwork::kHttpPort) + "/allowed";
+    std::string refused = "http://" + net.gateway_v4() + ":8081/refused";
+
+    auto r = run_podman_under_egresswatch(
+        net, out, name, "wget -q -O - " + allowed + " && ! wget -q -O - " + refused + " && echo refused-ok",
+        {"--enforce", allowlist, "--resolver", net.gateway_v4()});
+    std::filesystem::remove(allowlist);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("hello from the gateway"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("refused-ok"), std::string::npos) << r.out << r.err;
+
+    auto events = read_events(out);
+    std::optional<json> blocked;
+    for (const json& e : events_of_type(events, "blocked"))
+        if (e.value("daddr", "") == net.gateway_v4() && e.value("dport", 0) == 8081) blocked = e;
+    ASSERT_TRUE(blocked.has_value()) << records_to(events, net.gateway_v4());
+    expect_named_container(*blocked, name);
+    auto connect = container_record(events, "connect", net);
+    ASSERT_TRUE(connect.has_value()) << records_to(events, net.gateway_v4());
+    EXPECT_FALSE(connect->contains("verdict")) << "allowed connects carry no verdict: " << connect->dump();
+    EXPECT_EQ(connect->value("host", ""), ContainerTestNetwork::kServerName) << connect->dump();
+}
+
+// A container made during the run by a runtime outside it (here podman started by the test, as
+// dockerd would be): not followed by default, followed with --follow-containers any.
+TEST(Containers, RunFollowsContainersMadeOutsideItOnlyWhenAsked) {
+    EW_REQUIRE_CONTAINERS();
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    for (const std::string mode : {"started", "any"}) {
+        SCOPED_TRACE(mode);
+        TempDir out_dir("ew-containers-any-");
+        const std::string& out = out_dir.path;
+        std::string started = out + "/started", done = out + "/done";
+        CommandResult run;
+        std::string address;
+        std::thread runner([&] {
+            run = run_egresswatch({"run", "--quiet", "--out", out, "--follow-containers", mode, "--", "sh", "-c",
+                                   "touch " + started + "; while [ ! -e " + done + " ]; do sleep 0.05; done"});
+        });
+        for (int i = 0; i < 400 && !std::filesystem::exists(started); ++i) std::this_thread::sleep_for(25ms);
+        {
+            TestContainer c(net, {"wget", "-q", "-O", "-", net.url("/" + mode)}, mode.substr(0, 1));
+            address = c.address();
+            if (c.ready())
+                EXPECT_EQ(c.run().exit_code, 0);
+            else
+                ADD_FAILURE() << c.error();
+        }
+        std::ofstream(done).close();
+        runner.join();
+        ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+        ASSERT_TRUE(has_line(net.web_requests(), address + " GET " + net.gateway_v4() + ":8080 /" + mode))
+            << joined(net.web_requests());
+        auto events = read_events(out);
+        auto connect = container_record(events, "connect", net);
+        if (mode == "any") {
+            ASSERT_TRUE(connect.has_value()) << records_to(events, net.gateway_v4());
+            EXPECT_EQ(connect->value("comm", ""), "wget");
+            ASSERT_TRUE(connect->contains("container")) << connect->dump();
+        } else {
+            EXPECT_FALSE(connect.has_value()) << "a container made outside the run was followed: " << connect->dump();
+        }
+    }
 }

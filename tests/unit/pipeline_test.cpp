@@ -208,7 +208,7 @@ std::unique_ptr<ew_cgroup_event> cgroup_made(__u64 cgroup_id, const std::string&
 struct CgroupNamesForTest {
     std::map<std::uint64_t, std::string> known;
     void hook_into(PipelineOptions& options) {
-        options.hooks.cgroup_made = [this](std::uint64_t id, const std::string& path) { known[id] = path; };
+        options.hooks.cgroup_made = [this](const CgroupEvent& made) { known[made.cgroup_id] = made.path; };
         options.cgroup_path = [this](std::uint64_t id) { return known.contains(id) ? known[id] : std::string(); };
     }
 };

@@ -127,6 +127,11 @@ CliRequest parse_cli(int argc, const char* const* argv) {
                     "(repeatable); its port 53 is allowed")
         ->check(ip_address_check())
         ->needs(run_enforce);
+    std::string follow = "started";
+    run->add_option("--follow-containers", follow,
+                    "started (default: containers the command's processes start, as podman does), any (also "
+                    "those made meanwhile by a runtime outside the run, as dockerd does) or off")
+        ->check(CLI::IsMember({"started", "any", "off"}));
     run->add_option("command", req.run.command, "the command to run, after --")->required();
     run->positionals_at_end();
 
@@ -239,6 +244,9 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         req.allowlist.action = AllowlistAction::export_to;
 
     req.run.enforce.fail_open = enforce_mode == "fail-open";
+    req.run.follow_containers = follow == "any"   ? FollowContainers::any
+                                : follow == "off" ? FollowContainers::off
+                                                  : FollowContainers::started;
     if (!req.run.enforce.allowlist.empty() && !req.run.capture.payload)
         throw CliExit{kSetupErrorExit,
                       "--enforce learns the addresses of allowed names from DNS answers, which needs payload "

@@ -78,6 +78,7 @@ int command_run(const RunOptions& options) {
     config.enforce = std::move(enforce);
     config.enforce_path = options.enforce.allowlist;
     config.enforce_fail_open = options.enforce.fail_open;
+    config.follow_containers = options.follow_containers;
     AlertDispatch alerts(std::cerr, {});
     BlockedNotice blocked(std::cerr);
     if (config.baseline) config.notices.push_back(&alerts);
@@ -120,6 +121,11 @@ int command_run(const RunOptions& options) {
         spdlog::warn("{} process(es) started by the command were still running; they were moved out of the "
                      "observed cgroup and are no longer observed",
                      left);
+    std::vector<std::string> containers_left = session.followed_cgroups_in_use();
+    if (!containers_left.empty())
+        spdlog::warn("{} container cgroup(s) the run followed still hold processes ({}{}); they are no longer "
+                     "observed: the run ends with its command",
+                     containers_left.size(), containers_left.front(), containers_left.size() > 1 ? ", ..." : "");
     session.finish(exit_code);
     int status = run_exit_code(exit_code, session.alerts(), options.alerts.fail_on_new);
     if (status != exit_code)

@@ -49,10 +49,18 @@ struct EnforceOptions {
     std::vector<std::string> resolvers;  // --resolver: trusted besides resolv.conf's (checked addresses)
 };
 
+// --follow-containers: which containers made during a run join it (docs/containers.md).
+enum class FollowContainers {
+    started,  // those the command's own processes start (their runtime runs in the run: podman)
+    any,      // also those a runtime outside the run makes meanwhile (dockerd, containerd)
+    off,
+};
+
 struct RunOptions {
     CaptureOptions capture;
     AlertOptions alerts;
     EnforceOptions enforce;
+    FollowContainers follow_containers = FollowContainers::started;
     std::vector<std::string> command;
 };
 

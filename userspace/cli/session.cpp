@@ -11,10 +11,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "base/errors.h"
 #include "base/unique_fd.h"
+#include "containers/cgroup_path.h"
 #include "kernel/features.h"
 #include "pipeline/decoder.h"
 #include "procfs/proc_reader.h"
@@ -123,7 +125,10 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     options.hooks.libraries_changed = [this](std::uint32_t pid) {
         if (tls_) tls_->scan_process(pid);
     };
-    options.hooks.cgroup_made = [this](std::uint64_t id, const std::string& path) { cgroup_names_.learn(id, path); };
+    options.hooks.cgroup_made = [this](const CgroupEvent& made) {
+        cgroup_names_.learn(made.cgroup_id, made.path);
+        follow_if_wanted(made);
+    };
     // Recorded, but not in events.jsonl: the summary and report.json count them.
     options.sink_loss = [this](LossReasons& reasons) {
         if (file_writer_.unwritten()) reasons["output_write_failed"] = file_writer_.unwritten();
@@ -136,6 +141,28 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     sinks.push_back(&aggregator_);
     sinks.insert(sinks.end(), config_.notices.begin(), config_.notices.end());
     return std::make_unique<Pipeline>(processes_, std::move(options), std::move(stages), std::move(sinks));
+}
+
+void LiveSession::follow_if_wanted(const CgroupEvent& made) {
+    bool followed = made.followed;
+    if (!followed && config_.follow_containers == FollowContainers::any && tracer_ &&
+        container_from_cgroup(made.path)) {
+        followed = tracer_->follow_cgroup(made.cgroup_id);
+        if (!followed) spdlog::warn("container cgroup {} made during the run is not followed", made.path);
+    }
+    if (!followed) return;
+    followed_cgroups_.push_back(made.path);
+    spdlog::debug("following cgroup {} (made by pid {})", made.path, made.task.pid);
+}
+
+std::vector<std::string> LiveSession::followed_cgroups_in_use() const {
+    std::vector<std::string> in_use;
+    for (const std::string& path : followed_cgroups_) {
+        std::ifstream procs(config_.cgroup_mount + path + "/cgroup.procs");
+        std::string pid;
+        if (procs && std::getline(procs, pid) && !pid.empty()) in_use.push_back(path);
+    }
+    return in_use;
 }
 
 LiveSession::~LiveSession() {
@@ -175,6 +202,10 @@ void LiveSession::attach() {
     UniqueFd root;
     if (loader.scope_cgroup_fd >= 0) root = UniqueFd(open_cgroup_dir(config_.cgroup_mount));
     loader.sock_addr_cgroup_fd = root.get();
+    if (loader.scope_cgroup_fd >= 0 && config_.follow_containers != FollowContainers::off) {
+        loader.follow_cgroups = true;
+        loader.packet_cgroup_fd = root.get();
+    }
     tracer_ = load_and_attach(loader, config_.attach_cgroup_fd);
     // One line per feature this kernel refused: what is off, the kernel's reason, what still works.
     for (const Degradation& refused : tracer_->plan().degradations) spdlog::warn("{}", refused.line());

@@ -46,6 +46,7 @@ struct SessionConfig {
     std::optional<EnforcePlan> enforce;
     std::string enforce_path;
     bool enforce_fail_open = false;
+    FollowContainers follow_containers = FollowContainers::off;
     // Sinks after the session's own writers and aggregator, in this order: alert delivery,
     // the blocked notice. They must outlive the session.
     std::vector<RecordSink*> notices;
@@ -73,12 +74,18 @@ public:
     void run_until(int wake_fd, std::optional<std::chrono::steady_clock::time_point> deadline,
                    const SignalHandler& on_signal);
 
+    // The cgroups that joined the run (containers it follows) and still hold processes.
+    std::vector<std::string> followed_cgroups_in_use() const;
+
     // Drains what is left, writes report.json and allowlist.yaml, prints the summary.
     void finish(std::optional<int> exit_code);
 
 private:
     void attach_tls();
     std::unique_ptr<Pipeline> make_pipeline();
+    // A cgroup just made: note it if the kernel made it join the run, or join it here if it
+    // is a container's and --follow-containers any asks for those made outside the run.
+    void follow_if_wanted(const CgroupEvent& made);
     std::string written_line(const std::vector<OutputDir::NotWritten>& not_written) const;
 
     SessionConfig config_;
@@ -91,6 +98,7 @@ private:
     std::unique_ptr<BaselineAlerter> alerter_;
     CgroupNames cgroup_names_;
     ContainerBook containers_;
+    std::vector<std::string> followed_cgroups_;  // paths, below the cgroup2 mount
     std::unique_ptr<Pipeline> pipeline_;
     std::unique_ptr<Tracer> tracer_;
     // Owns uprobe links into the tracer's programs: declared after it, destroyed first.

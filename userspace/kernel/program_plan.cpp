@@ -14,6 +14,7 @@ constexpr const char* kSocketRelease = "cheaper socket owners (cgroup/sock_relea
 constexpr const char* kTls = "HTTPS requests (TLS library plaintext)";
 constexpr const char* kTlsSocket = "joining HTTPS requests to their connections";
 constexpr const char* kCgroupNames = "naming cgroups made during the session as they appear";
+constexpr const char* kFollowContainers = "following the containers the command starts";
 constexpr const char* kWithoutPayload = "connections and datagrams with their processes, without names";
 
 struct PlannedObject {
@@ -198,6 +199,11 @@ void ProgramPlan::cgroup_unnamed(const std::string& reason) {
     degradations.push_back({kCgroupNames, reason,
                             "everything; a cgroup made during the session is named by a rescan of the cgroup "
                             "tree, at most once a second, and one gone before then is left unnamed"});
+    if (follow_containers) {
+        follow_containers = false;
+        degradations.push_back({kFollowContainers, reason,
+                                "everything outside containers; 'egresswatch watch' sees the containers' traffic"});
+    }
 }
 
 void ProgramPlan::payload_unattachable(const std::string& reason) {
@@ -215,6 +221,10 @@ std::map<std::string, std::string> describe_hooks(const ProgramPlan& plan) {
         {"transport", "BPF ring buffer"},
     };
     if (plan.cgroup_names) hooks["cgroup_names"] = "tp_btf/cgroup_mkdir";
+    if (plan.follow_containers)
+        hooks["follow_containers"] =
+            std::string("tp_btf/cgroup_mkdir: a cgroup made in scope or below a followed one joins the scope") +
+            (plan.packets_at_root ? "; cgroup_skb at the cgroup root, scoped by the socket's cgroup" : "");
     if (plan.payload)
         hooks["payload"] = std::string("cgroup_skb/egress + cgroup_skb/ingress, socket owners in sk_storage from a "
                                        "connection's first payload") +

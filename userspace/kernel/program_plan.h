@@ -47,6 +47,9 @@ struct ProgramPlan {
     bool tls = true;                 // TLS library uprobes: HTTPS request plaintext
     bool cgroup_names = true;        // tp_btf/cgroup_mkdir: cgroups made during the session, named at once
     bool enforce = false;            // --enforce: payload is required
+    // run: cgroups its tasks make (containers) join its scope, by tp_btf/cgroup_mkdir.
+    bool follow_containers = false;
+    bool packets_at_root = false;  // cgroup_skb attached at the root, scoped per packet (following)
     ExitHook exit_hook = ExitHook::group_dead_argument;
     // Loaded, in order of preference; the first that attaches is used.
     std::vector<TlsSocketHook> tls_socket_hooks;
@@ -67,7 +70,8 @@ struct ProgramPlan {
     // The kernel refused one TLS socket hook at attach: it is dropped, and if it was the
     // last, joining HTTPS requests to their connections is off.
     void tls_socket_hook_refused(TlsSocketHook hook, const std::string& reason);
-    // tp_btf/cgroup_mkdir was refused, at load or attach: cgroups are named by a rescan.
+    // tp_btf/cgroup_mkdir was refused, at load or attach: cgroups are named by a rescan, and
+    // a run follows no container.
     void cgroup_unnamed(const std::string& reason);
     // The cgroup_skb programs loaded but could not be attached.
     void payload_unattachable(const std::string& reason);

@@ -81,6 +81,7 @@ Tracer::Tracer(const LoaderOptions& options) {
         throw SetupError("this kernel has no BTF (/sys/kernel/btf/vmlinux): egresswatch needs CONFIG_DEBUG_INFO_BTF=y");
     plan_ = ProgramPlan::initial(options.capture_payload, options.capture_tls, options.enforce != nullptr,
                                  read_kernel_facts());
+    plan_.follow_containers = options.follow_cgroups && options.scope_cgroup_fd >= 0;
     apply_test_hooks(plan_);
     uprobe_multi_ = options.uprobe_multi;
     // Each refusal moves one feature to its next hook or turns it off, so this ends; the
@@ -124,6 +125,8 @@ void Tracer::open_for_plan(const LoaderOptions& options) {
             if (::fstat(options.scope_cgroup_fd, &st) != 0) fail("reading the scope cgroup's id", errno);
             skel_->rodata->scope_cgroup_id = st.st_ino;
         }
+        skel_->rodata->follow_cgroups = plan_.follow_containers;
+        skel_->rodata->packets_scoped_at_root = plan_.follow_containers && options.packet_cgroup_fd >= 0;
         if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes))
             fail("sizing the ring buffer", err);
         // Userspace drains the ring every kDrainInterval; only a backlog this large wakes it
@@ -193,11 +196,38 @@ void Tracer::attach_programs(const std::vector<std::string>& names, const char* 
     }
 }
 
-void Tracer::attach_sockets(int cgroup_fd, int sock_addr_cgroup_fd) {
+void Tracer::attach_sockets(int cgroup_fd, int sock_addr_cgroup_fd, int packet_cgroup_fd) {
+    // A followed container's sockets are made in its own cgroup, outside the run's: the packet
+    // programs see them only from the root, where they skip every other socket.
+    int packets_fd = cgroup_fd;
+    if (plan_.payload && skel_->rodata->packets_scoped_at_root) {
+        int err = 0;
+        {
+            QuietLibbpf quiet;
+            std::vector<LinkPtr> attached;
+            for (bpf_program* prog : {skel_->progs.egress_capture, skel_->progs.ingress_capture}) {
+                attached.emplace_back(bpf_program__attach_cgroup(prog, packet_cgroup_fd));
+                if (!attached.back()) {
+                    err = errno;
+                    break;
+                }
+            }
+            if (!err) {
+                for (LinkPtr& link : attached) links_.push_back(link.release());
+                packets_fd = packet_cgroup_fd;
+                plan_.packets_at_root = true;
+            }
+        }
+        if (err)
+            spdlog::warn("attaching the packet programs at the cgroup root failed ({}): the names and requests "
+                         "(DNS, TLS SNI, HTTP) of containers the command starts are not recorded, their "
+                         "connections are",
+                         errno_text(err));
+    }
     // Before the connect hooks: a socket owner may wait in pending_owners only while
     // something removes it when the socket closes.
     if (plan_.socket_release) {
-        if (bpf_link* link = bpf_program__attach_cgroup(skel_->progs.sock_release_forget_owner, cgroup_fd)) {
+        if (bpf_link* link = bpf_program__attach_cgroup(skel_->progs.sock_release_forget_owner, packets_fd)) {
             links_.push_back(link);
             skel_->bss->defer_socket_owners = true;
         } else {
@@ -231,7 +261,7 @@ void Tracer::attach_sockets(int cgroup_fd, int sock_addr_cgroup_fd) {
         if (!link) fail(std::string("attaching ") + bpf_program__name(prog) + " to the cgroup", errno);
         links_.push_back(link);
     }
-    if (!plan_.payload) return;
+    if (!plan_.payload || plan_.packets_at_root) return;
     for (bpf_program* prog : {skel_->progs.egress_capture, skel_->progs.ingress_capture}) {
         bpf_link* link = bpf_program__attach_cgroup(prog, cgroup_fd);
         if (!link) fail(std::string("attaching ") + bpf_program__name(prog) + " to the cgroup", errno);
@@ -319,7 +349,7 @@ std::unique_ptr<Tracer> load_and_attach(const LoaderOptions& options, int cgroup
     // Process tracking first: by the time a socket event can fire, its process is known.
     tracer->attach_process_tracking();
     try {
-        tracer->attach_sockets(cgroup_fd, options.sock_addr_cgroup_fd);
+        tracer->attach_sockets(cgroup_fd, options.sock_addr_cgroup_fd, options.packet_cgroup_fd);
     } catch (const SetupError& e) {
         // Loaded but not attachable to the cgroup: the cgroup_skb programs are the only
         // optional ones there, and they are compiled into the connect hooks (socket owners),
@@ -333,10 +363,20 @@ std::unique_ptr<Tracer> load_and_attach(const LoaderOptions& options, int cgroup
         tracer = std::make_unique<Tracer>(without);
         tracer->keep_refusals(refused.degradations);
         tracer->attach_process_tracking();
-        tracer->attach_sockets(cgroup_fd, options.sock_addr_cgroup_fd);
+        tracer->attach_sockets(cgroup_fd, options.sock_addr_cgroup_fd, options.packet_cgroup_fd);
     }
     tracer->attach_tls_socket_tracking();
     return tracer;
+}
+
+bool Tracer::follow_cgroup(std::uint64_t cgroup_id) {
+    if (!plan_.follow_containers) return false;
+    std::uint8_t joined = 1;
+    if (bpf_map_update_elem(bpf_map__fd(skel_->maps.followed_cgroups), &cgroup_id, &joined, BPF_NOEXIST) != 0)
+        return errno == EEXIST;
+    // The programs skip the table while this is 0; they add to it atomically as well.
+    __atomic_fetch_add(&skel_->bss->followed_cgroup_count, 1, __ATOMIC_SEQ_CST);
+    return true;
 }
 
 void Tracer::detach() {

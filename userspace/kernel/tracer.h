@@ -49,6 +49,11 @@ struct LoaderOptions {
     // a root that refuses them: the attach cgroup, and a socket passed in from outside the
     // scope is not seen (said in a warning).
     int sock_addr_cgroup_fd = -1;
+    // With a scope: cgroups its tasks make (a container runtime's) join it, and so do those
+    // made below them (bpf/lib/followed_cgroups.bpf.h); the packet programs and sock_release
+    // then go to packet_cgroup_fd (the root), and judge each packet by its socket's cgroup.
+    bool follow_cgroups = false;
+    int packet_cgroup_fd = -1;
     // --enforce: refuse what the plan does not allow (needs capture_payload, whose
     // cgroup_skb programs learn DNS answers: cli/app.cpp refuses --enforce with --no-payload).
     // Kept alive by the caller until loaded.
@@ -76,7 +81,8 @@ public:
 
     // connect/sendmsg hooks (and, with payload capture, cgroup_skb) on one cgroup and so
     // on all its descendants.
-    void attach_sockets(int cgroup_fd, int sock_addr_cgroup_fd);
+    // packet_cgroup_fd >= 0: the cgroup_skb and sock_release programs go there instead.
+    void attach_sockets(int cgroup_fd, int sock_addr_cgroup_fd, int packet_cgroup_fd = -1);
     void attach_process_tracking();
     // The hook that joins TLS library calls to their sockets: the first of the loaded ones
     // that attaches. If none does, plan() records it; HTTPS requests go on, unjoined.
@@ -93,6 +99,9 @@ public:
     UprobeLinks attach_uprobes(UprobeProgram program, const std::string& path,
                                const std::vector<UprobeSite>& sites) const;
     void detach();
+    // A cgroup joins the run's scope (--follow-containers any: a container made outside the
+    // run). False if it could not (the table is full, or following is off).
+    bool follow_cgroup(std::uint64_t cgroup_id);
 
     int ringbuf_fd() const;
     std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const override;

@@ -25,6 +25,7 @@ const char* drop_reason_name(std::uint32_t reason) {
     case EW_DROP_ENFORCE_DNS_UNREAD: return "enforce_dns_answer_unread";
     case EW_DROP_ENFORCE_UNRECORDED: return "enforce_refused_unrecorded";
     case EW_DROP_RINGBUF_CGROUP: return "ringbuf_full_cgroup";
+    case EW_DROP_FOLLOWED_CGROUPS_FULL: return "followed_cgroups_full";
     default: return "unknown";
     }
 }

@@ -169,6 +169,7 @@ std::optional<KernelEvent> decode_cgroup(const void* data, std::size_t size) {
     e.task = task_from(raw->hdr);
     e.cgroup_id = raw->cgroup_id;
     e.parent_id = raw->parent_id;
+    e.followed = raw->followed != 0;
     // A cut-off path would name the cgroup wrongly: left empty, it is looked up instead.
     if (!raw->path_truncated) e.path = bounded_string(raw->path, sizeof(raw->path));
     return e;

@@ -101,7 +101,7 @@ void Enricher::handle(const LibsChangedEvent& e) {
 
 void Enricher::handle(const CgroupEvent& e) {
     ++counts_.cgroups;
-    if (hooks_.cgroup_made && !e.path.empty()) hooks_.cgroup_made(e.cgroup_id, e.path);
+    if (hooks_.cgroup_made && !e.path.empty()) hooks_.cgroup_made(e);
 }
 
 }  // namespace egresswatch

@@ -31,8 +31,8 @@ struct EnricherHooks {
     std::function<void(std::vector<std::string>& argv, bool cut)> redact_argv;
     // The loader mapped libraries into a process: look for TLS libraries in it.
     std::function<void(std::uint32_t pid)> libraries_changed;
-    // A cgroup was made: records made in it from now on name it by this path.
-    std::function<void(std::uint64_t cgroup_id, const std::string& path)> cgroup_made;
+    // A cgroup was made (its path is known): records made in it from now on name it by this path.
+    std::function<void(const CgroupEvent& made)> cgroup_made;
 };
 
 struct EventCounts {

@@ -123,7 +123,8 @@ struct CgroupEvent {
     TaskContext task;  // who made it
     std::uint64_t cgroup_id = 0;
     std::uint64_t parent_id = 0;
-    std::string path;  // below the hierarchy's root, "/a/b"; empty when the kernel cut it off
+    std::string path;       // below the hierarchy's root, "/a/b"; empty when the kernel cut it off
+    bool followed = false;  // it joined the run's scope (made by the run, or below a followed cgroup)
 };
 
 // One flow_dedup entry as decoded (decode_flow_count): the flow's key and its cumulative count
