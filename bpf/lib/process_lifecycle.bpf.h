@@ -16,6 +16,7 @@
 #include "egresswatch/abi.h"
 #include "acting_task.bpf.h" /* learn_scope_level */
 #include "emit.bpf.h"
+#include "exe_path.bpf.h"
 #include "task_scope.bpf.h"
 
 SEC("tp_btf/sched_process_exec")
@@ -36,6 +37,7 @@ int BPF_PROG(sched_process_exec_record, struct task_struct *task, pid_t old_pid,
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
 	bpf_probe_read_kernel_str(e->interp, sizeof(e->interp), BPF_CORE_READ(bprm, interp));
+	read_exe_path(task, BPF_CORE_READ(bprm, file), e->exe);
 
 	/* argv sits on the new stack between arg_start and arg_end; exec has just written
 	 * it, so it is resident. */

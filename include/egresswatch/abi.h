@@ -146,6 +146,8 @@ struct ew_exec_event {
 	__u8 pad[7];
 	char filename[EW_FILENAME_LEN]; /* path as passed to execve (may be relative) */
 	char interp[EW_FILENAME_LEN];	/* interpreter for #! scripts, else == filename */
+	/* the file executed, from the process's root (bpf/lib/exe_path.bpf.h); "" if too deep */
+	char exe[EW_FILENAME_LEN];
 	char args[EW_ARGS_LEN];
 };
 

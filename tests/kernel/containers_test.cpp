@@ -433,6 +433,13 @@ TEST(Containers, RunFollowsAContainer) {
         expect_named_container(*record, name);
     }
     EXPECT_EQ(container_record(events, "connect", net)->value("comm", ""), "wget");
+    // busybox runs its applets by executing itself as /proc/self/exe: the file it runs is named.
+    EXPECT_EQ(container_record(events, "connect", net)->value("exe", ""), "/bin/busybox");
+    bool wget_exec = false;
+    for (const json& e : events_of_type(events, "exec"))
+        if (e.value("comm", "") == "wget" || (e.contains("argv") && !e["argv"].empty() && e["argv"][0] == "wget"))
+            wget_exec = e.value("exe", "") == "/bin/busybox";
+    EXPECT_TRUE(wget_exec) << "no exec of wget with exe /bin/busybox";
     EXPECT_EQ(container_record(events, "http", net)->value("path", ""), "/run");
     EXPECT_NE(events.front()["kernel_features"].value("follow_containers", ""), "") << events.front().dump();
 
@@ -550,4 +557,42 @@ TEST(Containers, RunFollowsContainersMadeOutsideItOnlyWhenAsked) {
             EXPECT_FALSE(connect.has_value()) << "a container made outside the run was followed: " << connect->dump();
         }
     }
+}
+
+// A container that lives for less than 50 ms, from its program's exec to its exit, removed by
+// podman (--rm) as soon as it ends: its connect is still named, with its image. The cgroup's
+// name comes from the kernel's event, and the container's files are read when its first record
+// is, within one ring buffer read (10 ms), not when a report is written.
+TEST(Containers, AContainerOfFiftyMillisecondsIsNamed) {
+    EW_REQUIRE_CONTAINERS();
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    std::string name = net.container_name("brief");
+    ContainerRemover remover(name);
+    TempDir out_dir("ew-containers-brief-");
+    const std::string& out = out_dir.path;
+    std::vector<std::string> args{"run", "--quiet", "--out", out, "--"};
+    auto podman_run = net.podman_run_argv(name, {"wget", "-q", "-O", "/dev/null", net.url("/brief")});
+    args.insert(args.end(), podman_run.begin(), podman_run.end());
+    auto r = run_egresswatch(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+
+    auto events = read_events(out);
+    auto connect = container_record(events, "connect", net);
+    ASSERT_TRUE(connect.has_value()) << records_to(events, net.gateway_v4());
+    expect_named_container(*connect, name);
+    // How long it lived: its program's exec to its exit, by the kernel's timestamps.
+    std::string exec_ts, exit_ts;
+    for (const json& e : events) {
+        if (e.value("pid", 0) != connect->value("pid", 0)) continue;
+        if (e["type"] == "exec" && e.value("filename", "") != "/proc/self/exe") exec_ts = e.value("ts", "");
+        if (e["type"] == "exit") exit_ts = e.value("ts", "");
+    }
+    ASSERT_FALSE(exec_ts.empty() || exit_ts.empty()) << "no exec or exit of the container's wget";
+    // "2026-11-30T00:12:56.384038Z": seconds and microseconds are enough within one minute.
+    auto micros = [](const std::string& ts) {
+        return std::stoll(ts.substr(17, 2)) * 1000000 + std::stoll(ts.substr(20, 6));
+    };
+    long long lived_us = (micros(exit_ts) - micros(exec_ts) + 60000000) % 60000000;
+    EXPECT_LT(lived_us, 50000) << "the container lived " << lived_us << " us: the test needs a briefer one";
 }

@@ -141,7 +141,7 @@ TEST(Enricher, ShortLivedProcessKeepsExeAndAncestry) {
     TaskContext parent{1, 0, 10, 10, 0, "bash"};
     TaskContext child{2, 0, 11, 11, 0, "curl"};
     enricher.on_event(ForkEvent{parent, 11});
-    enricher.on_event(ExecEvent{child, 10, "/usr/bin/curl", "", {"curl", "http://x"}, false});
+    enricher.on_event(ExecEvent{child, 10, "/usr/bin/curl", "", "/usr/bin/curl", {"curl", "http://x"}, false});
     enricher.on_event(SockEvent{child, SockEventKind::connect, 5, IpAddress::v4(198, 18, 0, 2), 80, 6});
     enricher.on_event(ExitEvent{child, 0});
     ASSERT_EQ(sink.connections.size(), 1u);
@@ -153,4 +153,38 @@ TEST(Enricher, ShortLivedProcessKeepsExeAndAncestry) {
     EXPECT_EQ(c.process.ancestry[0].pid, 10u);
     EXPECT_EQ(enricher.counts().exec, 1u);
     EXPECT_EQ(enricher.counts().exit, 1u);
+}
+
+// The exe of an exec is the file the kernel executed when execve's filename does not name it
+// (busybox and runc re-execute themselves as /proc/self/exe; fexecve passes /dev/fd/N; a
+// relative path), and execve's filename otherwise: it keeps a symlink's name (/usr/bin/python3),
+// and a script's own path rather than its interpreter's.
+TEST(Enricher, ExeIsTheFileExecutedWhenTheFilenameHidesIt) {
+    struct Capture : KernelRecordSink {
+        std::vector<ExecRecord> execs;
+        void on_exec(const ExecRecord& r) override { execs.push_back(r); }
+    } sink;
+    ProcessTable t;
+    ProcessNamer names(t);
+    Enricher enricher(t, names, WallClock{0}, {}, sink);
+    struct Case {
+        std::string filename, interpreter, executed, exe;
+    };
+    const Case cases[] = {
+        {"/proc/self/exe", "", "/bin/busybox", "/bin/busybox"},
+        {"/dev/fd/6", "", "/usr/bin/runc", "/usr/bin/runc"},
+        {"./tool", "", "/opt/x/tool", "/opt/x/tool"},
+        {"/usr/bin/python3", "", "/usr/bin/python3.11", "/usr/bin/python3"},
+        {"/proc/self/exe", "", "", "/proc/self/exe"},  // too deep for the kernel: as before
+        {"/opt/deploy.sh", "/bin/sh", "/usr/bin/dash", "/opt/deploy.sh"},
+    };
+    std::uint32_t pid = 100;
+    for (const Case& c : cases) {
+        TaskContext task{1, 0, pid, pid, 0, "x"};
+        enricher.on_event(ExecEvent{task, 1, c.filename, c.interpreter, c.executed, {"x"}, false});
+        ASSERT_FALSE(sink.execs.empty());
+        EXPECT_EQ(sink.execs.back().process.exe, c.exe) << c.filename << " executed as " << c.executed;
+        EXPECT_EQ(sink.execs.back().filename, c.filename);
+        ++pid;
+    }
 }

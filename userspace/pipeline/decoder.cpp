@@ -10,7 +10,7 @@ namespace egresswatch {
 
 static_assert(sizeof(ew_event_header) == 48);
 static_assert(sizeof(ew_sock_event) == 80);
-static_assert(sizeof(ew_exec_event) == 1600);
+static_assert(sizeof(ew_exec_event) == 1856);
 static_assert(sizeof(ew_fork_event) == 56);
 static_assert(sizeof(ew_exit_event) == 56);
 static_assert(sizeof(ew_flow_key) == 40);
@@ -156,6 +156,7 @@ std::optional<KernelEvent> decode_exec(const void* data, std::size_t size) {
     e.filename = bounded_string(raw->filename, sizeof(raw->filename));
     std::string interp = bounded_string(raw->interp, sizeof(raw->interp));
     if (interp != e.filename) e.interpreter = std::move(interp);
+    e.executed = bounded_string(raw->exe, sizeof(raw->exe));
     std::size_t len = raw->args_len < sizeof(raw->args) ? raw->args_len : sizeof(raw->args);
     e.argv = split_args(raw->args, len);
     e.argv_truncated = raw->args_truncated != 0;

@@ -38,9 +38,23 @@ void Enricher::handle(const SockEvent& e) {
     out_.on_connection(r);
 }
 
+namespace {
+
+// execve's filename names the program, unless it is a path through /proc (busybox and runc
+// re-execute themselves as /proc/self/exe), a file descriptor (fexecve's /dev/fd/N), or
+// relative: then the file the kernel executed does. A script keeps its own path.
+bool filename_hides_the_program(const ExecEvent& e) {
+    if (e.executed.empty() || !e.interpreter.empty()) return false;
+    return e.filename.rfind("/proc/", 0) == 0 || e.filename.rfind("/dev/fd/", 0) == 0 || e.filename.rfind('/', 0) != 0;
+}
+
+}  // namespace
+
 void Enricher::handle(const ExecEvent& e) {
     ++counts_.exec;
-    std::string exe = hooks_.resolve_exe ? hooks_.resolve_exe(e.task.pid, e.filename) : e.filename;
+    std::string exe = filename_hides_the_program(e) ? e.executed
+                      : hooks_.resolve_exe          ? hooks_.resolve_exe(e.task.pid, e.filename)
+                                                    : e.filename;
     // Redacted once, as it enters the table, rather than in every record that names it.
     std::vector<std::string> argv = e.argv;
     if (hooks_.redact_argv) hooks_.redact_argv(argv, e.argv_truncated);

@@ -47,6 +47,9 @@ struct ExecEvent {
     std::uint32_t ppid = 0;
     std::string filename;
     std::string interpreter;  // empty unless a #! script named another binary
+    // The file executed, from the process's root (a container's root for its processes), read
+    // in the kernel; empty if its path was too long or deep. For a script, the interpreter.
+    std::string executed;
     std::vector<std::string> argv;
     bool argv_truncated = false;
 };
