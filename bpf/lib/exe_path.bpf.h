@@ -85,8 +85,8 @@ static __always_inline bool read_exe_path(struct task_struct *task, struct file 
 			return false;
 		pos -= len;
 		/* pos < EW_FILENAME_LEN and len < EW_FILENAME_LEN: inside the doubled buffer. */
-		if (bpf_probe_read_kernel(&scratch->buf[pos & (EW_FILENAME_LEN - 1)], len & (EW_FILENAME_LEN - 1),
-					  name))
+		if (bpf_probe_read_kernel(&scratch->buf[pos & (EW_FILENAME_LEN - 1)],
+					  len & (EW_FILENAME_LEN - 1), name))
 			return false;
 		pos -= 1;
 		scratch->buf[pos & (EW_FILENAME_LEN - 1)] = '/';
@@ -102,7 +102,8 @@ static __always_inline bool read_exe_path(struct task_struct *task, struct file 
 	}
 	if (len >= EW_FILENAME_LEN)
 		return false;
-	if (bpf_probe_read_kernel(out, len & (EW_FILENAME_LEN - 1), &scratch->buf[pos & (EW_FILENAME_LEN - 1)]))
+	if (bpf_probe_read_kernel(out, len & (EW_FILENAME_LEN - 1),
+				  &scratch->buf[pos & (EW_FILENAME_LEN - 1)]))
 		return false;
 	out[len & (EW_FILENAME_LEN - 1)] = '\0';
 	return true;

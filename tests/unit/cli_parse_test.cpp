@@ -37,6 +37,16 @@ TEST(CliParse, RunDefaults) {
     EXPECT_FALSE(r.verbose);
 }
 
+// Following the containers the command starts is on unless asked otherwise; only the three
+// documented modes are taken.
+TEST(CliParse, RunFollowsContainersStartedByDefault) {
+    EXPECT_EQ(parse({"run", "--", "true"}).run.follow_containers, FollowContainers::started);
+    EXPECT_EQ(parse({"run", "--follow-containers", "any", "--", "true"}).run.follow_containers, FollowContainers::any);
+    EXPECT_EQ(parse({"run", "--follow-containers", "off", "--", "true"}).run.follow_containers, FollowContainers::off);
+    EXPECT_EQ(exit_code_of({"run", "--follow-containers", "some", "--", "true"}), 2);
+    EXPECT_EQ(exit_code_of({"watch", "--follow-containers", "any"}), 2) << "watch sees every container already";
+}
+
 TEST(CliParse, ScopeAndVerbose) {
     CliRequest r = parse({"-v", "run", "--scope", "internet", "--", "true"});
     EXPECT_TRUE(r.verbose);
