@@ -446,13 +446,36 @@ TEST(Containers, RunFollowsAContainer) {
     auto allowlist = egresswatch::load_allowlist_file(out + "/allowlist.yaml");
     auto gateway = egresswatch::IpAddress::parse(net.gateway_v4());
     ASSERT_TRUE(gateway.has_value());
-    bool listed = false;
-    for (const auto& entry : allowlist.destinations)
-        for (const auto& cidr : entry.addresses)
-            if (cidr.contains(*gateway) && entry.ports.contains(ContainerTestNetwork::kHttpPort) &&
-                entry.proto == egresswatch::AllowProto::tcp)
-                listed = true;
-    EXPECT_TRUE(listed) << read_text(out + "/allowlist.yaml");
+    // The entry says which image reached it; the run's own processes reached nothing there.
+    auto listed_with_image = [&](const egresswatch::Allowlist& list) {
+        for (const auto& entry : list.destinations)
+            for (const auto& cidr : entry.addresses)
+                if (cidr.contains(*gateway) && entry.ports.contains(ContainerTestNetwork::kHttpPort) &&
+                    entry.proto == egresswatch::AllowProto::tcp)
+                    return entry.images == std::vector<std::string>{std::string(kTestImage) + ":latest"};
+        return false;
+    };
+    EXPECT_TRUE(listed_with_image(allowlist)) << read_text(out + "/allowlist.yaml");
+    json report = json::parse(read_text(out + "/report.json"));
+    bool reported = false;
+    for (const json& d : report["destinations"])
+        if (d.value("address", "") == net.gateway_v4() && d.value("port", 0) == ContainerTestNetwork::kHttpPort)
+            reported = d.value("containers", json::array()) == json::array({name});
+    EXPECT_TRUE(reported) << report["destinations"].dump();
+
+    // `report` rebuilds the same from events.jsonl, and its summary groups by image.
+    TempDir again("ew-containers-report-");
+    auto rebuilt = run_egresswatch({"report", out + "/events.jsonl", "--out", again.path});
+    ASSERT_EQ(rebuilt.exit_code, 0) << rebuilt.err;
+    EXPECT_TRUE(listed_with_image(egresswatch::load_allowlist_file(again.path + "/allowlist.yaml")))
+        << read_text(again.path + "/allowlist.yaml");
+    std::string summary = rebuilt.out + rebuilt.err;
+    auto table = summary.find("Containers, by image:");
+    ASSERT_NE(table, std::string::npos) << summary;
+    std::string row = summary.substr(summary.find(kTestImage, table));
+    row = row.substr(0, row.find('\n'));
+    EXPECT_NE(row.find(net.gateway_v4()), std::string::npos) << summary;
+    EXPECT_NE(row.find(name), std::string::npos) << summary;
 }
 
 // --follow-containers off: the run is blind to the container again, as it was before following

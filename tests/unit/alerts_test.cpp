@@ -100,6 +100,39 @@ TEST(BaselineAlerter, AlertsOncePerDestinationNotInTheBaseline) {
     EXPECT_EQ(alerter.alerts(), 4u);
 }
 
+TEST(BaselineAlerter, AnEntryNamingImagesAlertsForAnyOtherWorkload) {
+    Collect out;
+    BaselineAlerter alerter(parse_allowlist("version: 1\ndestinations:\n  - host: registry.test\n    port: 443\n"
+                                            "    proto: tcp\n    images: [localhost/builder]\n",
+                                            "b.yaml"),
+                            "b.yaml");
+    alerter.pass_to(out);
+    auto from = [](std::optional<std::string> image, std::uint32_t pid) {
+        ConnectionRecord r = connection("198.19.4.7", 443, "registry.test", 6, pid);
+        if (image) r.process.container = ContainerInfo{std::string(64, 'c'), "job", *image, Runtime::podman, {}};
+        return r;
+    };
+    alerter.on_connection(from("localhost/builder:latest", 1));
+    EXPECT_TRUE(out.alerts.empty()) << "the image the entry names";
+    alerter.on_connection(from(std::nullopt, 2));
+    ASSERT_EQ(out.alerts.size(), 1u) << "outside any container, which the entry does not list";
+    EXPECT_EQ(out.alerts[0].connection.process.pid, 2u);
+    EXPECT_EQ(alert_text(out.alerts[0]).find("in container"), std::string::npos);
+
+    BaselineAlerter other(parse_allowlist("version: 1\ndestinations:\n  - host: registry.test\n    port: 443\n"
+                                          "    proto: tcp\n    images: [localhost/builder]\n",
+                                          "b.yaml"),
+                          "b.yaml");
+    Collect out2;
+    other.pass_to(out2);
+    other.on_connection(from("docker.io/library/alpine:3", 3));
+    ASSERT_EQ(out2.alerts.size(), 1u);
+    EXPECT_EQ(alert_text(out2.alerts[0]),
+              "new destination registry.test:443/tcp (198.19.4.7) by /usr/bin/curl [pid 3, started by /bin/sh <- "
+              "/usr/bin/bash] in container job "
+              "(docker.io/library/alpine:3)");
+}
+
 TEST(BaselineAlerter, ScopeAllBaselineAlertsOnLoopbackToo) {
     Collect out;
     BaselineAlerter alerter(parse_allowlist("version: 1\nscope: all\ndestinations: []\n", "b.yaml"), "b.yaml");

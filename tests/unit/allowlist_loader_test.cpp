@@ -107,7 +107,18 @@ const BadFile kBadFiles[] = {
     {"version: 1\ndestinations:\n  - host: a.example\n    port: 443\n",
      "f.yaml:3: destination has no proto (add proto: tcp, udp, any, icmp or icmpv6)"},
     {"version: 1\ndestinations:\n  - host: a.example\n    port: 443\n    proto: tcp\n    color: red\n",
-     "f.yaml:6: unknown key 'color' (expected host, addresses, port, proto, scope, processes, sources)"},
+     "f.yaml:6: unknown key 'color' (expected host, addresses, port, proto, scope, processes, images, sources)"},
+    {"version: 1\ndestinations:\n  - host: a.example\n    port: 1\n    proto: tcp\n    images:\n      - busybox\n"
+     "      - \"my image\"\n",
+     "f.yaml:8: 'my image' is not an image reference (write registry.example/app:1.2, busybox, app@sha256:<hex>, "
+     "'(no container)' or '(unknown image)')"},
+    {"version: 1\ndestinations:\n  - host: a.example\n    port: 1\n    proto: tcp\n    images: busybox\n",
+     "f.yaml:6: 'images' must be a list, not 'busybox' (write one item per '- ' line)"},
+    {"version: 1\ndestinations:\n  - host: a.example\n    port: 1\n    proto: tcp\n    images: [\"\"]\n",
+     "f.yaml:6: 'images' is empty"},
+    {"version: 1\ndestinations:\n  - host: a.example\n    port: 1\n    proto: tcp\n    images: "
+     "[registry.example//app]\n",
+     "f.yaml:6: 'registry.example//app' has an empty path component"},
     {"version: 1\ndestinations:\n  - host: a.example\n    ports: 1-2\n    proto: tcp\n",
      "f.yaml:4: unknown key 'ports' (write a range as port: \"8000-8100\")"},
     {"version: 1\ndestinations:\n  - host: a.example\n    port: 0\n    proto: tcp\n",

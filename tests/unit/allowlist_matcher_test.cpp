@@ -14,7 +14,7 @@ IpAddress ip(const char* text) { return *IpAddress::parse(text); }
 
 DestinationQuery to(const char* address, std::uint16_t port, std::uint8_t protocol = kTcp,
                     std::optional<std::string> host = std::nullopt, std::optional<std::string> exe = std::nullopt) {
-    return DestinationQuery{ip(address), port, protocol, std::move(host), std::move(exe)};
+    return DestinationQuery{ip(address), port, protocol, std::move(host), std::move(exe), std::nullopt};
 }
 
 TEST(Cidr, ParsesContainsAndPrints) {

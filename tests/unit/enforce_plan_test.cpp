@@ -214,6 +214,36 @@ destinations:
     EXPECT_EQ(rules_of(plan, name(plan, "c.example.org")->rules)[0].exe_set, 0);
 }
 
+// The kernel knows a task's cgroup, not its image, and a process path inside a container
+// names no file on the host: such an entry allows any process, and the plan says so.
+TEST(EnforcePlan, ImagesAreNotEnforcedAndContainerEntriesAllowAnyProcess) {
+    EnforcePlan plan = plan_of(R"y(version: 1
+destinations:
+  - host: a.example.org
+    port: 443
+    proto: tcp
+    processes: [/bin/busybox]
+    images: [localhost/busybox]
+  - host: b.example.org
+    port: 443
+    proto: tcp
+    processes: [/usr/bin/curl]
+    images: ["(no container)"]
+  - host: c.example.org
+    port: 443
+    proto: tcp
+    processes: [/usr/bin/curl]
+)y");
+    EXPECT_EQ(rules_of(plan, name(plan, "a.example.org")->rules)[0].exe_set, 0);
+    EXPECT_NE(rules_of(plan, name(plan, "b.example.org")->rules)[0].exe_set, 0) << "host paths are host files";
+    ASSERT_EQ(plan.warnings.size(), 1u);
+    EXPECT_EQ(plan.warnings[0],
+              "allow.yaml:3: --enforce does not check images: (2 entries list them); those reached from containers "
+              "allow any process in the kernel, and --baseline alerts still check both");
+    EXPECT_TRUE(
+        plan_of("version: 1\ndestinations:\n  - host: c.example.org\n    port: 1\n    proto: tcp\n").warnings.empty());
+}
+
 TEST(EnforcePlan, TooManyDistinctRulesIsAnErrorThatSaysWhatToDo) {
     std::string yaml = "version: 1\ndestinations:\n";
     for (int port = 1000; port < 1000 + static_cast<int>(kEnforcePortRules); ++port)

@@ -1,6 +1,7 @@
 #include "alerts/baseline_alerter.h"
 
 #include "allowlist/host_pattern.h"
+#include "allowlist/image_reference.h"
 
 namespace egresswatch {
 
@@ -24,6 +25,8 @@ void BaselineAlerter::on_connection(const ConnectionRecord& r) {
     query.protocol = r.protocol;
     if (r.host && !r.host->empty()) query.host = r.host;
     if (!r.process.exe.empty()) query.exe = r.process.exe;
+    const auto& container = r.process.container;
+    query.image = std::string(workload_image(container.has_value(), container ? container->image : ""));
     if (matcher_.allows(query)) return;
 
     std::string where = query.host ? canonical_host(*query.host) : r.address.to_string();

@@ -62,8 +62,10 @@ struct AllowEntry {
     AllowProto proto = AllowProto::tcp;
     std::optional<std::string> scope;    // where the addresses are (AddressScope name), as recorded
     std::vector<std::string> processes;  // exe paths; empty: any process
-    std::vector<std::string> sources;    // which allowlists contributed this entry (merge)
-    int line = 0;                        // 1-based line in the file it came from, 0 if built
+    // Container images (image_reference.h), kNoContainer for processes outside any; empty: any.
+    std::vector<std::string> images;
+    std::vector<std::string> sources;  // which allowlists contributed this entry (merge)
+    int line = 0;                      // 1-based line in the file it came from, 0 if built
 
     bool operator==(const AllowEntry& other) const;
 };

@@ -16,9 +16,10 @@ std::vector<std::string> address_texts(const AllowEntry& e) {
     return out;
 }
 
-std::vector<std::string> process_texts(const AllowEntry& e) {
-    if (e.processes.empty()) return {kAnyProcess};
-    return e.processes;  // sorted by normalize
+// A list as compared: sorted by normalize, "*" for empty (any).
+std::vector<std::string> or_any(const std::vector<std::string>& items) {
+    if (items.empty()) return {kAnyProcess};
+    return items;
 }
 
 ListChange compare(const std::vector<std::string>& before, const std::vector<std::string>& after) {
@@ -54,8 +55,9 @@ std::vector<DestinationChange> diff_allowlists(const Allowlist& before, const Al
             c.before = *pair.before;
             c.after = *pair.after;
             c.addresses = compare(address_texts(c.before), address_texts(c.after));
-            c.processes = compare(process_texts(c.before), process_texts(c.after));
-            if (c.addresses.empty() && c.processes.empty()) continue;
+            c.processes = compare(or_any(c.before.processes), or_any(c.after.processes));
+            c.images = compare(or_any(c.before.images), or_any(c.after.images));
+            if (c.addresses.empty() && c.processes.empty() && c.images.empty()) continue;
         }
         c.label = entry_label(pair.after ? *pair.after : *pair.before);
         changes.push_back(std::move(c));

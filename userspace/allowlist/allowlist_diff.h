@@ -9,8 +9,8 @@
 
 namespace egresswatch {
 
-// Processes are compared with "*" standing for an empty list (any process), so widening
-// an entry to any process shows as a change rather than as processes removed.
+// Processes and images are compared with "*" standing for an empty list (any process, any
+// image), so widening an entry shows as a change rather than as processes removed.
 constexpr const char* kAnyProcess = "*";
 
 struct ListChange {
@@ -27,6 +27,7 @@ struct DestinationChange {
     AllowEntry after;      // added, changed
     ListChange addresses;  // changed only
     ListChange processes;  // changed only
+    ListChange images;     // changed only
 };
 
 // Both lists are normalized first, so order and duplicates never show as changes; nor do

@@ -27,6 +27,7 @@ Json entry_json(const AllowEntry& e) {
         j["port"] = e.ports.to_string();
     j["proto"] = allow_proto_name(e.proto);
     j["processes"] = e.processes;
+    if (!e.images.empty()) j["images"] = e.images;
     return j;
 }
 
@@ -40,6 +41,7 @@ std::string render_diff_text(const std::vector<DestinationChange>& changes) {
             out += "~ " + c.label;
             append_list(out, "addresses", c.addresses);
             append_list(out, "processes", c.processes);
+            append_list(out, "images", c.images);
             break;
         }
         out += "\n";
@@ -56,7 +58,8 @@ Json render_diff_json(const std::vector<DestinationChange>& changes) {
         case DestinationChange::Kind::changed:
             changed.push_back(Json{{"destination", c.label},
                                    {"addresses", list_change_json(c.addresses)},
-                                   {"processes", list_change_json(c.processes)}});
+                                   {"processes", list_change_json(c.processes)},
+                                   {"images", list_change_json(c.images)}});
             break;
         }
     }

@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/exceptions.h>
 
+#include "allowlist/image_reference.h"
 #include "allowlist/yaml_tree.h"
 
 #include "allowlist/public_suffix.h"
@@ -17,7 +18,7 @@ namespace egresswatch {
 namespace {
 
 constexpr const char* kTopKeys = "version, generated, scope, destinations";
-constexpr const char* kEntryKeys = "host, addresses, port, proto, scope, processes, sources";
+constexpr const char* kEntryKeys = "host, addresses, port, proto, scope, processes, images, sources";
 
 // An error message as printed: it quotes the file's own text, so bytes outside printable ASCII
 // become \xHH and it ends after 400 bytes, so that a binary file given by mistake prints one
@@ -197,6 +198,15 @@ private:
         return out;
     }
 
+    std::vector<std::string> images(const YamlNode& value, int key_line) const {
+        std::vector<std::string> out = texts(value, "images", key_line);
+        std::size_t i = 0;
+        for (const YamlNode& item : value.items()) {
+            if (auto problem = image_item_problem(out[i++])) fail(item, *problem, key_line);
+        }
+        return out;
+    }
+
     AllowEntry read_entry(const YamlNode& node) const {
         if (!node.IsMap())
             fail(node, "a destination must be a map of " + std::string(kEntryKeys) + ", not " + kind_of(node));
@@ -232,6 +242,8 @@ private:
                                     "README.md lists, or leave it out)");
             } else if (key == "processes") {
                 e.processes = texts(value, key, key_line);
+            } else if (key == "images") {
+                e.images = images(value, key_line);
             } else if (key == "sources") {
                 e.sources = texts(value, key, key_line);
             } else if (key == "ports") {

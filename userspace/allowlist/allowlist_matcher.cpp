@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "allowlist/image_reference.h"
+
 namespace egresswatch {
 namespace {
 
@@ -14,11 +16,17 @@ bool process_allowed(const AllowEntry& entry, const std::optional<std::string>& 
     return exe && std::find(entry.processes.begin(), entry.processes.end(), *exe) != entry.processes.end();
 }
 
+bool image_allowed(const AllowEntry& entry, const std::optional<std::string>& image) {
+    if (entry.images.empty()) return true;
+    return image && std::any_of(entry.images.begin(), entry.images.end(),
+                                [&](const std::string& item) { return image_item_matches(item, *image); });
+}
+
 }  // namespace
 
 std::optional<MatchReason> entry_allows(const AllowEntry& entry, const DestinationQuery& query) {
     if (!entry.ports.contains(query.port) || !allow_proto_covers(entry.proto, query.protocol)) return std::nullopt;
-    if (!process_allowed(entry, query.exe)) return std::nullopt;
+    if (!process_allowed(entry, query.exe) || !image_allowed(entry, query.image)) return std::nullopt;
     if (!entry.host) {
         if (in_any(entry.addresses, query.address)) return MatchReason::address;
         return std::nullopt;

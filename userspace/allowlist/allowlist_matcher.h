@@ -10,7 +10,8 @@
 //
 // An address entry allows any address inside one of its addresses or blocks, named or not.
 // Every entry also needs the port inside its range, the protocol covered by its proto, and,
-// when it lists processes, the exe among them.
+// when it lists processes, the exe among them, and when it lists images, the image of the
+// process's container among them (or kNoContainer outside any).
 
 #include <cstdint>
 #include <optional>
@@ -29,6 +30,9 @@ struct DestinationQuery {
     std::uint8_t protocol = EW_IPPROTO_TCP;  // IP protocol number (EW_IPPROTO_*)
     std::optional<std::string> host;         // the name known for this connection, if any
     std::optional<std::string> exe;          // the process's exe path, if known
+    // workload_image() of the process (image_reference.h), if known: an entry that lists
+    // images allows only a known one.
+    std::optional<std::string> image;
 };
 
 enum class MatchReason { host_name, recorded_address, address };

@@ -40,6 +40,9 @@ void fold_into(AllowEntry& into, const AllowEntry& from) {
     bool any_process = into.processes.empty() || from.processes.empty();
     append(into.processes, from.processes);
     if (any_process) into.processes.clear();
+    bool any_image = into.images.empty() || from.images.empty();
+    append(into.images, from.images);
+    if (any_image) into.images.clear();
     append(into.sources, from.sources);
     into.scope = more_public_scope(into.scope, from.scope);
     into.line = std::min(into.line, from.line);
@@ -62,6 +65,7 @@ Allowlist normalize_allowlist(const Allowlist& list) {
     for (auto& [id, entry] : merged) {
         sort_unique(entry.addresses);
         sort_unique(entry.processes);
+        sort_unique(entry.images);
         sort_unique(entry.sources);
         out.destinations.push_back(std::move(entry));
     }

@@ -14,8 +14,8 @@ namespace egresswatch {
 // - an address-only entry with several addresses becomes one entry per address or block,
 //   so each can be added, removed and merged on its own;
 // - entries with the same identity (host or address, port range, proto) become one: their
-//   addresses, processes and sources are unioned. Processes are "any process" as soon as
-//   one of them is (an empty list), since a union may only widen;
+//   addresses, processes, images and sources are unioned. Processes are "any process" as
+//   soon as one of them is (an empty list), since a union may only widen; images likewise;
 // - entries are sorted by identity, and every list inside them is sorted and unique;
 // - an entry's scope is the most public one among those merged.
 Allowlist normalize_allowlist(const Allowlist& list);

@@ -44,6 +44,8 @@ void AllowlistYamlWriter::add(const AllowEntry& e) {
     out_ << YAML::Key << "proto" << YAML::Value << std::string(allow_proto_name(e.proto));
     if (e.scope) out_ << YAML::Key << "scope" << YAML::Value << *e.scope;
     write_list("processes", e.processes);
+    // Only entries that containers reached have images: every other file reads as before.
+    if (!e.images.empty()) write_list("images", e.images);
     if (!e.sources.empty()) write_list("sources", e.sources);
     out_ << YAML::EndMap;
 }

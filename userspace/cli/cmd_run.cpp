@@ -49,6 +49,8 @@ int command_run(const RunOptions& options) {
     if (!options.enforce.allowlist.empty())
         enforce = plan_enforcement(read_allowlist_input(options.enforce.allowlist),
                                    command_resolvers(options.enforce.resolvers), options.enforce.allowlist);
+    if (enforce)
+        for (const std::string& warning : enforce->warnings) spdlog::warn("{}", warning);
     OutputDir out(options.capture.out_dir);
     require_root("run");
     std::string mount = cgroup2_mount();

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "allowlist/image_reference.h"
+
 namespace egresswatch {
 namespace {
 
@@ -130,15 +132,27 @@ EnforcePlan plan_enforcement(const Allowlist& list, const std::vector<IpAddress>
     for (const IpAddress& resolver : resolvers) plan.allow_block(Cidr::host(resolver.unmapped()), dns);
     plan.trust_resolvers(resolvers);
 
+    std::size_t widened = 0;
+    int first_widened_line = 0;
     for (const AllowEntry& entry : list.destinations) {
+        bool from_containers =
+            std::any_of(entry.images.begin(), entry.images.end(), [](const auto& i) { return i != kNoContainer; });
+        if (!entry.images.empty() && widened++ == 0) first_widened_line = entry.line;
+        std::vector<std::string> processes = from_containers ? std::vector<std::string>{} : entry.processes;
         std::size_t rule =
-            plan.rule({entry.ports.first, entry.ports.last, protocol_bits(entry.proto), plan.exe_set(entry.processes)});
+            plan.rule({entry.ports.first, entry.ports.last, protocol_bits(entry.proto), plan.exe_set(processes)});
         if (entry.host)
             plan.allow_name(*entry.host, rule);
         else
             for (const Cidr& block : entry.addresses) plan.allow_block(block, rule);
     }
-    return plan.finish();
+    EnforcePlan out = plan.finish();
+    if (widened)
+        out.warnings.push_back(file + ":" + std::to_string(first_widened_line) +
+                               ": --enforce does not check images: (" + std::to_string(widened) +
+                               " entries list them); those reached from containers allow any process in the "
+                               "kernel, and --baseline alerts still check both");
+    return out;
 }
 
 std::optional<IpAddress> parse_resolver_address(std::string_view text) {

@@ -10,6 +10,10 @@
 // - always: loopback (not egress), and port 53 of the resolvers the command uses, without
 //   which no host entry could ever be resolved.
 // An entry that lists processes allows only those executables (by device and inode).
+// `images:` is not enforced: the kernel knows a task's cgroup, not its image. An entry
+// that lists a container image allows any process, since its processes are paths inside
+// the containers, which the host's files cannot identify; one that lists only kNoContainer
+// keeps its processes. The plan's warnings say so.
 //
 // The kernel looks up one rule set per table (the longest prefix that matches), so each
 // block's and name's set already includes the sets of every shorter block or wildcard
@@ -62,6 +66,8 @@ struct EnforcePlan {
     std::vector<EnforceExeSet> exe_sets;
     // The only sources whose DNS answers teach addresses (unmapped, deduplicated).
     std::vector<IpAddress> trusted_resolvers;
+    // What the allowlist asks that the kernel does not enforce, one line each.
+    std::vector<std::string> warnings;
 };
 
 // `file` names the allowlist in errors (AllowlistError: too many distinct port rules).

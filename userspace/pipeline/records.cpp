@@ -30,7 +30,13 @@ std::string alert_text(const AlertRecord& alert) {
         for (std::size_t i = 0; i < p.ancestry.size(); ++i)
             out += (i ? " <- " : "") + (p.ancestry[i].exe.empty() ? p.ancestry[i].comm : p.ancestry[i].exe);
     }
-    return out + "]";
+    out += "]";
+    if (p.container) {
+        const ContainerInfo& c = *p.container;
+        out += " in container " + (c.name.empty() ? c.id.substr(0, 12) : c.name);
+        if (!c.image.empty()) out += " (" + c.image + ")";
+    }
+    return out;
 }
 
 }  // namespace egresswatch

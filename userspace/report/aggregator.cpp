@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "allowlist/image_reference.h"
 #include "egresswatch/abi.h"
 #include "pipeline/name_book.h"
 
@@ -114,6 +115,27 @@ void Aggregator::on_connection(const ConnectionRecord& r) {
     }
     if (r.host && !d.host_source) d.host_source = names_.intern(r.host_source.value_or(""));
     count_use(d, r.process.exe, r.process.pid, r.process.comm, 1);
+    note_workload(d, r.process);
+}
+
+std::vector<std::string> Aggregator::images_of(const DestinationStats& d) const {
+    if (d.containers.ids().empty() || d.images.truncated()) return {};
+    return names(d.images);
+}
+
+const std::string& Aggregator::image_of_container(std::uint32_t name_id) const {
+    auto it = container_images_.find(name_id);
+    return names_.at(it == container_images_.end() ? 0 : it->second);
+}
+
+void Aggregator::note_workload(DestinationStats& d, const ProcessRef& process) {
+    const auto& c = process.container;
+    std::uint32_t image = names_.intern(workload_image(c.has_value(), c ? c->image : ""));
+    d.images.insert(image, kMaxImagesPerDestination);
+    if (!c) return;
+    std::uint32_t name = names_.intern(c->name.empty() ? c->id.substr(0, 12) : c->name);
+    d.containers.insert(name, kMaxImagesPerDestination);
+    container_images_[name] = image;
 }
 
 // Kept out of destinations_, hosts_at_ and processes_: a refused attempt must neither
@@ -163,6 +185,7 @@ void Aggregator::note_named(const ProcessRef& process, const IpAddress& address,
     if (!known) d.host_source = names_.intern(source);
     // The connect itself was only counted in the kernel: list the process, count nothing.
     if (!use_by(d, process.exe)) count_use(d, process.exe, process.pid, process.comm, 0);
+    note_workload(d, process);
 }
 
 void Aggregator::on_tls(const TlsRecord& r) {

@@ -44,6 +44,8 @@ std::string destination_label(const DestinationKey& key);  // 198.18.0.2:80/tcp,
 // one exe), and says when it stopped.
 constexpr std::size_t kMaxPidsPerDestination = 64;
 constexpr std::size_t kMaxPidsPerProcess = 1024;
+// Past this many images a destination is taken to be reached by any (allowlist.yaml says so).
+constexpr std::size_t kMaxImagesPerDestination = 64;
 
 struct ProcessUse {
     std::uint32_t exe = 0;  // StringPool id
@@ -64,6 +66,10 @@ struct DestinationStats {
     std::int64_t first_seen_ns = 0;
     std::int64_t last_seen_ns = 0;
     std::vector<ProcessUse> processes;  // few per destination: a linear scan beats a tree
+    // StringPool ids of the workload_image() (allowlist/image_reference.h) of each process that
+    // reached it, and of the containers' names; only records with a process add to them.
+    BoundedIdSet images;
+    BoundedIdSet containers;
     std::uint64_t total() const { return connects + sends + repeats; }
 };
 
@@ -135,6 +141,11 @@ public:
     // A destination's processes, sorted by exe path.
     std::vector<const ProcessUse*> sorted_uses(const DestinationStats& d) const;
     std::vector<std::string> names(const BoundedIdSet& ids) const;
+    // The images a destination's allowlist entry lists, sorted: none when no container reached
+    // it (kNoContainer alone adds nothing) or when more than kMaxImagesPerDestination did.
+    std::vector<std::string> images_of(const DestinationStats& d) const;
+    // The workload_image() of a container, by the StringPool id of its name in `containers`.
+    const std::string& image_of_container(std::uint32_t name_id) const;
     const std::string& name(std::uint32_t id) const { return names_.at(id); }
 
     const std::map<EndpointKey, EndpointStats>& endpoints() const { return endpoints_; }
@@ -168,9 +179,11 @@ private:
     void count_use(DestinationStats& d, const std::string& exe, std::uint32_t pid, const std::string& comm,
                    std::uint64_t count);
     ProcessUse& use_in(DestinationStats& d, std::uint32_t exe_id, std::uint32_t pid, std::uint32_t comm_id);
+    void note_workload(DestinationStats& d, const ProcessRef& process);
     std::vector<DestinationMap::const_pointer> sorted(const DestinationMap& map) const;
 
     DestinationMap destinations_;
+    std::unordered_map<std::uint32_t, std::uint32_t> container_images_;  // name id -> image id
     DestinationMap blocked_;
     // (address, port, protocol) -> the host ids seen there.
     std::unordered_map<DestinationKey, std::vector<std::uint32_t>, DestinationKeyHash> hosts_at_;

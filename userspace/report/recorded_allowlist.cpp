@@ -61,6 +61,8 @@ private:
 AllowEntry entry_of(const Aggregator& agg, const EntryOrder::Ref* first, const EntryOrder::Ref* last) {
     std::set<IpAddress> addresses;
     std::set<std::string_view> processes;
+    std::set<std::string> images;
+    bool any_image = false, any_container = false;
     const auto& [key, stats] = *first->dest;
     // A host seen at addresses of different scopes is described by the most remote one.
     AddressScope scope = stats.scope;
@@ -69,6 +71,11 @@ AllowEntry entry_of(const Aggregator& agg, const EntryOrder::Ref* first, const E
         scope = std::max(scope, r->dest->second.scope);
         for (const ProcessUse& use : r->dest->second.processes)
             if (use.exe) processes.insert(agg.name(use.exe));
+        const DestinationStats& d = r->dest->second;
+        // Too many images to list widens the entry to any image.
+        any_image |= d.images.truncated();
+        any_container |= !d.containers.ids().empty();
+        for (const std::string& image : agg.names(d.images)) images.insert(image);
     }
     AllowEntry e;
     if (stats.host) e.host = HostPattern::as_seen(agg.name(stats.host));
@@ -78,6 +85,8 @@ AllowEntry entry_of(const Aggregator& agg, const EntryOrder::Ref* first, const E
     e.ports = PortRange::single(is_icmp(e.proto) ? 0 : key.port);
     e.scope = std::string(scope_name(scope));
     e.processes.assign(processes.begin(), processes.end());
+    // Without a container, kNoContainer alone: the entry lists no images, as before images existed.
+    if (any_container && !any_image) e.images.assign(images.begin(), images.end());
     return e;
 }
 

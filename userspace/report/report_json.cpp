@@ -230,6 +230,12 @@ void write_report(std::ostream& out, const Aggregator& agg, const ReportOptions&
         entry["first_seen"] = format_timestamp(d.first_seen_ns);
         entry["last_seen"] = format_timestamp(d.last_seen_ns);
         entry["processes"] = process_uses_json(agg, d, "count");
+        // Only destinations that containers reached: a session without containers reads as before.
+        if (!d.containers.ids().empty()) {
+            entry["images"] = agg.images_of(d);
+            entry["containers"] = agg.names(d.containers);
+            if (d.images.truncated() || d.containers.truncated()) entry["containers_truncated"] = true;
+        }
         js.value(entry);
     }
     js.end();

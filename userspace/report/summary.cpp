@@ -1,7 +1,9 @@
 #include <algorithm>
+#include <map>
 #include <ostream>
 #include <vector>
 
+#include "allowlist/image_reference.h"
 #include "report/report.h"
 
 namespace egresswatch {
@@ -85,6 +87,35 @@ void write_enforcement(std::ostream& out, const Aggregator& agg) {
             << " connects and datagrams let through unchecked (fail-open, enforcement state incomplete)\n";
 }
 
+// Destinations grouped by the image of the containers that reached them, with those
+// containers' names: what a workload's allowlist is made of. Absent without containers.
+void write_containers(std::ostream& out, const Aggregator& agg,
+                      const std::vector<Aggregator::DestinationMap::const_pointer>& sorted, ScopeFilter scope) {
+    std::map<std::string, std::vector<std::size_t>> by_image;  // positions in `sorted`
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+        const DestinationStats& d = sorted[i]->second;
+        if (d.containers.ids().empty() || !scope_matches(d.scope, scope)) continue;
+        for (const std::string& image : agg.names(d.images))
+            if (image != kNoContainer) by_image[image].push_back(i);
+    }
+    if (by_image.empty()) return;
+    out << "\nContainers, by image:\n";
+    write_table(out, {"IMAGE", "DESTINATION", "CONTAINERS"}, [&](const auto& emit) {
+        for (const auto& [image, positions] : by_image) {
+            for (std::size_t i : positions) {
+                const auto& [key, d] = *sorted[i];
+                std::vector<std::string> names;
+                for (std::uint32_t id : d.containers.ids())
+                    if (agg.image_of_container(id) == image) names.push_back(agg.name(id));
+                std::sort(names.begin(), names.end());
+                std::string containers = join(names, ", ");
+                if (d.containers.truncated()) containers += ", ...";
+                emit({image, destination_name(agg, key, d), containers});
+            }
+        }
+    });
+}
+
 }  // namespace
 
 void write_summary(std::ostream& out, const Aggregator& agg, ScopeFilter scope) {
@@ -112,6 +143,7 @@ void write_summary(std::ostream& out, const Aggregator& agg, ScopeFilter scope) 
         }
     });
     if (shown == 0) out << "  none\n";
+    write_containers(out, agg, sorted, scope);
 
     auto files = [&](const auto& emit) {
         for (const auto& [key, e] : agg.endpoints()) {
