@@ -24,6 +24,8 @@ packages=(
   # network stack (without it, apt picks the older CNI plugins), and the iptables it runs but
   # does not depend on. The test image is built from busybox-static's /bin/busybox.
   podman runc netavark iptables busybox-static
+  # Docker (tests/kernel/docker.h): the tests start dockerd themselves; it brings containerd.
+  docker.io
   # the kernel matrix: Debian's stock kernels under QEMU, with an initramfs of real tools
   # (and busybox-static, above)
   qemu-system-x86 cpio jq

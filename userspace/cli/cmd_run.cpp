@@ -128,6 +128,13 @@ int command_run(const RunOptions& options) {
         spdlog::warn("{} container cgroup(s) the run followed still hold processes ({}{}); they are no longer "
                      "observed: the run ends with its command",
                      containers_left.size(), containers_left.front(), containers_left.size() > 1 ? ", ..." : "");
+    const auto& not_followed = session.containers_not_followed();
+    if (!not_followed.empty())
+        spdlog::warn("{}{} container cgroup(s) were made during the run by a runtime outside it and not followed "
+                     "({}{}): if the command started them (docker, containerd, systemd), run with "
+                     "--follow-containers any",
+                     not_followed.size(), not_followed.size() >= 1000 ? "+" : "", not_followed.front(),
+                     not_followed.size() > 1 ? ", ..." : "");
     session.finish(exit_code);
     int status = run_exit_code(exit_code, session.alerts(), options.alerts.fail_on_new);
     if (status != exit_code)

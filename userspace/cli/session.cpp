@@ -145,9 +145,15 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
 
 void LiveSession::follow_if_wanted(const CgroupEvent& made) {
     bool followed = made.followed;
-    if (!followed && config_.follow_containers == FollowContainers::any && tracer_ &&
+    if (!followed && config_.mode == "run" && config_.follow_containers != FollowContainers::off &&
         container_from_cgroup(made.path)) {
-        followed = tracer_->follow_cgroup(made.cgroup_id);
+        if (config_.follow_containers == FollowContainers::started) {
+            // Bounded: a busy host makes containers all day, and one path says enough.
+            constexpr std::size_t kMaxNotFollowed = 1000;
+            if (not_followed_.size() < kMaxNotFollowed) not_followed_.push_back(made.path);
+            return;
+        }
+        followed = tracer_ && tracer_->follow_cgroup(made.cgroup_id);
         if (!followed) spdlog::warn("container cgroup {} made during the run is not followed", made.path);
     }
     if (!followed) return;

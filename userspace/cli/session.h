@@ -76,6 +76,9 @@ public:
 
     // The cgroups that joined the run (containers it follows) and still hold processes.
     std::vector<std::string> followed_cgroups_in_use() const;
+    // Container cgroups made during a run that follows only what it starts, by a runtime
+    // outside it (dockerd's containerd, systemd): not followed, and the run must say so.
+    const std::vector<std::string>& containers_not_followed() const { return not_followed_; }
 
     // Drains what is left, writes report.json and allowlist.yaml, prints the summary.
     void finish(std::optional<int> exit_code);
@@ -99,6 +102,7 @@ private:
     CgroupNames cgroup_names_;
     ContainerBook containers_;
     std::vector<std::string> followed_cgroups_;  // paths, below the cgroup2 mount
+    std::vector<std::string> not_followed_;
     std::unique_ptr<Pipeline> pipeline_;
     std::unique_ptr<Tracer> tracer_;
     // Owns uprobe links into the tracer's programs: declared after it, destroyed first.
