@@ -539,6 +539,90 @@ TEST(Containers, RunEnforcesTheAllowlistInAFollowedContainer) {
     EXPECT_EQ(connect->value("host", ""), ContainerTestNetwork::kServerName) << connect->dump();
 }
 
+// fail-closed lets nothing the command started go on unenforced: a container it left running
+// (`podman run -d`) is killed when the run ends, and when egresswatch is killed, by the run's
+// janitor. fail-open leaves it running, unobserved, and says so.
+TEST(Containers, FailClosedKillsTheContainersTheRunFollowed) {
+    EW_REQUIRE_CONTAINERS();
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    TempDir out_dir("ew-containers-closed-");
+    std::string allowlist = out_dir.path + "/allow.yaml";
+    std::ofstream(allowlist) << "version: 1\ndestinations: []\n";
+    // Whether the container's first process lives. Not podman's state: fail-closed kills conmon
+    // with the run's cgroup, and nobody is left to tell podman that the container exited.
+    auto pid_of = [](const std::string& name) {
+        auto argv = podman_base_argv();
+        argv.insert(argv.end(), {"inspect", "--format", "{{.State.Pid}}", name});
+        auto r = run_command(argv, 30s);
+        return r.exit_code == 0 ? std::atoi(r.out.c_str()) : 0;
+    };
+    auto alive = [](int pid) {
+        if (pid <= 0) return false;
+        std::string stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+        auto close = stat.rfind(')');
+        return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+    };
+    auto running = [&](const std::string& name) { return alive(pid_of(name)); };
+    auto stopped_within = [&](int pid, std::chrono::seconds limit) {
+        for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+            if (!alive(pid)) return true;
+            std::this_thread::sleep_for(100ms);
+        }
+        return false;
+    };
+    auto detached = [&](const std::string& name) {
+        auto argv = podman_base_argv();
+        argv.insert(argv.end(), {"run", "-d", "--name", name});
+        auto options = net.run_options();
+        argv.insert(argv.end(), options.begin(), options.end());
+        argv.insert(argv.end(), {kTestImage, "sleep", "300"});
+        return argv;
+    };
+
+    for (const std::string mode : {"fail-closed", "fail-open"}) {
+        SCOPED_TRACE(mode);
+        std::string name = net.container_name(mode);
+        ContainerRemover remover(name);
+        TempDir out("ew-containers-closed-run-");
+        std::vector<std::string> args{"run",     "--quiet",        "--out", out.path, "--enforce",
+                                      allowlist, "--enforce-mode", mode,    "--"};
+        for (const auto& a : detached(name)) args.push_back(a);
+        auto r = run_egresswatch(args);
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        if (mode == "fail-closed") {
+            EXPECT_NE(r.err.find("they were killed"), std::string::npos) << r.err;
+            EXPECT_TRUE(stopped_within(pid_of(name), 10s)) << "the container the run left behind is still running";
+        } else {
+            EXPECT_NE(r.err.find("no longer observed"), std::string::npos) << r.err;
+            EXPECT_TRUE(running(name)) << "fail-open must leave the container alone";
+        }
+    }
+
+    // egresswatch killed while the container runs: the janitor kills it.
+    std::string name = net.container_name("janitor");
+    ContainerRemover remover(name);
+    TempDir out("ew-containers-janitor-");
+    std::string script;
+    for (const auto& a : detached(name)) script += "'" + a + "' ";
+    std::string argv_text = "exec " + std::string(EGRESSWATCH_BINARY) + " run --quiet --out " + out.path +
+                            " --enforce " + allowlist + " -- sh -c \"" + script + " >/dev/null && sleep 300\"";
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", argv_text.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    int container_pid = 0;
+    for (int i = 0; i < 600 && !alive(container_pid); ++i) {
+        std::this_thread::sleep_for(100ms);
+        container_pid = pid_of(name);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    ASSERT_TRUE(alive(container_pid)) << "the container did not start under the run";
+    EXPECT_TRUE(stopped_within(container_pid, 15s)) << "egresswatch died and the container it followed goes on";
+}
+
 // A container made during the run by a runtime outside it (here podman started by the test, as
 // dockerd would be): not followed by default, followed with --follow-containers any.
 TEST(Containers, RunFollowsContainersMadeOutsideItOnlyWhenAsked) {

@@ -81,6 +81,7 @@ int command_run(const RunOptions& options) {
     config.enforce_path = options.enforce.allowlist;
     config.enforce_fail_open = options.enforce.fail_open;
     config.follow_containers = options.follow_containers;
+    if (kill_leftovers) config.on_followed = [&](const std::string& path) { cgroup.joined(mount + path); };
     AlertDispatch alerts(std::cerr, {});
     BlockedNotice blocked(std::cerr);
     if (config.baseline) config.notices.push_back(&alerts);
@@ -124,7 +125,12 @@ int command_run(const RunOptions& options) {
                      "observed cgroup and are no longer observed",
                      left);
     std::vector<std::string> containers_left = session.followed_cgroups_in_use();
-    if (!containers_left.empty())
+    if (kill_leftovers && cgroup.release_joined() > 0)
+        spdlog::warn("{} container cgroup(s) the run followed still held processes ({}{}); they were killed "
+                     "(--enforce-mode fail-closed lets nothing go on unenforced)",
+                     containers_left.size(), containers_left.empty() ? "" : containers_left.front(),
+                     containers_left.size() > 1 ? ", ..." : "");
+    else if (!containers_left.empty())
         spdlog::warn("{} container cgroup(s) the run followed still hold processes ({}{}); they are no longer "
                      "observed: the run ends with its command",
                      containers_left.size(), containers_left.front(), containers_left.size() > 1 ? ", ..." : "");

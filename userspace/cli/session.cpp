@@ -158,6 +158,7 @@ void LiveSession::follow_if_wanted(const CgroupEvent& made) {
     }
     if (!followed) return;
     followed_cgroups_.push_back(made.path);
+    if (config_.on_followed) config_.on_followed(made.path);
     spdlog::debug("following cgroup {} (made by pid {})", made.path, made.task.pid);
 }
 

@@ -47,6 +47,8 @@ struct SessionConfig {
     std::string enforce_path;
     bool enforce_fail_open = false;
     FollowContainers follow_containers = FollowContainers::off;
+    // Called with the path (below cgroup_mount) of each cgroup that joins the run.
+    std::function<void(const std::string&)> on_followed;
     // Sinks after the session's own writers and aggregator, in this order: alert delivery,
     // the blocked notice. They must outlive the session.
     std::vector<RecordSink*> notices;

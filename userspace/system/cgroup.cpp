@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "base/errors.h"
 #include "procfs/mounts.h"
 
@@ -117,17 +119,59 @@ void RunCgroup::spawn_janitor(LeftoverPolicy policy) {
         // Own session: a Ctrl-C meant for the run must not take the janitor with it.
         ::setsid();
         ::close(fds[1]);
-        char byte;
-        while (::read(fds[0], &byte, 1) < 0 && errno == EINTR) {}
-        if (policy_ == LeftoverPolicy::kill)
+        // Until the pipe ends (egresswatch released the cgroup, or died), it carries the paths
+        // of the cgroups that joined the run, one a line.
+        std::string joined;
+        char buffer[4096];
+        for (;;) {
+            ssize_t n = ::read(fds[0], buffer, sizeof(buffer));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            joined.append(buffer, static_cast<std::size_t>(n));
+        }
+        if (policy_ == LeftoverPolicy::kill) {
             kill_and_remove_cgroup(path_);
-        else
+            for (std::size_t at = 0, end; (end = joined.find('\n', at)) != std::string::npos; at = end + 1)
+                kill_cgroup_processes(joined.substr(at, end - at));
+        } else {
             empty_and_remove_cgroup(path_, return_to_);
+        }
         ::_exit(0);
     }
     ::close(fds[0]);
     janitor_pipe_ = fds[1];
     janitor_pid_ = pid;
+}
+
+void RunCgroup::joined(const std::string& absolute_path) {
+    if (policy_ != LeftoverPolicy::kill) return;
+    joined_.push_back(absolute_path);
+    // A short write to a pipe the janitor reads all the time: at most a moment's wait.
+    std::string line = absolute_path + "\n";
+    if (janitor_pipe_ >= 0 && ::write(janitor_pipe_, line.data(), line.size()) < 0)
+        spdlog::warn("cannot tell the janitor about cgroup {}: {}; it is not killed if egresswatch dies", absolute_path,
+                     errno_text());
+}
+
+std::size_t RunCgroup::release_joined() {
+    std::size_t held = 0;
+    for (const std::string& path : joined_)
+        if (kill_cgroup_processes(path) > 0) ++held;
+    joined_.clear();
+    return held;
+}
+
+std::size_t kill_cgroup_processes(const std::string& path) {
+    std::size_t killed = read_procs(path).size();
+    if (killed == 0 || write_file(path + "/cgroup.kill", "1")) return killed;
+    // Without cgroup.kill (before 5.14): SIGKILL each pid until none is left.
+    for (int attempt = 0; attempt < 400; ++attempt) {
+        auto procs = read_procs(path);
+        if (procs.empty()) break;
+        for (pid_t pid : procs) ::kill(pid, SIGKILL);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return killed;
 }
 
 std::size_t empty_and_remove_cgroup(const std::string& path, const std::string& return_to) {

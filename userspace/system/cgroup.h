@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace egresswatch {
 
@@ -47,6 +48,13 @@ public:
     // Starts a process outside the cgroup that waits for this process to die and then
     // releases the cgroup if it still exists. Call once, before any process joins.
     void spawn_janitor(LeftoverPolicy policy = LeftoverPolicy::move_out);
+    // Another cgroup (a container's, absolute path) that joined the run: under
+    // LeftoverPolicy::kill its processes die with the run too, when release_joined() is called
+    // or when egresswatch dies. The cgroup itself is its runtime's to remove.
+    void joined(const std::string& absolute_path);
+    // Kills the processes of the joined cgroups under LeftoverPolicy::kill; returns how many
+    // cgroups still held some.
+    std::size_t release_joined();
 
 private:
     std::string path_;
@@ -56,6 +64,7 @@ private:
     std::uint64_t id_ = 0;
     bool released_ = false;
     LeftoverPolicy policy_ = LeftoverPolicy::move_out;
+    std::vector<std::string> joined_;
     int janitor_pipe_ = -1;
     pid_t janitor_pid_ = -1;
 };
@@ -65,6 +74,8 @@ private:
 std::size_t empty_and_remove_cgroup(const std::string& path, const std::string& return_to);
 // Kills every process in `path` (and below) and removes it. Returns how many there were.
 std::size_t kill_and_remove_cgroup(const std::string& path);
+// Kills every process in `path` (and below), and leaves the cgroup. Returns how many there were.
+std::size_t kill_cgroup_processes(const std::string& path);
 
 // cgroup id -> path relative to the mount, for naming the cgroup of each event. A cgroup made
 // during the session is learned from the kernel's event the moment it appears (learn());
