@@ -25,7 +25,8 @@ packages=(
   # does not depend on. The test image is built from busybox-static's /bin/busybox.
   podman runc netavark iptables busybox-static
   # Docker (tests/kernel/docker.h): the tests start dockerd themselves; it brings containerd.
-  docker.io
+  # docker-compose is compose v1 (Debian has no compose plugin), enough to test compose.
+  docker.io docker-compose
   # the kernel matrix: Debian's stock kernels under QEMU, with an initramfs of real tools
   # (and busybox-static, above)
   qemu-system-x86 cpio jq

@@ -191,3 +191,49 @@ TEST_F(Docker, RunFollowsDockerBuildRunStepsWithAny) {
         EXPECT_FALSE(entry->images.empty()) << read_text(out.path + "/allowlist.yaml");
     }
 }
+
+// `docker-compose up` (Debian's docker-compose 1.29): the service's container is dockerd's, as
+// with `docker run`, and named as compose names it (<project>_<service>_1).
+TEST_F(Docker, RunFollowsDockerComposeWithAny) {
+    EW_REQUIRE_DOCKER();
+    ASSERT_EQ(access("/usr/bin/docker-compose", X_OK), 0) << "run scripts/install-deps.sh (docker-compose)";
+    TestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    DockerDaemon docker;
+    ASSERT_TRUE(docker.ready()) << docker.error();
+    TempDir project("ew-docker-compose-");
+    std::string file = project.path + "/docker-compose.yml";
+    {
+        std::string label = docker.label();
+        std::ofstream yml(file);
+        yml << "version: \"3\"\nservices:\n  fetch:\n    image: " << kTestImage
+            << "\n    network_mode: host\n    labels:\n      " << label.substr(0, label.find('=')) << ": \""
+            << label.substr(label.find('=') + 1) << "\"\n    command: [\"wget\", \"-q\", \"-O\", \"-\", \""
+            << url(net, "/compose") << "\"]\n";
+    }
+    std::string name = this->name("compose");
+    std::vector<std::string> compose{"/usr/bin/docker-compose", "--no-ansi", "-p", name, "-f", file};
+    auto with = [&](std::vector<std::string> args) {
+        std::vector<std::string> argv = compose;
+        argv.insert(argv.end(), args.begin(), args.end());
+        return argv;
+    };
+    TempDir out("ew-docker-compose-out-");
+    std::vector<std::string> args{"run", "--quiet", "--out", out.path, "--follow-containers", "any", "--"};
+    for (const auto& a : with({"up", "--abort-on-container-exit", "--no-color"})) args.push_back(a);
+    auto r = run_egresswatch(args, 300s);
+    run_command(with({"down", "--remove-orphans"}), 120s);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+
+    auto events = read_events(out.path);
+    auto http = container_record(events, "http", net);
+    ASSERT_TRUE(http.has_value()) << "no request from the service:\n" << records_to(events, net) << r.out << r.err;
+    EXPECT_EQ(http->value("path", ""), "/compose");
+    const json& c = (*http)["container"];
+    EXPECT_EQ(c.value("runtime", ""), "docker") << c.dump();
+    EXPECT_EQ(c.value("name", ""), name + "_fetch_1") << c.dump();
+    EXPECT_EQ(c.value("image", ""), kTestImage) << c.dump();
+    auto entry = entry_for(out.path, net);
+    ASSERT_TRUE(entry.has_value()) << read_text(out.path + "/allowlist.yaml");
+    EXPECT_EQ(entry->images, std::vector<std::string>{kTestImage}) << read_text(out.path + "/allowlist.yaml");
+}
