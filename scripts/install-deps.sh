@@ -13,10 +13,13 @@ packages=(
   libgtest-dev googletest
   libssl-dev  # `check`: TLS handshakes and certificate verification
   libpsl-dev  # the Public Suffix List: allowlist wildcards over a whole suffix are warned about
+  libnghttp2-dev  # HTTP/2: nghttp2's HPACK inflater decodes header blocks; its sessions drive the tests
   # kernel tests and the demo: real clients and servers in network namespaces
   iproute2 iputils-ping curl python3 bash procps
   # kernel tests with names: DNS server, dig, more clients, test certificates
   dnsmasq-base bind9-dnsutils wget openssl util-linux mount
+  # kernel tests of HTTP/2 (tests/kernel/http2_test.cpp): nghttpd as the server, python3-h2 as a client
+  nghttp2-server python3-h2
   # kernel tests of the allowlist export: nft -c checks the nftables ruleset
   nftables
   # kernel tests with containers (tests/kernel/containers.h): real containers, rootful podman.

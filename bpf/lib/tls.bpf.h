@@ -24,6 +24,7 @@
 #include "lookup_or_insert.bpf.h"
 #include "payload.bpf.h" /* payload_packet_bytes, HTTP heads and their budget */
 #include "task_scope.bpf.h"
+#include "tls_h2.bpf.h"
 
 /* A send this soon after a memory-BIO write returned carries that write's ciphertext. */
 #define EW_TLS_BIND_WINDOW_NS (50 * 1000 * 1000ULL)
@@ -97,7 +98,10 @@ struct tls_session {
 	struct tls_socket socket; /* cookie 0: not known yet */
 	__u8 flow_kind;		  /* enum ew_flow_kind, decided by the first write */
 	__u8 done;		  /* nothing more to copy */
-	__u8 pad[2];
+	__u8 h2_joined;		  /* EW_FLOW_HTTP2 first seen mid-connection */
+	__u8 read_first;	  /* a read came before the first write: a server, or unknowable */
+	__u8 pad[4];
+	struct tls_h2_cursor h2[2]; /* EW_FLOW_HTTP2: by enum ew_direction */
 };
 
 /* LRU: a session evicted early only loses its remembered socket. Sessions are
@@ -192,8 +196,29 @@ static __always_inline void emit_tls_data(const struct tls_call *call, const str
 	e->library = (call->op >> EW_TLS_OP_LIBRARY_SHIFT) & 0xff;
 	e->socket = socket_source;
 	e->flow_kind = session->flow_kind;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->offset = 0;
+	e->piece = 0;
+	e->pad = 0;
 	submit_event(e, sizeof(*e));
+}
+
+/* An HTTP/2 session's call: its frames are walked, and their headers and header blocks
+ * copied (tls_h2.bpf.h). */
+static __always_inline void report_h2_data(const struct tls_call *call, struct tls_session *session,
+					   __u64 length, bool write, __u8 socket_source)
+{
+	struct h2_piece_origin origin = {};
+
+	origin.session = call->session;
+	origin.cookie = socket_source == EW_TLS_SOCKET_UNKNOWN ? 0 : session->socket.cookie;
+	__builtin_memcpy(origin.addr, session->socket.addr, sizeof(origin.addr));
+	origin.port = session->socket.port;
+	origin.family = session->socket.family;
+	origin.direction = write ? EW_DIR_EGRESS : EW_DIR_INGRESS;
+	origin.library = (call->op >> EW_TLS_OP_LIBRARY_SHIFT) & 0xff;
+	origin.socket = socket_source;
+	origin.piece = session->h2_joined ? EW_TLS_PIECE_JOINED : 0;
+	walk_h2_call(&session->h2[write ? EW_DIR_EGRESS : EW_DIR_INGRESS], &origin, call->buf, length);
 }
 
 /* Decides from what a finished call moved whether its bytes are copied, as the packet
@@ -210,10 +235,26 @@ static __always_inline void report_tls_data(const struct tls_call *call, struct 
 	if (length >= 4)
 		bpf_probe_read_user(&first4, sizeof(first4), (const void *)call->buf);
 	if (session->flow_kind == EW_FLOW_UNDECIDED) {
-		if (!write)
+		if (!write) {
+			session->read_first = 1;
 			return;
+		}
 		session->flow_kind =
 			length >= 4 && starts_http_request(first4) ? EW_FLOW_HTTP : EW_FLOW_OTHER;
+		if (length >= 4 && starts_h2_preface(first4)) {
+			session->flow_kind = EW_FLOW_HTTP2;
+			session->h2[EW_DIR_EGRESS].frame_left = EW_H2_PREFACE;
+			session->h2[EW_DIR_EGRESS].copying = 1;
+		} else if (!session->read_first && looks_like_h2_headers((const void *)call->buf, length)) {
+			/* Mid-connection, a client's first call is its request; a server's, which
+			 * writes HEADERS too, is the read of one. */
+			session->flow_kind = EW_FLOW_HTTP2;
+			session->h2_joined = 1;
+		}
+	}
+	if (session->flow_kind == EW_FLOW_HTTP2) {
+		report_h2_data(call, session, length, write, socket_source);
+		return;
 	}
 	if (session->flow_kind == EW_FLOW_HTTP) {
 		if (!(write ? starts_http_request(first4) : starts_http_response(first4)))

@@ -60,6 +60,15 @@ enum ew_flow_kind {
 	EW_FLOW_TLS = 2,   /* the ClientHello record, then nothing */
 	EW_FLOW_DNS = 3,   /* every message (port 53), both directions */
 	EW_FLOW_OTHER = 4, /* the first packet, then nothing */
+	/* TLS plaintext only: HTTP/2, in pieces at their offset in the stream: every frame's
+	 * header, and every frame but DATA whole (bpf/lib/tls_h2.bpf.h) */
+	EW_FLOW_HTTP2 = 5,
+};
+
+/* ew_tls_data_event.piece: what userspace must know to put an HTTP/2 piece in its stream. */
+enum ew_tls_piece {
+	EW_TLS_PIECE_FRAME_START = 1, /* data begins with a frame header (or the preface) */
+	EW_TLS_PIECE_JOINED = 2,      /* the session was first seen mid-connection: no preface */
 };
 
 enum ew_direction {
@@ -93,7 +102,10 @@ enum ew_drop_reason {
 	/* a cgroup the run should follow (a container it started) did not fit in followed_cgroups:
 	 * its tasks are not observed */
 	EW_DROP_FOLLOWED_CGROUPS_FULL = 16,
-	EW_DROP__COUNT = 17,
+	/* an HTTP/2 call held more frames than one call's walk follows (EW_H2_WALK_STEPS): the
+	 * session's later frames in that direction are not copied */
+	EW_DROP_TLS_H2_UNTRACKED = 17,
+	EW_DROP__COUNT = 18,
 };
 
 /* Address families as the kernel numbers them; vmlinux.h has no #defines. */
@@ -189,8 +201,9 @@ struct ew_tls_data_event {
 	struct ew_event_header hdr;
 	__u64 session;	/* the library's session (SSL *, gnutls_session_t): unique per process */
 	__u64 cookie;	/* of the session's socket, 0 while unknown (see socket) */
+	__u64 offset;	/* EW_FLOW_HTTP2: where data begins in its direction's stream */
 	__u8 addr[16];	/* the socket's remote address */
-	__u32 length;	/* plaintext bytes the call wrote or read */
+	__u32 length;	/* plaintext bytes the call wrote or read; EW_FLOW_HTTP2: the piece's */
 	__u16 captured; /* bytes in data: at most --payload-bytes */
 	__u16 port;	/* remote port, host byte order */
 	__u16 family;
@@ -198,7 +211,8 @@ struct ew_tls_data_event {
 	__u8 library;	/* enum ew_tls_library */
 	__u8 socket;	/* enum ew_tls_socket */
 	__u8 flow_kind; /* enum ew_flow_kind, decided from the session's first write */
-	__u8 pad[2];
+	__u8 piece;	/* EW_FLOW_HTTP2: enum ew_tls_piece bits */
+	__u8 pad;
 	__u8 data[EW_PAYLOAD_MAX];
 };
 

@@ -38,17 +38,19 @@ TEST(Abi, LargestFieldsFirstAndNoHoles) {
 }
 
 TEST(Abi, DropReasonsAreDense) {
-    EXPECT_EQ(EW_DROP_FOLLOWED_CGROUPS_FULL + 1, EW_DROP__COUNT);
+    EXPECT_EQ(EW_DROP_TLS_H2_UNTRACKED + 1, EW_DROP__COUNT);
     for (std::uint32_t reason = 0; reason < EW_DROP__COUNT; ++reason)
         EXPECT_STRNE(egresswatch::drop_reason_name(reason), "unknown") << reason;
 }
 
 TEST(Abi, TlsEventLayout) {
-    EXPECT_EQ(sizeof(ew_tls_data_event), 1120u);
+    EXPECT_EQ(sizeof(ew_tls_data_event), 1128u);
     EXPECT_EQ(offsetof(ew_tls_data_event, session), 48u);
     EXPECT_EQ(offsetof(ew_tls_data_event, cookie), 56u);
-    EXPECT_EQ(offsetof(ew_tls_data_event, length), 80u);
-    EXPECT_EQ(offsetof(ew_tls_data_event, data), 96u);
+    EXPECT_EQ(offsetof(ew_tls_data_event, offset), 64u);
+    EXPECT_EQ(offsetof(ew_tls_data_event, length), 88u);
+    EXPECT_EQ(offsetof(ew_tls_data_event, piece), 102u);
+    EXPECT_EQ(offsetof(ew_tls_data_event, data), 104u);
     EXPECT_EQ(sizeof(ew_tls_bind_event), 88u);
     EXPECT_EQ(sizeof(ew_libs_changed_event), 48u);
 }

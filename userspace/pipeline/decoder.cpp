@@ -16,7 +16,7 @@ static_assert(sizeof(ew_exit_event) == 56);
 static_assert(sizeof(ew_flow_key) == 40);
 static_assert(sizeof(ew_flow_value) == 8);
 static_assert(sizeof(ew_payload_event) == 1120);
-static_assert(sizeof(ew_tls_data_event) == 1120);
+static_assert(sizeof(ew_tls_data_event) == 1128);
 static_assert(sizeof(ew_tls_bind_event) == 88);
 static_assert(sizeof(ew_libs_changed_event) == 48);
 static_assert(sizeof(ew_cgroup_event) == 584);
@@ -118,7 +118,7 @@ std::optional<TlsSocket> tls_socket_from(std::uint64_t cookie, const __u8 (&addr
 std::optional<KernelEvent> decode_tls_data(const void* data, std::size_t size) {
     ew_tls_data_event raw;
     if (!read_record(data, size, raw)) return std::nullopt;
-    if (raw.direction > EW_DIR_INGRESS || raw.flow_kind > EW_FLOW_OTHER || raw.socket > EW_TLS_SOCKET_SESSION)
+    if (raw.direction > EW_DIR_INGRESS || raw.flow_kind > EW_FLOW_HTTP2 || raw.socket > EW_TLS_SOCKET_SESSION)
         return std::nullopt;
     TlsDataEvent e;
     e.task = task_from(raw.hdr);
@@ -133,6 +133,9 @@ std::optional<KernelEvent> decode_tls_data(const void* data, std::size_t size) {
     e.direction = raw.direction == EW_DIR_EGRESS ? Direction::egress : Direction::ingress;
     e.flow_kind = static_cast<FlowKind>(raw.flow_kind);
     e.length = raw.length;
+    e.offset = raw.offset;
+    e.frame_start = raw.piece & EW_TLS_PIECE_FRAME_START;
+    e.joined = raw.piece & EW_TLS_PIECE_JOINED;
     std::size_t captured = std::min<std::size_t>(raw.captured, sizeof(raw.data));
     e.data.assign(raw.data, raw.data + captured);
     return e;

@@ -67,7 +67,7 @@ struct ExitEvent {
 enum class Direction : std::uint8_t { egress, ingress };
 
 // What the kernel took a flow for, from its first payload bytes (enum ew_flow_kind).
-enum class FlowKind : std::uint8_t { undecided, http, tls, dns, other };
+enum class FlowKind : std::uint8_t { undecided, http, tls, dns, other, http2 };
 
 // The first bytes of one packet on a socket an observed process connected or sent from.
 // `task` is that process (recorded on the socket), not whoever was running when the
@@ -104,7 +104,12 @@ struct TlsDataEvent {
     TlsSocket socket;  // meaningful unless socket_source is unknown
     Direction direction = Direction::egress;
     FlowKind flow_kind = FlowKind::undecided;
-    std::uint32_t length = 0;  // bytes the call moved; data may hold fewer
+    std::uint32_t length = 0;  // bytes the call moved (an HTTP/2 piece's); data may hold fewer
+    // FlowKind::http2 only: where data begins in its direction's stream, and whether a frame
+    // starts there and the session was first seen mid-connection (EW_TLS_PIECE_*).
+    std::uint64_t offset = 0;
+    bool frame_start = false;
+    bool joined = false;
     std::vector<std::uint8_t> data;
 };
 

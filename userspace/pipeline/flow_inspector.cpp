@@ -1,4 +1,5 @@
 #include "pipeline/flow_inspector.h"
+#include "pipeline/flow_records.h"
 
 #include <algorithm>
 #include <cctype>
@@ -25,24 +26,6 @@ constexpr std::uint8_t kTcp = EW_IPPROTO_TCP;
 
 DnsAnswerEntry answer_entry(const DnsRecord& r) {
     return DnsAnswerEntry{r.name, dns_type_name(r.type), r.ttl, r.address, r.target};
-}
-
-// A TLS or HTTP record about one connection (cookie 0: a TLS session whose socket is unknown).
-template <typename Record>
-Record record_for(std::int64_t ts_ns, ProcessRef process, const IpAddress& address, std::uint16_t port,
-                  std::uint64_t cookie) {
-    Record out;
-    out.ts_ns = ts_ns;
-    out.process = std::move(process);
-    out.address = address;
-    out.port = port;
-    out.cookie = cookie;
-    return out;
-}
-
-// Copied payload or plaintext, as the text the HTTP parser reads.
-std::string_view text_of(const std::vector<std::uint8_t>& bytes) {
-    return std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
 }  // namespace
@@ -259,6 +242,7 @@ void FlowInspector::inspect_http_request(const HttpBytes& b, Flow& flow) {
         } else if (auto named = names_.lookup(b.task->pid, out.address)) {
             out.host = named->host;
         }
+        out.http_version = req.version.starts_with("HTTP/") ? req.version.substr(5) : req.version;
         out.method = req.method;
         out.path = options_.redact ? redact_target(req.target) : req.target;
         out.user_agent = req.user_agent;
@@ -289,12 +273,6 @@ void FlowInspector::inspect_http_response(const HttpBytes& b, Flow& flow) {
         ++counts_.http_requests;
         out_.on_http(out);
     }
-}
-
-// A TLS session whose socket never became known still gets a flow of its own, apart
-// from every socket's: cookies are small counters, these keys have the top bit set.
-static std::uint64_t unjoined_flow_key(std::uint32_t pid, std::uint64_t session) {
-    return (std::uint64_t{1} << 63) | (session ^ (std::uint64_t{pid} << 40));
 }
 
 void FlowInspector::on_tls_data(const TlsDataRecord& r) {
@@ -329,6 +307,10 @@ void FlowInspector::on_tls_bind(const TlsBindRecord& r) {
 
 void FlowInspector::inspect_tls_data(const TlsDataRecord& r, const std::optional<TlsSocket>& socket) {
     const TlsDataEvent& e = r.event;
+    if (e.flow_kind == FlowKind::http2) {
+        inspect_h2_data(r, socket);
+        return;
+    }
     if (e.flow_kind != FlowKind::http) {
         if (e.direction == Direction::egress) ++counts_.tls_not_http;
         return;
@@ -378,6 +360,14 @@ void FlowInspector::tick(std::int64_t now_ns) {
         else
             ++it;
     }
+    for (auto it = h2_sessions_.begin(); it != h2_sessions_.end();) {
+        if (now_ns - it->second.last_seen_ns > options_.idle_flow_ns) {
+            end_h2(it->second);
+            it = h2_sessions_.erase(it);
+        } else {
+            ++it;
+        }
+    }
     for (auto it = flows_.begin(); it != flows_.end();) {
         Flow& flow = it->second;
         while (!flow.awaiting_response.empty() &&
@@ -402,6 +392,8 @@ void FlowInspector::flush() {
         }
         session.waiting.clear();
     }
+    for (auto& [key, session] : h2_sessions_) end_h2(session);
+    h2_sessions_.clear();
     // Held connects first, in the order they happened, then what never got a response.
     while (!held_order_.empty()) {
         release(held_order_.front());

@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -25,6 +26,7 @@
 #include "pipeline/name_book.h"
 #include "pipeline/process_namer.h"
 #include "pipeline/record_sink.h"
+#include "protocols/http2/connection.h"
 
 namespace egresswatch {
 
@@ -51,7 +53,9 @@ struct InspectorCounts {
     std::uint64_t unparsed = 0;        // payload that claimed a protocol and did not parse as it
     std::uint64_t tls_requests = 0;    // HTTP requests read from TLS library calls
     std::uint64_t tls_unjoined = 0;    // TLS data whose socket never became known
-    std::uint64_t tls_not_http = 0;    // TLS sessions whose plaintext is not HTTP/1.x
+    std::uint64_t tls_not_http = 0;    // TLS sessions whose plaintext is not HTTP/1.x or HTTP/2
+    std::uint64_t h2_requests = 0;     // HTTP/2 streams reported (also in http_requests)
+    std::uint64_t h2_desync = 0;       // ... of which a header block could not be decoded whole
     std::uint64_t released_early = 0;  // held connects let out before their deadline (max_held)
 };
 
@@ -102,6 +106,14 @@ private:
         std::int64_t last_seen_ns = 0;
     };
     using TlsSessionKey = std::pair<std::uint32_t, std::uint64_t>;  // pid, library session
+    // An HTTP/2 session: its decoder, and who it belongs to.
+    struct H2Session {
+        std::unique_ptr<http2::Connection> connection;
+        TaskContext task;
+        std::optional<TlsSocket> socket;
+        std::string_view tls_library;
+        std::int64_t last_seen_ns = 0;
+    };
     struct HeldConnection {
         ConnectionRecord record;
         std::int64_t deadline_ns = 0;
@@ -113,6 +125,9 @@ private:
     void inspect_http_request(const HttpBytes& b, Flow& flow);
     void inspect_http_response(const HttpBytes& b, Flow& flow);
     void inspect_tls_data(const TlsDataRecord& r, const std::optional<TlsSocket>& socket);
+    void inspect_h2_data(const TlsDataRecord& r, const std::optional<TlsSocket>& socket);
+    void emit_h2(const H2Session& session, const http2::Exchange& exchange);
+    void end_h2(H2Session& session);
     Flow& flow_at(std::uint64_t key, std::int64_t ts_ns);
     void name_flow(std::uint64_t cookie, Flow& flow, std::optional<NamedHost> host);
     void release(std::uint64_t cookie);
@@ -130,6 +145,7 @@ private:
     std::unordered_map<std::uint64_t, HeldConnection> held_;
     std::deque<std::uint64_t> held_order_;  // deadlines are in this order
     std::map<TlsSessionKey, TlsSession> tls_sessions_;
+    std::map<TlsSessionKey, H2Session> h2_sessions_;
 };
 
 // The host an HTTP Host header or authority names: lower-cased, without port or

@@ -127,8 +127,9 @@ struct HttpRecord {
     bool tls = false;  // plaintext taken from a TLS library (uprobes)
     std::string tls_library;
     std::optional<std::string> host;
+    std::string http_version;  // "1.1", "1.0", "2"
     std::string method;
-    std::string path;  // query values redacted unless --no-redact
+    std::string path;  // query values redacted unless --no-redact; "" with hpack_desync: not known
     std::optional<std::string> user_agent;
     std::optional<std::uint64_t> request_bytes;                // request Content-Length
     std::vector<std::pair<std::string, std::string>> headers;  // secrets redacted
@@ -139,6 +140,13 @@ struct HttpRecord {
     // The first bad header line of the request or its response, in words ("a control byte in
     // header X-Trace"; "response: ..."); the record is kept, with what could be read.
     std::optional<std::string> malformed;
+    // HTTP/2: a gRPC call (request content-type application/grpc) and its grpc-status; the
+    // header block could not be fully decoded (joined mid-connection, or bytes lost), so what
+    // is missing is null; the stream was reset (RST_STREAM's error code, by name).
+    bool grpc = false;
+    std::optional<int> grpc_status;
+    bool hpack_desync = false;
+    std::optional<std::string> reset;
 };
 
 // Payload the kernel copied from a packet; event.task is the process that owns the socket.

@@ -195,6 +195,7 @@ void Aggregator::on_tls(const TlsRecord& r) {
 
 void Aggregator::on_http(const HttpRecord& r) {
     ++counts_.http;
+    if (r.hpack_desync) ++counts_.http_hpack_desync;
     if (!r.tls) note_named(r.process, r.address, r.port, r.host, kHostSourceHttp, r.ts_ns);
     EndpointKey key{r.host.value_or(r.address.to_string()), r.port, r.tls, r.method, r.path};
     auto [it, inserted] = endpoints_.try_emplace(std::move(key));

@@ -153,6 +153,7 @@ public:
     // connect and send count what got out (unverified included); blocked what was refused.
     struct Counts : EventCounts {
         std::uint64_t dns = 0, tls = 0, http = 0;
+        std::uint64_t http_hpack_desync = 0;  // HTTP/2 requests whose header block was not decoded whole
         std::uint64_t blocked = 0, unverified = 0;
     };
     const Counts& counts() const { return counts_; }

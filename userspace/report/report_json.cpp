@@ -25,6 +25,7 @@ Json counters_json(const Aggregator& agg) {
                   {"dns", c.dns},
                   {"tls", c.tls},
                   {"http", c.http},
+                  {"http_hpack_desync", c.http_hpack_desync},
                   {"undecodable", c.undecodable}}},
                 {"lost", {{"total", agg.loss().total()}, {"reasons", agg.loss().reasons}}}};
 }

@@ -20,8 +20,9 @@ Json to_json(const HttpRecord& r) {
     j["tls"] = r.tls;
     if (!r.tls_library.empty()) j["tls_library"] = r.tls_library;
     j["host"] = r.host ? Json(*r.host) : Json(nullptr);
+    j["http_version"] = r.http_version;
     j["method"] = r.method;
-    j["path"] = r.path;
+    j["path"] = r.hpack_desync && r.path.empty() ? Json(nullptr) : Json(r.path);
     put_optional(j, "user_agent", r.user_agent);
     put_optional(j, "request_bytes", r.request_bytes);
     j["status"] = r.status ? Json(*r.status) : Json(nullptr);
@@ -29,6 +30,12 @@ Json to_json(const HttpRecord& r) {
     put_optional(j, "response_bytes", r.response_bytes);
     j["file_type"] = r.file_type ? Json(*r.file_type) : Json(nullptr);
     put_optional(j, "malformed", r.malformed);
+    if (r.grpc) {
+        j["grpc"] = true;
+        j["grpc_status"] = r.grpc_status ? Json(*r.grpc_status) : Json(nullptr);
+    }
+    if (r.hpack_desync) j["hpack_desync"] = true;
+    put_optional(j, "reset", r.reset);
     Json headers = Json::array();
     for (const auto& [name, value] : r.headers) headers.push_back(Json::array({name, value}));
     j["headers"] = std::move(headers);
@@ -41,8 +48,10 @@ HttpRecord http_from(const Json& j) {
     r.tls = optional_field<bool>(j, "tls");
     r.tls_library = optional_field<std::string>(j, "tls_library");
     r.host = maybe_field<std::string>(j, "host");
+    r.http_version = optional_field<std::string>(j, "http_version");
     r.method = required<std::string>(j, "method");
-    r.path = required<std::string>(j, "path");
+    r.hpack_desync = optional_field<bool>(j, "hpack_desync");
+    r.path = r.hpack_desync ? maybe_field<std::string>(j, "path").value_or("") : required<std::string>(j, "path");
     r.user_agent = maybe_field<std::string>(j, "user_agent");
     r.request_bytes = maybe_field<std::uint64_t>(j, "request_bytes");
     if (auto status = maybe_field<int>(j, "status")) r.status = within("status", *status, 0, 999);  // three digits
@@ -52,6 +61,9 @@ HttpRecord http_from(const Json& j) {
     r.response_bytes = maybe_field<std::uint64_t>(j, "response_bytes");
     r.file_type = maybe_field<std::string>(j, "file_type");
     r.malformed = maybe_field<std::string>(j, "malformed");
+    r.grpc = optional_field<bool>(j, "grpc");
+    if (auto status = maybe_field<int>(j, "grpc_status")) r.grpc_status = within("grpc_status", *status, 0, 255);
+    r.reset = maybe_field<std::string>(j, "reset");
     r.headers = optional_field<std::vector<std::pair<std::string, std::string>>>(j, "headers");
     return r;
 }

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * HTTP/2 in TLS plaintext: which bytes of a session's calls are copied, and where they are
+ * in the stream. HTTP/2 frames do not line up with library calls (a read returns whatever the
+ * TLS record held: half a frame header, three frames), so each direction keeps a cursor: its
+ * offset in the stream, and how much of the current frame is still to come. A call's bytes are
+ * walked frame by frame:
+ *  - every frame header is copied (9 bytes, from the cursor, as a piece of its own);
+ *  - header blocks (HEADERS, CONTINUATION, PUSH_PROMISE) are copied whole: they are what
+ *    the requests are made of; so are SETTINGS, RST_STREAM and GOAWAY;
+ *  - the payload of the others (DATA above all) is skipped: userspace sees a gap whose length
+ *    the frame's header gave.
+ * Each piece carries its offset, so userspace can tell a skipped DATA payload from a lost
+ * piece. Copying HEADERS and not DATA is what keeps the cost of a download to one small
+ * event per DATA frame.
+ */
+#ifndef EGRESSWATCH_TLS_H2_BPF_H
+#define EGRESSWATCH_TLS_H2_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include "egresswatch/abi.h"
+#include "emit.bpf.h"
+#include "payload.bpf.h" /* take_http_token: header blocks share the HTTP head budget */
+
+#define EW_H2_FRAME_HEADER 9
+#define EW_H2_PREFACE	   24
+#define EW_H2_DATA	   0
+#define EW_H2_HEADERS	   1
+#define EW_H2_RST_STREAM   3
+#define EW_H2_SETTINGS	   4
+#define EW_H2_PUSH_PROMISE 5
+#define EW_H2_GOAWAY	   7
+#define EW_H2_CONTINUATION 9
+/* A frame whose payload is larger is not copied (SETTINGS_MAX_FRAME_SIZE defaults to 16 KiB,
+ * and header blocks rarely come near it); userspace sees the gap and stops trusting that
+ * direction's header compression. */
+#define EW_H2_FRAME_COPY_MAX (16 * 1024)
+/* Steps (a frame header, or one event's worth of a frame) one call is walked for. A call with
+ * more (many small frames) leaves the direction untracked (EW_DROP_TLS_H2_UNTRACKED). */
+#define EW_H2_WALK_STEPS 128
+
+/* One direction of an HTTP/2 session. */
+struct tls_h2_cursor {
+	__u64 offset;	  /* bytes of this direction walked so far */
+	__u32 frame_left; /* of the current frame (or preface), bytes still to come */
+	__u8 header_have; /* bytes of a frame header split across calls, in header[] */
+	__u8 copying;	  /* the current frame's payload is copied */
+	__u8 untracked;	  /* the walk lost its place: nothing more is copied */
+	__u8 pad;
+	__u8 header[16]; /* 9 used; 16 so that a masked index stays inside */
+};
+
+/* What every piece of one call says besides its bytes. */
+struct h2_piece_origin {
+	__u64 session;
+	__u64 cookie;
+	__u8 addr[16];
+	__u16 port;
+	__u16 family;
+	__u8 direction;
+	__u8 library;
+	__u8 socket;
+	__u8 piece; /* EW_TLS_PIECE_JOINED or 0 */
+};
+
+struct h2_walk {
+	struct h2_piece_origin origin;
+	struct tls_h2_cursor cursor; /* a copy on the stack, written back after the walk */
+	__u64 buf;
+	__u32 length;
+	__u32 pos;
+	__u32 tgid;
+	__u32 pad;
+};
+
+static __always_inline bool starts_h2_preface(__u32 first4)
+{
+	return first4 == EW_WIRE32('P', 'R', 'I', ' ');
+}
+
+/* A first write that is a HEADERS frame on a client stream (odd id) with END_HEADERS: a
+ * session that was already talking HTTP/2 before it was first seen. */
+static __always_inline bool looks_like_h2_headers(const void *buf, __u64 length)
+{
+	__u8 h[EW_H2_FRAME_HEADER];
+	__u32 frame_length;
+
+	if (length < EW_H2_FRAME_HEADER || bpf_probe_read_user(h, sizeof(h), buf))
+		return false;
+	frame_length = ((__u32)h[0] << 16) | ((__u32)h[1] << 8) | h[2];
+	return h[3] == EW_H2_HEADERS && (h[4] & 0x4) && (h[8] & 1) &&
+	       frame_length <= length - EW_H2_FRAME_HEADER;
+}
+
+static __always_inline void emit_h2_piece(struct h2_walk *w, const void *src, __u32 n, __u64 offset,
+					  bool from_user, bool frame_start)
+{
+	struct ew_tls_data_event *e;
+
+	if (n == 0)
+		return;
+	n = ((n - 1) & (EW_PAYLOAD_MAX - 1)) + 1;
+	e = reserve_event(sizeof(*e), EW_EVENT_TLS_DATA, EW_DROP_RINGBUF_TLS);
+	if (!e)
+		return;
+	e->length = n;
+	/* An unreadable buffer (paged out) is a piece with nothing captured: a loss. */
+	if (from_user ? bpf_probe_read_user(e->data, n, src) : bpf_probe_read_kernel(e->data, n, src))
+		n = 0;
+	e->captured = n;
+	e->session = w->origin.session;
+	e->cookie = w->origin.cookie;
+	e->offset = offset;
+	__builtin_memcpy(e->addr, w->origin.addr, sizeof(e->addr));
+	e->port = w->origin.port;
+	e->family = w->origin.family;
+	e->direction = w->origin.direction;
+	e->library = w->origin.library;
+	e->socket = w->origin.socket;
+	e->flow_kind = EW_FLOW_HTTP2;
+	e->piece = w->origin.piece | (frame_start ? EW_TLS_PIECE_FRAME_START : 0);
+	e->pad = 0;
+	submit_event(e, sizeof(*e));
+}
+
+/* Whether a frame's payload is copied: header blocks (which take a token of the process's
+ * HTTP head budget, as HTTP/1 heads do), and the small frames that say something about
+ * streams or header compression. DATA, WINDOW_UPDATE, PING and PRIORITY, the frames a
+ * transfer is made of, cost their header only. */
+static __always_inline bool copies_h2_frame(const struct h2_walk *w, __u8 type, __u32 frame_length)
+{
+	if (frame_length > EW_H2_FRAME_COPY_MAX)
+		return false;
+	switch (type) {
+	case EW_H2_HEADERS:
+	case EW_H2_CONTINUATION:
+	case EW_H2_PUSH_PROMISE:
+		return take_http_token(w->tgid, NULL);
+	case EW_H2_RST_STREAM:
+	case EW_H2_SETTINGS:
+	case EW_H2_GOAWAY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static long h2_walk_step(__u64 index, struct h2_walk *w)
+{
+	struct tls_h2_cursor *c = &w->cursor;
+	__u32 left = w->length - w->pos;
+	__u32 frame_length;
+
+	if (w->pos >= w->length)
+		return 1;
+	if (c->frame_left) {
+		__u32 n = c->frame_left < left ? c->frame_left : left;
+
+		if (c->copying) {
+			if (n > EW_PAYLOAD_MAX)
+				n = EW_PAYLOAD_MAX;
+			emit_h2_piece(w, (const void *)(w->buf + w->pos), n, c->offset + w->pos, true,
+				      c->offset + w->pos == 0);
+		}
+		w->pos += n;
+		c->frame_left -= n;
+		return 0;
+	}
+	/* A frame header: nearly always whole in this call; else a byte at a time. */
+	if (c->header_have == 0 && left >= EW_H2_FRAME_HEADER) {
+		if (bpf_probe_read_user(c->header, EW_H2_FRAME_HEADER, (const void *)(w->buf + w->pos)))
+			goto lost;
+		c->header_have = EW_H2_FRAME_HEADER;
+		w->pos += EW_H2_FRAME_HEADER;
+	} else {
+		if (bpf_probe_read_user(&c->header[c->header_have & 15], 1, (const void *)(w->buf + w->pos)))
+			goto lost;
+		c->header_have++;
+		w->pos++;
+		if (c->header_have < EW_H2_FRAME_HEADER)
+			return 0;
+	}
+	c->header_have = 0;
+	frame_length = ((__u32)c->header[0] << 16) | ((__u32)c->header[1] << 8) | c->header[2];
+	emit_h2_piece(w, c->header, EW_H2_FRAME_HEADER, c->offset + w->pos - EW_H2_FRAME_HEADER, false, true);
+	c->frame_left = frame_length;
+	c->copying = copies_h2_frame(w, c->header[3], frame_length);
+	return 0;
+lost:
+	c->untracked = 1;
+	count_drop(EW_DROP_TLS_H2_UNTRACKED);
+	return 1;
+}
+
+/* Walks one call's `length` bytes at `buf` for the direction `cursor` follows. */
+static __always_inline void walk_h2_call(struct tls_h2_cursor *cursor, const struct h2_piece_origin *origin,
+					 __u64 buf, __u64 length)
+{
+	struct h2_walk w = {};
+
+	if (cursor->untracked || length > 0xffffffffULL)
+		return;
+	w.origin = *origin;
+	w.cursor = *cursor;
+	w.buf = buf;
+	w.length = length;
+	w.tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_loop(EW_H2_WALK_STEPS, h2_walk_step, &w, 0);
+	if (w.pos < w.length && !w.cursor.untracked) {
+		w.cursor.untracked = 1;
+		count_drop(EW_DROP_TLS_H2_UNTRACKED);
+	}
+	w.cursor.offset += length;
+	*cursor = w.cursor;
+}
+
+#endif
