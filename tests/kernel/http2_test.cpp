@@ -101,6 +101,12 @@ TEST_F(Http2, CurlDefaultIsHttp2AndEveryRequestIsReportedInOrder) {
     auto tls = select(events, "tls", [&](const json& e) { return e["cookie"] == requests[0]["cookie"]; });
     ASSERT_EQ(tls.size(), 1u);
     EXPECT_NE(tls[0]["alpn"].dump().find("h2"), std::string::npos) << tls[0].dump();
+    // The connection ends saying its requests were seen, and through which library.
+    auto ends = select(events, "tls_end", [&](const json& e) { return e["cookie"] == requests[0]["cookie"]; });
+    ASSERT_EQ(ends.size(), 1u);
+    EXPECT_EQ(ends[0]["requests"], 3) << ends[0].dump();
+    EXPECT_EQ(ends[0]["requests_visible"], true);
+    EXPECT_EQ(ends[0]["library"], "openssl");
     auto lines = request_log(out());
     ASSERT_EQ(lines.size(), 3u);
     EXPECT_EQ(lines[1].path, "/missing");
@@ -244,4 +250,65 @@ TEST_F(Http2, WatchJoiningAnOpenConnectionMarksWhatItCannotDecode) {
     auto rep = json::parse(read_text(watch_out + "/report.json"));
     EXPECT_EQ(rep["counters"]["events"].value("http_hpack_desync", 0), 2)
         << rep["counters"].dump() << read_text(watch_out + "/requests.log");
+}
+
+// A Go client (crypto/tls is in the binary, not probed yet): its HTTPS connection still ends
+// with a statement, "not-probed: go", and the summary says in one line that its requests are
+// not visible, instead of an empty request list that looks complete.
+TEST_F(Http2, GoClientConnectionsSayTheirRequestsAreNotVisible) {
+    ASSERT_EQ(access("/usr/bin/go", X_OK), 0) << "run scripts/install-deps.sh (golang-go)";
+    std::string source = file("goclient.go", R"GO(package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"os"
+)
+
+func main() {
+	pem, err := os.ReadFile(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pem)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true}}
+	for _, url := range os.Args[2:] {
+		resp, err := client.Get(url)
+		if err != nil {
+			panic(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+)GO");
+    std::string binary = dir_ + "/goclient";
+    // Offline, in GOPATH mode, with a build cache kept between runs (a cold one takes a minute).
+    auto build =
+        run_command({"/usr/bin/env", "GO111MODULE=off", "GOPATH=" + dir_ + "/gopath",
+                     "GOFLAGS=", "GOCACHE=/tmp/egresswatch-test-gocache", "/usr/bin/go", "build", "-o", binary, source},
+                    300s);
+    ASSERT_EQ(build.exit_code, 0) << build.out << build.err;
+
+    auto events = observe(shell_quote(binary) + " " + cert() + " " + url("/api/v1/status") + " " + url("/missing"));
+    auto ends = select(events, "tls_end", [](const json& e) { return e["comm"] == "goclient"; });
+    ASSERT_EQ(ends.size(), 1u) << "one connection, reused";
+    EXPECT_EQ(ends[0]["requests"], 0);
+    EXPECT_EQ(ends[0]["requests_visible"], false);
+    EXPECT_EQ(ends[0]["reason"], "not-probed: go") << ends[0].dump();
+    EXPECT_EQ(ends[0]["sni"], "secure.test");
+    EXPECT_TRUE(select(events, "http", [](const json& e) { return e["comm"] == "goclient"; }).empty());
+    auto rep = report();
+    EXPECT_EQ(rep["summary"]["https_requests_not_visible"].value("not-probed: go", 0), 1) << rep["summary"].dump();
+
+    auto summary = run_egresswatch({"report", out() + "/events.jsonl", "--out", dir_ + "/again"});
+    ASSERT_EQ(summary.exit_code, 0) << summary.err;
+    EXPECT_NE(
+        (summary.out + summary.err)
+            .find("1 HTTPS connection from " + binary + ": requests not visible (Go's crypto/tls is not probed yet)"),
+        std::string::npos)
+        << summary.out << summary.err;
 }

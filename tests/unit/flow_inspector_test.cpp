@@ -37,6 +37,11 @@ struct Recorder final : RecordSink {
         lookups.push_back(r);
     }
     void on_repeat(const RepeatRecord&) override { order.push_back("repeat"); }
+    std::vector<TlsEndRecord> ends;
+    void on_tls_end(const TlsEndRecord& r) override {
+        order.push_back("tls_end");
+        ends.push_back(r);
+    }
 };
 
 ProcessRef proc(std::uint32_t pid) {
@@ -248,6 +253,67 @@ TEST(FlowInspector, ClientHelloSplitAcrossSegmentsNamesTheConnection) {
     EXPECT_EQ(out.hellos[0].sni, "secure.test");
     EXPECT_EQ(out.hellos[0].alpn, (std::vector<std::string>{"h2", "http/1.1"}));
     EXPECT_EQ(out.order, (std::vector<std::string>{"connect", "tls"}));
+}
+
+TlsDataRecord tls_data(std::uint64_t cookie, std::uint32_t pid, FlowKind kind, Direction dir, std::int64_t t,
+                       const std::string& text) {
+    TlsDataRecord r;
+    r.ts_ns = kT0 + t;
+    TlsDataEvent& e = r.event;
+    e.task.pid = e.task.tid = pid;
+    e.task.comm = "curl";
+    e.session = 0x5000 + cookie;
+    e.library = 1;  // openssl
+    e.socket_source = TlsSocketSource::in_call;
+    e.socket = TlsSocket{cookie, *IpAddress::parse("198.18.0.3"), 443};
+    e.direction = dir;
+    e.flow_kind = kind;
+    e.length = static_cast<std::uint32_t>(text.size());
+    e.data.assign(text.begin(), text.end());
+    return r;
+}
+
+// Every TLS connection ends with a statement: how many requests were read from its plaintext
+// and through which library, or why none were (asked of the process at its ClientHello).
+TEST(FlowInspector, EveryTlsConnectionEndsSayingWhetherItsRequestsWereSeen) {
+    auto hello = test::read_packet_fixture("client_hello_sni_alpn.hex");
+    Recorder out;
+    InspectorOptions options;
+    std::vector<std::uint32_t> asked;
+    options.tls_not_visible_reason = [&](std::uint32_t pid, const std::string& exe) {
+        asked.push_back(pid);
+        EXPECT_EQ(exe, "") << "no process table here: the kernel's task names no exe";
+        return std::string("not-probed: go");
+    };
+    FlowInspector inspector(out, options);
+    for (std::uint64_t cookie : {4, 5, 6}) {
+        inspector.on_connection(tcp_connect(cookie, 7, "198.18.0.3", 443));
+        inspector.on_payload(
+            payload(cookie, 7, FlowKind::tls, Direction::egress, 1 * kMs, hello, 1000, 6, "198.18.0.3", 443));
+    }
+    // Cookie 4: two requests read from plaintext; 5: plaintext that is not HTTP; 6: nothing.
+    for (const char* path : {"/a", "/b"}) {
+        inspector.on_tls_data(tls_data(4, 7, FlowKind::http, Direction::egress, 2 * kMs,
+                                       std::string("GET ") + path + " HTTP/1.1\r\nHost: secure.test\r\n\r\n"));
+        inspector.on_tls_data(tls_data(4, 7, FlowKind::http, Direction::ingress, 3 * kMs,
+                                       "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    }
+    inspector.on_tls_data(tls_data(5, 7, FlowKind::other, Direction::egress, 2 * kMs, "EHLO mail.test\r\n"));
+    EXPECT_TRUE(out.ends.empty()) << "said when the connection's inspection ends, not before";
+    inspector.flush();
+    ASSERT_EQ(out.ends.size(), 3u);
+    std::map<std::uint64_t, TlsEndRecord> by_cookie;
+    for (const auto& e : out.ends) by_cookie[e.cookie] = e;
+    EXPECT_EQ(by_cookie[4].requests, 2u);
+    EXPECT_EQ(by_cookie[4].library, "openssl");
+    EXPECT_FALSE(by_cookie[4].not_visible);
+    EXPECT_EQ(by_cookie[4].sni, "secure.test");
+    EXPECT_EQ(by_cookie[4].process.pid, 7u);
+    EXPECT_TRUE(by_cookie[5].plaintext_not_http);
+    EXPECT_FALSE(by_cookie[5].not_visible) << "its plaintext was seen";
+    EXPECT_EQ(by_cookie[6].requests, 0u);
+    EXPECT_EQ(by_cookie[6].not_visible, "not-probed: go");
+    EXPECT_EQ(asked, (std::vector<std::uint32_t>{7, 7, 7}));
 }
 
 TEST(FlowInspector, AGapInTheHelloReleasesTheConnectUnnamed) {

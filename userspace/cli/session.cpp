@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "base/errors.h"
 #include "base/unique_fd.h"
@@ -24,6 +25,7 @@
 #include "report/report.h"
 #include "system/cgroup.h"
 #include "system/launcher.h"
+#include "system/tls_runtime.h"
 
 namespace egresswatch {
 namespace {
@@ -111,6 +113,10 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
 std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     PipelineOptions options;
     options.inspect.redact = config_.capture.redact;
+    options.inspect.tls_not_visible_reason = [reasons = std::make_shared<TlsReasons>()](std::uint32_t pid,
+                                                                                        const std::string& exe) {
+        return reasons->reason(pid, exe);
+    };
     if (!config_.capture.payload) options.inspect.hold_ns = 0;  // nothing would ever name a connect
     options.cgroup_path = [this](std::uint64_t id) { return cgroup_names_.name(id); };
     options.container_of = [this](std::uint64_t id, const std::string& path) -> std::optional<ContainerInfo> {

@@ -219,6 +219,10 @@ void FlowInspector::inspect_tls(const PayloadRecord& r, Flow& flow) {
     auto out = record_for<TlsRecord>(r.ts_ns, process_of(e.task), e.remote.unmapped(), e.port, e.cookie);
     out.sni = result.hello.sni;
     out.alpn = result.hello.alpn;
+    TlsConnection tls{e.task, out.address, out.port, out.sni};
+    tls.reason_if_none = options_.tls_not_visible_reason ? options_.tls_not_visible_reason(e.task.pid, out.process.exe)
+                                                         : "not-covered: unknown";
+    flow.tls = std::move(tls);
     out_.on_tls(out);
 }
 
@@ -252,6 +256,10 @@ void FlowInspector::inspect_http_request(const HttpBytes& b, Flow& flow) {
             out.headers.emplace_back(h.name, options_.redact ? redact_header_value(h.name, h.value) : h.value);
         out.file_type = artifact_type(path_of(req.target));
         if (out.tls) ++counts_.tls_requests;
+        if (out.tls && flow.tls) {
+            ++flow.tls->requests;
+            flow.tls->library = b.tls_library;
+        }
         flow.awaiting_response.push_back(std::move(out));
     }
     if (b.cookie) release(b.cookie);
@@ -313,6 +321,12 @@ void FlowInspector::inspect_tls_data(const TlsDataRecord& r, const std::optional
     }
     if (e.flow_kind != FlowKind::http) {
         if (e.direction == Direction::egress) ++counts_.tls_not_http;
+        if (socket)
+            if (auto it = flows_.find(socket->cookie); it != flows_.end() && it->second.tls) {
+                auto library = tls_library_from_abi(e.library);
+                it->second.tls->plaintext_not_http = true;
+                it->second.tls->library = library ? tls_library_name(*library) : std::string_view("tls");
+            }
         return;
     }
     auto library = tls_library_from_abi(e.library);
@@ -330,6 +344,20 @@ void FlowInspector::inspect_tls_data(const TlsDataRecord& r, const std::optional
         inspect_http_response(b, flow);
 }
 
+void FlowInspector::end_tls(std::uint64_t cookie, Flow& flow, std::int64_t ts_ns) {
+    if (!flow.tls) return;
+    const TlsConnection& c = *flow.tls;
+    auto out = record_for<TlsEndRecord>(ts_ns, process_of(c.task), c.address, c.port, cookie);
+    out.sni = c.sni;
+    out.requests = c.requests;
+    if (!c.library.empty()) out.library = std::string(c.library);
+    out.plaintext_not_http = c.plaintext_not_http;
+    if (c.requests == 0 && !c.plaintext_not_http) out.not_visible = c.reason_if_none;
+    flow.tls.reset();
+    ++counts_.tls_ends;
+    out_.on_tls_end(out);
+}
+
 void FlowInspector::forget(std::unordered_map<std::uint64_t, Flow>::iterator it) {
     release(it->first);
     for (HttpRecord& unanswered : it->second.awaiting_response) {
@@ -337,6 +365,7 @@ void FlowInspector::forget(std::unordered_map<std::uint64_t, Flow>::iterator it)
         ++counts_.http_unanswered;
         out_.on_http(unanswered);
     }
+    end_tls(it->first, it->second, it->second.last_seen_ns);
     flows_.erase(it);
 }
 
@@ -377,10 +406,12 @@ void FlowInspector::tick(std::int64_t now_ns) {
             out_.on_http(flow.awaiting_response.front());
             flow.awaiting_response.pop_front();
         }
-        if (now_ns - flow.last_seen_ns > options_.idle_flow_ns && flow.awaiting_response.empty())
+        if (now_ns - flow.last_seen_ns > options_.idle_flow_ns && flow.awaiting_response.empty()) {
+            end_tls(it->first, flow, flow.last_seen_ns);
             it = flows_.erase(it);
-        else
+        } else {
             ++it;
+        }
     }
 }
 

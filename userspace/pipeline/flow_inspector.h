@@ -46,6 +46,11 @@ struct InspectorOptions {
     std::size_t max_held = 8192;
     // Largest ClientHello reassembled (a TLS record is at most 16 KiB).
     std::size_t max_client_hello = 16 * 1024 + 5;
+    // Why a process's HTTPS requests may not be visible (protocols/tls/coverage.h), asked at
+    // each ClientHello while the process runs; said in the connection's tls_end record if no
+    // request of it was seen. Unset: "not-covered: unknown".
+    // exe: the process's program as the process table knows it, for one that already exited.
+    std::function<std::string(std::uint32_t pid, const std::string& exe)> tls_not_visible_reason;
 };
 
 struct InspectorCounts {
@@ -56,6 +61,7 @@ struct InspectorCounts {
     std::uint64_t tls_not_http = 0;    // TLS sessions whose plaintext is not HTTP/1.x or HTTP/2
     std::uint64_t h2_requests = 0;     // HTTP/2 streams reported (also in http_requests)
     std::uint64_t h2_desync = 0;       // ... of which a header block could not be decoded whole
+    std::uint64_t tls_ends = 0;        // TLS connections whose inspection ended (tls_end records)
     std::uint64_t released_early = 0;  // held connects let out before their deadline (max_held)
 };
 
@@ -82,8 +88,20 @@ public:
     const NameBook& names() const { return names_; }
 
 private:
+    // A TLS connection (its ClientHello was seen) until its tls_end record.
+    struct TlsConnection {
+        TaskContext task;
+        IpAddress address;
+        std::uint16_t port = 0;
+        std::optional<std::string> sni;
+        std::uint64_t requests = 0;
+        std::string_view library;  // whose plaintext of it was seen; empty: none
+        bool plaintext_not_http = false;
+        std::string reason_if_none;
+    };
     struct Flow {
         std::int64_t last_seen_ns = 0;
+        std::optional<TlsConnection> tls;
         std::optional<NamedHost> host;
         std::vector<std::uint8_t> hello;  // ClientHello bytes so far
         std::optional<std::uint32_t> hello_next_seq;
@@ -133,6 +151,7 @@ private:
     void release(std::uint64_t cookie);
     void emit_connection(ConnectionRecord record, const std::optional<NamedHost>& payload_host);
     void forget(std::unordered_map<std::uint64_t, Flow>::iterator it);
+    void end_tls(std::uint64_t cookie, Flow& flow, std::int64_t ts_ns);
 
     ProcessRef process_of(const TaskContext& task) const;
 

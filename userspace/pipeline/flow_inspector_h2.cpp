@@ -64,6 +64,10 @@ void FlowInspector::emit_h2(const H2Session& session, const http2::Exchange& x) 
         out.response_time_ms = static_cast<double>(std::max<std::int64_t>(x.response_ts_ns - x.request_ts_ns, 0)) / 1e6;
     if (x.response_ts_ns) out.response_bytes = x.response_bytes;
     if (x.path) out.file_type = artifact_type(path_of(*x.path));
+    if (flow.tls) {
+        ++flow.tls->requests;
+        flow.tls->library = session.tls_library;
+    }
     out.grpc = x.grpc;
     out.grpc_status = x.grpc_status;
     out.hpack_desync = x.hpack_desync;

@@ -20,6 +20,7 @@ public:
     virtual void on_dns(const DnsLookupRecord&) {}
     virtual void on_tls(const TlsRecord&) {}
     virtual void on_http(const HttpRecord&) {}
+    virtual void on_tls_end(const TlsEndRecord&) {}
     // The records handed over so far form one batch (one ring buffer drain): writers
     // flush here rather than after every line, which at tens of thousands of records a
     // second would cost a write(2) each.
@@ -57,6 +58,9 @@ public:
     }
     void on_http(const HttpRecord& r) override {
         for (auto* s : sinks_) s->on_http(r);
+    }
+    void on_tls_end(const TlsEndRecord& r) override {
+        for (auto* s : sinks_) s->on_tls_end(r);
     }
     void on_batch_end() override {
         for (auto* s : sinks_) s->on_batch_end();

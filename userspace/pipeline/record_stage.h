@@ -24,6 +24,7 @@ public:
     void on_repeat(const RepeatRecord& r) override { next().on_repeat(r); }
     void on_dns(const DnsLookupRecord& r) override { next().on_dns(r); }
     void on_tls(const TlsRecord& r) override { next().on_tls(r); }
+    void on_tls_end(const TlsEndRecord& r) override { next().on_tls_end(r); }
     void on_http(const HttpRecord& r) override { next().on_http(r); }
     void on_batch_end() override { next().on_batch_end(); }
     void on_loss(const LossRecord& r) override { next().on_loss(r); }

@@ -117,6 +117,22 @@ struct TlsRecord {
     std::vector<std::string> alpn;
 };
 
+// The end of a TLS connection's inspection (its flow went idle, or the session ended): how
+// many of its requests were read from plaintext, through which library, and, when none were,
+// why (protocols/tls/coverage.h). No HTTPS connection's requests go missing unsaid.
+struct TlsEndRecord {
+    std::int64_t ts_ns = 0;
+    ProcessRef process;
+    IpAddress address;
+    std::uint16_t port = 0;
+    std::uint64_t cookie = 0;
+    std::optional<std::string> sni;
+    std::uint64_t requests = 0;
+    std::optional<std::string> library;      // whose plaintext of this connection was seen
+    bool plaintext_not_http = false;         // its plaintext was seen, and is no HTTP egresswatch reads
+    std::optional<std::string> not_visible;  // why no request was seen; unset when some were
+};
+
 // One HTTP request and, when it came, the head of its response.
 struct HttpRecord {
     std::int64_t ts_ns = 0;  // when the request head left

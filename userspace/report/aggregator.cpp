@@ -188,6 +188,17 @@ void Aggregator::note_named(const ProcessRef& process, const IpAddress& address,
     note_workload(d, process);
 }
 
+void Aggregator::on_tls_end(const TlsEndRecord& r) {
+    ++counts_.tls_end;
+    if (!r.not_visible) return;
+    ++counts_.https_not_visible;
+    // Bounded: a reason per runtime, an exe per program; past this many pairs, one bucket.
+    constexpr std::size_t kMaxPairs = 1024;
+    NotVisibleKey key{r.process.exe.empty() ? r.process.comm : r.process.exe, *r.not_visible};
+    if (https_not_visible_.size() >= kMaxPairs && !https_not_visible_.contains(key)) key = {"(others)", key.second};
+    ++https_not_visible_[key];
+}
+
 void Aggregator::on_tls(const TlsRecord& r) {
     ++counts_.tls;
     note_named(r.process, r.address, r.port, r.sni, kHostSourceSni, r.ts_ns);

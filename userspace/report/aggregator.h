@@ -120,6 +120,7 @@ public:
     void on_dns(const DnsLookupRecord&) override { ++counts_.dns; }
     void on_tls(const TlsRecord& r) override;
     void on_http(const HttpRecord& r) override;
+    void on_tls_end(const TlsEndRecord& r) override;
     void on_alert(const AlertRecord& r) override { alerts_.push_back(r); }
 
     // Counts only the enricher knows (forks, records that failed to decode).
@@ -150,10 +151,16 @@ public:
 
     const std::map<EndpointKey, EndpointStats>& endpoints() const { return endpoints_; }
 
+    // HTTPS connections whose requests were not visible, by (exe, reason): the summary says each
+    // in one line, report.json counts them. Few: a process's runtime gives one reason.
+    using NotVisibleKey = std::pair<std::string, std::string>;
+    const std::map<NotVisibleKey, std::uint64_t>& https_not_visible() const { return https_not_visible_; }
+
     // connect and send count what got out (unverified included); blocked what was refused.
     struct Counts : EventCounts {
         std::uint64_t dns = 0, tls = 0, http = 0;
-        std::uint64_t http_hpack_desync = 0;  // HTTP/2 requests whose header block was not decoded whole
+        std::uint64_t http_hpack_desync = 0;
+        std::uint64_t tls_end = 0, https_not_visible = 0;  // HTTP/2 requests whose header block was not decoded whole
         std::uint64_t blocked = 0, unverified = 0;
     };
     const Counts& counts() const { return counts_; }
@@ -185,6 +192,7 @@ private:
 
     DestinationMap destinations_;
     std::unordered_map<std::uint32_t, std::uint32_t> container_images_;  // name id -> image id
+    std::map<NotVisibleKey, std::uint64_t> https_not_visible_;
     DestinationMap blocked_;
     // (address, port, protocol) -> the host ids seen there.
     std::unordered_map<DestinationKey, std::vector<std::uint32_t>, DestinationKeyHash> hosts_at_;

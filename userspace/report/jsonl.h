@@ -24,6 +24,7 @@ Json to_json(const LossRecord& r);
 Json to_json(const SessionStop& r);
 Json to_json(const DnsLookupRecord& r);
 Json to_json(const TlsRecord& r);
+Json to_json(const TlsEndRecord& r);
 Json to_json(const HttpRecord& r);
 Json to_json(const AlertRecord& r);
 
@@ -51,6 +52,7 @@ public:
     void on_batch_end() override { lines_.flush(); }
     void on_dns(const DnsLookupRecord& r) override { write(to_json(r)); }
     void on_tls(const TlsRecord& r) override { write(to_json(r)); }
+    void on_tls_end(const TlsEndRecord& r) override { write(to_json(r)); }
     void on_http(const HttpRecord& r) override { write(to_json(r)); }
     void on_alert(const AlertRecord& r) override { write(to_json(r)); }
 

@@ -26,6 +26,7 @@ Json counters_json(const Aggregator& agg) {
                   {"tls", c.tls},
                   {"http", c.http},
                   {"http_hpack_desync", c.http_hpack_desync},
+                  {"tls_end", c.tls_end},
                   {"undecodable", c.undecodable}}},
                 {"lost", {{"total", agg.loss().total()}, {"reasons", agg.loss().reasons}}}};
 }
@@ -199,6 +200,14 @@ void write_report(std::ostream& out, const Aggregator& agg, const ReportOptions&
     counters["events"]["repeat_connects"] = totals.repeat_connects;
     counters["events"]["repeat_datagrams"] = totals.repeat_datagrams;
     if (agg.has_baseline()) summary["alerts"] = agg.alerts().size();
+    // HTTPS connections whose requests could not be read, by reason: the list of requests is
+    // incomplete by exactly these.
+    Json not_visible = Json::object();
+    for (const auto& [key, count] : agg.https_not_visible()) {
+        Json& slot = not_visible[key.second];
+        slot = slot.is_null() ? Json(count) : Json(slot.get<std::uint64_t>() + count);
+    }
+    summary["https_requests_not_visible"] = not_visible;
     // Like alerts: absent without --enforce, so an empty list means "nothing was refused".
     if (agg.has_enforcement()) {
         summary["blocked"] = agg.blocked().size();
@@ -260,6 +269,12 @@ void write_report(std::ostream& out, const Aggregator& agg, const ReportOptions&
     js.begin_array();
     for (const auto& [key, e] : agg.endpoints())
         if (e.file_type) js.value(Json{{"url", endpoint_url(key)}, {"file_type", *e.file_type}, {"count", e.count}});
+    js.end();
+
+    js.key("https_not_visible");
+    js.begin_array();
+    for (const auto& [key, count] : agg.https_not_visible())
+        js.value(Json{{"exe", key.first}, {"reason", key.second}, {"connections", count}});
     js.end();
 
     // Only when a baseline was given: an absent section says "not checked", an empty one "nothing new".

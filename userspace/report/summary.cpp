@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "allowlist/image_reference.h"
+#include "protocols/tls/coverage.h"
 #include "report/report.h"
 
 namespace egresswatch {
@@ -116,6 +117,15 @@ void write_containers(std::ostream& out, const Aggregator& agg,
     });
 }
 
+// What the request lists miss: one line per program and reason, never a silent gap.
+void write_https_not_visible(std::ostream& out, const Aggregator& agg) {
+    if (agg.https_not_visible().empty()) return;
+    out << "\nHTTPS requests not visible:\n";
+    for (const auto& [key, count] : agg.https_not_visible())
+        out << "  " << count << " HTTPS connection" << (count == 1 ? "" : "s") << " from " << key.first
+            << ": requests not visible (" << tls_not_visible_explanation(key.second) << ")\n";
+}
+
 }  // namespace
 
 void write_summary(std::ostream& out, const Aggregator& agg, ScopeFilter scope) {
@@ -167,6 +177,7 @@ void write_summary(std::ostream& out, const Aggregator& agg, ScopeFilter scope) 
         for (const AlertRecord& a : agg.alerts()) out << "  " << alert_text(a) << "\n";
     }
     write_enforcement(out, agg);
+    write_https_not_visible(out, agg);
 
     const Aggregator::Counts& c = agg.counts();
     out << "\nEvents: " << c.connect << " connect, " << c.send << " send, " << c.exec << " exec, " << c.exit << " exit";

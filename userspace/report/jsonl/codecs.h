@@ -35,6 +35,7 @@ SessionStop stop_from(const Json& j);
 LossRecord loss_from(const Json& j);
 DnsLookupRecord dns_from(const Json& j);
 TlsRecord tls_from(const Json& j);
+TlsEndRecord tls_end_from(const Json& j);
 HttpRecord http_from(const Json& j);
 
 }  // namespace egresswatch

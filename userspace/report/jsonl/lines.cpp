@@ -28,6 +28,8 @@ bool replay_line(const Json& j, const std::string& type, RecordSink& sink) {
         sink.on_dns(dns_from(j));
     else if (type == "tls")
         sink.on_tls(tls_from(j));
+    else if (type == "tls_end")
+        sink.on_tls_end(tls_end_from(j));
     else if (type == "http")
         sink.on_http(http_from(j));
     else if (type == "alert")
