@@ -27,6 +27,9 @@
 #include "payload.bpf.h" /* limits, HTTP heads and their budget */
 
 #define EW_TLS_RECORD_HEADER 5
+/* A ServerHello with its extensions is about 130 bytes; its certificate, which may follow in
+ * the same packet (TLS 1.2), is not wanted. */
+#define EW_TLS_SERVER_HELLO_BYTES 512
 
 /* How much of a payload's start inspection looks at: a TLS record header and the handshake
  * header after it (9 bytes), in a power-of-two size that lets the verifier bound a load. */
@@ -195,7 +198,19 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 		emit_payload(skb, owner, &v, direction, EW_FLOW_HTTP, EW_PAYLOAD_MAX);
 		break;
 	case EW_FLOW_TLS:
-		if (!egress)
+		/* The server's first payload, its ServerHello, says which version and (up to TLS
+		 * 1.2) which protocol it chose; then the flow is done. */
+		if (!egress) {
+			if (!owner->tls_hello_sent)
+				break;
+			emit_payload(skb, owner, &v, direction, EW_FLOW_TLS,
+				     payload_flow_bytes < EW_TLS_SERVER_HELLO_BYTES
+					     ? payload_flow_bytes
+					     : EW_TLS_SERVER_HELLO_BYTES);
+			owner->done = 1;
+			break;
+		}
+		if (owner->tls_hello_sent)
 			break;
 		copied = emit_payload(skb, owner, &v, direction, EW_FLOW_TLS,
 				      owner->tls_wanted > owner->tls_captured
@@ -203,8 +218,10 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 					      : 0);
 		owner->tls_captured += copied;
 		/* A lost copy ends inspection too: userspace sees the gap and says so. */
-		if (owner->tls_captured >= owner->tls_wanted || copied == 0)
+		if (copied == 0)
 			owner->done = 1;
+		else if (owner->tls_captured >= owner->tls_wanted)
+			owner->tls_hello_sent = 1;
 		break;
 	case EW_FLOW_OTHER:
 		emit_payload(skb, owner, &v, direction, EW_FLOW_OTHER, payload_flow_bytes);

@@ -28,11 +28,12 @@ struct sock_owner {
 	__u32 tgid;
 	__u32 tid;
 	__u32 uid;
-	__u32 tls_captured; /* ClientHello bytes already copied */
-	__u32 tls_wanted;   /* the ClientHello record's size, capped by payload_flow_bytes */
-	__u8 flow_kind;	    /* enum ew_flow_kind */
-	__u8 done;	    /* nothing more to copy from this socket */
-	__u8 pad[2];
+	__u32 tls_captured;  /* ClientHello bytes already copied */
+	__u32 tls_wanted;    /* the ClientHello record's size, capped by payload_flow_bytes */
+	__u8 flow_kind;	     /* enum ew_flow_kind */
+	__u8 done;	     /* nothing more to copy from this socket */
+	__u8 tls_hello_sent; /* the ClientHello is copied: the server's first payload is next */
+	__u8 pad;
 	char comm[EW_COMM_LEN];
 };
 

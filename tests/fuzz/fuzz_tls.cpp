@@ -1,4 +1,4 @@
-// libFuzzer target: the TLS ClientHello parser over arbitrary first bytes of a flow.
+// libFuzzer target: the TLS ClientHello and ServerHello parsers over arbitrary first bytes of a flow.
 
 #include <cstdint>
 #include <cstdlib>
@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "protocols/tls/parser.h"
+#include "protocols/tls/server_hello.h"
 
 using namespace egresswatch;
 
@@ -19,6 +20,10 @@ void require(bool condition) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::span<const std::uint8_t> stream(data, size);
+    // The same bytes as the server's first: a ServerHello is parsed from the same hostile input.
+    const auto server = parse_server_hello(stream);
+    if (server.status == ParseStatus::complete)
+        require(!server.hello.version.empty() && server.hello.version.size() <= 6);
     const auto result = parse_client_hello(stream);
     if (size >= 3 && !looks_like_tls_handshake(stream)) require(result.status == ParseStatus::not_this_protocol);
     if (result.status != ParseStatus::complete) return 0;

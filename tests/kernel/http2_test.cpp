@@ -101,6 +101,9 @@ TEST_F(Http2, CurlDefaultIsHttp2AndEveryRequestIsReportedInOrder) {
     auto tls = select(events, "tls", [&](const json& e) { return e["cookie"] == requests[0]["cookie"]; });
     ASSERT_EQ(tls.size(), 1u);
     EXPECT_NE(tls[0]["alpn"].dump().find("h2"), std::string::npos) << tls[0].dump();
+    // The ServerHello: TLS 1.3, whose choice of protocol is encrypted.
+    EXPECT_EQ(tls[0]["tls_version"], "1.3") << tls[0].dump();
+    EXPECT_TRUE(tls[0]["alpn_selected"].is_null()) << tls[0].dump();
     // The connection ends saying its requests were seen, and through which library.
     auto ends = select(events, "tls_end", [&](const json& e) { return e["cookie"] == requests[0]["cookie"]; });
     ASSERT_EQ(ends.size(), 1u);
@@ -311,4 +314,14 @@ func main() {
             .find("1 HTTPS connection from " + binary + ": requests not visible (Go's crypto/tls is not probed yet)"),
         std::string::npos)
         << summary.out << summary.err;
+}
+
+// TLS 1.2 says in its ServerHello which protocol the server chose: h2 here.
+TEST_F(Http2, TheServerHelloGivesTheVersionAndTheClearAlpn) {
+    auto events = observe("curl -4 -sS --tls-max 1.2 -o /dev/null --cacert " + cert() + " " + url("/api/v1/status"));
+    auto tls = select(events, "tls", [](const json& e) { return e["comm"] == "curl"; });
+    ASSERT_EQ(tls.size(), 1u);
+    EXPECT_EQ(tls[0]["tls_version"], "1.2") << tls[0].dump();
+    EXPECT_EQ(tls[0]["alpn_selected"], "h2") << tls[0].dump();
+    EXPECT_EQ(h2_requests(events).size(), 1u);
 }

@@ -249,10 +249,31 @@ TEST(FlowInspector, ClientHelloSplitAcrossSegmentsNamesTheConnection) {
     ASSERT_EQ(out.connections.size(), 1u);
     EXPECT_EQ(out.connections[0].host, "secure.test");
     EXPECT_EQ(out.connections[0].host_source, "tls-sni");
+    EXPECT_TRUE(out.hellos.empty()) << "the tls record waits for the server's ServerHello";
+    // The server's first payload completes it: version and (TLS 1.2) the protocol it chose.
+    inspector.on_payload(payload(4, 7, FlowKind::tls, Direction::ingress, 3 * kMs,
+                                 test::read_packet_fixture("server_hello_tls12_alpn_h2.hex"), 0, 6, "198.18.0.3", 443));
     ASSERT_EQ(out.hellos.size(), 1u);
     EXPECT_EQ(out.hellos[0].sni, "secure.test");
     EXPECT_EQ(out.hellos[0].alpn, (std::vector<std::string>{"h2", "http/1.1"}));
+    EXPECT_EQ(out.hellos[0].tls_version, "1.2");
+    EXPECT_EQ(out.hellos[0].alpn_selected, "h2");
     EXPECT_EQ(out.order, (std::vector<std::string>{"connect", "tls"}));
+}
+
+// Without a ServerHello (a server that never answers), the tls record goes out after the hold.
+TEST(FlowInspector, ATlsRecordWithoutServerHelloGoesOutAfterTheHold) {
+    auto hello = test::read_packet_fixture("client_hello_sni_alpn.hex");
+    Recorder out;
+    FlowInspector inspector(out);
+    inspector.on_connection(tcp_connect(4, 7, "198.18.0.3", 443));
+    inspector.on_payload(payload(4, 7, FlowKind::tls, Direction::egress, 1 * kMs, hello, 1000, 6, "198.18.0.3", 443));
+    inspector.tick(kT0 + 500 * kMs);
+    EXPECT_TRUE(out.hellos.empty());
+    inspector.tick(kT0 + 1002 * kMs);
+    ASSERT_EQ(out.hellos.size(), 1u);
+    EXPECT_FALSE(out.hellos[0].tls_version);
+    EXPECT_FALSE(out.hellos[0].alpn_selected);
 }
 
 TlsDataRecord tls_data(std::uint64_t cookie, std::uint32_t pid, FlowKind kind, Direction dir, std::int64_t t,

@@ -5,6 +5,7 @@
 
 #include "packet_fixtures.h"
 #include "protocols/tls/parser.h"
+#include "protocols/tls/server_hello.h"
 
 using namespace egresswatch;
 
@@ -105,6 +106,35 @@ TEST(TlsParser, EveryPrefixNeedsMore) {
             ASSERT_EQ(parse_client_hello(prefix(stream, length)).status, ParseStatus::need_more)
                 << fixture << " " << length;
     }
+}
+
+// The server's side: what it chose. TLS 1.2 sends the ALPN choice in clear, TLS 1.3 does not.
+TEST(TlsParser, RealServerHellosSayTheVersionAndTheClearAlpn) {
+    const auto tls12 = test::read_packet_fixture("server_hello_tls12_alpn_h2.hex");
+    auto result = parse_server_hello(tls12);
+    ASSERT_EQ(result.status, ParseStatus::complete);
+    EXPECT_EQ(result.hello.version, "1.2");
+    EXPECT_EQ(result.hello.alpn, "h2");
+    const auto tls13 = test::read_packet_fixture("server_hello_tls13.hex");
+    result = parse_server_hello(tls13);
+    ASSERT_EQ(result.status, ParseStatus::complete);
+    EXPECT_EQ(result.hello.version, "1.3") << "from supported_versions, not the legacy 1.2 field";
+    EXPECT_FALSE(result.hello.alpn) << "encrypted in TLS 1.3";
+    for (const auto* stream : {&tls12, &tls13}) {
+        for (std::size_t length = 0; length < stream->size(); ++length)
+            ASSERT_EQ(parse_server_hello(prefix(*stream, length)).status, ParseStatus::need_more) << length;
+        // What follows the ServerHello (certificate, change cipher spec) does not matter.
+        Bytes more = *stream;
+        more.insert(more.end(), {0x14, 0x03, 0x03, 0x00, 0x01, 0x01});
+        EXPECT_EQ(parse_server_hello(more).status, ParseStatus::complete);
+    }
+    EXPECT_EQ(parse_server_hello(test::read_packet_fixture("client_hello_sni_alpn.hex")).status,
+              ParseStatus::not_this_protocol);
+    const std::uint8_t http[] = {'H', 'T', 'T', 'P', '/', '1', '.', '1'};
+    EXPECT_EQ(parse_server_hello(http).status, ParseStatus::not_this_protocol);
+    Bytes broken = tls12;
+    broken[5 + 4 + 2 + 32] = 200;  // a session id longer than 32 bytes
+    EXPECT_EQ(parse_server_hello(broken).status, ParseStatus::malformed);
 }
 
 TEST(TlsParser, HelloSplitAcrossTwoRecords) {

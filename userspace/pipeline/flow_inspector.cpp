@@ -16,6 +16,7 @@
 #include "protocols/http/stream.h"
 #include "protocols/tls/library.h"
 #include "protocols/tls/parser.h"
+#include "protocols/tls/server_hello.h"
 #include "redaction/redaction.h"
 #include "redaction/text_redaction.h"
 
@@ -185,7 +186,11 @@ void FlowInspector::inspect_dns(const PayloadRecord& r) {
 
 void FlowInspector::inspect_tls(const PayloadRecord& r, Flow& flow) {
     const PayloadEvent& e = r.event;
-    if (e.direction != Direction::egress || flow.hello_done) return;
+    if (e.direction == Direction::ingress) {
+        inspect_server_hello(r, flow);
+        return;
+    }
+    if (flow.hello_done) return;
     if (!flow.hello_next_seq) flow.hello_next_seq = e.tcp_seq;
     // Sequence arithmetic wraps: the signed difference says before, at or after.
     auto ahead = static_cast<std::int32_t>(e.tcp_seq - *flow.hello_next_seq);
@@ -223,6 +228,26 @@ void FlowInspector::inspect_tls(const PayloadRecord& r, Flow& flow) {
     tls.reason_if_none = options_.tls_not_visible_reason ? options_.tls_not_visible_reason(e.task.pid, out.process.exe)
                                                          : "not-covered: unknown";
     flow.tls = std::move(tls);
+    flow.pending_tls = std::move(out);
+    flow.pending_tls_deadline_ns = r.ts_ns + options_.hold_ns;
+}
+
+void FlowInspector::inspect_server_hello(const PayloadRecord& r, Flow& flow) {
+    if (!flow.pending_tls) return;
+    ServerHelloResult result = parse_server_hello(r.event.data);
+    if (result.status == ParseStatus::complete) {
+        flow.pending_tls->tls_version = result.hello.version;
+        flow.pending_tls->alpn_selected = result.hello.alpn;
+    } else {
+        ++counts_.unparsed;
+    }
+    release_tls_record(flow);
+}
+
+void FlowInspector::release_tls_record(Flow& flow) {
+    if (!flow.pending_tls) return;
+    TlsRecord out = std::move(*flow.pending_tls);
+    flow.pending_tls.reset();
     out_.on_tls(out);
 }
 
@@ -365,6 +390,7 @@ void FlowInspector::forget(std::unordered_map<std::uint64_t, Flow>::iterator it)
         ++counts_.http_unanswered;
         out_.on_http(unanswered);
     }
+    release_tls_record(it->second);
     end_tls(it->first, it->second, it->second.last_seen_ns);
     flows_.erase(it);
 }
@@ -399,6 +425,7 @@ void FlowInspector::tick(std::int64_t now_ns) {
     }
     for (auto it = flows_.begin(); it != flows_.end();) {
         Flow& flow = it->second;
+        if (flow.pending_tls && flow.pending_tls_deadline_ns <= now_ns) release_tls_record(flow);
         while (!flow.awaiting_response.empty() &&
                now_ns - flow.awaiting_response.front().ts_ns > options_.response_timeout_ns) {
             ++counts_.http_requests;
@@ -407,6 +434,7 @@ void FlowInspector::tick(std::int64_t now_ns) {
             flow.awaiting_response.pop_front();
         }
         if (now_ns - flow.last_seen_ns > options_.idle_flow_ns && flow.awaiting_response.empty()) {
+            release_tls_record(flow);
             end_tls(it->first, flow, flow.last_seen_ns);
             it = flows_.erase(it);
         } else {

@@ -102,6 +102,9 @@ private:
     struct Flow {
         std::int64_t last_seen_ns = 0;
         std::optional<TlsConnection> tls;
+        // The TLS record, held until the server's ServerHello completes it (or hold_ns passes).
+        std::optional<TlsRecord> pending_tls;
+        std::int64_t pending_tls_deadline_ns = 0;
         std::optional<NamedHost> host;
         std::vector<std::uint8_t> hello;  // ClientHello bytes so far
         std::optional<std::uint32_t> hello_next_seq;
@@ -152,6 +155,8 @@ private:
     void emit_connection(ConnectionRecord record, const std::optional<NamedHost>& payload_host);
     void forget(std::unordered_map<std::uint64_t, Flow>::iterator it);
     void end_tls(std::uint64_t cookie, Flow& flow, std::int64_t ts_ns);
+    void inspect_server_hello(const PayloadRecord& r, Flow& flow);
+    void release_tls_record(Flow& flow);
 
     ProcessRef process_of(const TaskContext& task) const;
 

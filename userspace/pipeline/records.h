@@ -115,6 +115,10 @@ struct TlsRecord {
     std::uint64_t cookie = 0;
     std::optional<std::string> sni;
     std::vector<std::string> alpn;
+    // From the server's ServerHello, when it was seen: the version, and the protocol it chose
+    // when it said so in clear (TLS 1.2 and older; TLS 1.3 encrypts it).
+    std::optional<std::string> tls_version;
+    std::optional<std::string> alpn_selected;
 };
 
 // The end of a TLS connection's inspection (its flow went idle, or the session ended): how

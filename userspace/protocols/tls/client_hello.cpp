@@ -17,23 +17,6 @@ constexpr std::size_t kMaxSessionId = 32;
 // A DNS name is at most 255 bytes; anything longer in server_name is not a host name.
 constexpr std::size_t kMaxHostName = 255;
 
-std::string printable(std::span<const std::uint8_t> bytes, bool lower) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size());
-    for (std::uint8_t byte : bytes) {
-        if (byte < 0x21 || byte > 0x7e || byte == '\\') {
-            out += "\\x";
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0xF];
-        } else {
-            const char c = static_cast<char>(byte);
-            out += lower ? ascii_lower(c) : c;
-        }
-    }
-    return out;
-}
-
 // A length-prefixed vector that must fill exactly what contains it.
 std::optional<ByteReader> exact_list(ByteReader& reader, std::size_t length_width) {
     auto length =
@@ -79,6 +62,23 @@ bool read_supported_versions(ByteReader extension, ClientHello& hello) {
 }
 
 }  // namespace
+
+std::string printable(std::span<const std::uint8_t> bytes, bool lower) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size());
+    for (std::uint8_t byte : bytes) {
+        if (byte < 0x21 || byte > 0x7e || byte == '\\') {
+            out += "\\x";
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0xF];
+        } else {
+            const char c = static_cast<char>(byte);
+            out += lower ? ascii_lower(c) : c;
+        }
+    }
+    return out;
+}
 
 ParseStatus parse_client_hello_body(std::span<const std::uint8_t> body, ClientHello& hello) {
     ByteReader reader(body);

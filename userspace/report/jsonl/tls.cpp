@@ -11,6 +11,8 @@ Json to_json(const TlsRecord& r) {
     put_peer(j, r);
     j["sni"] = r.sni ? Json(*r.sni) : Json(nullptr);
     j["alpn"] = r.alpn;
+    j["tls_version"] = r.tls_version ? Json(*r.tls_version) : Json(nullptr);
+    j["alpn_selected"] = r.alpn_selected ? Json(*r.alpn_selected) : Json(nullptr);
     return j;
 }
 
@@ -19,6 +21,8 @@ TlsRecord tls_from(const Json& j) {
     read_peer(j, r);
     r.sni = maybe_field<std::string>(j, "sni");
     r.alpn = optional_field<std::vector<std::string>>(j, "alpn");
+    r.tls_version = maybe_field<std::string>(j, "tls_version");
+    r.alpn_selected = maybe_field<std::string>(j, "alpn_selected");
     return r;
 }
 
