@@ -20,8 +20,8 @@ packages=(
   dnsmasq-base bind9-dnsutils wget openssl util-linux mount
   # kernel tests of HTTP/2 (tests/kernel/http2_test.cpp): nghttpd as the server, python3-h2 as a client
   nghttp2-server python3-h2
-  # a Go HTTPS client built by the tests (offline, GOPATH mode): Go's crypto/tls is not probed yet
-  golang-go
+  # a Go HTTPS client and a gRPC server built by the tests (offline, GOPATH mode): Go's crypto/tls is not probed yet
+  golang-go golang-google-grpc-dev
   # kernel tests of the allowlist export: nft -c checks the nftables ruleset
   nftables
   # kernel tests with containers (tests/kernel/containers.h): real containers, rootful podman.

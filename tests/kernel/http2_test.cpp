@@ -58,9 +58,9 @@ protected:
     }
 
     // Joined like an HTTP/1 request: its connection's TLS record named the host by SNI.
-    void expect_joined(const std::vector<json>& events, const json& request) {
+    void expect_joined(const std::vector<json>& events, const json& request, int port = kH2Port) {
         EXPECT_NE(request["cookie"], 0) << request.dump();
-        EXPECT_EQ(request["dport"], kH2Port) << request.dump();
+        EXPECT_EQ(request["dport"], port) << request.dump();
         EXPECT_EQ(request["tls"], true);
         auto tls = select(events, "tls", [&](const json& e) { return e["cookie"] == request["cookie"]; });
         ASSERT_EQ(tls.size(), 1u) << "no ClientHello on the request's connection: " << request.dump();
@@ -324,4 +324,80 @@ TEST_F(Http2, TheServerHelloGivesTheVersionAndTheClearAlpn) {
     EXPECT_EQ(tls[0]["tls_version"], "1.2") << tls[0].dump();
     EXPECT_EQ(tls[0]["alpn_selected"], "h2") << tls[0].dump();
     EXPECT_EQ(h2_requests(events).size(), 1u);
+}
+
+// gRPC: a real gRPC server (grpc-go's health service, from Debian's golang-google-grpc-dev,
+// built offline) answers calls made over HTTP/2 through libssl. Each call is a request with
+// "grpc": true, its /package.Service/Method path and the grpc-status of its trailers (or of a
+// trailers-only answer).
+TEST_F(Http2, GrpcCallsCarryTheirMethodAndStatus) {
+    ASSERT_EQ(access("/usr/bin/go", X_OK), 0) << "run scripts/install-deps.sh (golang-go)";
+    std::string source = file("grpcserver.go", R"GO(package main
+
+import (
+	"net"
+	"os"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+)
+
+func main() {
+	creds, err := credentials.NewServerTLSFromFile(os.Args[2], os.Args[3])
+	if err != nil {
+		panic(err)
+	}
+	listener, err := net.Listen("tcp", os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	server := grpc.NewServer(grpc.Creds(creds))
+	healthpb.RegisterHealthServer(server, health.NewServer())
+	server.Serve(listener)
+}
+)GO");
+    std::string binary = dir_ + "/grpcserver";
+    auto build =
+        run_command({"/usr/bin/env", "GO111MODULE=off", "GOPATH=/usr/share/gocode",
+                     "GOFLAGS=", "GOCACHE=/tmp/egresswatch-test-gocache", "/usr/bin/go", "build", "-o", binary, source},
+                    300s);
+    ASSERT_EQ(build.exit_code, 0) << "needs golang-google-grpc-dev: " << build.out << build.err;
+    constexpr int kGrpcPort = 9443;
+    pid_t server = spawn_server({"/usr/sbin/ip", "netns", "exec", hosts_->netns(), binary,
+                                 ":" + std::to_string(kGrpcPort), hosts_->cert_path(), hosts_->key_path()},
+                                dir_ + "/grpcserver.log");
+    ASSERT_GT(server, 0);
+    bool up = false;
+    for (int i = 0; i < 200 && !up; ++i) {
+        up = run_command({"/bin/bash", "-c", "exec 3<>/dev/tcp/" + hosts_->v4() + "/" + std::to_string(kGrpcPort)}, 2s)
+                 .exit_code == 0;
+        if (!up) std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_TRUE(up) << read_text(dir_ + "/grpcserver.log");
+
+    std::string script = std::string(TESTPROGS_DIR) + "/grpc_call.py";
+    std::string client_out = dir_ + "/grpc.out";
+    auto events = observe("/usr/bin/python3 " + shell_quote(script) + " secure.test " + std::to_string(kGrpcPort) +
+                          " " + cert() + " /grpc.health.v1.Health/Check /grpc.health.v1.Health/Check=nope " +
+                          "/grpc.health.v1.Health/Nope > " + shell_quote(client_out));
+    stop_server(server);
+    EXPECT_EQ(read_text(client_out),
+              "/grpc.health.v1.Health/Check 0\n/grpc.health.v1.Health/Check 5\n/grpc.health.v1.Health/Nope 12\n");
+    auto calls = h2_requests(events);
+    ASSERT_EQ(calls.size(), 3u) << read_text(out() + "/requests.log");
+    const char* paths[] = {"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Check",
+                           "/grpc.health.v1.Health/Nope"};
+    const int statuses[] = {0, 5, 12};
+    for (std::size_t i = 0; i < 3; ++i) {
+        SCOPED_TRACE(paths[i]);
+        EXPECT_EQ(calls[i]["method"], "POST");
+        EXPECT_EQ(calls[i]["path"], paths[i]);
+        EXPECT_EQ(calls[i]["grpc"], true) << calls[i].dump();
+        EXPECT_EQ(calls[i]["grpc_status"], statuses[i]) << calls[i].dump();
+        EXPECT_EQ(calls[i]["status"], 200);
+        EXPECT_EQ(calls[i]["host"], "secure.test");
+        expect_joined(events, calls[i], kGrpcPort);
+    }
 }
