@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "http2_peers.h"
 #include "packet_fixtures.h"
 
 namespace egresswatch {
@@ -335,6 +336,63 @@ TEST(FlowInspector, EveryTlsConnectionEndsSayingWhetherItsRequestsWereSeen) {
     EXPECT_EQ(by_cookie[6].requests, 0u);
     EXPECT_EQ(by_cookie[6].not_visible, "not-probed: go");
     EXPECT_EQ(asked, (std::vector<std::uint32_t>{7, 7, 7}));
+}
+
+// HTTP/2 pieces (as bpf/lib/tls_h2.bpf.h copies them) become one http record per stream, with
+// the same redaction as HTTP/1; past max_h2_sessions, the decoder idle longest ends first and
+// what it held goes out unfinished.
+TEST(FlowInspector, Http2PiecesBecomeOneRecordPerStreamAndDecodersAreBounded) {
+    using namespace http2::peers;
+    Peers peers;
+    auto get = [](const std::string& path) {
+        return Headers{{":method", "GET"}, {":scheme", "https"}, {":authority", "secure.test"}, {":path", path}};
+    };
+    const auto a = peers.request(get("/a?token=secret123"));
+    const auto b = peers.request(get("/b"));
+    peers.flush();
+    peers.respond(a, {{":status", "200"}}, "hello");
+    peers.respond(b, {{":status", "404"}});
+    peers.flush();
+    auto piece_record = [](const Piece& p, std::uint64_t session) {
+        TlsDataRecord r =
+            tls_data(9, 7, FlowKind::http2, p.side == http2::Side::client ? Direction::egress : Direction::ingress,
+                     p.ts, p.bytes);
+        r.event.session = session;
+        r.event.offset = p.offset;
+        r.event.frame_start = p.frame_start;
+        return r;
+    };
+    Recorder out;
+    InspectorOptions options;
+    options.max_h2_sessions = 1;
+    FlowInspector inspector(out, options);
+    for (const Piece& p : peers.kernel_copies()) inspector.on_tls_data(piece_record(p, 1));
+    ASSERT_EQ(out.requests.size(), 2u);
+    // In the order the streams finished: /b's answer has no body, /a's ends with its DATA.
+    const HttpRecord& first = out.requests[1];
+    EXPECT_EQ(first.http_version, "2");
+    EXPECT_EQ(first.path.substr(0, 9), "/a?token=");
+    EXPECT_EQ(first.path.find("secret123"), std::string::npos) << "query values redacted as for HTTP/1: " << first.path;
+    EXPECT_EQ(first.status, 200);
+    EXPECT_EQ(first.response_bytes, 5u);
+    EXPECT_EQ(first.host, "secure.test");
+    EXPECT_EQ(first.tls_library, "openssl");
+    EXPECT_EQ(out.requests[0].path, "/b");
+    EXPECT_EQ(out.requests[0].status, 404);
+
+    // A second session's request, then the first session's next request, unanswered: each new
+    // session ends the other, whose open request goes out without a response.
+    Peers other;
+    other.request(get("/c"));
+    other.flush();
+    for (const Piece& p : other.kernel_copies())
+        if (p.side == http2::Side::client) inspector.on_tls_data(piece_record(p, 2));
+    EXPECT_EQ(out.requests.size(), 2u);
+    EXPECT_EQ(inspector.counts().h2_sessions_evicted, 1u);
+    inspector.flush();
+    ASSERT_EQ(out.requests.size(), 3u);
+    EXPECT_EQ(out.requests[2].path, "/c");
+    EXPECT_FALSE(out.requests[2].status);
 }
 
 TEST(FlowInspector, AGapInTheHelloReleasesTheConnectUnnamed) {

@@ -39,6 +39,9 @@ struct InspectorOptions {
     // Flows with no payload for this long are forgotten.
     std::int64_t idle_flow_ns = 120'000'000'000;
     std::size_t max_flows = 65536;
+    // HTTP/2 sessions decoded at once. A decoder holds its streams' header blocks (bounded, up
+    // to megabytes for a hostile peer), so beyond this many the one idle longest ends first.
+    std::size_t max_h2_sessions = 1024;
     // TCP connects held at once. Each holds its whole record (process, argv, ancestry: about
     // 0.7 KB), so the hold must not grow with the rate of new connections: at 50k a second a
     // 1 s hold took 27 MB more (bench/output_memory_bench.cpp). Beyond this many, the oldest
@@ -55,14 +58,15 @@ struct InspectorOptions {
 
 struct InspectorCounts {
     std::uint64_t dns_responses = 0, tls_hellos = 0, http_requests = 0, http_unanswered = 0;
-    std::uint64_t unparsed = 0;        // payload that claimed a protocol and did not parse as it
-    std::uint64_t tls_requests = 0;    // HTTP requests read from TLS library calls
-    std::uint64_t tls_unjoined = 0;    // TLS data whose socket never became known
-    std::uint64_t tls_not_http = 0;    // TLS sessions whose plaintext is not HTTP/1.x or HTTP/2
-    std::uint64_t h2_requests = 0;     // HTTP/2 streams reported (also in http_requests)
-    std::uint64_t h2_desync = 0;       // ... of which a header block could not be decoded whole
-    std::uint64_t tls_ends = 0;        // TLS connections whose inspection ended (tls_end records)
-    std::uint64_t released_early = 0;  // held connects let out before their deadline (max_held)
+    std::uint64_t unparsed = 0;             // payload that claimed a protocol and did not parse as it
+    std::uint64_t tls_requests = 0;         // HTTP requests read from TLS library calls
+    std::uint64_t tls_unjoined = 0;         // TLS data whose socket never became known
+    std::uint64_t tls_not_http = 0;         // TLS sessions whose plaintext is not HTTP/1.x or HTTP/2
+    std::uint64_t h2_requests = 0;          // HTTP/2 streams reported (also in http_requests)
+    std::uint64_t h2_desync = 0;            // ... of which a header block could not be decoded whole
+    std::uint64_t tls_ends = 0;             // TLS connections whose inspection ended (tls_end records)
+    std::uint64_t h2_sessions_evicted = 0;  // HTTP/2 decoders ended early: max_h2_sessions reached
+    std::uint64_t released_early = 0;       // held connects let out before their deadline (max_held)
 };
 
 class FlowInspector final : public KernelRecordSink {

@@ -3,6 +3,8 @@
 // as an HTTP/1 request does: the same host rules, redaction and file classification.
 #include <nghttp2/nghttp2.h>
 
+#include <algorithm>
+
 #include "pipeline/flow_inspector.h"
 #include "pipeline/flow_records.h"
 #include "protocols/http/artifact.h"
@@ -14,7 +16,16 @@ namespace egresswatch {
 
 void FlowInspector::inspect_h2_data(const TlsDataRecord& r, const std::optional<TlsSocket>& socket) {
     const TlsDataEvent& e = r.event;
-    H2Session& session = h2_sessions_[{e.task.pid, e.session}];
+    TlsSessionKey key{e.task.pid, e.session};
+    if (h2_sessions_.size() >= options_.max_h2_sessions && !h2_sessions_.contains(key)) {
+        auto oldest = std::min_element(h2_sessions_.begin(), h2_sessions_.end(), [](const auto& a, const auto& b) {
+            return a.second.last_seen_ns < b.second.last_seen_ns;
+        });
+        end_h2(oldest->second);
+        h2_sessions_.erase(oldest);
+        ++counts_.h2_sessions_evicted;
+    }
+    H2Session& session = h2_sessions_[key];
     if (!session.connection) {
         session.connection = std::make_unique<http2::Connection>(!e.joined);
         auto library = tls_library_from_abi(e.library);
