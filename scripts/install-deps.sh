@@ -14,6 +14,7 @@ packages=(
   libssl-dev  # `check`: TLS handshakes and certificate verification
   libpsl-dev  # the Public Suffix List: allowlist wildcards over a whole suffix are warned about
   libnghttp2-dev  # HTTP/2: nghttp2's HPACK inflater decodes header blocks; its sessions drive the tests
+  libcapstone-dev  # Go binaries: disassembling crypto/tls functions to find every return (system/go_binary.h)
   # kernel tests and the demo: real clients and servers in network namespaces
   iproute2 iputils-ping curl python3 bash procps
   # kernel tests with names: DNS server, dig, more clients, test certificates

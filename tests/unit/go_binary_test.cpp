@@ -1,0 +1,118 @@
+// Finding crypto/tls.(*Conn).Write and Read, and every return in them, in real Go binaries
+// built here with Debian's Go (offline, GOPATH mode).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/subprocess.h"
+#include "system/go_binary.h"
+
+namespace egresswatch {
+namespace {
+
+using namespace std::chrono_literals;
+
+class GoBinary : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        ASSERT_EQ(access("/usr/bin/go", X_OK), 0) << "run scripts/install-deps.sh (golang-go)";
+        dir_ = test::make_temp_dir("ew-go-binary-");
+        std::ofstream(dir_ + "/main.go") << R"GO(package main
+
+import (
+	"net/http"
+	"os"
+)
+
+func main() {
+	if len(os.Args) > 1 {
+		http.Get(os.Args[1])
+	}
+}
+)GO";
+        for (const auto& [name, flags] : {std::pair{"plain", ""}, std::pair{"stripped", "-s -w"}}) {
+            auto r = test::run_command({"/usr/bin/env", "GO111MODULE=off", "GOPATH=" + dir_ + "/gopath",
+                                        "GOFLAGS=", "GOCACHE=/tmp/egresswatch-test-gocache", "/usr/bin/go", "build",
+                                        "-ldflags=" + std::string(flags), "-o", dir_ + "/" + name, dir_ + "/main.go"},
+                                       300s);
+            ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        }
+    }
+    static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
+
+    static std::vector<std::uint8_t> bytes_at(const std::string& path, std::uint64_t offset, std::size_t n) {
+        std::ifstream in(path, std::ios::binary);
+        in.seekg(static_cast<std::streamoff>(offset));
+        std::vector<std::uint8_t> out(n);
+        in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(n));
+        return out;
+    }
+
+    static std::string dir_;
+};
+
+std::string GoBinary::dir_;
+
+TEST_F(GoBinary, FindsCryptoTlsWriteAndReadAndEveryReturn) {
+    std::string binary = dir_ + "/plain";
+    GoInspection go = inspect_go_binary(binary);
+    ASSERT_TRUE(go.go);
+    ASSERT_TRUE(go.tls) << go.problem;
+    EXPECT_EQ(go.tls->go_version.rfind("go1.", 0), 0u) << go.tls->go_version;
+    for (const GoFunction* f : {&go.tls->write, &go.tls->read}) {
+        SCOPED_TRACE(f->name);
+        // Go's register ABI starts a function with its stack check against the goroutine in R14:
+        // cmp rsp, [r14+0x10], or for a large frame lea r12, [rsp-frame] first. Either proves
+        // the entry is the function's first byte in the file.
+        auto prologue = bytes_at(binary, f->entry, 4);
+        bool stack_check = prologue == std::vector<std::uint8_t>{0x49, 0x3b, 0x66, 0x10} ||
+                           prologue == std::vector<std::uint8_t>{0x4c, 0x8d, 0x64, 0x24} ||
+                           prologue == std::vector<std::uint8_t>{0x4c, 0x8d, 0xa4, 0x24};
+        EXPECT_TRUE(stack_check) << std::hex << int(prologue[0]) << " " << int(prologue[1]) << " " << int(prologue[2])
+                                 << " " << int(prologue[3]);
+        ASSERT_FALSE(f->returns.empty());
+        for (std::uint64_t ret : f->returns) {
+            EXPECT_GT(ret, f->entry);
+            EXPECT_EQ(bytes_at(binary, ret, 1), std::vector<std::uint8_t>{0xc3}) << ret;
+        }
+    }
+    // The same returns as binutils' disassembler finds, no more, no fewer.
+    for (const GoFunction* f : {&go.tls->write, &go.tls->read}) {
+        auto dump = test::run_command({"/usr/bin/objdump", "-d", "-F", "--disassemble=" + f->name, binary}, 60s);
+        ASSERT_EQ(dump.exit_code, 0) << dump.err;
+        std::uint64_t function_address = 0, function_offset = 0;
+        std::vector<std::uint64_t> returns;
+        for (const std::string& line : test::lines_of(dump.out)) {
+            if (auto at = line.find("(File Offset: 0x");
+                at != std::string::npos && line.back() == ':' && line[0] != ' ') {
+                function_address = std::stoull(line.substr(0, line.find(' ')), nullptr, 16);
+                function_offset = std::stoull(line.substr(at + 16), nullptr, 16);
+            } else if (line.find("\tret") != std::string::npos && line.find(':') != std::string::npos) {
+                std::uint64_t address = std::stoull(line.substr(0, line.find(':')), nullptr, 16);
+                returns.push_back(address - function_address + function_offset);
+            }
+        }
+        EXPECT_EQ(function_offset, f->entry) << f->name;
+        EXPECT_EQ(returns, f->returns) << f->name;
+    }
+    EXPECT_EQ(go.tls->write.name, "crypto/tls.(*Conn).Write");
+    EXPECT_EQ(go.tls->read.name, "crypto/tls.(*Conn).Read");
+}
+
+TEST_F(GoBinary, AStrippedBinaryIsGoAndSaysWhyItIsNotRead) {
+    GoInspection go = inspect_go_binary(dir_ + "/stripped");
+    EXPECT_TRUE(go.go) << "its build info and pc-line table survive -s -w";
+    EXPECT_FALSE(go.tls);
+    EXPECT_EQ(go.problem.rfind("stripped", 0), 0u) << go.problem;
+}
+
+TEST_F(GoBinary, OtherFilesAreNotGo) {
+    EXPECT_FALSE(inspect_go_binary("/bin/sh").go);
+    EXPECT_FALSE(inspect_go_binary("/nonexistent").go);
+    EXPECT_EQ(go_build_version({1, 2, 3}), "");
+}
+
+}  // namespace
+}  // namespace egresswatch
