@@ -5,7 +5,8 @@
  * TLS record held: half a frame header, three frames), so each direction keeps a cursor: its
  * offset in the stream, and how much of the current frame is still to come. A call's bytes are
  * walked frame by frame:
- *  - every frame header is copied (9 bytes, from the cursor, as a piece of its own);
+ *  - every frame header is copied, with its payload when that is copied too and the header
+ *    is whole in the call (nearly always), else as a piece of its own;
  *  - header blocks (HEADERS, CONTINUATION, PUSH_PROMISE) are copied whole: they are what
  *    the requests are made of; so are SETTINGS, RST_STREAM and GOAWAY;
  *  - the payload of the others (DATA above all) is skipped: userspace sees a gap whose length
@@ -168,20 +169,37 @@ static long h2_walk_step(__u64 index, struct h2_walk *w)
 		c->frame_left -= n;
 		return 0;
 	}
-	/* A frame header: nearly always whole in this call; else a byte at a time. */
+	/* A frame header, nearly always whole in this call. */
 	if (c->header_have == 0 && left >= EW_H2_FRAME_HEADER) {
 		if (bpf_probe_read_user(c->header, EW_H2_FRAME_HEADER, (const void *)(w->buf + w->pos)))
 			goto lost;
-		c->header_have = EW_H2_FRAME_HEADER;
-		w->pos += EW_H2_FRAME_HEADER;
-	} else {
-		if (bpf_probe_read_user(&c->header[c->header_have & 15], 1, (const void *)(w->buf + w->pos)))
-			goto lost;
-		c->header_have++;
-		w->pos++;
-		if (c->header_have < EW_H2_FRAME_HEADER)
+		frame_length = ((__u32)c->header[0] << 16) | ((__u32)c->header[1] << 8) | c->header[2];
+		c->copying = copies_h2_frame(w, c->header[3], frame_length);
+		if (c->copying) {
+			/* Header and payload in one piece: half the events of a header block. */
+			__u32 n = left - EW_H2_FRAME_HEADER < frame_length
+					  ? left
+					  : EW_H2_FRAME_HEADER + frame_length;
+
+			if (n > EW_PAYLOAD_MAX)
+				n = EW_PAYLOAD_MAX;
+			emit_h2_piece(w, (const void *)(w->buf + w->pos), n, c->offset + w->pos, true, true);
+			w->pos += n;
+			c->frame_left = frame_length - (n - EW_H2_FRAME_HEADER);
 			return 0;
+		}
+		emit_h2_piece(w, c->header, EW_H2_FRAME_HEADER, c->offset + w->pos, false, true);
+		w->pos += EW_H2_FRAME_HEADER;
+		c->frame_left = frame_length;
+		return 0;
 	}
+	/* A header split across calls: kept in the cursor, copied once whole. */
+	if (bpf_probe_read_user(&c->header[c->header_have & 15], 1, (const void *)(w->buf + w->pos)))
+		goto lost;
+	c->header_have++;
+	w->pos++;
+	if (c->header_have < EW_H2_FRAME_HEADER)
+		return 0;
 	c->header_have = 0;
 	frame_length = ((__u32)c->header[0] << 16) | ((__u32)c->header[1] << 8) | c->header[2];
 	emit_h2_piece(w, c->header, EW_H2_FRAME_HEADER, c->offset + w->pos - EW_H2_FRAME_HEADER, false, true);

@@ -218,8 +218,13 @@ std::vector<Piece> Peers::kernel_copies() const {
         };
         if (write.side == Side::client && begin == 0) copy(0, kClientPreface.size(), true);
         for (const auto& frame : write.side == Side::client ? client_frames : server_frames) {
-            // The header is copied whole by the call that completes it.
+            // The header is copied whole by the call that completes it, with the payload in the
+            // same piece when that is copied and the header is whole in this call.
             const auto header_end = frame.offset + 9;
+            if (copied(frame.type) && begin <= frame.offset && header_end <= end) {
+                copy(frame.offset, frame.end(), true);
+                continue;
+            }
             if (begin < header_end && header_end <= end)
                 out.push_back({write.side, frame.offset, all.substr(frame.offset, 9), true, write.ts});
             if (copied(frame.type)) copy(header_end, frame.end(), false);

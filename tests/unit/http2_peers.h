@@ -80,9 +80,10 @@ public:
 
     // Each write as one piece.
     std::vector<Piece> whole() const;
-    // As bpf/lib/tls_h2.bpf.h copies: the preface and each frame header as pieces of their
-    // own (frame_start), the payloads of HEADERS, CONTINUATION, PUSH_PROMISE, SETTINGS,
-    // RST_STREAM and GOAWAY as the writes hold them, nothing of the others.
+    // As bpf/lib/tls_h2.bpf.h copies: the preface and each frame header (frame_start), the
+    // payloads of HEADERS, CONTINUATION, PUSH_PROMISE, SETTINGS, RST_STREAM and GOAWAY as the
+    // writes hold them (in the header's piece when the header is whole in that write), nothing
+    // of the others.
     std::vector<Piece> kernel_copies() const;
 
 private:
