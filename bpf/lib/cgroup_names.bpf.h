@@ -57,4 +57,21 @@ int BPF_PROG(cgroup_mkdir_record, struct cgroup *cgrp, const char *path)
 	return 0;
 }
 
+/* A followed cgroup removed leaves the table, or a run whose command makes and removes many
+ * (a CI job's containers) would fill it and stop following. */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(cgroup_rmdir_unfollow, struct cgroup *cgrp, const char *path)
+{
+	__u64 cgroup_id;
+
+	if (!follow_cgroups || !followed_cgroup_count)
+		return 0;
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != EW_CGROUP_DFL_HIERARCHY)
+		return 0;
+	cgroup_id = BPF_CORE_READ(cgrp, kn, id);
+	if (bpf_map_delete_elem(&followed_cgroups, &cgroup_id) == 0)
+		__sync_fetch_and_sub(&followed_cgroup_count, 1);
+	return 0;
+}
+
 #endif

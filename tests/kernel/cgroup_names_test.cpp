@@ -45,3 +45,30 @@ TEST(CgroupNames, ACgroupMadeAndRemovedDuringTheRunNamesItsConnect) {
     EXPECT_EQ(connects, 1u);
     std::filesystem::remove_all(dir);
 }
+
+// A run follows every cgroup its command makes (bpf/lib/followed_cgroups.bpf.h), in a table of
+// EW_FOLLOWED_CGROUPS_MAX. Removed ones leave it: a command that makes and removes more cgroups
+// than that over its life (a CI job's containers) is still followed, and nothing is lost; and
+// a cgroup made after them still carries its connect.
+TEST(CgroupNames, RemovedCgroupsLeaveTheFollowedTable) {
+    EW_REQUIRE_KERNEL();
+    TestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    std::string dir = make_temp_dir("ew-cgfollow-");
+    std::string mount = cgroup2_mount_for_tests();
+    std::string script = "set -e; run=$(grep '^0::' /proc/self/cgroup | cut -d: -f3); base=" + mount +
+                         "$run; for i in $(seq 4200); do mkdir $base/c$i; rmdir $base/c$i; done; "
+                         "mkdir $base/last; echo $$ > $base/last/cgroup.procs; " +
+                         CONNECT_ONCE_BINARY + " " + net.v4() + " " + std::to_string(TestNetwork::kTcpPort) +
+                         "; echo $$ > $base/cgroup.procs; rmdir $base/last";
+    auto r = run_egresswatch({"run", "--quiet", "--out", dir, "--", "bash", "-c", script}, std::chrono::seconds(300));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto report = nlohmann::json::parse(read_text(dir + "/report.json"));
+    EXPECT_EQ(report["counters"]["lost"]["reasons"].value("followed_cgroups_full", 0), 0)
+        << report["counters"]["lost"].dump();
+    bool named = false;
+    for (const json& e : events_of_type(read_events(dir), "connect"))
+        if (e.value("daddr", "") == net.v4()) named = e.value("cgroup", "").ends_with("/last");
+    EXPECT_TRUE(named) << "the connect from the last cgroup";
+    std::filesystem::remove_all(dir);
+}

@@ -18,6 +18,7 @@
 #include "base/errors.h"
 #include "base/unique_fd.h"
 #include "containers/cgroup_path.h"
+#include "egresswatch/abi.h"
 #include "kernel/features.h"
 #include "pipeline/decoder.h"
 #include "procfs/proc_reader.h"
@@ -163,6 +164,11 @@ void LiveSession::follow_if_wanted(const CgroupEvent& made) {
         if (!followed) spdlog::warn("container cgroup {} made during the run is not followed", made.path);
     }
     if (!followed) return;
+    // Kept for the end's "still running" check; the removed ones go when the list is long, as
+    // the kernel forgets them (cgroup_rmdir_unfollow).
+    if (followed_cgroups_.size() >= EW_FOLLOWED_CGROUPS_MAX)
+        std::erase_if(followed_cgroups_,
+                      [&](const std::string& path) { return !std::filesystem::exists(config_.cgroup_mount + path); });
     followed_cgroups_.push_back(made.path);
     if (config_.on_followed) config_.on_followed(made.path);
     spdlog::debug("following cgroup {} (made by pid {})", made.path, made.task.pid);

@@ -34,6 +34,7 @@ const PlannedObject kObjects[] = {
     {"process_exit_group_dead", kLineage},
     {"process_exit_live_count", kLineage},
     {"cgroup_mkdir_record", kCgroupNames},
+    {"cgroup_rmdir_unfollow", kCgroupNames},
     {"egress_capture", kPayload},
     {"ingress_capture", kPayload},
     {"sock_release_forget_owner", kSocketRelease},
@@ -128,7 +129,7 @@ std::string ProgramPlan::exit_program(ExitHook hook) {
 std::vector<std::string> ProgramPlan::programs() const {
     std::vector<std::string> out(kConnectionPrograms.begin(), kConnectionPrograms.end());
     out.insert(out.end(), {"sched_process_exec_record", "sched_process_fork_record", exit_program(exit_hook)});
-    if (cgroup_names) out.push_back("cgroup_mkdir_record");
+    if (cgroup_names) out.insert(out.end(), {"cgroup_mkdir_record", "cgroup_rmdir_unfollow"});
     if (payload) out.insert(out.end(), kPayloadPrograms.begin(), kPayloadPrograms.end());
     if (socket_release) out.push_back("sock_release_forget_owner");
     if (tls) {
@@ -171,7 +172,7 @@ bool ProgramPlan::fall_back(const std::string& object, const std::string& reason
         degradations.push_back({kPayload, reason, kWithoutPayload});
         return true;
     }
-    if (cgroup_names && object == "cgroup_mkdir_record") {
+    if (cgroup_names && (object == "cgroup_mkdir_record" || object == "cgroup_rmdir_unfollow")) {
         cgroup_unnamed(reason);
         return true;
     }

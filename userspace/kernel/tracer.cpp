@@ -280,6 +280,12 @@ void Tracer::attach_process_tracking() {
             links_.push_back(link);
         else
             plan_.cgroup_unnamed("attaching tp_btf/cgroup_mkdir failed: " + errno_text(errno));
+        if (bpf_link* link = bpf_program__attach(skel_->progs.cgroup_rmdir_unfollow))
+            links_.push_back(link);
+        else
+            spdlog::warn("attaching tp_btf/cgroup_rmdir failed ({}): removed cgroups stay in the followed table, "
+                         "so a run follows at most {} cgroups over its life",
+                         errno_text(errno), EW_FOLLOWED_CGROUPS_MAX);
     }
 }
 
