@@ -25,18 +25,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A temporary directory, removed however the test ends.
-struct TempDir {
-    explicit TempDir(const std::string& prefix) : path(make_temp_dir(prefix)) {}
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string path;
-};
-
 bool podman_has(const std::string& what, const std::string& name) {
     auto argv = podman_base_argv();
     argv.insert(argv.end(), {what, "exists", name});

@@ -20,17 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct TempDir {
-    explicit TempDir(const std::string& prefix) : path(make_temp_dir(prefix)) {}
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string path;
-};
-
 std::string url(const TestNetwork& net, const std::string& path) {
     return "http://" + net.v4() + ":" + std::to_string(TestNetwork::kTcpPort) + path;
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,18 @@ std::vector<std::string> loaded_program_names();
 bool any_egresswatch_program_loaded();
 
 std::string cgroup2_mount_for_tests();
+
+// A temporary directory, removed however the test ends.
+struct TempDir {
+    explicit TempDir(const std::string& prefix) : path(make_temp_dir(prefix)) {}
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::string path;
+};
 
 // An environment variable set for egresswatch's test hooks while in scope.
 class ScopedEnv {
