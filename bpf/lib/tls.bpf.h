@@ -168,9 +168,27 @@ int BPF_KPROBE(uprobe_tls_call_enter, void *session, const void *buf, __u64 num,
 	return 0;
 }
 
+/* Who a call's data came from, for its events. */
+static __always_inline void tls_data_origin_of(struct tls_data_origin *origin, const struct tls_call *call,
+					       const struct tls_session *session, bool write,
+					       __u8 socket_source)
+{
+	origin->session = call->session;
+	origin->cookie = socket_source == EW_TLS_SOCKET_UNKNOWN ? 0 : session->socket.cookie;
+	__builtin_memcpy(origin->addr, session->socket.addr, sizeof(origin->addr));
+	origin->port = session->socket.port;
+	origin->family = session->socket.family;
+	origin->direction = write ? EW_DIR_EGRESS : EW_DIR_INGRESS;
+	origin->library = (call->op >> EW_TLS_OP_LIBRARY_SHIFT) & 0xff;
+	origin->socket = socket_source;
+	origin->flow_kind = session->flow_kind;
+	origin->piece = session->flow_kind == EW_FLOW_HTTP2 && session->h2_joined ? EW_TLS_PIECE_JOINED : 0;
+}
+
 static __always_inline void emit_tls_data(const struct tls_call *call, const struct tls_session *session,
 					  __u64 length, bool write, __u8 socket_source)
 {
+	struct tls_data_origin origin = {};
 	struct ew_tls_data_event *e;
 	__u64 n = length;
 
@@ -185,20 +203,11 @@ static __always_inline void emit_tls_data(const struct tls_call *call, const str
 	/* An unreadable buffer (paged out) is reported with nothing captured. */
 	if (bpf_probe_read_user(e->data, n, (const void *)call->buf))
 		n = 0;
-	e->session = call->session;
-	e->cookie = socket_source == EW_TLS_SOCKET_UNKNOWN ? 0 : session->socket.cookie;
-	__builtin_memcpy(e->addr, session->socket.addr, sizeof(e->addr));
-	e->port = session->socket.port;
-	e->family = session->socket.family;
+	tls_data_origin_of(&origin, call, session, write, socket_source);
+	put_tls_data_origin(e, &origin);
 	e->length = length > 0xffffffffULL ? 0xffffffff : length;
 	e->captured = n;
-	e->direction = write ? EW_DIR_EGRESS : EW_DIR_INGRESS;
-	e->library = (call->op >> EW_TLS_OP_LIBRARY_SHIFT) & 0xff;
-	e->socket = socket_source;
-	e->flow_kind = session->flow_kind;
 	e->offset = 0;
-	e->piece = 0;
-	e->pad = 0;
 	submit_event(e, sizeof(*e));
 }
 
@@ -207,17 +216,9 @@ static __always_inline void emit_tls_data(const struct tls_call *call, const str
 static __always_inline void report_h2_data(const struct tls_call *call, struct tls_session *session,
 					   __u64 length, bool write, __u8 socket_source)
 {
-	struct h2_piece_origin origin = {};
+	struct tls_data_origin origin = {};
 
-	origin.session = call->session;
-	origin.cookie = socket_source == EW_TLS_SOCKET_UNKNOWN ? 0 : session->socket.cookie;
-	__builtin_memcpy(origin.addr, session->socket.addr, sizeof(origin.addr));
-	origin.port = session->socket.port;
-	origin.family = session->socket.family;
-	origin.direction = write ? EW_DIR_EGRESS : EW_DIR_INGRESS;
-	origin.library = (call->op >> EW_TLS_OP_LIBRARY_SHIFT) & 0xff;
-	origin.socket = socket_source;
-	origin.piece = session->h2_joined ? EW_TLS_PIECE_JOINED : 0;
+	tls_data_origin_of(&origin, call, session, write, socket_source);
 	walk_h2_call(&session->h2[write ? EW_DIR_EGRESS : EW_DIR_INGRESS], &origin, call->buf, length);
 }
 

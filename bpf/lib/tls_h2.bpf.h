@@ -53,8 +53,9 @@ struct tls_h2_cursor {
 	__u8 header[16]; /* 9 used; 16 so that a masked index stays inside */
 };
 
-/* What every piece of one call says besides its bytes. */
-struct h2_piece_origin {
+/* What every ew_tls_data_event of one call says besides its bytes: the TLS plaintext of
+ * HTTP/1 (tls.bpf.h) and the pieces of HTTP/2 both fill their events from it. */
+struct tls_data_origin {
 	__u64 session;
 	__u64 cookie;
 	__u8 addr[16];
@@ -63,11 +64,29 @@ struct h2_piece_origin {
 	__u8 direction;
 	__u8 library;
 	__u8 socket;
+	__u8 flow_kind;
 	__u8 piece; /* EW_TLS_PIECE_JOINED or 0 */
+	__u8 pad[7];
 };
 
+static __always_inline void put_tls_data_origin(struct ew_tls_data_event *e,
+						const struct tls_data_origin *origin)
+{
+	e->session = origin->session;
+	e->cookie = origin->cookie;
+	__builtin_memcpy(e->addr, origin->addr, sizeof(e->addr));
+	e->port = origin->port;
+	e->family = origin->family;
+	e->direction = origin->direction;
+	e->library = origin->library;
+	e->socket = origin->socket;
+	e->flow_kind = origin->flow_kind;
+	e->piece = origin->piece;
+	e->pad = 0;
+}
+
 struct h2_walk {
-	struct h2_piece_origin origin;
+	struct tls_data_origin origin;
 	struct tls_h2_cursor cursor; /* a copy on the stack, written back after the walk */
 	__u64 buf;
 	__u32 length;
@@ -111,18 +130,10 @@ static __always_inline void emit_h2_piece(struct h2_walk *w, const void *src, __
 	if (from_user ? bpf_probe_read_user(e->data, n, src) : bpf_probe_read_kernel(e->data, n, src))
 		n = 0;
 	e->captured = n;
-	e->session = w->origin.session;
-	e->cookie = w->origin.cookie;
 	e->offset = offset;
-	__builtin_memcpy(e->addr, w->origin.addr, sizeof(e->addr));
-	e->port = w->origin.port;
-	e->family = w->origin.family;
-	e->direction = w->origin.direction;
-	e->library = w->origin.library;
-	e->socket = w->origin.socket;
-	e->flow_kind = EW_FLOW_HTTP2;
-	e->piece = w->origin.piece | (frame_start ? EW_TLS_PIECE_FRAME_START : 0);
-	e->pad = 0;
+	put_tls_data_origin(e, &w->origin);
+	if (frame_start)
+		e->piece |= EW_TLS_PIECE_FRAME_START;
 	submit_event(e, sizeof(*e));
 }
 
@@ -213,7 +224,7 @@ lost:
 }
 
 /* Walks one call's `length` bytes at `buf` for the direction `cursor` follows. */
-static __always_inline void walk_h2_call(struct tls_h2_cursor *cursor, const struct h2_piece_origin *origin,
+static __always_inline void walk_h2_call(struct tls_h2_cursor *cursor, const struct tls_data_origin *origin,
 					 __u64 buf, __u64 length)
 {
 	struct h2_walk w = {};

@@ -134,6 +134,7 @@ private:
     // An HTTP/2 session: its decoder, and who it belongs to.
     struct H2Session {
         std::unique_ptr<http2::Connection> connection;
+        std::uint64_t session = 0;  // the library's session object
         TaskContext task;
         std::optional<TlsSocket> socket;
         std::string_view tls_library;

@@ -28,6 +28,7 @@ void FlowInspector::inspect_h2_data(const TlsDataRecord& r, const std::optional<
     H2Session& session = h2_sessions_[key];
     if (!session.connection) {
         session.connection = std::make_unique<http2::Connection>(!e.joined);
+        session.session = e.session;
         auto library = tls_library_from_abi(e.library);
         session.tls_library = library ? tls_library_name(*library) : std::string_view("tls");
     }
@@ -58,7 +59,7 @@ void FlowInspector::emit_h2(const H2Session& session, const http2::Exchange& x) 
     out.tls_library = std::string(session.tls_library);
     out.http_version = "2";
     if (x.authority) out.host = host_from_authority(*x.authority);
-    Flow& flow = flow_at(cookie ? cookie : unjoined_flow_key(session.task.pid, 0), out.ts_ns);
+    Flow& flow = flow_at(cookie ? cookie : unjoined_flow_key(session.task.pid, session.session), out.ts_ns);
     if (!out.host && flow.host)
         out.host = flow.host->host;
     else if (!out.host && socket)
