@@ -25,5 +25,6 @@
 #include "lib/icmp.bpf.h"	       /* ICMP echo requests, judged in cgroup_skb egress */
 #include "lib/enforce.bpf.h"	       /* --enforce: allowlist tables, DNS learning */
 #include "lib/tls.bpf.h"	       /* TLS plaintext uprobes */
+#include "lib/tls_go.bpf.h"	       /* Go crypto/tls uprobes */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

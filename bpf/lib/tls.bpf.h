@@ -174,7 +174,9 @@ static __always_inline void tls_data_origin_of(struct tls_data_origin *origin, c
 					       __u8 socket_source)
 {
 	origin->session = call->session;
-	origin->cookie = socket_source == EW_TLS_SOCKET_UNKNOWN ? 0 : session->socket.cookie;
+	origin->cookie = socket_source == EW_TLS_SOCKET_UNKNOWN || socket_source == EW_TLS_SOCKET_UNRESOLVED
+				 ? 0
+				 : session->socket.cookie;
 	__builtin_memcpy(origin->addr, session->socket.addr, sizeof(origin->addr));
 	origin->port = session->socket.port;
 	origin->family = session->socket.family;

@@ -37,6 +37,7 @@ enum ew_event_type {
 enum ew_tls_library {
 	EW_TLS_LIB_OPENSSL = 1, /* OpenSSL 1.1/3 and BoringSSL: the SSL_* API */
 	EW_TLS_LIB_GNUTLS = 2,
+	EW_TLS_LIB_GO = 3, /* Go's crypto/tls, in the program's own binary */
 };
 
 /* What a TLS library function probed with uprobe_tls_call_enter does: the attach cookie
@@ -47,9 +48,10 @@ enum ew_tls_library {
 
 /* How a TLS data event's socket was learned. */
 enum ew_tls_socket {
-	EW_TLS_SOCKET_UNKNOWN = 0, /* not yet: an EW_EVENT_TLS_BIND for the session follows */
-	EW_TLS_SOCKET_IN_CALL = 1, /* the call itself sent or received on it */
-	EW_TLS_SOCKET_SESSION = 2, /* an earlier call of the same session did */
+	EW_TLS_SOCKET_UNKNOWN = 0,    /* not yet: an EW_EVENT_TLS_BIND for the session follows */
+	EW_TLS_SOCKET_IN_CALL = 1,    /* the call itself sent or received on it (Go: its conn's fd is it) */
+	EW_TLS_SOCKET_SESSION = 2,    /* an earlier call of the same session did */
+	EW_TLS_SOCKET_UNRESOLVED = 3, /* not known, and no bind event follows (Go: see tls_go.bpf.h) */
 };
 
 /* What the kernel made of a flow from its first payload bytes; decides what it keeps
@@ -105,7 +107,11 @@ enum ew_drop_reason {
 	/* an HTTP/2 call held more frames than one call's walk follows (EW_H2_WALK_STEPS): the
 	 * session's later frames in that direction are not copied */
 	EW_DROP_TLS_H2_UNTRACKED = 17,
-	EW_DROP__COUNT = 18,
+	/* a Go crypto/tls call whose connection's socket could not be found from its file
+	 * descriptor (not a TCP conn, or a socket made before egresswatch saw it): its requests
+	 * are reported, unjoined from their connection */
+	EW_DROP_TLS_GO_SOCKET_UNRESOLVED = 18,
+	EW_DROP__COUNT = 19,
 };
 
 /* Address families as the kernel numbers them; vmlinux.h has no #defines. */

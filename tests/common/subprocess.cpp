@@ -142,3 +142,22 @@ bool server_exited(pid_t& pid) {
 }
 
 }  // namespace egresswatch::test
+
+namespace egresswatch::test {
+
+CommandResult go_build(const std::string& source, const std::string& output, const std::vector<std::string>& extra) {
+    std::vector<std::string> argv{"/usr/bin/env",
+                                  "GO111MODULE=off",
+                                  "GOPATH=/usr/share/gocode",
+                                  "GOFLAGS=",
+                                  "GOCACHE=/tmp/egresswatch-test-gocache",
+                                  "/usr/bin/go",
+                                  "build",
+                                  "-o",
+                                  output};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(source);
+    return run_command(argv, std::chrono::seconds(300));
+}
+
+}  // namespace egresswatch::test

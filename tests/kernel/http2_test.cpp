@@ -8,68 +8,14 @@
 #include <fstream>
 #include <thread>
 
-#include "named_hosts_run.h"
+#include "h2_server_run.h"
 
 using namespace egresswatch::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kH2Port = 8443;
-constexpr const char* kNghttpd = "/usr/sbin/nghttpd";
-constexpr const char* kDebPath = "/pool/main/h/h2_1.0_amd64.deb";
-constexpr std::size_t kDebBytes = 5000;
-constexpr std::size_t kBigBytes = 300000;  // many DATA frames: their payload is not copied
-
-class Http2 : public NamedHostsRun {
-protected:
-    void SetUp() override {
-        NamedHostsRun::SetUp();
-        if (IsSkipped() || HasFatalFailure()) return;
-        ASSERT_EQ(access(kNghttpd, X_OK), 0) << "run scripts/install-deps.sh (nghttp2-server)";
-        www_ = dir_ + "/www";
-        std::filesystem::create_directories(www_ + "/api/v1");
-        std::filesystem::create_directories(www_ + "/pool/main/h");
-        std::ofstream(www_ + "/api/v1/status") << "ok\n";
-        std::ofstream(www_ + kDebPath) << std::string(kDebBytes, 'd');
-        std::ofstream(www_ + "/big.bin") << std::string(kBigBytes, 'b');
-        server_ = spawn_server({"/usr/sbin/ip", "netns", "exec", hosts_->netns(), kNghttpd, "-d", www_,
-                                std::to_string(kH2Port), hosts_->key_path(), hosts_->cert_path()},
-                               dir_ + "/nghttpd.log");
-        ASSERT_GT(server_, 0);
-        for (int i = 0; i < 200; ++i) {
-            if (run_command({"/bin/bash", "-c", "exec 3<>/dev/tcp/" + hosts_->v4() + "/" + std::to_string(kH2Port)}, 2s)
-                    .exit_code == 0)
-                return;
-            ASSERT_FALSE(server_exited(server_)) << "nghttpd exited: " << read_text(dir_ + "/nghttpd.log");
-            std::this_thread::sleep_for(50ms);
-        }
-        FAIL() << "nghttpd does not accept on " << hosts_->v4() << ":" << kH2Port;
-    }
-    void TearDown() override {
-        stop_server(server_);
-        NamedHostsRun::TearDown();
-    }
-
-    std::string url(const std::string& path) const { return "https://secure.test:" + std::to_string(kH2Port) + path; }
-
-    std::vector<json> h2_requests(const std::vector<json>& events) {
-        return select(events, "http", [](const json& e) { return e.value("http_version", "") == "2"; });
-    }
-
-    // Joined like an HTTP/1 request: its connection's TLS record named the host by SNI.
-    void expect_joined(const std::vector<json>& events, const json& request, int port = kH2Port) {
-        EXPECT_NE(request["cookie"], 0) << request.dump();
-        EXPECT_EQ(request["dport"], port) << request.dump();
-        EXPECT_EQ(request["tls"], true);
-        auto tls = select(events, "tls", [&](const json& e) { return e["cookie"] == request["cookie"]; });
-        ASSERT_EQ(tls.size(), 1u) << "no ClientHello on the request's connection: " << request.dump();
-        EXPECT_EQ(tls[0]["sni"], "secure.test");
-    }
-
-    std::string www_;
-    pid_t server_ = -1;
-};
+class Http2 : public H2ServerRun {};
 
 }  // namespace
 
@@ -255,67 +201,6 @@ TEST_F(Http2, WatchJoiningAnOpenConnectionMarksWhatItCannotDecode) {
         << rep["counters"].dump() << read_text(watch_out + "/requests.log");
 }
 
-// A Go client (crypto/tls is in the binary, not probed yet): its HTTPS connection still ends
-// with a statement, "not-probed: go", and the summary says in one line that its requests are
-// not visible, instead of an empty request list that looks complete.
-TEST_F(Http2, GoClientConnectionsSayTheirRequestsAreNotVisible) {
-    ASSERT_EQ(access("/usr/bin/go", X_OK), 0) << "run scripts/install-deps.sh (golang-go)";
-    std::string source = file("goclient.go", R"GO(package main
-
-import (
-	"crypto/tls"
-	"crypto/x509"
-	"io"
-	"net/http"
-	"os"
-)
-
-func main() {
-	pem, err := os.ReadFile(os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true}}
-	for _, url := range os.Args[2:] {
-		resp, err := client.Get(url)
-		if err != nil {
-			panic(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
-}
-)GO");
-    std::string binary = dir_ + "/goclient";
-    // Offline, in GOPATH mode, with a build cache kept between runs (a cold one takes a minute).
-    auto build =
-        run_command({"/usr/bin/env", "GO111MODULE=off", "GOPATH=" + dir_ + "/gopath",
-                     "GOFLAGS=", "GOCACHE=/tmp/egresswatch-test-gocache", "/usr/bin/go", "build", "-o", binary, source},
-                    300s);
-    ASSERT_EQ(build.exit_code, 0) << build.out << build.err;
-
-    auto events = observe(shell_quote(binary) + " " + cert() + " " + url("/api/v1/status") + " " + url("/missing"));
-    auto ends = select(events, "tls_end", [](const json& e) { return e["comm"] == "goclient"; });
-    ASSERT_EQ(ends.size(), 1u) << "one connection, reused";
-    EXPECT_EQ(ends[0]["requests"], 0);
-    EXPECT_EQ(ends[0]["requests_visible"], false);
-    EXPECT_EQ(ends[0]["reason"], "not-probed: go") << ends[0].dump();
-    EXPECT_EQ(ends[0]["sni"], "secure.test");
-    EXPECT_TRUE(select(events, "http", [](const json& e) { return e["comm"] == "goclient"; }).empty());
-    auto rep = report();
-    EXPECT_EQ(rep["summary"]["https_requests_not_visible"].value("not-probed: go", 0), 1) << rep["summary"].dump();
-
-    auto summary = run_egresswatch({"report", out() + "/events.jsonl", "--out", dir_ + "/again"});
-    ASSERT_EQ(summary.exit_code, 0) << summary.err;
-    EXPECT_NE(
-        (summary.out + summary.err)
-            .find("1 HTTPS connection from " + binary + ": requests not visible (Go's crypto/tls is not probed yet)"),
-        std::string::npos)
-        << summary.out << summary.err;
-}
-
 // TLS 1.2 says in its ServerHello which protocol the server chose: h2 here.
 TEST_F(Http2, TheServerHelloGivesTheVersionAndTheClearAlpn) {
     auto events = observe("curl -4 -sS --tls-max 1.2 -o /dev/null --cacert " + cert() + " " + url("/api/v1/status"));
@@ -332,57 +217,13 @@ TEST_F(Http2, TheServerHelloGivesTheVersionAndTheClearAlpn) {
 // trailers-only answer).
 TEST_F(Http2, GrpcCallsCarryTheirMethodAndStatus) {
     ASSERT_EQ(access("/usr/bin/go", X_OK), 0) << "run scripts/install-deps.sh (golang-go)";
-    std::string source = file("grpcserver.go", R"GO(package main
-
-import (
-	"net"
-	"os"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/health"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-)
-
-func main() {
-	creds, err := credentials.NewServerTLSFromFile(os.Args[2], os.Args[3])
-	if err != nil {
-		panic(err)
-	}
-	listener, err := net.Listen("tcp", os.Args[1])
-	if err != nil {
-		panic(err)
-	}
-	server := grpc.NewServer(grpc.Creds(creds))
-	healthpb.RegisterHealthServer(server, health.NewServer())
-	server.Serve(listener)
-}
-)GO");
-    std::string binary = dir_ + "/grpcserver";
-    auto build =
-        run_command({"/usr/bin/env", "GO111MODULE=off", "GOPATH=/usr/share/gocode",
-                     "GOFLAGS=", "GOCACHE=/tmp/egresswatch-test-gocache", "/usr/bin/go", "build", "-o", binary, source},
-                    300s);
-    ASSERT_EQ(build.exit_code, 0) << "needs golang-google-grpc-dev: " << build.out << build.err;
-    constexpr int kGrpcPort = 9443;
-    pid_t server = spawn_server({"/usr/sbin/ip", "netns", "exec", hosts_->netns(), binary,
-                                 ":" + std::to_string(kGrpcPort), hosts_->cert_path(), hosts_->key_path()},
-                                dir_ + "/grpcserver.log");
-    ASSERT_GT(server, 0);
-    bool up = false;
-    for (int i = 0; i < 200 && !up; ++i) {
-        up = run_command({"/bin/bash", "-c", "exec 3<>/dev/tcp/" + hosts_->v4() + "/" + std::to_string(kGrpcPort)}, 2s)
-                 .exit_code == 0;
-        if (!up) std::this_thread::sleep_for(50ms);
-    }
-    ASSERT_TRUE(up) << read_text(dir_ + "/grpcserver.log");
-
+    start_grpc_server();
+    if (HasFatalFailure()) return;
     std::string script = std::string(TESTPROGS_DIR) + "/grpc_call.py";
     std::string client_out = dir_ + "/grpc.out";
     auto events = observe("/usr/bin/python3 " + shell_quote(script) + " secure.test " + std::to_string(kGrpcPort) +
                           " " + cert() + " /grpc.health.v1.Health/Check /grpc.health.v1.Health/Check=nope " +
                           "/grpc.health.v1.Health/Nope > " + shell_quote(client_out));
-    stop_server(server);
     EXPECT_EQ(read_text(client_out),
               "/grpc.health.v1.Health/Check 0\n/grpc.health.v1.Health/Check 5\n/grpc.health.v1.Health/Nope 12\n");
     auto calls = h2_requests(events);

@@ -137,6 +137,26 @@ protected:
         EXPECT_FALSE(events.empty());
         return events;
     }
+    // Runs argv itself as the command (no shell, no test resolver), as a user runs
+    // `egresswatch run -- PROGRAM ARGS`: its executable is examined before it starts.
+    std::vector<json> observe_argv(const std::vector<std::string>& argv, std::vector<std::string> options = {}) {
+        out_ = dir_ + "/out" + std::to_string(runs_++);
+        std::vector<std::string> args = global_options_;
+        for (const char* a : {"run", "--quiet", "--out"}) args.push_back(a);
+        args.push_back(out_);
+        args.insert(args.end(), options.begin(), options.end());
+        args.push_back("--");
+        args.insert(args.end(), argv.begin(), argv.end());
+        auto r = run_egresswatch(args);
+        EXPECT_EQ(r.exit_code, 0) << "command failed: " << argv[0] << "\n" << r.out << r.err;
+        stderr_ = r.err;
+        command_out_ = r.out;
+        auto events = read_events(out_);
+        EXPECT_FALSE(events.empty());
+        return events;
+    }
+    // What the last observe_argv's command printed.
+    const std::string& command_out() const { return command_out_; }
     const std::string& out() const { return out_; }
     const std::string& egresswatch_stderr() const { return stderr_; }
     json report() const { return json::parse(read_text(out_ + "/report.json")); }
@@ -149,7 +169,7 @@ protected:
     }
 
     std::unique_ptr<NamedTestHosts> hosts_;
-    std::string dir_, out_, stderr_;
+    std::string dir_, out_, stderr_, command_out_;
     std::vector<std::string> global_options_;  // before `run`, e.g. -v
     int runs_ = 0;
 };

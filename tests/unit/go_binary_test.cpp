@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "common/subprocess.h"
 #include "system/go_binary.h"
@@ -32,11 +33,11 @@ func main() {
 	}
 }
 )GO";
-        for (const auto& [name, flags] : {std::pair{"plain", ""}, std::pair{"stripped", "-s -w"}}) {
-            auto r = test::run_command({"/usr/bin/env", "GO111MODULE=off", "GOPATH=" + dir_ + "/gopath",
-                                        "GOFLAGS=", "GOCACHE=/tmp/egresswatch-test-gocache", "/usr/bin/go", "build",
-                                        "-ldflags=" + std::string(flags), "-o", dir_ + "/" + name, dir_ + "/main.go"},
-                                       300s);
+        const std::tuple<const char*, const char*, const char*> builds[] = {
+            {"plain", "", "exe"}, {"stripped", "-s -w", "exe"}, {"pie", "", "pie"}, {"pie-stripped", "-s -w", "pie"}};
+        for (const auto& [name, flags, mode] : builds) {
+            auto r = test::go_build(dir_ + "/main.go", dir_ + "/" + name,
+                                    {"-buildmode=" + std::string(mode), "-ldflags=" + std::string(flags)});
             ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
         }
     }
@@ -101,11 +102,40 @@ TEST_F(GoBinary, FindsCryptoTlsWriteAndReadAndEveryReturn) {
     EXPECT_EQ(go.tls->read.name, "crypto/tls.(*Conn).Read");
 }
 
-TEST_F(GoBinary, AStrippedBinaryIsGoAndSaysWhyItIsNotRead) {
-    GoInspection go = inspect_go_binary(dir_ + "/stripped");
-    EXPECT_TRUE(go.go) << "its build info and pc-line table survive -s -w";
+// Without a symbol table (-s -w), and as a position-independent executable, the functions are
+// found in .gopclntab at the same places as in the symbol table of the same program.
+TEST_F(GoBinary, StrippedAndPieBinariesAreReadFromTheirFunctionTable) {
+    GoInspection plain = inspect_go_binary(dir_ + "/plain");
+    GoInspection pie = inspect_go_binary(dir_ + "/pie");
+    ASSERT_TRUE(plain.tls && pie.tls) << plain.problem << pie.problem;
+    for (const auto& [name, reference] : {std::pair{"stripped", &plain}, std::pair{"pie-stripped", &pie}}) {
+        SCOPED_TRACE(name);
+        GoInspection go = inspect_go_binary(dir_ + "/" + name);
+        EXPECT_TRUE(go.go) << "its build info and pc-line table survive -s -w";
+        ASSERT_TRUE(go.tls) << go.problem;
+        EXPECT_EQ(go.tls->go_version, reference->tls->go_version);
+        EXPECT_EQ(go.tls->write.name, "crypto/tls.(*Conn).Write");
+        // -s -w drops sections ahead of the code, so offsets shift by one amount for both.
+        std::int64_t shift = static_cast<std::int64_t>(go.tls->write.entry - reference->tls->write.entry);
+        EXPECT_EQ(static_cast<std::int64_t>(go.tls->read.entry - reference->tls->read.entry), shift);
+        ASSERT_EQ(go.tls->write.returns.size(), reference->tls->write.returns.size());
+        ASSERT_EQ(go.tls->read.returns.size(), reference->tls->read.returns.size());
+        for (std::size_t i = 0; i < go.tls->read.returns.size(); ++i)
+            EXPECT_EQ(static_cast<std::int64_t>(go.tls->read.returns[i] - reference->tls->read.returns[i]), shift);
+    }
+}
+
+// A binary whose function table cannot be read (its section renamed, as a packer or an
+// obfuscator might leave it) is Go, and says why it is not probed.
+TEST_F(GoBinary, AnUnreadableFunctionTableSaysWhy) {
+    std::string broken = dir_ + "/unreadable";
+    auto r = test::run_command(
+        {"/usr/bin/objcopy", "--rename-section", ".gopclntab=.gopcXXtab", dir_ + "/stripped", broken}, 60s);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    GoInspection go = inspect_go_binary(broken);
+    EXPECT_TRUE(go.go) << "its build info says so";
     EXPECT_FALSE(go.tls);
-    EXPECT_EQ(go.problem.rfind("stripped", 0), 0u) << go.problem;
+    EXPECT_NE(go.problem.find(".gopclntab"), std::string::npos) << go.problem;
 }
 
 TEST_F(GoBinary, OtherFilesAreNotGo) {

@@ -58,7 +58,7 @@ TEST(ProgramPlan, OptionsTurnFeaturesOff) {
     EXPECT_FALSE(has(connections_only.programs(), "sock_release_forget_owner"));
     EXPECT_FALSE(has(connections_only.programs(), "uprobe_tls_call_enter"));
     EXPECT_TRUE(has(connections_only.programs(), "connect4_record"));
-    EXPECT_EQ(connections_only.unused_maps(), (std::vector<std::string>{"tls_calls", "tls_sessions"}));
+    EXPECT_EQ(connections_only.unused_maps(), (std::vector<std::string>{"tls_calls", "tls_sessions", "go_tls_calls"}));
 
     ProgramPlan no_tls = ProgramPlan::initial(true, false, false, kernel_6_18());
     EXPECT_TRUE(has(no_tls.programs(), "egress_capture"));
@@ -108,6 +108,20 @@ TEST(ProgramPlan, ARefusedFeatureCostsOnlyItself) {
     EXPECT_FALSE(payload.payload || payload.tls || payload.socket_release);
     EXPECT_TRUE(has(payload.programs(), "sched_process_exec_record"));
 
+    // Go's probes go alone; the libraries' stay. Without the libraries' maps they go too.
+    ProgramPlan go = ProgramPlan::initial(true, true, false, kernel_6_1());
+    EXPECT_TRUE(has(go.programs(), "uprobe_go_tls_return"));
+    EXPECT_TRUE(go.fall_back("uprobe_go_tls_return", "the verifier rejected uprobe_go_tls_return: R1 invalid"));
+    EXPECT_TRUE(go.tls);
+    EXPECT_FALSE(go.tls_go);
+    EXPECT_FALSE(has(go.programs(), "uprobe_go_tls_enter"));
+    EXPECT_TRUE(has(go.programs(), "uprobe_tls_call_enter"));
+    EXPECT_EQ(go.unused_maps(), std::vector<std::string>{"go_tls_calls"});
+    ASSERT_EQ(go.degradations.size(), 1u);
+    EXPECT_EQ(go.degradations[0].line().rfind("HTTPS requests of Go programs (crypto/tls) unavailable: ", 0), 0u);
+    EXPECT_FALSE(tls.tls_go) << "no Go probes without the libraries' maps";
+    EXPECT_FALSE(has(tls.programs(), "uprobe_go_tls_enter"));
+
     ProgramPlan release = ProgramPlan::initial(true, true, false, kernel_6_1());
     EXPECT_TRUE(release.fall_back("sock_release_forget_owner", "attaching it failed"));
     EXPECT_TRUE(release.payload);
@@ -142,7 +156,8 @@ TEST(ProgramPlan, DescribesTheHooksInUse) {
     ProgramPlan plan = ProgramPlan::initial(true, true, true, kernel_6_1());
     plan.tls_socket_hooks = {TlsSocketHook::fentry};  // as attached
     auto hooks = describe_hooks(plan);
-    EXPECT_EQ(hooks.size(), 8u);
+    EXPECT_EQ(hooks.size(), 9u);
+    EXPECT_NE(hooks["tls_plaintext_go"].find("every return of crypto/tls.(*Conn).Write/Read"), std::string::npos);
     EXPECT_EQ(hooks["cgroup_names"], "tp_btf/cgroup_mkdir");
     EXPECT_NE(hooks["process_lineage"].find("live thread count"), std::string::npos);
     EXPECT_NE(hooks["tls_plaintext"].find("sockets joined through fentry/tcp_sendmsg + tcp_recvmsg"),

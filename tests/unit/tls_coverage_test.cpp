@@ -17,13 +17,15 @@
 namespace egresswatch {
 namespace {
 
-TlsRuntime runtime(std::string exe, std::vector<std::string> mapped, bool go = false) {
-    return TlsRuntime{std::move(exe), go, std::move(mapped), true};
+TlsRuntime runtime(std::string exe, std::vector<std::string> mapped, bool go = false, bool go_probed = false) {
+    return TlsRuntime{std::move(exe), go, std::move(mapped), true, go_probed};
 }
 
 TEST(TlsCoverage, TheReasonComesFromWhatTheProcessRuns) {
     EXPECT_EQ(tls_not_visible_reason(TlsRuntime{}), "process-gone");
     EXPECT_EQ(tls_not_visible_reason(runtime("/usr/local/bin/terraform", {}, true)), "not-probed: go");
+    EXPECT_EQ(tls_not_visible_reason(runtime("/usr/local/bin/helm", {}, true, true)), "not-seen: go");
+    EXPECT_NE(tls_not_visible_explanation("not-seen: go").find("go is probed"), std::string::npos);
     EXPECT_EQ(tls_not_visible_reason(runtime("/usr/lib/jvm/java-17/bin/java", {"/usr/lib/jvm/x/libjvm.so"})),
               "not-covered: java");
     EXPECT_EQ(tls_not_visible_reason(runtime("/opt/app", {"/usr/lib/jvm/x/lib/server/libjvm.so"})),

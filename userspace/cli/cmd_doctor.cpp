@@ -30,6 +30,7 @@ const std::pair<const char*, const char*> kJobs[] = {
     {"process_lineage", "process lineage"},
     {"payload", "names and requests (DNS, TLS SNI, HTTP)"},
     {"tls_plaintext", "HTTPS requests (TLS library plaintext)"},
+    {"tls_plaintext_go", "HTTPS requests of Go programs"},
     {"transport", "transport"},
     {"enforcement", "enforcement"},
 };

@@ -132,6 +132,10 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     options.hooks.libraries_changed = [this](std::uint32_t pid) {
         if (tls_) tls_->scan_process(pid);
     };
+    // Files examined before cost one read of the process's maps, on the attacher's thread.
+    options.hooks.program_started = [this](std::uint32_t pid) {
+        if (tls_ && tracer_->capture_go_tls()) tls_->scan_process(pid);
+    };
     options.hooks.cgroup_made = [this](const CgroupEvent& made) {
         cgroup_names_.learn(made.cgroup_id, made.path);
         follow_if_wanted(made);
@@ -269,7 +273,10 @@ void LiveSession::begin() {
         start.enforce_mode = config_.enforce_fail_open ? "fail-open" : "fail-closed";
     }
     start.kernel_features = tracer_->hooks_in_use();
-    if (!config_.capture.tls) start.kernel_features.erase("tls_plaintext");
+    if (!config_.capture.tls) {
+        start.kernel_features.erase("tls_plaintext");
+        start.kernel_features.erase("tls_plaintext_go");
+    }
     pipeline_->start(start);
     next_tick_ = std::chrono::steady_clock::now() + kTick;
 }

@@ -12,6 +12,7 @@ constexpr const char* kLineage = "process lineage";
 constexpr const char* kPayload = "names and requests (DNS, TLS SNI, HTTP)";
 constexpr const char* kSocketRelease = "cheaper socket owners (cgroup/sock_release)";
 constexpr const char* kTls = "HTTPS requests (TLS library plaintext)";
+constexpr const char* kTlsGo = "HTTPS requests of Go programs (crypto/tls)";
 constexpr const char* kTlsSocket = "joining HTTPS requests to their connections";
 constexpr const char* kCgroupNames = "naming cgroups made during the session as they appear";
 constexpr const char* kFollowContainers = "following the containers the command starts";
@@ -45,6 +46,9 @@ const PlannedObject kObjects[] = {
     {"tls_thread_exit", kTls},
     {"tls_calls", kTls},
     {"tls_sessions", kTls},
+    {"uprobe_go_tls_enter", kTlsGo},
+    {"uprobe_go_tls_return", kTlsGo},
+    {"go_tls_calls", kTlsGo},
     {"sock_send_length_tls_bind", kTlsSocket},
     {"sock_recv_length_tls_bind", kTlsSocket},
     {"tcp_sendmsg_tls_bind", kTlsSocket},
@@ -60,6 +64,9 @@ const std::initializer_list<const char*> kTlsPrograms = {"uprobe_tls_call_enter"
                                                          "uprobe_tls_session_free", "uprobe_loader_libs_changed",
                                                          "tls_thread_exit"};
 const std::initializer_list<const char*> kTlsMaps = {"tls_calls", "tls_sessions"};
+// They use the TLS maps: no Go probes without the library ones.
+const std::initializer_list<const char*> kTlsGoPrograms = {"uprobe_go_tls_enter", "uprobe_go_tls_return"};
+const std::initializer_list<const char*> kTlsGoMaps = {"go_tls_calls"};
 
 bool contains(std::initializer_list<const char*> names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
@@ -102,6 +109,7 @@ ProgramPlan ProgramPlan::initial(bool payload, bool tls, bool enforce, const Ker
     plan.payload = payload;
     plan.socket_release = payload;
     plan.tls = payload && tls;
+    plan.tls_go = plan.tls;
     plan.enforce = enforce;
     plan.exit_hook = facts.exit_tracepoint_passes_group_dead ? ExitHook::group_dead_argument : ExitHook::live_count;
     if (plan.tls) {
@@ -137,12 +145,15 @@ std::vector<std::string> ProgramPlan::programs() const {
         for (TlsSocketHook hook : tls_socket_hooks)
             for (std::string& name : programs_of(hook)) out.push_back(std::move(name));
     }
+    if (tls && tls_go) out.insert(out.end(), kTlsGoPrograms.begin(), kTlsGoPrograms.end());
     return out;
 }
 
 std::vector<std::string> ProgramPlan::unused_maps() const {
-    if (tls) return {};
-    return {kTlsMaps.begin(), kTlsMaps.end()};
+    std::vector<std::string> out;
+    if (!tls) out.insert(out.end(), kTlsMaps.begin(), kTlsMaps.end());
+    if (!tls || !tls_go) out.insert(out.end(), kTlsGoMaps.begin(), kTlsGoMaps.end());
+    return out;
 }
 
 bool ProgramPlan::fall_back(const std::string& object, const std::string& reason) {
@@ -160,14 +171,21 @@ bool ProgramPlan::fall_back(const std::string& object, const std::string& reason
         tls_socket_hook_refused(hook, reason);
         return true;
     }
+    if (tls && tls_go && (contains(kTlsGoPrograms, object) || contains(kTlsGoMaps, object))) {
+        tls_go = false;
+        degradations.push_back({kTlsGo, reason,
+                                "everything else; a Go program's HTTPS connections are named by SNI and end "
+                                "saying their requests are not visible"});
+        return true;
+    }
     if (tls && (contains(kTlsPrograms, object) || contains(kTlsMaps, object))) {
-        tls = false;
+        tls = tls_go = false;
         tls_socket_hooks.clear();
         degradations.push_back({kTls, reason, "connections, processes, DNS, TLS SNI and plaintext HTTP requests"});
         return true;
     }
     if (payload && !enforce && contains(kPayloadPrograms, object)) {
-        payload = socket_release = tls = false;
+        payload = socket_release = tls = tls_go = false;
         tls_socket_hooks.clear();
         degradations.push_back({kPayload, reason, kWithoutPayload});
         return true;
@@ -208,7 +226,7 @@ void ProgramPlan::cgroup_unnamed(const std::string& reason) {
 }
 
 void ProgramPlan::payload_unattachable(const std::string& reason) {
-    payload = socket_release = tls = false;
+    payload = socket_release = tls = tls_go = false;
     tls_socket_hooks.clear();
     degradations.push_back({kPayload, reason, kWithoutPayload});
 }
@@ -235,6 +253,9 @@ std::map<std::string, std::string> describe_hooks(const ProgramPlan& plan) {
             std::string("uprobes on SSL_write/SSL_read(_ex) and gnutls_record_send/recv per library file; sockets "
                         "joined through ") +
             (plan.tls_socket_hooks.empty() ? "nothing (no hook attached)" : to_string(plan.tls_socket_hooks.front()));
+    if (plan.tls && plan.tls_go)
+        hooks["tls_plaintext_go"] = "uprobes on the entry and every return of crypto/tls.(*Conn).Write/Read per Go "
+                                    "executable; sockets joined through the connection's file descriptor";
     if (plan.enforce)
         hooks["enforcement"] =
             "verdicts in cgroup/connect4, connect6, sendmsg4, sendmsg6; DNS answers learned at cgroup_skb/ingress";

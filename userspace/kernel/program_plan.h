@@ -45,6 +45,7 @@ struct ProgramPlan {
     bool socket_release = true;      // cgroup/sock_release: cheaper socket owners
     bool sock_addr_at_root = false;  // connect/sendmsg attached at the cgroup root, scoped by the acting task
     bool tls = true;                 // TLS library uprobes: HTTPS request plaintext
+    bool tls_go = true;              // Go crypto/tls uprobes (they need tls too)
     bool cgroup_names = true;        // tp_btf/cgroup_mkdir: cgroups made during the session, named at once
     bool enforce = false;            // --enforce: payload is required
     // run: cgroups its tasks make (containers) join its scope, by tp_btf/cgroup_mkdir.
@@ -82,8 +83,8 @@ struct ProgramPlan {
 };
 
 // The hooks each job uses under `plan`, by job key (connections, datagrams, process_lineage,
-// payload, tls_plaintext, transport, enforcement, cgroup_names): the start record's kernel_features and
-// doctor's list.
+// payload, tls_plaintext, tls_plaintext_go, transport, enforcement, cgroup_names): the start record's kernel_features
+// and doctor's list.
 std::map<std::string, std::string> describe_hooks(const ProgramPlan& plan);
 
 // Every program and map the BPF object has, with the feature it belongs to ("connections",

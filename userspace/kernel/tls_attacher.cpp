@@ -10,6 +10,7 @@
 #include "procfs/proc_maps.h"
 #include "procfs/proc_reader.h"
 #include "system/elf_symbols.h"
+#include "system/go_binary.h"
 
 namespace egresswatch {
 namespace {
@@ -88,9 +89,11 @@ void TlsAttacher::attach_loader_hook() {
 void TlsAttacher::examine(const std::string& path, const std::string& name, FileId id) {
     if (!examined_.insert(id).second) return;
     auto functions = find_functions(path, tls_function_names());
-    if (!functions) return;
-    auto plan = plan_tls_probes(*functions);
-    if (!plan) return;
+    auto plan = functions ? plan_tls_probes(*functions) : std::nullopt;
+    if (!plan) {
+        if (tracer_.capture_go_tls()) examine_go(path, name);
+        return;
+    }
     AttachedTlsLibrary lib{name, plan->kind, {}};
     std::vector<UprobeSite> calls, frees;
     for (const TlsProbe& probe : plan->probes) {
@@ -112,6 +115,35 @@ void TlsAttacher::examine(const std::string& path, const std::string& name, File
     for (UprobeLinks& set : links) links_.push_back(std::move(set));
     spdlog::debug("TLS plaintext: {} ({}) attached", name, tls_library_name(plan->kind));
     attached_.push_back(std::move(lib));
+}
+
+// A Go program carries its TLS in its own binary: the entry of Write and Read, and each of
+// their returns (bpf/lib/tls_go.bpf.h says why not a uretprobe).
+void TlsAttacher::examine_go(const std::string& path, const std::string& name) {
+    GoInspection go = inspect_go_binary(path);
+    if (!go.go || go.tls_absent) return;
+    if (!go.tls) {
+        // Said once per file; each of its connections says it again in its tls_end record.
+        spdlog::warn("HTTPS requests of {} are not visible: a Go program, {}", name, go.problem);
+        return;
+    }
+    std::vector<UprobeSite> entries, returns;
+    for (auto [f, write] : {std::pair{&go.tls->write, true}, std::pair{&go.tls->read, false}}) {
+        entries.push_back({f->entry, go_tls_cookie(write)});
+        for (std::uint64_t ret : f->returns) returns.push_back({ret, go_tls_cookie(write)});
+    }
+    std::vector<UprobeLinks> links;
+    try {
+        links.push_back(tracer_.attach_uprobes(UprobeProgram::go_tls_enter, path, entries));
+        links.push_back(tracer_.attach_uprobes(UprobeProgram::go_tls_return, path, returns));
+    } catch (const SetupError& e) {
+        spdlog::warn("HTTPS requests of {} are not visible: {}", name, e.what());
+        detach_concurrently(std::move(links));
+        return;
+    }
+    for (UprobeLinks& set : links) links_.push_back(std::move(set));
+    spdlog::debug("Go crypto/tls: {} ({}, {} returns) attached", name, go.tls->go_version, returns.size());
+    attached_.push_back({name, TlsLibraryKind::go, {go.tls->write.name, go.tls->read.name}});
 }
 
 void TlsAttacher::scan_process(std::uint32_t pid) {

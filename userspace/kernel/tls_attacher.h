@@ -1,8 +1,8 @@
 #pragma once
-// Finds the TLS libraries observed processes use and attaches the plaintext uprobes to
-// each library file once (uprobes belong to the file's inode, so one attach covers every
-// process mapping it, now and later). Examining files (ELF symbol tables) and attaching
-// are slow next to event handling, so processes are scanned on a worker thread.
+// Finds the TLS libraries observed processes use (and Go programs, whose crypto/tls is in the
+// executable) and attaches the plaintext uprobes to each file once (uprobes belong to the file's inode, so one attach
+// covers every process mapping it, now and later). Examining files (ELF symbol tables) and attaching are slow next to
+// event handling, so processes are scanned on a worker thread.
 
 #include <condition_variable>
 #include <cstdint>
@@ -52,6 +52,7 @@ private:
     void run_worker();
     // 'path' opens the file; 'name' is how output names it.
     void examine(const std::string& path, const std::string& name, FileId id);
+    void examine_go(const std::string& path, const std::string& name);
     void attach_loader_hook();
 
     const Tracer& tracer_;

@@ -67,7 +67,15 @@ struct LinkDeleter {
 };
 using LinkPtr = std::unique_ptr<::bpf_link, LinkDeleter>;
 
-enum class UprobeProgram { tls_call_enter, tls_call_exit, tls_session_free, loader_libs_changed };
+// go_tls_return is a plain uprobe, attached at each RET instruction (bpf/lib/tls_go.bpf.h).
+enum class UprobeProgram {
+    tls_call_enter,
+    tls_call_exit,
+    tls_session_free,
+    loader_libs_changed,
+    go_tls_enter,
+    go_tls_return
+};
 
 class Tracer final : public KernelCounterSource {
 public:
@@ -88,6 +96,7 @@ public:
     // that attaches. If none does, plan() records it; HTTPS requests go on, unjoined.
     void attach_tls_socket_tracking();
     bool capture_tls() const { return plan_.tls; }
+    bool capture_go_tls() const { return plan_.tls && plan_.tls_go; }
     bool capture_payload() const { return plan_.payload; }
     // What was loaded and attached, and every feature the kernel refused, with its reason.
     const ProgramPlan& plan() const { return plan_; }

@@ -118,14 +118,14 @@ std::optional<TlsSocket> tls_socket_from(std::uint64_t cookie, const __u8 (&addr
 std::optional<KernelEvent> decode_tls_data(const void* data, std::size_t size) {
     ew_tls_data_event raw;
     if (!read_record(data, size, raw)) return std::nullopt;
-    if (raw.direction > EW_DIR_INGRESS || raw.flow_kind > EW_FLOW_HTTP2 || raw.socket > EW_TLS_SOCKET_SESSION)
+    if (raw.direction > EW_DIR_INGRESS || raw.flow_kind > EW_FLOW_HTTP2 || raw.socket > EW_TLS_SOCKET_UNRESOLVED)
         return std::nullopt;
     TlsDataEvent e;
     e.task = task_from(raw.hdr);
     e.session = raw.session;
     e.library = raw.library;
     e.socket_source = static_cast<TlsSocketSource>(raw.socket);
-    if (e.socket_source != TlsSocketSource::unknown) {
+    if (e.socket_source != TlsSocketSource::unknown && e.socket_source != TlsSocketSource::unresolved) {
         auto socket = tls_socket_from(raw.cookie, raw.addr, raw.family, raw.port);
         if (!socket) return std::nullopt;
         e.socket = *socket;

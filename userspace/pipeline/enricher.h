@@ -31,6 +31,9 @@ struct EnricherHooks {
     std::function<void(std::vector<std::string>& argv, bool cut)> redact_argv;
     // The loader mapped libraries into a process: look for TLS libraries in it.
     std::function<void(std::uint32_t pid)> libraries_changed;
+    // A process began a program: a Go program carries its TLS in the executable, and maps no
+    // library that would say so.
+    std::function<void(std::uint32_t pid)> program_started;
     // A cgroup was made (its path is known): records made in it from now on name it by this path.
     std::function<void(const CgroupEvent& made)> cgroup_made;
 };

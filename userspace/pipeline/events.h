@@ -86,7 +86,7 @@ struct PayloadEvent {
 };
 
 // How a TLS data event's socket was learned (enum ew_tls_socket).
-enum class TlsSocketSource : std::uint8_t { unknown, in_call, session };
+enum class TlsSocketSource : std::uint8_t { unknown, in_call, session, unresolved };
 
 // The socket a TLS session writes to and reads from.
 struct TlsSocket {
@@ -101,7 +101,7 @@ struct TlsDataEvent {
     std::uint64_t session = 0;  // the library's session object: unique within the process
     std::uint8_t library = 0;   // enum ew_tls_library
     TlsSocketSource socket_source = TlsSocketSource::unknown;
-    TlsSocket socket;  // meaningful unless socket_source is unknown
+    TlsSocket socket;  // meaningful unless socket_source is unknown or unresolved
     Direction direction = Direction::egress;
     FlowKind flow_kind = FlowKind::undecided;
     std::uint32_t length = 0;  // bytes the call moved (an HTTP/2 piece's); data may hold fewer

@@ -312,6 +312,11 @@ void FlowInspector::on_tls_data(const TlsDataRecord& r) {
     const TlsDataEvent& e = r.event;
     TlsSession& session = tls_sessions_[{e.task.pid, e.session}];
     session.last_seen_ns = std::max(session.last_seen_ns, r.ts_ns);
+    // Counted by the kernel (tls_go_socket_unresolved), which knew no bind would follow.
+    if (e.socket_source == TlsSocketSource::unresolved) {
+        inspect_tls_data(r, std::nullopt);
+        return;
+    }
     if (e.socket_source != TlsSocketSource::unknown) {
         session.socket = e.socket;
         inspect_tls_data(r, session.socket);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <map>
 #include <memory>
 
 namespace egresswatch {
@@ -47,6 +48,75 @@ std::optional<std::uint64_t> uvarint(const std::vector<std::uint8_t>& bytes, std
         if (!(b & 0x80)) return value;
     }
     return std::nullopt;
+}
+
+struct AddressRange {
+    std::uint64_t address = 0;
+    std::uint64_t size = 0;
+};
+
+template <typename T>
+T read_le(const std::uint8_t* at) {
+    T value;
+    std::memcpy(&value, at, sizeof(value));  // amd64 is little-endian, as the file is
+    return value;
+}
+
+// .gopclntab's magic numbers: the Go 1.18 layout, and 1.20's (the same fields).
+constexpr std::uint32_t kPclntabGo118 = 0xfffffff0;
+constexpr std::uint32_t kPclntabGo120 = 0xfffffff1;
+
+// The two functions, from the ELF symbol table.
+std::map<std::string, AddressRange> functions_in_symtab(Elf* elf, Elf_Scn* symtab) {
+    std::map<std::string, AddressRange> out;
+    GElf_Shdr sh;
+    if (!gelf_getshdr(symtab, &sh)) return out;
+    Elf_Data* symbols = elf_getdata(symtab, nullptr);
+    std::size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+    for (std::size_t i = 0; symbols && i < count && out.size() < 2; ++i) {
+        GElf_Sym sym;
+        if (!gelf_getsym(symbols, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC) continue;
+        const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
+        if (name && (std::strcmp(name, kWrite) == 0 || std::strcmp(name, kRead) == 0))
+            out[name] = {sym.st_value, sym.st_size};
+    }
+    return out;
+}
+
+// The two functions, from Go's own function table (what the runtime prints stack traces
+// from, so `-ldflags=-s -w` keeps it). Layout of Go 1.18+ (runtime/symtab.go): a header
+// (magic, pads, minLC, ptrSize, then nfunc, nfiles, textStart, funcnameOffset, cuOffset,
+// filetabOffset, pctabOffset, pclnOffset as words); at pclnOffset, nfunc+1 pairs of uint32
+// (entry offset from textStart, offset of the function's _func record), the last giving the
+// end of text; each _func begins with its entry offset and the offset of its name in the
+// name table. Every offset is bounds-checked: the file may be hostile.
+std::optional<std::map<std::string, AddressRange>> functions_in_pclntab(const std::vector<std::uint8_t>& table,
+                                                                        std::uint64_t text_address) {
+    std::map<std::string, AddressRange> out;
+    constexpr std::size_t kHeader = 72;
+    if (table.size() < kHeader || table[7] != 8) return std::nullopt;
+    auto word = [&](std::size_t index) { return read_le<std::uint64_t>(table.data() + 8 + 8 * index); };
+    std::uint64_t nfunc = word(0), text_start = word(2), names = word(3), functions = word(7);
+    // A position-independent binary leaves textStart for the loader to relocate: zero in the
+    // file, where .text's own address serves.
+    if (text_start == 0) text_start = text_address;
+    if (names >= table.size() || functions >= table.size() || nfunc >= (table.size() - functions) / 8)
+        return std::nullopt;
+    const std::uint8_t* ftab = table.data() + functions;
+    for (std::uint64_t i = 0; i < nfunc && out.size() < 2; ++i) {
+        std::uint32_t entry = read_le<std::uint32_t>(ftab + 8 * i);
+        std::uint32_t next = read_le<std::uint32_t>(ftab + 8 * (i + 1));
+        std::uint64_t record = functions + read_le<std::uint32_t>(ftab + 8 * i + 4);
+        if (record + 8 > table.size() || next <= entry) continue;
+        std::uint64_t name_at = names + read_le<std::uint32_t>(table.data() + record + 4);
+        if (name_at >= table.size()) continue;
+        const char* name = reinterpret_cast<const char*>(table.data() + name_at);
+        std::size_t room = table.size() - name_at;
+        if (strnlen(name, room) == room) continue;
+        if (std::strcmp(name, kWrite) == 0 || std::strcmp(name, kRead) == 0)
+            out[name] = {text_start + entry, std::uint64_t{next} - entry};
+    }
+    return out;
 }
 
 // The file offsets of every RET in the code at `code`, which starts at file offset `offset`
@@ -97,8 +167,11 @@ GoInspection inspect_go_binary(const std::string& path) {
     ElfHandle elf{elf_begin(fd.fd, ELF_C_READ, nullptr)};
     std::size_t names = 0;
     if (!elf.elf || elf_kind(elf.elf) != ELF_K_ELF || elf_getshdrstrndx(elf.elf, &names) != 0) return result;
+    GElf_Ehdr header;
+    if (!gelf_getehdr(elf.elf, &header)) return result;
 
-    Elf_Scn* symtab = nullptr;
+    Elf_Scn *symtab = nullptr, *pclntab = nullptr;
+    std::uint64_t text_address = 0;
     std::vector<std::pair<GElf_Shdr, Elf_Scn*>> sections;
     std::string version;
     for (Elf_Scn* scn = elf_nextscn(elf.elf, nullptr); scn; scn = elf_nextscn(elf.elf, scn)) {
@@ -109,49 +182,62 @@ GoInspection inspect_go_binary(const std::string& path) {
         if (std::strcmp(name, ".go.buildinfo") == 0) {
             result.go = true;
             version = go_build_version(section_bytes(scn));
-        } else if (std::strcmp(name, ".gopclntab") == 0) {
+        } else if (std::strcmp(name, ".gopclntab") == 0 || std::strcmp(name, ".data.rel.ro.gopclntab") == 0) {
             result.go = true;
+            pclntab = scn;
+        } else if (std::strcmp(name, ".text") == 0) {
+            text_address = sh.sh_addr;
         } else if (sh.sh_type == SHT_SYMTAB) {
             symtab = scn;
         }
         sections.emplace_back(sh, scn);
     }
     if (!result.go) return result;
-    if (!symtab) {
-        result.problem = "stripped: no symbol table (reading .gopclntab is not done yet)";
+    if (header.e_machine != EM_X86_64) {
+        result.problem = "not amd64: Go's register ABI is read on amd64 only";
         return result;
     }
-    GElf_Shdr symtab_header;
-    gelf_getshdr(symtab, &symtab_header);
-    Elf_Data* symbols = elf_getdata(symtab, nullptr);
-    std::size_t count = symtab_header.sh_entsize ? symtab_header.sh_size / symtab_header.sh_entsize : 0;
+    std::vector<std::uint8_t> table = pclntab ? section_bytes(pclntab) : std::vector<std::uint8_t>{};
+    // The table's magic number says the Go release, and with it the calling convention: the
+    // probes read arguments from registers, which Go passes there since 1.17. 1.16 and 1.17
+    // share a magic number, so both are refused rather than 1.16 read wrong.
+    std::uint32_t magic = table.size() >= 4 ? read_le<std::uint32_t>(table.data()) : 0;
+    if (magic != kPclntabGo118 && magic != kPclntabGo120) {
+        result.problem = pclntab ? "Go older than 1.18: its calling convention is not read"
+                                 : "no readable .gopclntab (Go's function table)";
+        return result;
+    }
+
+    auto found = symtab ? functions_in_symtab(elf.elf, symtab) : functions_in_pclntab(table, text_address);
+    if (!found) {
+        result.problem = "stripped, and its .gopclntab could not be read";
+        return result;
+    }
     GoTlsFunctions tls;
     tls.go_version = version;
-    int found = 0;
-    for (std::size_t i = 0; symbols && i < count && found < 2; ++i) {
-        GElf_Sym sym;
-        if (!gelf_getsym(symbols, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC) continue;
-        const char* name = elf_strptr(elf.elf, symtab_header.sh_link, sym.st_name);
-        if (!name || (std::strcmp(name, kWrite) != 0 && std::strcmp(name, kRead) != 0)) continue;
-        GoFunction& f = std::strcmp(name, kWrite) == 0 ? tls.write : tls.read;
-        if (sym.st_size == 0 || sym.st_size > kMaxFunctionBytes) continue;
+    for (auto [name, f] : {std::pair{kWrite, &tls.write}, std::pair{kRead, &tls.read}}) {
+        auto it = found->find(name);
+        if (it == found->end() || it->second.size == 0 || it->second.size > kMaxFunctionBytes) continue;
+        const AddressRange& range = it->second;
         // The section holding the function gives its bytes and file offset.
         for (auto& [sh, scn] : sections) {
-            if (sh.sh_type != SHT_PROGBITS || sym.st_value < sh.sh_addr ||
-                sym.st_value + sym.st_size > sh.sh_addr + sh.sh_size)
+            if (sh.sh_type != SHT_PROGBITS || range.address < sh.sh_addr ||
+                range.address + range.size > sh.sh_addr + sh.sh_size)
                 continue;
-            std::vector<std::uint8_t> text = section_bytes(scn);
-            std::uint64_t start = sym.st_value - sh.sh_addr;
-            if (start + sym.st_size > text.size()) break;
-            f.name = name;
-            f.entry = sh.sh_offset + start;
-            if (auto returns = find_returns(text.data() + start, sym.st_size, sym.st_value, f.entry))
-                f.returns = *returns;
-            ++found;
+            // Only the function's bytes: .text is megabytes.
+            std::vector<std::uint8_t> code(range.size);
+            std::uint64_t offset = sh.sh_offset + (range.address - sh.sh_addr);
+            if (::pread(fd.fd, code.data(), code.size(), static_cast<off_t>(offset)) !=
+                static_cast<ssize_t>(code.size()))
+                break;
+            f->name = name;
+            f->entry = offset;
+            if (auto returns = find_returns(code.data(), code.size(), range.address, f->entry)) f->returns = *returns;
             break;
         }
     }
     if (tls.write.name.empty() || tls.read.name.empty()) {
+        result.tls_absent = true;
         result.problem = "no crypto/tls.(*Conn).Write and Read: the program does not use Go's TLS";
         return result;
     }

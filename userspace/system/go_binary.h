@@ -4,6 +4,8 @@
 // stacks, so a uretprobe (which rewrites the return address on the stack) corrupts a Go
 // program: the returns are probed one by one instead, found by disassembling the function
 // (capstone), never by scanning for a 0xc3 byte, which also occurs inside other instructions.
+// The functions are found in the symbol table, or in a stripped binary in .gopclntab, Go's own
+// function table. Go 1.18+ on amd64 only: the probes read the register ABI.
 
 #include <cstdint>
 #include <optional>
@@ -26,6 +28,7 @@ struct GoTlsFunctions {
 struct GoInspection {
     bool go = false;                    // the file is a Go binary
     std::optional<GoTlsFunctions> tls;  // set when both functions were found
+    bool tls_absent = false;            // readable, and crypto/tls is not linked in: nothing to miss
     std::string problem;                // why not, when go and no tls: in words
 };
 

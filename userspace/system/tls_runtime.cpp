@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "procfs/proc_maps.h"
+#include "system/go_binary.h"
 
 namespace egresswatch {
 
@@ -44,6 +45,7 @@ TlsRuntime read_tls_runtime(const std::string& proc_root, std::uint32_t pid) {
     for (const MappedFile& file : read_executable_mappings(proc_root, pid)) runtime.mapped.push_back(file.path);
     // Through /proc/PID/exe: the process's own file, even in another mount namespace.
     runtime.go = is_go_binary(dir + "/exe");
+    if (runtime.go) runtime.go_probed = inspect_go_binary(dir + "/exe").tls.has_value();
     runtime.known = true;
     return runtime;
 }
@@ -55,8 +57,12 @@ std::string TlsReasons::reason(std::uint32_t pid, const std::string& exe_path) {
     if (ec) {
         // Gone (a short-lived client often is, by the time its ClientHello is read): its file
         // still says whether it is Go; what it mapped is not known any more.
-        bool go = !exe_path.empty() && exe_path.front() == '/' && is_go_binary(exe_path);
-        return go ? "not-probed: go" : tls_not_visible_reason(TlsRuntime{});
+        TlsRuntime gone;
+        if (!exe_path.empty() && exe_path.front() == '/' && is_go_binary(exe_path)) {
+            gone.known = gone.go = true;
+            gone.go_probed = inspect_go_binary(exe_path).tls.has_value();
+        }
+        return tls_not_visible_reason(gone);
     }
     if (auto it = known_.find(pid); it != known_.end() && it->second.exe == exe.string()) return it->second.reason;
     constexpr std::size_t kMaxProcesses = 4096;

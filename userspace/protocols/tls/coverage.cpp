@@ -19,7 +19,7 @@ bool maps(const TlsRuntime& runtime, std::string_view prefix) {
 
 std::string tls_not_visible_reason(const TlsRuntime& runtime) {
     if (!runtime.known) return "process-gone";
-    if (runtime.go) return "not-probed: go";
+    if (runtime.go) return runtime.go_probed ? "not-seen: go" : "not-probed: go";
     if (basename_of(runtime.exe) == "java" || maps(runtime, "libjvm.so")) return "not-covered: java";
     if (maps(runtime, "libssl.so")) return "not-seen: openssl";
     if (maps(runtime, "libgnutls.so")) return "not-seen: gnutls";
@@ -28,7 +28,8 @@ std::string tls_not_visible_reason(const TlsRuntime& runtime) {
 }
 
 std::string tls_not_visible_explanation(std::string_view reason) {
-    if (reason == "not-probed: go") return "Go's crypto/tls is not probed yet";
+    if (reason == "not-probed: go")
+        return "Go's crypto/tls could not be probed in it: no readable function table, or Go older than 1.18";
     if (reason == "not-covered: java") return "Java TLS is not covered";
     if (reason == "not-covered: nss") return "NSS is not covered";
     if (reason == "not-covered: unknown") return "its TLS is in no library egresswatch reads, such as rustls";

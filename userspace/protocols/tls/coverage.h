@@ -15,10 +15,14 @@ struct TlsRuntime {
     bool go = false;                  // a Go binary (it has Go's build info or pc-line table)
     std::vector<std::string> mapped;  // the files it has mapped executable
     bool known = false;               // false: the process was gone before it could be read
+    bool go_probed = false;           // go, and its crypto/tls can be probed
 };
 
 // The reason no request of such a connection was read from plaintext:
-//   "not-probed: go"         Go's crypto/tls is in the binary; egresswatch does not probe it
+//   "not-probed: go"         Go's crypto/tls is in the binary, where it cannot be probed
+//                            (no readable function table, Go older than 1.18, not amd64)
+//   "not-seen: go"           probed, but none of the connection's calls were seen (a process
+//                            started by another was probed from its exec on, after it began)
 //   "not-covered: java"      Java's TLS (JSSE) is Java code
 //   "not-covered: nss"       NSS (Firefox, some curl builds) is not probed
 //   "not-seen: openssl"      a probed library is mapped, but none of this connection's calls

@@ -42,6 +42,7 @@ std::string_view tls_library_name(TlsLibraryKind kind) {
     switch (kind) {
     case TlsLibraryKind::openssl: return "openssl";
     case TlsLibraryKind::gnutls: return "gnutls";
+    case TlsLibraryKind::go: return "go";
     }
     return "unknown";
 }
@@ -50,8 +51,13 @@ std::optional<TlsLibraryKind> tls_library_from_abi(std::uint8_t library) {
     switch (library) {
     case EW_TLS_LIB_OPENSSL: return TlsLibraryKind::openssl;
     case EW_TLS_LIB_GNUTLS: return TlsLibraryKind::gnutls;
+    case EW_TLS_LIB_GO: return TlsLibraryKind::go;
     default: return std::nullopt;
     }
+}
+
+std::uint64_t go_tls_cookie(bool write) {
+    return (write ? EW_TLS_OP_WRITE : 0) | (std::uint64_t{EW_TLS_LIB_GO} << EW_TLS_OP_LIBRARY_SHIFT);
 }
 
 const std::set<std::string>& tls_function_names() {

@@ -13,7 +13,7 @@
 
 namespace egresswatch {
 
-enum class TlsLibraryKind : std::uint8_t { openssl = 1, gnutls = 2 };  // == enum ew_tls_library
+enum class TlsLibraryKind : std::uint8_t { openssl = 1, gnutls = 2, go = 3 };  // == enum ew_tls_library
 
 std::string_view tls_library_name(TlsLibraryKind kind);
 std::optional<TlsLibraryKind> tls_library_from_abi(std::uint8_t library);
@@ -41,6 +41,10 @@ const std::set<std::string>& tls_function_names();
 // The probes for a file that defines 'functions' (name -> file offset), or nullopt if it
 // is not a TLS library egresswatch knows: a write and a read function are both needed.
 std::optional<TlsLibraryPlan> plan_tls_probes(const std::map<std::string, std::uint64_t>& functions);
+
+// The attach cookie of Go's crypto/tls.(*Conn).Write (write) or Read, whose probes are placed
+// from the binary's own code (system/go_binary.h), not from a symbol list.
+std::uint64_t go_tls_cookie(bool write);
 
 // Runtimes whose TLS is not in a library egresswatch probes: their connections are named
 // by SNI only. Shown by doctor and docs/https.md.

@@ -1,0 +1,100 @@
+#pragma once
+// A fixture for the HTTP/2 tests: NamedHostsRun with nghttpd (Debian's nghttp2-server) in the
+// test hosts' namespace on port 8443, serving a few files with the hosts' certificate, and
+// selectors over the http records of HTTP/2.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "named_hosts_run.h"
+
+namespace egresswatch::test {
+
+using namespace std::chrono_literals;
+
+inline constexpr int kH2Port = 8443;
+inline constexpr const char* kNghttpd = "/usr/sbin/nghttpd";
+inline constexpr const char* kDebPath = "/pool/main/h/h2_1.0_amd64.deb";
+inline constexpr std::size_t kDebBytes = 5000;
+inline constexpr std::size_t kBigBytes = 300000;  // many DATA frames: their payload is not copied
+
+class H2ServerRun : public NamedHostsRun {
+protected:
+    void SetUp() override {
+        NamedHostsRun::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        ASSERT_EQ(access(kNghttpd, X_OK), 0) << "run scripts/install-deps.sh (nghttp2-server)";
+        www_ = dir_ + "/www";
+        std::filesystem::create_directories(www_ + "/api/v1");
+        std::filesystem::create_directories(www_ + "/pool/main/h");
+        std::ofstream(www_ + "/api/v1/status") << "ok\n";
+        std::ofstream(www_ + kDebPath) << std::string(kDebBytes, 'd');
+        std::ofstream(www_ + "/big.bin") << std::string(kBigBytes, 'b');
+        server_ = spawn_server({"/usr/sbin/ip", "netns", "exec", hosts_->netns(), kNghttpd, "-d", www_,
+                                std::to_string(kH2Port), hosts_->key_path(), hosts_->cert_path()},
+                               dir_ + "/nghttpd.log");
+        ASSERT_GT(server_, 0);
+        for (int i = 0; i < 200; ++i) {
+            if (run_command({"/bin/bash", "-c", "exec 3<>/dev/tcp/" + hosts_->v4() + "/" + std::to_string(kH2Port)}, 2s)
+                    .exit_code == 0)
+                return;
+            ASSERT_FALSE(server_exited(server_)) << "nghttpd exited: " << read_text(dir_ + "/nghttpd.log");
+            std::this_thread::sleep_for(50ms);
+        }
+        FAIL() << "nghttpd does not accept on " << hosts_->v4() << ":" << kH2Port;
+    }
+    void TearDown() override {
+        stop_server(grpc_server_);
+        stop_server(server_);
+        NamedHostsRun::TearDown();
+    }
+
+    // curl's --connect-to for secure.test:PORT: for clients run without the test resolver.
+    std::string connect_to(int port = kH2Port) const {
+        return "secure.test:" + std::to_string(port) + "=" + hosts_->v4() + ":" + std::to_string(port);
+    }
+
+    // grpc-go's health service (Debian's golang-google-grpc-dev, built offline) over TLS with the
+    // hosts' certificate, in their namespace on kGrpcPort; stopped at TearDown.
+    static constexpr int kGrpcPort = 9443;
+    void start_grpc_server() {
+        ASSERT_EQ(access("/usr/bin/go", X_OK), 0) << "run scripts/install-deps.sh (golang-go)";
+        std::string binary = dir_ + "/grpcserver";
+        auto build = go_build(std::string(TESTPROGS_DIR) + "/go_grpc_server.go", binary);
+        ASSERT_EQ(build.exit_code, 0) << "needs golang-google-grpc-dev: " << build.out << build.err;
+        grpc_server_ = spawn_server({"/usr/sbin/ip", "netns", "exec", hosts_->netns(), binary,
+                                     ":" + std::to_string(kGrpcPort), hosts_->cert_path(), hosts_->key_path()},
+                                    dir_ + "/grpcserver.log");
+        ASSERT_GT(grpc_server_, 0);
+        for (int i = 0; i < 200; ++i) {
+            if (run_command({"/bin/bash", "-c", "exec 3<>/dev/tcp/" + hosts_->v4() + "/" + std::to_string(kGrpcPort)},
+                            2s)
+                    .exit_code == 0)
+                return;
+            std::this_thread::sleep_for(50ms);
+        }
+        FAIL() << "the gRPC server does not accept: " << read_text(dir_ + "/grpcserver.log");
+    }
+
+    std::string url(const std::string& path) const { return "https://secure.test:" + std::to_string(kH2Port) + path; }
+
+    std::vector<json> h2_requests(const std::vector<json>& events) {
+        return select(events, "http", [](const json& e) { return e.value("http_version", "") == "2"; });
+    }
+
+    // Joined like an HTTP/1 request: its connection's TLS record named the host by SNI.
+    void expect_joined(const std::vector<json>& events, const json& request, int port = kH2Port) {
+        EXPECT_NE(request["cookie"], 0) << request.dump();
+        EXPECT_EQ(request["dport"], port) << request.dump();
+        EXPECT_EQ(request["tls"], true);
+        auto tls = select(events, "tls", [&](const json& e) { return e["cookie"] == request["cookie"]; });
+        ASSERT_EQ(tls.size(), 1u) << "no ClientHello on the request's connection: " << request.dump();
+        EXPECT_EQ(tls[0]["sni"], "secure.test");
+    }
+
+    std::string www_;
+    pid_t server_ = -1, grpc_server_ = -1;
+};
+
+}  // namespace egresswatch::test
