@@ -77,6 +77,15 @@ ev=$work/run/events.jsonl
   || fail run-tls-sni "no ClientHello naming mirror.test" $ev
 [ "$(count $ev '.type=="http" and .tls==true and .tls_library=="openssl" and .path=="/y.txt" and .status==200 and .dport==443 and .cookie!=0')" -eq 1 ] \
   && pass run-https-plaintext || fail run-https-plaintext "no HTTPS request for /y.txt joined to its connection" $ev
+# A Go program's HTTPS request, read from Go's crypto/tls (HTTP/1.0 from s_server -WWW).
+$ew run -q -o $work/go -- go_https_client -cacert /srv/cert.pem https://mirror.test/y.txt > go.out 2> go.err
+rc=$?
+gev=$work/go/events.jsonl
+if [ $rc -eq 0 ] && [ ! -s go.err ] \
+   && [ "$(count $gev '.type=="start" and (.kernel_features.tls_plaintext_go | length > 0)')" -eq 1 ] \
+   && [ "$(count $gev '.type=="http" and .tls_library=="go" and .path=="/y.txt" and .status==200 and .dport==443 and .cookie!=0')" -eq 1 ]; then
+  pass run-go-https-plaintext
+else fail run-go-https-plaintext "exit $rc; no HTTPS request for /y.txt from Go's crypto/tls joined to its connection" go.err go.out $gev $work/go/report.json; fi
 [ "$(count $ev ".type==\"start\" and (.kernel_features.tls_plaintext | contains(\"$words\"))")" -eq 1 ] \
   && pass run-start-names-tls-hook || fail run-start-names-tls-hook "the start record does not name $words" $ev
 [ "$(jq -r 'select(.type=="lost") | .total' $ev | tail -n 1)" = 0 ] && pass run-nothing-lost \

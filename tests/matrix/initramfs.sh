@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the guest's initramfs: the built egresswatch with its libraries, busybox, and the
-# real clients and servers the checks use (curl, openssl, dnsmasq, jq), each at the path
+# real clients and servers the checks use (curl, openssl, dnsmasq, jq, a Go client), each at the path
 # it has on this machine, so the TLS attacher finds libssl where it would on a real host.
 #   initramfs.sh BUILD_DIR OUT.cpio.gz
 #   initramfs.sh --tree BUILD_DIR DIR     the same files in DIR (host.sh chroots into it)
@@ -57,6 +57,10 @@ for bin in /usr/bin/curl /usr/bin/openssl /usr/sbin/dnsmasq /usr/bin/jq /bin/bus
 done
 copy_binary "$build/egresswatch"
 install -m 0755 "$build/tests/threads_exit" "$root/usr/bin/threads_exit"
+# A Go HTTPS client, static (its crypto/tls is what the Go probes read), built offline.
+[ -x /usr/bin/go ] || { echo "initramfs.sh: /usr/bin/go is missing: run scripts/install-deps.sh" >&2; exit 2; }
+CGO_ENABLED=0 GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOCACHE=/tmp/egresswatch-test-gocache \
+  go build -o "$root/usr/bin/go_https_client" "$here/../testprogs/go_https_client.go"
 # The build's binary, stripped: its debug info is most of its size.
 mkdir -p "$root/usr/sbin"
 strip -o "$root/usr/sbin/egresswatch" "$build/egresswatch"

@@ -4,6 +4,7 @@
 //
 //	go_https_client -cacert F -connect-to secure.test:8443=198.19.81.2:8443 [mode] URL...
 //
+// -repeat N (a benchmark) fetches the URLs N times on one connection and prints the rate.
 // -delay D waits before the first request (a program started by a script is probed from its
 // exec on). Modes: sequential on one connection (default; HTTP/2 unless GODEBUG=http2client=0);
 // -parallel (the first URL, then the rest at once, multiplexed on the same connection);
@@ -39,6 +40,7 @@ var (
 	waitFor   = flag.String("wait-for", "", "the first URL, then wait for this file, then the others")
 	raw       = flag.Int("raw", 0, "HTTP/1.1 over crypto/tls on this many connections at once")
 	delay     = flag.Duration("delay", 0, "wait this long before the first request")
+	repeat    = flag.Int("repeat", 0, "benchmark: fetch the URLs this many times, print only the rate")
 )
 
 func dial(ctx context.Context, network, address string) (net.Conn, error) {
@@ -80,6 +82,17 @@ func main() {
 	}
 	transport := &http.Transport{DialContext: dial, TLSClientConfig: &tls.Config{RootCAs: roots()}, ForceAttemptHTTP2: true}
 	client := &http.Client{Transport: transport}
+	if *repeat > 0 {
+		get(client, urls[0]) // the connection, outside the timing
+		start := time.Now()
+		for i := 0; i < *repeat; i++ {
+			for _, u := range urls {
+				get(client, u)
+			}
+		}
+		fmt.Printf("%.0f requests/s\n", float64(*repeat*len(urls))/time.Since(start).Seconds())
+		return
+	}
 	fmt.Println(get(client, urls[0]))
 	rest := urls[1:]
 	if *waitFor != "" {

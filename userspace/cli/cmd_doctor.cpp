@@ -62,6 +62,9 @@ void print_tls_libraries(const Tracer* tracer) {
         }
         std::cout << "  also found when observed processes map them: other copies of these libraries, and\n"
                      "  executables that link OpenSSL in and export its functions (node)\n";
+        std::cout << "  Go programs (crypto/tls, Go 1.18+): "
+                  << (tracer->capture_go_tls() ? "probed in each Go executable when a process starts it\n"
+                                               : "unavailable: the Go programs are not loaded (see above)\n");
     } catch (const SetupError& e) {
         std::cout << "  unavailable: " << e.what() << "\n";
     }

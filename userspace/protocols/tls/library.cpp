@@ -89,8 +89,8 @@ std::optional<TlsLibraryPlan> plan_tls_probes(const std::map<std::string, std::u
 }
 
 const std::vector<std::string_view>& tls_not_covered() {
-    static const std::vector<std::string_view> runtimes{"Go crypto/tls (Go binaries)", "Java JSSE", "rustls",
-                                                        "NSS (Firefox)",
+    static const std::vector<std::string_view> runtimes{"Go crypto/tls before Go 1.18 or not on amd64", "Java JSSE",
+                                                        "rustls", "NSS (Firefox)",
                                                         "statically linked OpenSSL without exported symbols"};
     return runtimes;
 }
