@@ -5,10 +5,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <tuple>
 
 #include "common/subprocess.h"
 #include "system/go_binary.h"
+#include "system/go_pclntab.h"
 
 namespace egresswatch {
 namespace {
@@ -136,6 +138,46 @@ TEST_F(GoBinary, AnUnreadableFunctionTableSaysWhy) {
     EXPECT_TRUE(go.go) << "its build info says so";
     EXPECT_FALSE(go.tls);
     EXPECT_NE(go.problem.find(".gopclntab"), std::string::npos) << go.problem;
+}
+
+// The fuzzer's seed (tests/fuzz/corpus/fuzz_gopclntab/minimal_go118): a small table of the Go
+// 1.18 layout, read right, and every offset in it made hostile in turn.
+TEST(GoPclntab, ReadsTheLayoutAndRefusesOffsetsOutsideIt) {
+    std::ifstream in(std::string(FUZZ_CORPUS_DIR) + "/fuzz_gopclntab/minimal_go118", std::ios::binary);
+    const std::vector<std::uint8_t> table((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(table.size(), 187u);
+    EXPECT_TRUE(go_pclntab_register_abi(table));
+    const std::set<std::string> wanted{"crypto/tls.(*Conn).Write", "crypto/tls.(*Conn).Read"};
+    auto found = go_functions_in_pclntab(table, 0, wanted);
+    ASSERT_TRUE(found);
+    ASSERT_EQ(found->size(), 2u);
+    EXPECT_EQ(found->at("crypto/tls.(*Conn).Write").address, 0x401180u);
+    EXPECT_EQ(found->at("crypto/tls.(*Conn).Write").size, 0xc0u);
+    EXPECT_EQ(found->at("crypto/tls.(*Conn).Read").address, 0x401240u);
+    EXPECT_EQ(found->at("crypto/tls.(*Conn).Read").size, 0xc0u);
+
+    auto with = [&](std::size_t at, std::uint64_t value, std::size_t width) {
+        std::vector<std::uint8_t> changed = table;
+        for (std::size_t i = 0; i < width; ++i) changed[at + i] = static_cast<std::uint8_t>(value >> (8 * i));
+        return changed;
+    };
+    EXPECT_FALSE(go_pclntab_register_abi(with(0, 0xfffffffa, 4))) << "Go 1.16/1.17";
+    EXPECT_FALSE(go_functions_in_pclntab(with(7, 4, 1), 0, wanted)) << "32-bit pointers";
+    EXPECT_FALSE(go_functions_in_pclntab(with(8, std::uint64_t{1} << 40, 8), 0, wanted)) << "more functions than bytes";
+    EXPECT_FALSE(go_functions_in_pclntab(with(32, std::uint64_t{1} << 20, 8), 0, wanted)) << "names beyond the table";
+    EXPECT_FALSE(go_functions_in_pclntab(with(64, std::uint64_t{1} << 20, 8), 0, wanted))
+        << "functions beyond the table";
+    // A record or a name offset past the end skips that function, and only it.
+    std::size_t ftab = 72 + 59;  // after the header and the name table
+    auto skipped = go_functions_in_pclntab(with(ftab + 8 + 4, std::uint64_t{1} << 20, 4), 0, wanted);
+    ASSERT_TRUE(skipped);
+    EXPECT_EQ(skipped->size(), 1u);
+    std::vector<std::uint8_t> cut(table.begin(), table.begin() + 72 + 34);  // inside the name table
+    EXPECT_FALSE(go_functions_in_pclntab(cut, 0, wanted));
+    // A position-independent table leaves its text start to the loader: .text's address serves.
+    auto pie = go_functions_in_pclntab(with(24, 0, 8), 0x2000, wanted);
+    ASSERT_TRUE(pie);
+    EXPECT_EQ(pie->at("crypto/tls.(*Conn).Read").address, 0x2240u);
 }
 
 TEST_F(GoBinary, OtherFilesAreNotGo) {

@@ -44,7 +44,7 @@ TlsDataRecord tls_data(std::int64_t t, Direction dir, std::string_view bytes, Tl
     r.event.session = kSession;
     r.event.library = library;
     r.event.socket_source = source;
-    if (source != TlsSocketSource::unknown) r.event.socket = socket_of(cookie);
+    if (source != TlsSocketSource::unknown && source != TlsSocketSource::unresolved) r.event.socket = socket_of(cookie);
     r.event.direction = dir;
     r.event.flow_kind = FlowKind::http;
     r.event.length = static_cast<std::uint32_t>(bytes.size());
@@ -113,6 +113,23 @@ TEST(TlsPlaintextJoin, ABindThatNeverComesLeavesTheRequestUnjoinedAndCounted) {
     EXPECT_EQ(inspector.counts().tls_unjoined, 1u);
 }
 
+// Go's probes say when no bind will follow (the conn's socket could not be found, which the
+// kernel counted): the request is read at once, unjoined, and not counted again.
+TEST(TlsPlaintextJoin, AnUnresolvedSocketIsReadAtOnceWithoutWaitingForABind) {
+    Requests out;
+    FlowInspector inspector(out);
+    inspector.on_tls_data(tls_data(0, Direction::egress, "GET /go HTTP/1.1\r\nHost: a.test\r\n\r\n",
+                                   TlsSocketSource::unresolved, 0, EW_TLS_LIB_GO));
+    inspector.on_tls_data(tls_data(2 * kMs, Direction::ingress, "HTTP/1.1 200 OK\r\n\r\n", TlsSocketSource::unresolved,
+                                   0, EW_TLS_LIB_GO));
+    ASSERT_EQ(out.http.size(), 1u) << "answered, without a tick";
+    EXPECT_EQ(out.http[0].cookie, 0u);
+    EXPECT_EQ(out.http[0].path, "/go");
+    EXPECT_EQ(out.http[0].tls_library, "go");
+    EXPECT_EQ(out.http[0].status, 200);
+    EXPECT_EQ(inspector.counts().tls_unjoined, 0u);
+}
+
 TEST(TlsPlaintextJoin, WithoutAHostHeaderTheConnectionsSniNamesTheRequest) {
     auto hello = test::read_packet_fixture("client_hello_sni_alpn.hex");
     Requests out;
@@ -169,6 +186,15 @@ TEST(TlsPlaintextDecode, DataAndBindEventsFromTheAbi) {
     EXPECT_EQ(data.length, 5000u);
     EXPECT_EQ(data.data.size(), 4u);
     EXPECT_EQ(tls_library_from_abi(data.library), TlsLibraryKind::gnutls);
+
+    // Go's: no socket, and none to wait for; the address fields are not read.
+    raw.socket = EW_TLS_SOCKET_UNRESOLVED;
+    raw.library = EW_TLS_LIB_GO;
+    raw.family = 0;
+    auto unresolved = decode_event(&raw, sizeof(raw));
+    ASSERT_TRUE(unresolved);
+    EXPECT_EQ(std::get<TlsDataEvent>(*unresolved).socket_source, TlsSocketSource::unresolved);
+    EXPECT_EQ(tls_library_from_abi(std::get<TlsDataEvent>(*unresolved).library), TlsLibraryKind::go);
 
     raw.socket = 7;  // not an enum ew_tls_socket value
     EXPECT_FALSE(decode_event(&raw, sizeof(raw)));

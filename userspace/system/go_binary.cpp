@@ -10,6 +10,8 @@
 #include <map>
 #include <memory>
 
+#include "system/go_pclntab.h"
+
 namespace egresswatch {
 namespace {
 
@@ -50,25 +52,9 @@ std::optional<std::uint64_t> uvarint(const std::vector<std::uint8_t>& bytes, std
     return std::nullopt;
 }
 
-struct AddressRange {
-    std::uint64_t address = 0;
-    std::uint64_t size = 0;
-};
-
-template <typename T>
-T read_le(const std::uint8_t* at) {
-    T value;
-    std::memcpy(&value, at, sizeof(value));  // amd64 is little-endian, as the file is
-    return value;
-}
-
-// .gopclntab's magic numbers: the Go 1.18 layout, and 1.20's (the same fields).
-constexpr std::uint32_t kPclntabGo118 = 0xfffffff0;
-constexpr std::uint32_t kPclntabGo120 = 0xfffffff1;
-
 // The two functions, from the ELF symbol table.
-std::map<std::string, AddressRange> functions_in_symtab(Elf* elf, Elf_Scn* symtab) {
-    std::map<std::string, AddressRange> out;
+std::map<std::string, GoAddressRange> functions_in_symtab(Elf* elf, Elf_Scn* symtab) {
+    std::map<std::string, GoAddressRange> out;
     GElf_Shdr sh;
     if (!gelf_getshdr(symtab, &sh)) return out;
     Elf_Data* symbols = elf_getdata(symtab, nullptr);
@@ -79,42 +65,6 @@ std::map<std::string, AddressRange> functions_in_symtab(Elf* elf, Elf_Scn* symta
         const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
         if (name && (std::strcmp(name, kWrite) == 0 || std::strcmp(name, kRead) == 0))
             out[name] = {sym.st_value, sym.st_size};
-    }
-    return out;
-}
-
-// The two functions, from Go's own function table (what the runtime prints stack traces
-// from, so `-ldflags=-s -w` keeps it). Layout of Go 1.18+ (runtime/symtab.go): a header
-// (magic, pads, minLC, ptrSize, then nfunc, nfiles, textStart, funcnameOffset, cuOffset,
-// filetabOffset, pctabOffset, pclnOffset as words); at pclnOffset, nfunc+1 pairs of uint32
-// (entry offset from textStart, offset of the function's _func record), the last giving the
-// end of text; each _func begins with its entry offset and the offset of its name in the
-// name table. Every offset is bounds-checked: the file may be hostile.
-std::optional<std::map<std::string, AddressRange>> functions_in_pclntab(const std::vector<std::uint8_t>& table,
-                                                                        std::uint64_t text_address) {
-    std::map<std::string, AddressRange> out;
-    constexpr std::size_t kHeader = 72;
-    if (table.size() < kHeader || table[7] != 8) return std::nullopt;
-    auto word = [&](std::size_t index) { return read_le<std::uint64_t>(table.data() + 8 + 8 * index); };
-    std::uint64_t nfunc = word(0), text_start = word(2), names = word(3), functions = word(7);
-    // A position-independent binary leaves textStart for the loader to relocate: zero in the
-    // file, where .text's own address serves.
-    if (text_start == 0) text_start = text_address;
-    if (names >= table.size() || functions >= table.size() || nfunc >= (table.size() - functions) / 8)
-        return std::nullopt;
-    const std::uint8_t* ftab = table.data() + functions;
-    for (std::uint64_t i = 0; i < nfunc && out.size() < 2; ++i) {
-        std::uint32_t entry = read_le<std::uint32_t>(ftab + 8 * i);
-        std::uint32_t next = read_le<std::uint32_t>(ftab + 8 * (i + 1));
-        std::uint64_t record = functions + read_le<std::uint32_t>(ftab + 8 * i + 4);
-        if (record + 8 > table.size() || next <= entry) continue;
-        std::uint64_t name_at = names + read_le<std::uint32_t>(table.data() + record + 4);
-        if (name_at >= table.size()) continue;
-        const char* name = reinterpret_cast<const char*>(table.data() + name_at);
-        std::size_t room = table.size() - name_at;
-        if (strnlen(name, room) == room) continue;
-        if (std::strcmp(name, kWrite) == 0 || std::strcmp(name, kRead) == 0)
-            out[name] = {text_start + entry, std::uint64_t{next} - entry};
     }
     return out;
 }
@@ -201,14 +151,14 @@ GoInspection inspect_go_binary(const std::string& path) {
     // The table's magic number says the Go release, and with it the calling convention: the
     // probes read arguments from registers, which Go passes there since 1.17. 1.16 and 1.17
     // share a magic number, so both are refused rather than 1.16 read wrong.
-    std::uint32_t magic = table.size() >= 4 ? read_le<std::uint32_t>(table.data()) : 0;
-    if (magic != kPclntabGo118 && magic != kPclntabGo120) {
+    if (!go_pclntab_register_abi(table)) {
         result.problem = pclntab ? "Go older than 1.18: its calling convention is not read"
                                  : "no readable .gopclntab (Go's function table)";
         return result;
     }
 
-    auto found = symtab ? functions_in_symtab(elf.elf, symtab) : functions_in_pclntab(table, text_address);
+    auto found =
+        symtab ? functions_in_symtab(elf.elf, symtab) : go_functions_in_pclntab(table, text_address, {kWrite, kRead});
     if (!found) {
         result.problem = "stripped, and its .gopclntab could not be read";
         return result;
@@ -218,7 +168,7 @@ GoInspection inspect_go_binary(const std::string& path) {
     for (auto [name, f] : {std::pair{kWrite, &tls.write}, std::pair{kRead, &tls.read}}) {
         auto it = found->find(name);
         if (it == found->end() || it->second.size == 0 || it->second.size > kMaxFunctionBytes) continue;
-        const AddressRange& range = it->second;
+        const GoAddressRange& range = it->second;
         // The section holding the function gives its bytes and file offset.
         for (auto& [sh, scn] : sections) {
             if (sh.sh_type != SHT_PROGBITS || range.address < sh.sh_addr ||
