@@ -101,6 +101,7 @@ struct tls_session {
 	__u8 h2_joined;		  /* EW_FLOW_HTTP2 first seen mid-connection */
 	__u8 read_first;	  /* a read came before the first write: a server, or unknowable */
 	__u8 pad[4];
+	__u64 go_netfd;		    /* Go: the netFD the socket was found through (tls_go.bpf.h) */
 	struct tls_h2_cursor h2[2]; /* EW_FLOW_HTTP2: by enum ew_direction */
 };
 

@@ -102,6 +102,10 @@ TEST_F(GoBinary, FindsCryptoTlsWriteAndReadAndEveryReturn) {
     }
     EXPECT_EQ(go.tls->write.name, "crypto/tls.(*Conn).Write");
     EXPECT_EQ(go.tls->read.name, "crypto/tls.(*Conn).Read");
+    EXPECT_EQ(go.tls->close.name, "crypto/tls.(*Conn).Close");
+    const std::vector<std::uint8_t> small_frame{0x49, 0x3b, 0x66, 0x10}, large_frame{0x4c, 0x8d, 0x64, 0x24};
+    auto close = bytes_at(binary, go.tls->close.entry, 4);
+    EXPECT_TRUE(close == small_frame || close == large_frame) << "Close begins with the stack check too";
 }
 
 // Without a symbol table (-s -w), and as a position-independent executable, the functions are
@@ -120,6 +124,7 @@ TEST_F(GoBinary, StrippedAndPieBinariesAreReadFromTheirFunctionTable) {
         // -s -w drops sections ahead of the code, so offsets shift by one amount for both.
         std::int64_t shift = static_cast<std::int64_t>(go.tls->write.entry - reference->tls->write.entry);
         EXPECT_EQ(static_cast<std::int64_t>(go.tls->read.entry - reference->tls->read.entry), shift);
+        EXPECT_EQ(static_cast<std::int64_t>(go.tls->close.entry - reference->tls->close.entry), shift);
         ASSERT_EQ(go.tls->write.returns.size(), reference->tls->write.returns.size());
         ASSERT_EQ(go.tls->read.returns.size(), reference->tls->read.returns.size());
         for (std::size_t i = 0; i < go.tls->read.returns.size(); ++i)

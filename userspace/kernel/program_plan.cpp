@@ -48,6 +48,7 @@ const PlannedObject kObjects[] = {
     {"tls_sessions", kTls},
     {"uprobe_go_tls_enter", kTlsGo},
     {"uprobe_go_tls_return", kTlsGo},
+    {"uprobe_go_tls_close", kTlsGo},
     {"go_tls_calls", kTlsGo},
     {"sock_send_length_tls_bind", kTlsSocket},
     {"sock_recv_length_tls_bind", kTlsSocket},
@@ -65,7 +66,8 @@ const std::initializer_list<const char*> kTlsPrograms = {"uprobe_tls_call_enter"
                                                          "tls_thread_exit"};
 const std::initializer_list<const char*> kTlsMaps = {"tls_calls", "tls_sessions"};
 // They use the TLS maps: no Go probes without the library ones.
-const std::initializer_list<const char*> kTlsGoPrograms = {"uprobe_go_tls_enter", "uprobe_go_tls_return"};
+const std::initializer_list<const char*> kTlsGoPrograms = {"uprobe_go_tls_enter", "uprobe_go_tls_return",
+                                                           "uprobe_go_tls_close"};
 const std::initializer_list<const char*> kTlsGoMaps = {"go_tls_calls"};
 
 bool contains(std::initializer_list<const char*> names, const std::string& name) {

@@ -127,15 +127,17 @@ void TlsAttacher::examine_go(const std::string& path, const std::string& name) {
         spdlog::warn("HTTPS requests of {} are not visible: a Go program, {}", name, go.problem);
         return;
     }
-    std::vector<UprobeSite> entries, returns;
-    for (auto [f, write] : {std::pair{&go.tls->write, true}, std::pair{&go.tls->read, false}}) {
-        entries.push_back({f->entry, go_tls_cookie(write)});
-        for (std::uint64_t ret : f->returns) returns.push_back({ret, go_tls_cookie(write)});
-    }
+    // Writes are read at their entry; only reads need their returns.
+    std::vector<UprobeSite> entries{{go.tls->write.entry, go_tls_cookie(true)},
+                                    {go.tls->read.entry, go_tls_cookie(false)}};
+    std::vector<UprobeSite> returns;
+    for (std::uint64_t ret : go.tls->read.returns) returns.push_back({ret, go_tls_cookie(false)});
     std::vector<UprobeLinks> links;
     try {
         links.push_back(tracer_.attach_uprobes(UprobeProgram::go_tls_enter, path, entries));
         links.push_back(tracer_.attach_uprobes(UprobeProgram::go_tls_return, path, returns));
+        if (!go.tls->close.name.empty())
+            links.push_back(tracer_.attach_uprobes(UprobeProgram::go_tls_close, path, {{go.tls->close.entry, 0}}));
     } catch (const SetupError& e) {
         spdlog::warn("HTTPS requests of {} are not visible: {}", name, e.what());
         detach_concurrently(std::move(links));

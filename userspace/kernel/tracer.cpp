@@ -163,7 +163,8 @@ void Tracer::open_for_plan(const LoaderOptions& options) {
         if (plan_.tls && uprobe_multi_)
             for (bpf_program* p : {skel_->progs.uprobe_tls_call_enter, skel_->progs.uretprobe_tls_call_exit,
                                    skel_->progs.uprobe_tls_session_free, skel_->progs.uprobe_loader_libs_changed,
-                                   skel_->progs.uprobe_go_tls_enter, skel_->progs.uprobe_go_tls_return})
+                                   skel_->progs.uprobe_go_tls_enter, skel_->progs.uprobe_go_tls_return,
+                                   skel_->progs.uprobe_go_tls_close})
                 bpf_program__set_expected_attach_type(p, static_cast<bpf_attach_type>(kAttachUprobeMulti));
         if (options.enforce)
             prepare_enforcement(skel_, *options.enforce, options.enforce_fail_open, options.enforce_learned_entries);
@@ -335,6 +336,7 @@ UprobeLinks Tracer::attach_uprobes(UprobeProgram program, const std::string& pat
     case UprobeProgram::loader_libs_changed: prog = skel_->progs.uprobe_loader_libs_changed; break;
     case UprobeProgram::go_tls_enter: prog = skel_->progs.uprobe_go_tls_enter; break;
     case UprobeProgram::go_tls_return: prog = skel_->progs.uprobe_go_tls_return; break;
+    case UprobeProgram::go_tls_close: prog = skel_->progs.uprobe_go_tls_close; break;
     }
     auto failure = [&](int err) { fail(std::string("attaching ") + bpf_program__name(prog) + " to " + path, err); };
     if (uprobe_multi_) {

@@ -74,7 +74,8 @@ enum class UprobeProgram {
     tls_session_free,
     loader_libs_changed,
     go_tls_enter,
-    go_tls_return
+    go_tls_return,
+    go_tls_close
 };
 
 class Tracer final : public KernelCounterSource {

@@ -17,6 +17,7 @@ namespace {
 
 constexpr const char* kWrite = "crypto/tls.(*Conn).Write";
 constexpr const char* kRead = "crypto/tls.(*Conn).Read";
+constexpr const char* kClose = "crypto/tls.(*Conn).Close";
 // A function this large is not the one wanted: a bound on what is disassembled.
 constexpr std::uint64_t kMaxFunctionBytes = 1 << 20;
 
@@ -59,11 +60,11 @@ std::map<std::string, GoAddressRange> functions_in_symtab(Elf* elf, Elf_Scn* sym
     if (!gelf_getshdr(symtab, &sh)) return out;
     Elf_Data* symbols = elf_getdata(symtab, nullptr);
     std::size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-    for (std::size_t i = 0; symbols && i < count && out.size() < 2; ++i) {
+    for (std::size_t i = 0; symbols && i < count && out.size() < 3; ++i) {
         GElf_Sym sym;
         if (!gelf_getsym(symbols, static_cast<int>(i), &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC) continue;
         const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
-        if (name && (std::strcmp(name, kWrite) == 0 || std::strcmp(name, kRead) == 0))
+        if (name && (std::strcmp(name, kWrite) == 0 || std::strcmp(name, kRead) == 0 || std::strcmp(name, kClose) == 0))
             out[name] = {sym.st_value, sym.st_size};
     }
     return out;
@@ -157,15 +158,15 @@ GoInspection inspect_go_binary(const std::string& path) {
         return result;
     }
 
-    auto found =
-        symtab ? functions_in_symtab(elf.elf, symtab) : go_functions_in_pclntab(table, text_address, {kWrite, kRead});
+    auto found = symtab ? functions_in_symtab(elf.elf, symtab)
+                        : go_functions_in_pclntab(table, text_address, {kWrite, kRead, kClose});
     if (!found) {
         result.problem = "stripped, and its .gopclntab could not be read";
         return result;
     }
     GoTlsFunctions tls;
     tls.go_version = version;
-    for (auto [name, f] : {std::pair{kWrite, &tls.write}, std::pair{kRead, &tls.read}}) {
+    for (auto [name, f] : {std::pair{kWrite, &tls.write}, std::pair{kRead, &tls.read}, std::pair{kClose, &tls.close}}) {
         auto it = found->find(name);
         if (it == found->end() || it->second.size == 0 || it->second.size > kMaxFunctionBytes) continue;
         const GoAddressRange& range = it->second;
@@ -182,6 +183,7 @@ GoInspection inspect_go_binary(const std::string& path) {
                 break;
             f->name = name;
             f->entry = offset;
+            if (f == &tls.close) break;  // its entry is all that is probed
             if (auto returns = find_returns(code.data(), code.size(), range.address, f->entry)) f->returns = *returns;
             break;
         }

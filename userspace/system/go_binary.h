@@ -1,6 +1,7 @@
 #pragma once
 // Where a Go binary's crypto/tls plaintext passes: the entry and every return instruction of
-// crypto/tls.(*Conn).Write and (*Conn).Read, as file offsets for uprobes. Go moves goroutine
+// crypto/tls.(*Conn).Write and (*Conn).Read, as file offsets for uprobes (and the entry of
+// (*Conn).Close, where a connection's session ends). Go moves goroutine
 // stacks, so a uretprobe (which rewrites the return address on the stack) corrupts a Go
 // program: the returns are probed one by one instead, found by disassembling the function
 // (capstone), never by scanning for a 0xc3 byte, which also occurs inside other instructions.
@@ -23,6 +24,7 @@ struct GoFunction {
 struct GoTlsFunctions {
     std::string go_version;  // "go1.19.8", from the build info
     GoFunction write, read;
+    GoFunction close;  // its entry only; name empty if the binary has none (it is inlined away)
 };
 
 struct GoInspection {
