@@ -395,6 +395,36 @@ TEST(FlowInspector, Http2PiecesBecomeOneRecordPerStreamAndDecodersAreBounded) {
     EXPECT_FALSE(out.requests[2].status);
 }
 
+// An answer that arrives before its request (a request lost, or reported out of order) is
+// counted as a loss, not dropped in silence; on a session joined mid-connection it is expected
+// (the request went before the join) and not counted.
+TEST(FlowInspector, Http2AnswersWithoutTheirRequestAreCounted) {
+    using namespace http2::peers;
+    Peers peers;
+    const auto a = peers.request(
+        Headers{{":method", "GET"}, {":scheme", "https"}, {":authority", "secure.test"}, {":path", "/a"}});
+    peers.flush();
+    peers.respond(a, {{":status", "200"}});
+    peers.flush();
+    std::vector<Piece> server, client;
+    for (const Piece& p : peers.kernel_copies()) (p.side == http2::Side::server ? server : client).push_back(p);
+    Recorder out;
+    FlowInspector inspector(out);
+    auto feed = [&](const Piece& p) {
+        TlsDataRecord r =
+            tls_data(9, 7, FlowKind::http2, p.side == http2::Side::client ? Direction::egress : Direction::ingress,
+                     p.ts, p.bytes);
+        r.event.session = 1;
+        r.event.offset = p.offset;
+        r.event.frame_start = p.frame_start;
+        inspector.on_tls_data(r);
+    };
+    feed(client.front());  // the preface: the session is seen from its start
+    for (const Piece& p : server) feed(p);
+    EXPECT_EQ(inspector.counts().h2_requests_unseen, 1u);
+    EXPECT_TRUE(out.requests.empty());
+}
+
 TEST(FlowInspector, AGapInTheHelloReleasesTheConnectUnnamed) {
     auto hello = test::read_packet_fixture("client_hello_sni_alpn.hex");
     std::vector<std::uint8_t> first(hello.begin(), hello.begin() + 60), later(hello.begin() + 80, hello.end());

@@ -66,6 +66,9 @@ struct InspectorCounts {
     std::uint64_t h2_desync = 0;            // ... of which a header block could not be decoded whole
     std::uint64_t tls_ends = 0;             // TLS connections whose inspection ended (tls_end records)
     std::uint64_t h2_sessions_evicted = 0;  // HTTP/2 decoders ended early: max_h2_sessions reached
+    // HTTP/2 answers to client streams whose request was never seen, in sessions seen from their
+    // start: a request lost on the way (never a pushed stream, nor one sent before a join).
+    std::uint64_t h2_requests_unseen = 0;
     std::uint64_t released_early = 0;       // held connects let out before their deadline (max_held)
 };
 
@@ -139,6 +142,7 @@ private:
         std::optional<TlsSocket> socket;
         std::string_view tls_library;
         std::int64_t last_seen_ns = 0;
+        bool joined = false;  // first seen mid-connection: requests before the join are unseen
     };
     struct HeldConnection {
         ConnectionRecord record;

@@ -28,6 +28,7 @@ void FlowInspector::inspect_h2_data(const TlsDataRecord& r, const std::optional<
     H2Session& session = h2_sessions_[key];
     if (!session.connection) {
         session.connection = std::make_unique<http2::Connection>(!e.joined);
+        session.joined = e.joined;
         session.session = e.session;
         auto library = tls_library_from_abi(e.library);
         session.tls_library = library ? tls_library_name(*library) : std::string_view("tls");
@@ -48,8 +49,13 @@ void FlowInspector::end_h2(H2Session& session) {
 }
 
 void FlowInspector::emit_h2(const H2Session& session, const http2::Exchange& x) {
-    // Pushed streams and streams seen only by their response have no request to report.
-    if (!x.request_ts_ns && !x.method && !x.path) return;
+    // Pushed streams and streams seen only by their response have no request to report. A
+    // client's stream (odd id) answered but never asked, on a connection seen from its start,
+    // is a request lost: counted, never silent.
+    if (!x.request_ts_ns && !x.method && !x.path) {
+        if (x.stream_id % 2 == 1 && !session.joined) ++counts_.h2_requests_unseen;
+        return;
+    }
     const TlsSocket* socket = session.socket ? &*session.socket : nullptr;
     std::uint64_t cookie = socket ? socket->cookie : 0;
     IpAddress address = socket ? socket->remote : IpAddress{};

@@ -102,6 +102,7 @@ LossReasons Pipeline::loss() const {
     const InspectorCounts& inspected = inspector_.counts();
     // Reported, but without the connection they were made on.
     if (inspected.tls_unjoined) reasons["tls_unjoined"] = inspected.tls_unjoined;
+    if (inspected.h2_requests_unseen) reasons["http2_request_unseen"] = inspected.h2_requests_unseen;
     // Payload that started as DNS, a TLS ClientHello or HTTP and could not be read as it: a
     // name or request that is not in the records.
     if (inspected.unparsed) reasons["payload_unparsed"] = inspected.unparsed;
