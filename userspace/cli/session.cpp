@@ -132,9 +132,9 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     options.hooks.libraries_changed = [this](std::uint32_t pid) {
         if (tls_) tls_->scan_process(pid);
     };
-    // Files examined before cost one read of the process's maps, on the attacher's thread.
+    // A program examined before costs one stat, on the attacher's thread.
     options.hooks.program_started = [this](std::uint32_t pid) {
-        if (tls_ && tracer_->capture_go_tls()) tls_->scan_process(pid);
+        if (tls_ && tracer_->capture_go_tls()) tls_->scan_executable(pid);
     };
     options.hooks.cgroup_made = [this](const CgroupEvent& made) {
         cgroup_names_.learn(made.cgroup_id, made.path);

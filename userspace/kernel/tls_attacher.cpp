@@ -157,6 +157,27 @@ void TlsAttacher::scan_process(std::uint32_t pid) {
     wake_.notify_one();
 }
 
+void TlsAttacher::scan_executable(std::uint32_t pid) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!exe_queued_.insert(pid).second) return;
+        exe_queue_.push_back(pid);
+    }
+    wake_.notify_one();
+}
+
+void TlsAttacher::examine_executable(std::uint32_t pid) {
+    // /proc/PID/exe opens the process's own file, in its own mount namespace.
+    std::string link = proc_root_ + "/" + std::to_string(pid) + "/exe";
+    auto id = file_id(link);
+    if (!id) return;  // gone already: its file is examined when another process runs it
+    std::lock_guard examine_lock(files_mutex_);
+    if (examined_.count(*id)) return;
+    std::error_code ec;
+    std::string name = fs::read_symlink(link, ec).string();
+    examine(link, ec ? link : name, *id);
+}
+
 void TlsAttacher::scan_all_processes() {
     {
         std::lock_guard lock(mutex_);
@@ -168,7 +189,7 @@ void TlsAttacher::scan_all_processes() {
 void TlsAttacher::run_worker() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        wake_.wait(lock, [&] { return stopping_ || scan_all_ || !queue_.empty(); });
+        wake_.wait(lock, [&] { return stopping_ || scan_all_ || !queue_.empty() || !exe_queue_.empty(); });
         if (stopping_) return;
         std::vector<std::uint32_t> pids;
         if (scan_all_) {
@@ -182,8 +203,12 @@ void TlsAttacher::run_worker() {
             queued_.erase(queue_.front());
             queue_.pop_front();
         }
+        std::vector<std::uint32_t> programs(exe_queue_.begin(), exe_queue_.end());
+        exe_queue_.clear();
+        exe_queued_.clear();
         busy_ = true;
         lock.unlock();
+        for (std::uint32_t pid : programs) examine_executable(pid);
         for (std::uint32_t pid : pids) {
             // Paths are the process's own: through /proc/PID/root they resolve in its mount
             // namespace, so a container's library is found too.
@@ -212,7 +237,7 @@ void TlsAttacher::run_worker() {
 
 void TlsAttacher::wait_idle() {
     std::unique_lock lock(mutex_);
-    idle_.wait(lock, [&] { return stopping_ || (!busy_ && !scan_all_ && queue_.empty()); });
+    idle_.wait(lock, [&] { return stopping_ || (!busy_ && !scan_all_ && queue_.empty() && exe_queue_.empty()); });
 }
 
 std::vector<AttachedTlsLibrary> TlsAttacher::attached() const {

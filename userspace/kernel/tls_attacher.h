@@ -39,6 +39,9 @@ public:
     void attach_file(const std::string& path);
     // Later, on the worker: the files process pid has mapped.
     void scan_process(std::uint32_t pid);
+    // Later, on the worker: only the program process pid runs (a Go program's TLS is in it).
+    // One stat for a program examined before, where scan_process reads the whole maps file.
+    void scan_executable(std::uint32_t pid);
     // Later, on the worker: every process alive now (for watch).
     void scan_all_processes();
 
@@ -50,6 +53,7 @@ private:
     using FileId = std::pair<std::uint64_t, std::uint64_t>;  // device, inode
 
     void run_worker();
+    void examine_executable(std::uint32_t pid);
     // 'path' opens the file; 'name' is how output names it.
     void examine(const std::string& path, const std::string& name, FileId id);
     void examine_go(const std::string& path, const std::string& name);
@@ -59,8 +63,8 @@ private:
     std::string proc_root_;
     std::mutex mutex_;  // the queue and the worker's state: held briefly by the event path
     std::condition_variable wake_, idle_;
-    std::deque<std::uint32_t> queue_;
-    std::set<std::uint32_t> queued_;
+    std::deque<std::uint32_t> queue_, exe_queue_;
+    std::set<std::uint32_t> queued_, exe_queued_;
     bool scan_all_ = false, busy_ = false, stopping_ = false;
     mutable std::mutex files_mutex_;  // what has been examined and attached: held while examining
     std::set<FileId> examined_;

@@ -69,7 +69,7 @@ struct InspectorCounts {
     // HTTP/2 answers to client streams whose request was never seen, in sessions seen from their
     // start: a request lost on the way (never a pushed stream, nor one sent before a join).
     std::uint64_t h2_requests_unseen = 0;
-    std::uint64_t released_early = 0;       // held connects let out before their deadline (max_held)
+    std::uint64_t released_early = 0;  // held connects let out before their deadline (max_held)
 };
 
 class FlowInspector final : public KernelRecordSink {
