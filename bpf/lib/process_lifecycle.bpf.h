@@ -17,6 +17,7 @@
 #include "acting_task.bpf.h" /* learn_scope_level */
 #include "emit.bpf.h"
 #include "exe_path.bpf.h"
+#include "hold_new_programs.bpf.h"
 #include "task_scope.bpf.h"
 
 SEC("tp_btf/sched_process_exec")
@@ -35,6 +36,7 @@ int BPF_PROG(sched_process_exec_record, struct task_struct *task, pid_t old_pid,
 
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	hold_if_new_program(task, bprm, e);
 	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
 	bpf_probe_read_kernel_str(e->interp, sizeof(e->interp), BPF_CORE_READ(bprm, interp));
 	read_exe_path(task, BPF_CORE_READ(bprm, file), e->exe);
@@ -54,7 +56,11 @@ int BPF_PROG(sched_process_exec_record, struct task_struct *task, pid_t old_pid,
 		else
 			count_drop(EW_DROP_ARGS_UNREADABLE);
 	}
-	submit_event(e, sizeof(*e));
+	/* A held process waits for userspace: wake it now, not at its next drain. */
+	if (e->held)
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	else
+		submit_event(e, sizeof(*e));
 	return 0;
 }
 

@@ -158,10 +158,16 @@ struct ew_sock_event {
 
 struct ew_exec_event {
 	struct ew_event_header hdr;
+	/* The file executed, as the kernel numbers it (i_ino, its superblock's s_dev): the key of
+	 * programs_examined (bpf/lib/hold_new_programs.bpf.h). */
+	__u64 exe_ino;
+	__u32 exe_dev;
 	__u32 ppid;
 	__u32 args_len; /* bytes valid in args: NUL-separated argv */
+	__u32 held_pid; /* held: the process as egresswatch's own PID namespace numbers it */
 	__u8 args_truncated;
-	__u8 pad[7];
+	__u8 held; /* stopped (SIGSTOP) until userspace has examined the file, then continued */
+	__u8 pad[6];
 	char filename[EW_FILENAME_LEN]; /* path as passed to execve (may be relative) */
 	char interp[EW_FILENAME_LEN];	/* interpreter for #! scripts, else == filename */
 	/* the file executed, from the process's root (bpf/lib/exe_path.bpf.h); "" if too deep */

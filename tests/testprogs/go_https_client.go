@@ -5,8 +5,7 @@
 //	go_https_client -cacert F -connect-to secure.test:8443=198.19.81.2:8443 [mode] URL...
 //
 // -repeat N (a benchmark) fetches the URLs N times on one connection and prints the rate.
-// -delay D waits before the first request (a program started by a script is probed from its
-// exec on). Modes: sequential on one connection (default; HTTP/2 unless GODEBUG=http2client=0);
+// Modes: sequential on one connection (default; HTTP/2 unless GODEBUG=http2client=0);
 // -parallel (the first URL, then the rest at once, multiplexed on the same connection);
 // -wait-for FILE (the first URL, then wait for FILE, then the rest); -raw N (HTTP/1.1 written
 // straight to crypto/tls on N connections at once, while busy goroutines keep every thread
@@ -39,7 +38,6 @@ var (
 	parallel  = flag.Bool("parallel", false, "the first URL, then the others at once")
 	waitFor   = flag.String("wait-for", "", "the first URL, then wait for this file, then the others")
 	raw       = flag.Int("raw", 0, "HTTP/1.1 over crypto/tls on this many connections at once")
-	delay     = flag.Duration("delay", 0, "wait this long before the first request")
 	repeat    = flag.Int("repeat", 0, "benchmark: fetch the URLs this many times, print only the rate")
 )
 
@@ -75,7 +73,6 @@ func get(client *http.Client, u string) string {
 func main() {
 	flag.Parse()
 	urls := flag.Args()
-	time.Sleep(*delay)
 	if *raw > 0 {
 		rawClients(urls)
 		return

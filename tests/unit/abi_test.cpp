@@ -13,7 +13,7 @@
 TEST(Abi, StructSizesAreFixed) {
     EXPECT_EQ(sizeof(ew_event_header), 48u);
     EXPECT_EQ(sizeof(ew_sock_event), 80u);
-    EXPECT_EQ(sizeof(ew_exec_event), 1856u);
+    EXPECT_EQ(sizeof(ew_exec_event), 1872u);
     EXPECT_EQ(sizeof(ew_fork_event), 56u);
     EXPECT_EQ(sizeof(ew_exit_event), 56u);
     EXPECT_EQ(sizeof(ew_flow_key), 40u);
@@ -30,9 +30,10 @@ TEST(Abi, LargestFieldsFirstAndNoHoles) {
     EXPECT_EQ(offsetof(ew_sock_event, port), 72u);
     EXPECT_EQ(offsetof(ew_sock_event, family), 74u);
     EXPECT_EQ(offsetof(ew_sock_event, protocol), 76u);
-    EXPECT_EQ(offsetof(ew_exec_event, filename), 64u);
-    EXPECT_EQ(offsetof(ew_exec_event, exe), 64u + 2 * EW_FILENAME_LEN);
-    EXPECT_EQ(offsetof(ew_exec_event, args), 64u + 3 * EW_FILENAME_LEN);
+    EXPECT_EQ(offsetof(ew_exec_event, filename), 80u);
+    EXPECT_EQ(offsetof(ew_exec_event, exe_ino), 48u);
+    EXPECT_EQ(offsetof(ew_exec_event, exe), 80u + 2 * EW_FILENAME_LEN);
+    EXPECT_EQ(offsetof(ew_exec_event, args), 80u + 3 * EW_FILENAME_LEN);
     EXPECT_EQ(offsetof(ew_flow_key, tgid), 24u);
     EXPECT_EQ(offsetof(ew_flow_key, kind), 33u);
 }

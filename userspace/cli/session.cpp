@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -132,9 +133,16 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     options.hooks.libraries_changed = [this](std::uint32_t pid) {
         if (tls_) tls_->scan_process(pid);
     };
-    // A program examined before costs one stat, on the attacher's thread.
-    options.hooks.program_started = [this](std::uint32_t pid) {
-        if (tls_ && tracer_->capture_go_tls()) tls_->scan_executable(pid);
+    // A program examined before costs one stat, on the attacher's thread. A held process is
+    // continued there once its file is examined, or here at once without an attacher.
+    options.hooks.program_started = [this](const ExecEvent& e) {
+        if (tls_) {
+            tls_->scan_executable(
+                e.task.pid, e.held ? std::optional<ProgramFile>({e.exe_ino, e.exe_dev, e.held_pid}) : std::nullopt);
+        } else if (e.held) {
+            tracer_->mark_program_examined(e.exe_ino, e.exe_dev);
+            ::kill(static_cast<pid_t>(e.held_pid), SIGCONT);
+        }
     };
     options.hooks.cgroup_made = [this](const CgroupEvent& made) {
         cgroup_names_.learn(made.cgroup_id, made.path);
@@ -216,6 +224,10 @@ LoaderOptions loader_options(const CaptureOptions& capture) {
 void LiveSession::attach() {
     LoaderOptions loader = loader_options(config_.capture);
     loader.scope_cgroup_fd = config_.scope_process_events ? config_.attach_cgroup_fd : -1;
+    // run: its command's scripts start Go programs, which are probed only once examined.
+    // Not with the test hook that keeps the reader from reading: held programs would wait on it.
+    loader.hold_new_programs =
+        loader.capture_tls && config_.mode == "run" && !test_hook_set("EGRESSWATCH_TEST_HOLD_EVENTS");
     if (config_.enforce) {
         loader.enforce = &*config_.enforce;
         loader.enforce_fail_open = config_.enforce_fail_open;

@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <unistd.h>
+#include <csignal>
 
 #include <filesystem>
 
@@ -39,7 +42,15 @@ TlsAttacher::~TlsAttacher() {
     }
     wake_.notify_all();
     worker_.join();
+    // Never leave a process stopped: what the worker did not reach goes on unexamined.
+    for (const ProgramStart& start : exe_queue_) release(start);
     detach_concurrently(std::move(links_));
+}
+
+void TlsAttacher::release(const ProgramStart& start) const {
+    if (!start.held) return;
+    tracer_.mark_program_examined(start.held->ino, start.held->dev);
+    ::kill(static_cast<pid_t>(start.held->held_pid), SIGCONT);
 }
 
 void TlsAttacher::attach_system_libraries() {
@@ -88,6 +99,9 @@ void TlsAttacher::attach_loader_hook() {
 
 void TlsAttacher::examine(const std::string& path, const std::string& name, FileId id) {
     if (!examined_.insert(id).second) return;
+    // The kernel numbers devices MKDEV(major, minor), 20 bits of minor; stat encodes them apart.
+    auto dev = static_cast<std::uint32_t>((major(id.first) << 20) | minor(id.first));
+    tracer_.mark_program_examined(id.second, dev);
     auto functions = find_functions(path, tls_function_names());
     auto plan = functions ? plan_tls_probes(*functions) : std::nullopt;
     if (!plan) {
@@ -157,11 +171,10 @@ void TlsAttacher::scan_process(std::uint32_t pid) {
     wake_.notify_one();
 }
 
-void TlsAttacher::scan_executable(std::uint32_t pid) {
+void TlsAttacher::scan_executable(std::uint32_t pid, std::optional<ProgramFile> held) {
     {
         std::lock_guard lock(mutex_);
-        if (!exe_queued_.insert(pid).second) return;
-        exe_queue_.push_back(pid);
+        exe_queue_.push_back({pid, held});
     }
     wake_.notify_one();
 }
@@ -203,12 +216,15 @@ void TlsAttacher::run_worker() {
             queued_.erase(queue_.front());
             queue_.pop_front();
         }
-        std::vector<std::uint32_t> programs(exe_queue_.begin(), exe_queue_.end());
+        // Programs first: a held process waits for its file.
+        std::vector<ProgramStart> programs = std::move(exe_queue_);
         exe_queue_.clear();
-        exe_queued_.clear();
         busy_ = true;
         lock.unlock();
-        for (std::uint32_t pid : programs) examine_executable(pid);
+        for (const ProgramStart& start : programs) {
+            examine_executable(start.pid);
+            release(start);
+        }
         for (std::uint32_t pid : pids) {
             // Paths are the process's own: through /proc/PID/root they resolve in its mount
             // namespace, so a container's library is found too.

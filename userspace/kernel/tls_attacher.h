@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -18,6 +19,14 @@
 #include "protocols/tls/library.h"
 
 namespace egresswatch {
+
+// A file as the kernel numbers it (inode, superblock device): the key of the BPF map of files
+// examined, which lets their execs go unheld.
+struct ProgramFile {
+    std::uint64_t ino = 0;
+    std::uint32_t dev = 0;
+    std::uint32_t held_pid = 0;  // the process held at its exec of it, as egresswatch numbers it
+};
 
 struct AttachedTlsLibrary {
     std::string path;
@@ -41,7 +50,9 @@ public:
     void scan_process(std::uint32_t pid);
     // Later, on the worker: only the program process pid runs (a Go program's TLS is in it).
     // One stat for a program examined before, where scan_process reads the whole maps file.
-    void scan_executable(std::uint32_t pid);
+    // held: the kernel stopped the process at its exec of that file; it is continued once the
+    // file is examined (or when the attacher stops).
+    void scan_executable(std::uint32_t pid, std::optional<ProgramFile> held = std::nullopt);
     // Later, on the worker: every process alive now (for watch).
     void scan_all_processes();
 
@@ -50,6 +61,12 @@ public:
     void wait_idle();
 
 private:
+    struct ProgramStart {
+        std::uint32_t pid;
+        std::optional<ProgramFile> held;
+    };
+    // Continues a held process, and marks its file examined in the kernel.
+    void release(const ProgramStart& start) const;
     using FileId = std::pair<std::uint64_t, std::uint64_t>;  // device, inode
 
     void run_worker();
@@ -63,8 +80,9 @@ private:
     std::string proc_root_;
     std::mutex mutex_;  // the queue and the worker's state: held briefly by the event path
     std::condition_variable wake_, idle_;
-    std::deque<std::uint32_t> queue_, exe_queue_;
-    std::set<std::uint32_t> queued_, exe_queued_;
+    std::deque<std::uint32_t> queue_;
+    std::set<std::uint32_t> queued_;
+    std::vector<ProgramStart> exe_queue_;
     bool scan_all_ = false, busy_ = false, stopping_ = false;
     mutable std::mutex files_mutex_;  // what has been examined and attached: held while examining
     std::set<FileId> examined_;

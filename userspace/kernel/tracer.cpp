@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -126,6 +127,13 @@ void Tracer::open_for_plan(const LoaderOptions& options) {
             skel_->rodata->scope_cgroup_id = st.st_ino;
         }
         skel_->rodata->follow_cgroups = plan_.follow_containers;
+        skel_->rodata->hold_new_programs = options.hold_new_programs && plan_.tls;
+        if (struct stat ns{}; ::stat("/proc/self/ns/pid", &ns) == 0) {
+            skel_->rodata->hold_pidns_dev = (static_cast<std::uint64_t>(major(ns.st_dev)) << 20) | minor(ns.st_dev);
+            skel_->rodata->hold_pidns_ino = ns.st_ino;
+        } else {
+            skel_->rodata->hold_new_programs = false;
+        }
         skel_->rodata->packets_scoped_at_root = plan_.follow_containers && options.packet_cgroup_fd >= 0;
         if (int err = bpf_map__set_max_entries(skel_->maps.events, options.ringbuf_bytes))
             fail("sizing the ring buffer", err);
@@ -378,6 +386,16 @@ std::unique_ptr<Tracer> load_and_attach(const LoaderOptions& options, int cgroup
     }
     tracer->attach_tls_socket_tracking();
     return tracer;
+}
+
+void Tracer::mark_program_examined(std::uint64_t ino, std::uint32_t dev) const {
+    struct {
+        std::uint64_t ino;
+        std::uint32_t dev, pad;
+    } key{ino, dev, 0};
+    std::uint8_t examined = 1;
+    // Full or failing, the file is held again at its next exec: slower, never stuck.
+    bpf_map_update_elem(bpf_map__fd(skel_->maps.programs_examined), &key, &examined, BPF_ANY);
 }
 
 bool Tracer::follow_cgroup(std::uint64_t cgroup_id) {

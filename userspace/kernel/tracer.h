@@ -39,6 +39,9 @@ struct LoaderOptions {
     std::uint32_t pending_owner_entries = 16384;
     // Load the TLS plaintext programs (uprobes are attached per library, later).
     bool capture_tls = true;
+    // Stop each process that starts a program not examined yet, until userspace has examined
+    // it (bpf/lib/hold_new_programs.bpf.h): run, for the Go programs its command starts.
+    bool hold_new_programs = false;
     // Load them for uprobe_multi links (probe_uprobe_multi() says whether the kernel has
     // them); else for one classic link per function.
     bool uprobe_multi = false;
@@ -112,6 +115,8 @@ public:
     // A cgroup joins the run's scope (--follow-containers any: a container made outside the
     // run). False if it could not (the table is full, or following is off).
     bool follow_cgroup(std::uint64_t cgroup_id);
+    // The file (the kernel's inode number and device) is examined: its execs go on unheld.
+    void mark_program_examined(std::uint64_t ino, std::uint32_t dev) const;
 
     int ringbuf_fd() const;
     std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const override;

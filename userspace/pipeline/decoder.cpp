@@ -10,7 +10,7 @@ namespace egresswatch {
 
 static_assert(sizeof(ew_event_header) == 48);
 static_assert(sizeof(ew_sock_event) == 80);
-static_assert(sizeof(ew_exec_event) == 1856);
+static_assert(sizeof(ew_exec_event) == 1872);
 static_assert(sizeof(ew_fork_event) == 56);
 static_assert(sizeof(ew_exit_event) == 56);
 static_assert(sizeof(ew_flow_key) == 40);
@@ -163,6 +163,10 @@ std::optional<KernelEvent> decode_exec(const void* data, std::size_t size) {
     std::size_t len = raw->args_len < sizeof(raw->args) ? raw->args_len : sizeof(raw->args);
     e.argv = split_args(raw->args, len);
     e.argv_truncated = raw->args_truncated != 0;
+    e.exe_ino = raw->exe_ino;
+    e.exe_dev = raw->exe_dev;
+    e.held = raw->held != 0;
+    e.held_pid = raw->held_pid;
     return e;
 }
 

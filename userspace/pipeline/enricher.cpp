@@ -59,7 +59,7 @@ void Enricher::handle(const ExecEvent& e) {
     std::vector<std::string> argv = e.argv;
     if (hooks_.redact_argv) hooks_.redact_argv(argv, e.argv_truncated);
     processes_.on_exec(e.task.pid, e.ppid, e.task.comm, exe, std::move(argv));
-    if (hooks_.program_started) hooks_.program_started(e.task.pid);
+    if (hooks_.program_started) hooks_.program_started(e);
     ExecRecord r;
     r.ts_ns = clock_.to_wall(e.task.ts_ns);
     r.ppid = e.ppid;

@@ -32,8 +32,8 @@ struct EnricherHooks {
     // The loader mapped libraries into a process: look for TLS libraries in it.
     std::function<void(std::uint32_t pid)> libraries_changed;
     // A process began a program: a Go program carries its TLS in the executable, and maps no
-    // library that would say so.
-    std::function<void(std::uint32_t pid)> program_started;
+    // library that would say so. A held process (ExecEvent::held) waits for it to be examined.
+    std::function<void(const ExecEvent& e)> program_started;
     // A cgroup was made (its path is known): records made in it from now on name it by this path.
     std::function<void(const CgroupEvent& made)> cgroup_made;
 };

@@ -52,6 +52,10 @@ struct ExecEvent {
     std::string executed;
     std::vector<std::string> argv;
     bool argv_truncated = false;
+    std::uint64_t exe_ino = 0;  // the file, as the kernel numbers it
+    std::uint32_t exe_dev = 0;
+    bool held = false;           // stopped until the file is examined: someone must continue it
+    std::uint32_t held_pid = 0;  // ... this process, as egresswatch's PID namespace numbers it
 };
 
 struct ForkEvent {

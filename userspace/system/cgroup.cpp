@@ -129,6 +129,9 @@ void RunCgroup::spawn_janitor(LeftoverPolicy policy) {
             if (n <= 0) break;
             joined.append(buffer, static_cast<std::size_t>(n));
         }
+        // A process held at its exec (bpf/lib/hold_new_programs.bpf.h) when egresswatch died
+        // would stay stopped.
+        continue_cgroup_processes(path_);
         if (policy_ == LeftoverPolicy::kill) {
             kill_and_remove_cgroup(path_);
             for (std::size_t at = 0, end; (end = joined.find('\n', at)) != std::string::npos; at = end + 1)
@@ -159,6 +162,10 @@ std::size_t RunCgroup::release_joined() {
         if (kill_cgroup_processes(path) > 0) ++held;
     joined_.clear();
     return held;
+}
+
+void continue_cgroup_processes(const std::string& path) {
+    for (pid_t pid : read_procs(path)) ::kill(pid, SIGCONT);
 }
 
 std::size_t kill_cgroup_processes(const std::string& path) {

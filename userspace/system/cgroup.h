@@ -76,6 +76,8 @@ std::size_t empty_and_remove_cgroup(const std::string& path, const std::string& 
 std::size_t kill_and_remove_cgroup(const std::string& path);
 // Kills every process in `path` (and below), and leaves the cgroup. Returns how many there were.
 std::size_t kill_cgroup_processes(const std::string& path);
+// SIGCONT to each process directly in the cgroup (run's held programs, when egresswatch died).
+void continue_cgroup_processes(const std::string& path);
 
 // cgroup id -> path relative to the mount, for naming the cgroup of each event. A cgroup made
 // during the session is learned from the kernel's event the moment it appears (learn());
