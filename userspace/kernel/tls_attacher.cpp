@@ -222,7 +222,9 @@ void TlsAttacher::run_worker() {
         busy_ = true;
         lock.unlock();
         for (const ProgramStart& start : programs) {
-            examine_executable(start.pid);
+            // A held process's pid is egresswatch's own; the event's is the kernel's, which
+            // /proc does not know when egresswatch runs in a PID namespace of its own.
+            examine_executable(start.held ? start.held->held_pid : start.pid);
             release(start);
         }
         for (std::uint32_t pid : pids) {
