@@ -7,22 +7,10 @@
 
 #include <vector>
 
+#include "system/elf_file.h"
+
 namespace egresswatch {
 namespace {
-
-struct FdCloser {
-    int fd;
-    ~FdCloser() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
-struct ElfCloser {
-    Elf* elf;
-    ~ElfCloser() {
-        if (elf) elf_end(elf);
-    }
-};
 
 // A symbol's value is a virtual address; uprobes want the offset in the file, which the
 // loadable segment containing the address gives.
@@ -57,23 +45,21 @@ void collect(Elf* elf, Elf64_Word section_type, const std::vector<GElf_Phdr>& se
 
 std::optional<std::map<std::string, std::uint64_t>> find_functions(const std::string& path,
                                                                    const std::set<std::string>& wanted) {
-    if (elf_version(EV_CURRENT) == EV_NONE) return std::nullopt;
-    FdCloser fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (fd.fd < 0) return std::nullopt;
-    ElfCloser elf{elf_begin(fd.fd, ELF_C_READ_MMAP, nullptr)};
-    if (!elf.elf || elf_kind(elf.elf) != ELF_K_ELF) return std::nullopt;
+    ElfFile file(path, ELF_C_READ_MMAP);
+    Elf* elf = file.get();
+    if (!elf || elf_kind(elf) != ELF_K_ELF) return std::nullopt;
 
     std::size_t phnum = 0;
-    if (elf_getphdrnum(elf.elf, &phnum) != 0) return std::nullopt;
+    if (elf_getphdrnum(elf, &phnum) != 0) return std::nullopt;
     std::vector<GElf_Phdr> segments;
     for (std::size_t i = 0; i < phnum; ++i) {
         GElf_Phdr ph;
-        if (gelf_getphdr(elf.elf, static_cast<int>(i), &ph)) segments.push_back(ph);
+        if (gelf_getphdr(elf, static_cast<int>(i), &ph)) segments.push_back(ph);
     }
 
     std::map<std::string, std::uint64_t> found;
-    collect(elf.elf, SHT_DYNSYM, segments, wanted, found);
-    if (found.size() < wanted.size()) collect(elf.elf, SHT_SYMTAB, segments, wanted, found);
+    collect(elf, SHT_DYNSYM, segments, wanted, found);
+    if (found.size() < wanted.size()) collect(elf, SHT_SYMTAB, segments, wanted, found);
     return found;
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 
+#include "system/elf_file.h"
 #include "system/go_pclntab.h"
 
 namespace egresswatch {
@@ -20,19 +21,6 @@ constexpr const char* kRead = "crypto/tls.(*Conn).Read";
 constexpr const char* kClose = "crypto/tls.(*Conn).Close";
 // A function this large is not the one wanted: a bound on what is disassembled.
 constexpr std::uint64_t kMaxFunctionBytes = 1 << 20;
-
-struct Fd {
-    int fd;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-struct ElfHandle {
-    Elf* elf;
-    ~ElfHandle() {
-        if (elf) elf_end(elf);
-    }
-};
 
 std::vector<std::uint8_t> section_bytes(Elf_Scn* scn) {
     std::vector<std::uint8_t> out;
@@ -113,22 +101,21 @@ std::string go_build_version(const std::vector<std::uint8_t>& buildinfo) {
 
 GoInspection inspect_go_binary(const std::string& path) {
     GoInspection result;
-    Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-    if (fd.fd < 0 || elf_version(EV_CURRENT) == EV_NONE) return result;
-    ElfHandle elf{elf_begin(fd.fd, ELF_C_READ, nullptr)};
+    ElfFile file(path, ELF_C_READ);
+    Elf* elf = file.get();
     std::size_t names = 0;
-    if (!elf.elf || elf_kind(elf.elf) != ELF_K_ELF || elf_getshdrstrndx(elf.elf, &names) != 0) return result;
+    if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &names) != 0) return result;
     GElf_Ehdr header;
-    if (!gelf_getehdr(elf.elf, &header)) return result;
+    if (!gelf_getehdr(elf, &header)) return result;
 
     Elf_Scn *symtab = nullptr, *pclntab = nullptr;
     std::uint64_t text_address = 0;
     std::vector<std::pair<GElf_Shdr, Elf_Scn*>> sections;
     std::string version;
-    for (Elf_Scn* scn = elf_nextscn(elf.elf, nullptr); scn; scn = elf_nextscn(elf.elf, scn)) {
+    for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
         GElf_Shdr sh;
         if (!gelf_getshdr(scn, &sh)) continue;
-        const char* name = elf_strptr(elf.elf, names, sh.sh_name);
+        const char* name = elf_strptr(elf, names, sh.sh_name);
         if (!name) continue;
         if (std::strcmp(name, ".go.buildinfo") == 0) {
             result.go = true;
@@ -158,7 +145,7 @@ GoInspection inspect_go_binary(const std::string& path) {
         return result;
     }
 
-    auto found = symtab ? functions_in_symtab(elf.elf, symtab)
+    auto found = symtab ? functions_in_symtab(elf, symtab)
                         : go_functions_in_pclntab(table, text_address, {kWrite, kRead, kClose});
     if (!found) {
         result.problem = "stripped, and its .gopclntab could not be read";
@@ -178,7 +165,7 @@ GoInspection inspect_go_binary(const std::string& path) {
             // Only the function's bytes: .text is megabytes.
             std::vector<std::uint8_t> code(range.size);
             std::uint64_t offset = sh.sh_offset + (range.address - sh.sh_addr);
-            if (::pread(fd.fd, code.data(), code.size(), static_cast<off_t>(offset)) !=
+            if (::pread(file.fd(), code.data(), code.size(), static_cast<off_t>(offset)) !=
                 static_cast<ssize_t>(code.size()))
                 break;
             f->name = name;
