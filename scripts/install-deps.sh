@@ -19,11 +19,13 @@ packages=(
   iproute2 iputils-ping curl python3 bash procps
   # kernel tests with names: DNS server, dig, more clients, test certificates
   dnsmasq-base bind9-dnsutils wget openssl util-linux mount
-  # kernel tests of HTTP/2 (tests/kernel/http2_test.cpp): nghttpd as the server, python3-h2 as a client
-  nghttp2-server python3-h2
-  # a Go HTTPS client and a gRPC server built by the tests (offline, GOPATH mode): Go's crypto/tls is not probed yet
+  # kernel tests of HTTP/2 (tests/kernel/http2_test.cpp, h2c_test.cpp): nghttpd as the server,
+  # python3-h2 and nghttp as clients
+  nghttp2-server nghttp2-client python3-h2
+  # Go HTTPS and gRPC clients and a gRPC server built by the tests (offline, GOPATH mode)
   golang-go golang-google-grpc-dev
-  # kernel tests of the allowlist export: nft -c checks the nftables ruleset
+  # kernel tests of the allowlist export (nft -c checks the ruleset), and of h2c's lost and
+  # retransmitted segments (nft drops one)
   nftables
   # kernel tests with containers (tests/kernel/containers.h): real containers, rootful podman.
   # runc, because crun (podman's default) fails on hybrid cgroup layouts; netavark as podman's

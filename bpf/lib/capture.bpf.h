@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Payload inspection in cgroup_skb: which packets of a flow carry what userspace needs
- * (a DNS message, a TLS ClientHello, an HTTP request or response head), and copying
- * their first bytes. A flow that has yielded what it can costs one sk_storage lookup per
+ * (a DNS message, a TLS ClientHello, an HTTP request or response head, h2c's header
+ * blocks), and copying their first bytes. A flow that has yielded what it can costs one sk_storage lookup per
  * packet afterwards.
  *
  * The packet programs see only the cgroup they are attached to (the run's cgroup, a
@@ -21,6 +21,7 @@
 #include "acting_task.bpf.h" /* packet_in_scope */
 #include "emit.bpf.h"
 #include "enforce.bpf.h" /* learn_from_dns */
+#include "h2c.bpf.h"	 /* cleartext HTTP/2 */
 #include "icmp.bpf.h"	 /* icmp_echo_passes */
 #include "owners.bpf.h"
 #include "packet.bpf.h"
@@ -136,6 +137,8 @@ static __always_inline __u8 classify_flow(const struct packet_view *v, bool egre
 		return EW_FLOW_TLS;
 	if (v->payload_length >= 4 && starts_http_request(first4))
 		return EW_FLOW_HTTP;
+	if (v->payload_length >= EW_PAYLOAD_HEAD && v->protocol == EW_IPPROTO_TCP && starts_h2c_preface(head))
+		return EW_FLOW_HTTP2;
 	return EW_FLOW_OTHER;
 }
 
@@ -222,6 +225,9 @@ static __always_inline void inspect(struct __sk_buff *skb, bool egress)
 			owner->done = 1;
 		else if (owner->tls_captured >= owner->tls_wanted)
 			owner->tls_hello_sent = 1;
+		break;
+	case EW_FLOW_HTTP2:
+		inspect_h2c(skb, sk, owner, &v, direction);
 		break;
 	case EW_FLOW_OTHER:
 		emit_payload(skb, owner, &v, direction, EW_FLOW_OTHER, payload_flow_bytes);

@@ -66,6 +66,20 @@ static __always_inline void fill_header_in_packet_program(struct ew_event_header
 	bpf_core_read_str(hdr->comm, sizeof(hdr->comm), &task->comm);
 }
 
+/* The header of a record from the current task, in any program but a packet program. */
+static __always_inline void fill_header_from_current(struct ew_event_header *hdr, __u32 type)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	hdr->ts_ns = bpf_ktime_get_ns();
+	hdr->cgroup_id = bpf_get_current_cgroup_id();
+	hdr->type = type;
+	hdr->tgid = pid_tgid >> 32;
+	hdr->tid = (__u32)pid_tgid;
+	hdr->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+}
+
 /* The acting process's id, by the helper or, in a cgroup_skb program, from its BTF. */
 static __always_inline __u32 current_tgid(bool packet_program)
 {
@@ -79,24 +93,15 @@ static __always_inline __u32 current_tgid(bool packet_program)
 static __always_inline void *reserve_event_as(__u64 size, __u32 type, __u32 drop_reason, bool packet_program)
 {
 	struct ew_event_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
-	__u64 pid_tgid;
 
 	if (!hdr) {
 		count_drop(drop_reason);
 		return NULL;
 	}
-	if (packet_program) {
+	if (packet_program)
 		fill_header_in_packet_program(hdr, type);
-		return hdr;
-	}
-	pid_tgid = bpf_get_current_pid_tgid();
-	hdr->ts_ns = bpf_ktime_get_ns();
-	hdr->cgroup_id = bpf_get_current_cgroup_id();
-	hdr->type = type;
-	hdr->tgid = pid_tgid >> 32;
-	hdr->tid = (__u32)pid_tgid;
-	hdr->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+	else
+		fill_header_from_current(hdr, type);
 	return hdr;
 }
 

@@ -85,14 +85,25 @@ static __always_inline void put_tls_data_origin(struct ew_tls_data_event *e,
 	e->pad = 0;
 }
 
+/* Where a walk's bytes are: a TLS call's buffer in user memory, or a packet (h2c.bpf.h). A
+ * frame header that was split across calls is copied from the cursor. Each source is a
+ * separate instantiation of the walk, as a uprobe may not call bpf_skb_load_bytes. */
+enum h2_source {
+	H2_FROM_USER,
+	H2_FROM_SKB,
+	H2_FROM_CURSOR,
+};
+
 struct h2_walk {
+	struct ew_event_header hdr; /* every piece's but its time: filled once per walk */
 	struct tls_data_origin origin;
 	struct tls_h2_cursor cursor; /* a copy on the stack, written back after the walk */
-	__u64 buf;
+	struct __sk_buff *skb;	     /* H2_FROM_SKB */
+	__u64 buf;		     /* H2_FROM_USER: the address; H2_FROM_SKB: the offset in skb */
 	__u32 length;
 	__u32 pos;
 	__u32 tgid;
-	__u32 pad;
+	__u32 untracked_reason; /* the drop counted when the walk loses its place */
 };
 
 static __always_inline bool starts_h2_preface(__u32 first4)
@@ -114,21 +125,40 @@ static __always_inline bool looks_like_h2_headers(const void *buf, __u64 length)
 	       frame_length <= length - EW_H2_FRAME_HEADER;
 }
 
-static __always_inline void emit_h2_piece(struct h2_walk *w, const void *src, __u32 n, __u64 offset,
-					  bool from_user, bool frame_start)
+/* n bytes at the walk's position pos, from where the walk's bytes are. */
+static __always_inline long h2_load(const struct h2_walk *w, void *dst, __u32 n, __u32 pos,
+				    enum h2_source from)
+{
+	if (from == H2_FROM_SKB)
+		return bpf_skb_load_bytes(w->skb, w->buf + pos, dst, n);
+	return bpf_probe_read_user(dst, n, (const void *)(w->buf + pos));
+}
+
+/* Copies n bytes at pos (or the cursor's whole frame header) as a piece at `offset` of the
+ * direction's stream. */
+static __always_inline void emit_h2_piece(struct h2_walk *w, __u32 pos, __u32 n, __u64 offset,
+					  bool frame_start, enum h2_source from)
 {
 	struct ew_tls_data_event *e;
 
 	if (n == 0)
 		return;
 	n = ((n - 1) & (EW_PAYLOAD_MAX - 1)) + 1;
-	e = reserve_event(sizeof(*e), EW_EVENT_TLS_DATA, EW_DROP_RINGBUF_TLS);
-	if (!e)
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_drop(EW_DROP_RINGBUF_TLS);
 		return;
+	}
+	e->hdr = w->hdr;
+	e->hdr.ts_ns = bpf_ktime_get_ns();
 	e->length = n;
 	/* An unreadable buffer (paged out) is a piece with nothing captured: a loss. */
-	if (from_user ? bpf_probe_read_user(e->data, n, src) : bpf_probe_read_kernel(e->data, n, src))
+	if (from == H2_FROM_CURSOR) {
+		if (bpf_probe_read_kernel(e->data, EW_H2_FRAME_HEADER, w->cursor.header))
+			n = 0;
+	} else if (h2_load(w, e->data, n, pos, from)) {
 		n = 0;
+	}
 	e->captured = n;
 	e->offset = offset;
 	put_tls_data_origin(e, &w->origin);
@@ -159,7 +189,7 @@ static __always_inline bool copies_h2_frame(const struct h2_walk *w, __u8 type, 
 	}
 }
 
-static long h2_walk_step(__u64 index, struct h2_walk *w)
+static __always_inline long h2_walk_step(struct h2_walk *w, enum h2_source from)
 {
 	struct tls_h2_cursor *c = &w->cursor;
 	__u32 left = w->length - w->pos;
@@ -173,8 +203,7 @@ static long h2_walk_step(__u64 index, struct h2_walk *w)
 		if (c->copying) {
 			if (n > EW_PAYLOAD_MAX)
 				n = EW_PAYLOAD_MAX;
-			emit_h2_piece(w, (const void *)(w->buf + w->pos), n, c->offset + w->pos, true,
-				      c->offset + w->pos == 0);
+			emit_h2_piece(w, w->pos, n, c->offset + w->pos, c->offset + w->pos == 0, from);
 		}
 		w->pos += n;
 		c->frame_left -= n;
@@ -182,7 +211,7 @@ static long h2_walk_step(__u64 index, struct h2_walk *w)
 	}
 	/* A frame header, nearly always whole in this call. */
 	if (c->header_have == 0 && left >= EW_H2_FRAME_HEADER) {
-		if (bpf_probe_read_user(c->header, EW_H2_FRAME_HEADER, (const void *)(w->buf + w->pos)))
+		if (h2_load(w, c->header, EW_H2_FRAME_HEADER, w->pos, from))
 			goto lost;
 		frame_length = ((__u32)c->header[0] << 16) | ((__u32)c->header[1] << 8) | c->header[2];
 		c->copying = copies_h2_frame(w, c->header[3], frame_length);
@@ -194,18 +223,18 @@ static long h2_walk_step(__u64 index, struct h2_walk *w)
 
 			if (n > EW_PAYLOAD_MAX)
 				n = EW_PAYLOAD_MAX;
-			emit_h2_piece(w, (const void *)(w->buf + w->pos), n, c->offset + w->pos, true, true);
+			emit_h2_piece(w, w->pos, n, c->offset + w->pos, true, from);
 			w->pos += n;
 			c->frame_left = frame_length - (n - EW_H2_FRAME_HEADER);
 			return 0;
 		}
-		emit_h2_piece(w, c->header, EW_H2_FRAME_HEADER, c->offset + w->pos, false, true);
+		emit_h2_piece(w, 0, EW_H2_FRAME_HEADER, c->offset + w->pos, true, H2_FROM_CURSOR);
 		w->pos += EW_H2_FRAME_HEADER;
 		c->frame_left = frame_length;
 		return 0;
 	}
 	/* A header split across calls: kept in the cursor, copied once whole. */
-	if (bpf_probe_read_user(&c->header[c->header_have & 15], 1, (const void *)(w->buf + w->pos)))
+	if (h2_load(w, &c->header[c->header_have & 15], 1, w->pos, from))
 		goto lost;
 	c->header_have++;
 	w->pos++;
@@ -213,36 +242,61 @@ static long h2_walk_step(__u64 index, struct h2_walk *w)
 		return 0;
 	c->header_have = 0;
 	frame_length = ((__u32)c->header[0] << 16) | ((__u32)c->header[1] << 8) | c->header[2];
-	emit_h2_piece(w, c->header, EW_H2_FRAME_HEADER, c->offset + w->pos - EW_H2_FRAME_HEADER, false, true);
+	emit_h2_piece(w, 0, EW_H2_FRAME_HEADER, c->offset + w->pos - EW_H2_FRAME_HEADER, true, H2_FROM_CURSOR);
 	c->frame_left = frame_length;
 	c->copying = copies_h2_frame(w, c->header[3], frame_length);
 	return 0;
 lost:
 	c->untracked = 1;
-	count_drop(EW_DROP_TLS_H2_UNTRACKED);
+	count_drop(w->untracked_reason);
 	return 1;
 }
 
-/* Walks one call's `length` bytes at `buf` for the direction `cursor` follows. */
+static long h2_walk_step_user(__u64 index, struct h2_walk *w)
+{
+	return h2_walk_step(w, H2_FROM_USER);
+}
+
+static long h2_walk_step_skb(__u64 index, struct h2_walk *w)
+{
+	return h2_walk_step(w, H2_FROM_SKB);
+}
+
+/* Walks w's `length` bytes for the direction `cursor` follows; the caller filled w's header,
+ * origin, source and tgid. */
+static __always_inline void walk_h2(struct tls_h2_cursor *cursor, struct h2_walk *w, enum h2_source from)
+{
+	if (cursor->untracked)
+		return;
+	w->cursor = *cursor;
+	w->pos = 0;
+	if (from == H2_FROM_SKB)
+		bpf_loop(EW_H2_WALK_STEPS, h2_walk_step_skb, w, 0);
+	else
+		bpf_loop(EW_H2_WALK_STEPS, h2_walk_step_user, w, 0);
+	if (w->pos < w->length && !w->cursor.untracked) {
+		w->cursor.untracked = 1;
+		count_drop(w->untracked_reason);
+	}
+	w->cursor.offset += w->length;
+	*cursor = w->cursor;
+}
+
+/* Walks one TLS call's `length` bytes at `buf` for the direction `cursor` follows. */
 static __always_inline void walk_h2_call(struct tls_h2_cursor *cursor, const struct tls_data_origin *origin,
 					 __u64 buf, __u64 length)
 {
 	struct h2_walk w = {};
 
-	if (cursor->untracked || length > 0xffffffffULL)
+	if (length > 0xffffffffULL)
 		return;
+	fill_header_from_current(&w.hdr, EW_EVENT_TLS_DATA);
 	w.origin = *origin;
-	w.cursor = *cursor;
 	w.buf = buf;
 	w.length = length;
-	w.tgid = bpf_get_current_pid_tgid() >> 32;
-	bpf_loop(EW_H2_WALK_STEPS, h2_walk_step, &w, 0);
-	if (w.pos < w.length && !w.cursor.untracked) {
-		w.cursor.untracked = 1;
-		count_drop(EW_DROP_TLS_H2_UNTRACKED);
-	}
-	w.cursor.offset += length;
-	*cursor = w.cursor;
+	w.tgid = w.hdr.tgid;
+	w.untracked_reason = EW_DROP_TLS_H2_UNTRACKED;
+	walk_h2(cursor, &w, H2_FROM_USER);
 }
 
 #endif

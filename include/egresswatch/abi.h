@@ -35,6 +35,7 @@ enum ew_event_type {
 };
 
 enum ew_tls_library {
+	EW_TLS_LIB_NONE = 0,	/* h2c: cleartext HTTP/2 read from packets (bpf/lib/h2c.bpf.h) */
 	EW_TLS_LIB_OPENSSL = 1, /* OpenSSL 1.1/3 and BoringSSL: the SSL_* API */
 	EW_TLS_LIB_GNUTLS = 2,
 	EW_TLS_LIB_GO = 3, /* Go's crypto/tls, in the program's own binary */
@@ -62,8 +63,9 @@ enum ew_flow_kind {
 	EW_FLOW_TLS = 2,   /* the ClientHello record, then nothing */
 	EW_FLOW_DNS = 3,   /* every message (port 53), both directions */
 	EW_FLOW_OTHER = 4, /* the first packet, then nothing */
-	/* TLS plaintext only: HTTP/2, in pieces at their offset in the stream: every frame's
-	 * header, and every frame but DATA whole (bpf/lib/tls_h2.bpf.h) */
+	/* HTTP/2, in TLS plaintext or in packets (h2c), in pieces at their offset in the stream:
+	 * every frame's header, and every frame but DATA whole (bpf/lib/tls_h2.bpf.h); sent as
+	 * ew_tls_data_event, library EW_TLS_LIB_NONE for h2c */
 	EW_FLOW_HTTP2 = 5,
 };
 
@@ -111,7 +113,10 @@ enum ew_drop_reason {
 	 * descriptor (not a TCP conn, or a socket made before egresswatch saw it): its requests
 	 * are reported, unjoined from their connection */
 	EW_DROP_TLS_GO_SOCKET_UNRESOLVED = 18,
-	EW_DROP__COUNT = 19,
+	/* an h2c connection's segment arrived before one it follows (out of order), or held more
+	 * frames than one packet's walk follows: that direction's later frames are not copied */
+	EW_DROP_H2C_UNTRACKED = 19,
+	EW_DROP__COUNT = 20,
 };
 
 /* Address families as the kernel numbers them; vmlinux.h has no #defines. */

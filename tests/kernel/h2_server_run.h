@@ -35,16 +35,10 @@ protected:
                                 std::to_string(kH2Port), hosts_->key_path(), hosts_->cert_path()},
                                dir_ + "/nghttpd.log");
         ASSERT_GT(server_, 0);
-        for (int i = 0; i < 200; ++i) {
-            if (run_command({"/bin/bash", "-c", "exec 3<>/dev/tcp/" + hosts_->v4() + "/" + std::to_string(kH2Port)}, 2s)
-                    .exit_code == 0)
-                return;
-            ASSERT_FALSE(server_exited(server_)) << "nghttpd exited: " << read_text(dir_ + "/nghttpd.log");
-            std::this_thread::sleep_for(50ms);
-        }
-        FAIL() << "nghttpd does not accept on " << hosts_->v4() << ":" << kH2Port;
+        wait_until_accepting(kH2Port, server_, dir_ + "/nghttpd.log");
     }
     void TearDown() override {
+        stop_server(h2c_server_);
         stop_server(grpc_server_);
         stop_server(server_);
         NamedHostsRun::TearDown();
@@ -55,26 +49,44 @@ protected:
         return "secure.test:" + std::to_string(port) + "=" + hosts_->v4() + ":" + std::to_string(port);
     }
 
-    // grpc-go's health service (Debian's golang-google-grpc-dev, built offline) over TLS with the
-    // hosts' certificate, in their namespace on kGrpcPort; stopped at TearDown.
+    // grpc-go's health service (Debian's golang-google-grpc-dev, built offline) in the hosts'
+    // namespace: over TLS with their certificate on kGrpcPort, or in cleartext HTTP/2 (h2c) on
+    // kGrpcH2cPort; stopped at TearDown.
     static constexpr int kGrpcPort = 9443;
-    void start_grpc_server() {
+    static constexpr int kGrpcH2cPort = 9080;
+    void start_grpc_server(bool tls = true) {
         ASSERT_EQ(access("/usr/bin/go", X_OK), 0) << "run scripts/install-deps.sh (golang-go)";
         std::string binary = dir_ + "/grpcserver";
         auto build = go_build(std::string(TESTPROGS_DIR) + "/go_grpc_server.go", binary);
         ASSERT_EQ(build.exit_code, 0) << "needs golang-google-grpc-dev: " << build.out << build.err;
-        grpc_server_ = spawn_server({"/usr/sbin/ip", "netns", "exec", hosts_->netns(), binary,
-                                     ":" + std::to_string(kGrpcPort), hosts_->cert_path(), hosts_->key_path()},
-                                    dir_ + "/grpcserver.log");
+        int port = tls ? kGrpcPort : kGrpcH2cPort;
+        std::vector<std::string> argv{"/usr/sbin/ip", "netns", "exec", hosts_->netns(), binary, ":" + std::to_string(port)};
+        if (tls) argv.insert(argv.end(), {hosts_->cert_path(), hosts_->key_path()});
+        grpc_server_ = spawn_server(argv, dir_ + "/grpcserver.log");
         ASSERT_GT(grpc_server_, 0);
+        wait_until_accepting(port, grpc_server_, dir_ + "/grpcserver.log");
+    }
+
+    // nghttpd again, in cleartext HTTP/2 with prior knowledge (h2c) on kH2cPort, serving the
+    // same files; stopped at TearDown.
+    static constexpr int kH2cPort = 8080;
+    void start_h2c_server() {
+        h2c_server_ = spawn_server({"/usr/sbin/ip", "netns", "exec", hosts_->netns(), kNghttpd, "--no-tls", "-d", www_,
+                                    std::to_string(kH2cPort)},
+                                   dir_ + "/nghttpd-h2c.log");
+        ASSERT_GT(h2c_server_, 0);
+        wait_until_accepting(kH2cPort, h2c_server_, dir_ + "/nghttpd-h2c.log");
+    }
+
+    void wait_until_accepting(int port, pid_t& server, const std::string& log) {
         for (int i = 0; i < 200; ++i) {
-            if (run_command({"/bin/bash", "-c", "exec 3<>/dev/tcp/" + hosts_->v4() + "/" + std::to_string(kGrpcPort)},
-                            2s)
+            if (run_command({"/bin/bash", "-c", "exec 3<>/dev/tcp/" + hosts_->v4() + "/" + std::to_string(port)}, 2s)
                     .exit_code == 0)
                 return;
+            ASSERT_FALSE(server_exited(server)) << "the server exited: " << read_text(log);
             std::this_thread::sleep_for(50ms);
         }
-        FAIL() << "the gRPC server does not accept: " << read_text(dir_ + "/grpcserver.log");
+        FAIL() << "the server does not accept on " << hosts_->v4() << ":" << port << ": " << read_text(log);
     }
 
     std::string url(const std::string& path) const { return "https://secure.test:" + std::to_string(kH2Port) + path; }
@@ -94,7 +106,7 @@ protected:
     }
 
     std::string www_;
-    pid_t server_ = -1, grpc_server_ = -1;
+    pid_t server_ = -1, grpc_server_ = -1, h2c_server_ = -1;
 };
 
 }  // namespace egresswatch::test

@@ -60,6 +60,7 @@ public:
     const std::string& dns_server() const { return dns_v4_; }     // the only nameserver clients use
     const std::string& dns_server_v6() const { return dns_v6_; }  // dnsmasq listens here too
     const std::string& netns() const { return ns_; }
+    const std::string& veth_host() const { return veth_host_; }  // the root namespace's end of the pair
 
     const std::string& dir() const { return dir_; }               // temp dir with all the files below
     std::string cert_path() const { return dir_ + "/cert.pem"; }  // leaf and CA: --cacert

@@ -133,6 +133,7 @@ protected:
         auto r = run_egresswatch(args);
         EXPECT_EQ(r.exit_code, 0) << "command failed: " << command << "\n" << r.out << r.err;
         stderr_ = r.err;
+        command_out_ = r.out;
         auto events = read_events(out_);
         EXPECT_FALSE(events.empty());
         return events;

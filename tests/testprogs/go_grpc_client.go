@@ -1,8 +1,8 @@
-// A gRPC client in Go for the kernel tests of Go's crypto/tls probes: grpc-go (Debian's
-// golang-google-grpc-dev, built offline in GOPATH mode) calling the health service over TLS.
-// Prints "METHOD CODE" per call.
+// A gRPC client in Go for the kernel tests of Go's crypto/tls probes and of h2c: grpc-go
+// (Debian's golang-google-grpc-dev, built offline in GOPATH mode) calling the health service
+// over TLS, or in cleartext HTTP/2 when CACERT is "-". Prints "METHOD CODE" per call.
 //
-//	go_grpc_client CACERT HOST:PORT ADDR:PORT METHOD[=SERVICE]...
+//	go_grpc_client CACERT|- HOST:PORT ADDR:PORT METHOD[=SERVICE]...
 package main
 
 import (
@@ -21,19 +21,22 @@ import (
 )
 
 func main() {
-	pem, err := os.ReadFile(os.Args[1])
-	if err != nil {
-		panic(err)
+	security := grpc.WithInsecure()
+	if os.Args[1] != "-" {
+		pem, err := os.ReadFile(os.Args[1])
+		if err != nil {
+			panic(err)
+		}
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(pem)
+		security = grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: roots}))
 	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
 	address := os.Args[3]
 	dialer := func(ctx context.Context, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "tcp", address)
 	}
-	conn, err := grpc.Dial(os.Args[2], grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: roots})),
-		grpc.WithContextDialer(dialer), grpc.WithBlock())
+	conn, err := grpc.Dial(os.Args[2], security, grpc.WithContextDialer(dialer), grpc.WithBlock())
 	if err != nil {
 		panic(err)
 	}

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """An HTTP/2 client on one TLS connection (Debian's python3-h2 over the ssl module, so through
-libssl): sends each batch of paths as concurrent streams, waits for their responses, and
+libssl), or on one cleartext connection (h2c, prior knowledge) when CA_FILE is "-": sends each batch of paths as concurrent streams, waits for their responses, and
 prints "<path> <status> <body bytes>" per response.
 
 Usage: h2_client.py HOST PORT CA_FILE BATCH [--wait-for FILE BATCH]...
@@ -33,12 +33,14 @@ def main():
         wait = None
         args = args[1:]
 
-    context = ssl.create_default_context(cafile=ca)
-    context.set_alpn_protocols(["h2"])
-    raw = socket.create_connection((host, port))
-    sock = context.wrap_socket(raw, server_hostname=host)
-    if sock.selected_alpn_protocol() != "h2":
-        sys.exit("the server did not choose h2")
+    sock = socket.create_connection((host, port))
+    if ca != "-":
+        context = ssl.create_default_context(cafile=ca)
+        context.set_alpn_protocols(["h2"])
+        sock = context.wrap_socket(sock, server_hostname=host)
+        if sock.selected_alpn_protocol() != "h2":
+            sys.exit("the server did not choose h2")
+    scheme = "http" if ca == "-" else "https"
     conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
     conn.initiate_connection()
     sock.sendall(conn.data_to_send())
@@ -51,7 +53,7 @@ def main():
         streams = {}
         for path in paths:
             stream = conn.get_next_available_stream_id()
-            conn.send_headers(stream, [(":method", "GET"), (":scheme", "https"), (":authority", host),
+            conn.send_headers(stream, [(":method", "GET"), (":scheme", scheme), (":authority", host),
                                        (":path", path), ("user-agent", "h2-test-client"),
                                        ("x-trace", "trace-1234567890")], end_stream=True)
             streams[stream] = [path, None, 0]

@@ -39,7 +39,7 @@ TEST(Abi, LargestFieldsFirstAndNoHoles) {
 }
 
 TEST(Abi, DropReasonsAreDense) {
-    EXPECT_EQ(EW_DROP_TLS_GO_SOCKET_UNRESOLVED + 1, EW_DROP__COUNT);
+    EXPECT_EQ(EW_DROP_H2C_UNTRACKED + 1, EW_DROP__COUNT);
     for (std::uint32_t reason = 0; reason < EW_DROP__COUNT; ++reason)
         EXPECT_STRNE(egresswatch::drop_reason_name(reason), "unknown") << reason;
 }

@@ -28,6 +28,7 @@ const char* drop_reason_name(std::uint32_t reason) {
     case EW_DROP_FOLLOWED_CGROUPS_FULL: return "followed_cgroups_full";
     case EW_DROP_TLS_H2_UNTRACKED: return "tls_h2_untracked";
     case EW_DROP_TLS_GO_SOCKET_UNRESOLVED: return "tls_go_socket_unresolved";
+    case EW_DROP_H2C_UNTRACKED: return "h2c_untracked";
     default: return "unknown";
     }
 }

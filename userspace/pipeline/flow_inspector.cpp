@@ -146,6 +146,7 @@ void FlowInspector::on_payload(const PayloadRecord& r) {
     }
     case FlowKind::other:
     case FlowKind::undecided:
+    case FlowKind::http2:  // h2c comes as TLS data events (on_tls_data), never as payload
         // Nothing here names the connection: it goes out with its DNS name, if any.
         release(e.cookie);
         break;

@@ -140,7 +140,7 @@ private:
         std::uint64_t session = 0;  // the library's session object
         TaskContext task;
         std::optional<TlsSocket> socket;
-        std::string_view tls_library;
+        std::string_view tls_library;  // empty: h2c, cleartext from packets
         std::int64_t last_seen_ns = 0;
         bool joined = false;  // first seen mid-connection: requests before the join are unseen
     };

@@ -1,10 +1,11 @@
-// HTTP/2 in TLS plaintext: the pieces the kernel copied (bpf/lib/tls_h2.bpf.h) go to one
-// decoder per session (protocols/http2), and each stream it reports becomes an http record,
+// HTTP/2 in TLS plaintext or in cleartext packets (h2c): the pieces the kernel copied
+// (bpf/lib/tls_h2.bpf.h, h2c.bpf.h) go to one decoder per session (protocols/http2), and each stream it reports becomes an http record,
 // as an HTTP/1 request does: the same host rules, redaction and file classification.
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
 
+#include "egresswatch/abi.h"
 #include "pipeline/flow_inspector.h"
 #include "pipeline/flow_records.h"
 #include "protocols/http/artifact.h"
@@ -31,7 +32,10 @@ void FlowInspector::inspect_h2_data(const TlsDataRecord& r, const std::optional<
         session.joined = e.joined;
         session.session = e.session;
         auto library = tls_library_from_abi(e.library);
-        session.tls_library = library ? tls_library_name(*library) : std::string_view("tls");
+        if (library)
+            session.tls_library = tls_library_name(*library);
+        else if (e.library != EW_TLS_LIB_NONE)
+            session.tls_library = "tls";
     }
     session.task = e.task;
     if (socket) session.socket = socket;
@@ -61,12 +65,16 @@ void FlowInspector::emit_h2(const H2Session& session, const http2::Exchange& x) 
     IpAddress address = socket ? socket->remote : IpAddress{};
     auto out = record_for<HttpRecord>(x.request_ts_ns ? x.request_ts_ns : session.last_seen_ns,
                                       process_of(session.task), address, socket ? socket->port : 0, cookie);
-    out.tls = true;
+    out.tls = !session.tls_library.empty();
     out.tls_library = std::string(session.tls_library);
     out.http_version = "2";
     if (x.authority) out.host = host_from_authority(*x.authority);
     Flow& flow = flow_at(cookie ? cookie : unjoined_flow_key(session.task.pid, session.session), out.ts_ns);
-    if (!out.host && flow.host)
+    // In cleartext, as HTTP/1's Host does, the authority names the connection; over TLS the
+    // SNI already has.
+    if (out.host && !out.tls && cookie)
+        name_flow(cookie, flow, NamedHost{*out.host, kHostSourceHttp});
+    else if (!out.host && flow.host)
         out.host = flow.host->host;
     else if (!out.host && socket)
         if (auto named = names_.lookup(session.task.pid, address)) out.host = named->host;
@@ -91,7 +99,7 @@ void FlowInspector::emit_h2(const H2Session& session, const http2::Exchange& x) 
     out.hpack_desync = x.hpack_desync;
     if (x.reset_code) out.reset = nghttp2_http2_strerror(*x.reset_code);
     ++counts_.http_requests;
-    ++counts_.tls_requests;
+    if (out.tls) ++counts_.tls_requests;
     ++counts_.h2_requests;
     if (x.hpack_desync) ++counts_.h2_desync;
     out_.on_http(out);
