@@ -17,6 +17,7 @@
 # Usage: bench/follow_cost.sh [REPS] [SECONDS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
 reps=${1:-5}
 secs=${2:-3}
 bash "$root/scripts/build.sh" >/dev/null
@@ -70,7 +71,6 @@ for rep in $(seq "$reps"); do
   done
 done
 
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 base=$(awk '$1 == "none" {print $2}' "$work/rates" | median)
 echo "TCP connect+close outside a run: median of $reps x ${secs}s, connects/s (ratio to none)"
 for config in $configs; do

@@ -12,6 +12,7 @@
 # Usage: bench/go_tls_cost.sh [REPS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
 reps=${1:-5}
 bash "$root/scripts/build.sh" >/dev/null
 ew=$root/build/egresswatch
@@ -87,7 +88,6 @@ for rep in $(seq "$reps"); do
   done
 done
 
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 echo "requests/s on one kept connection (TLS, loopback), median of $reps (ratio to none):"
 printf '  %-8s %10s %10s %7s %10s %7s\n' client none no-tls ratio run ratio
 for client in $clients; do
@@ -95,7 +95,7 @@ for client in $clients; do
   line="$client $base"
   for config in no-tls run; do
     m=$(awk -v c="$client" -v k="$config" '$1 == c && $2 == k {print $3}' "$work/results" | median)
-    line="$line $m $(awk -v m="$m" -v b="$base" 'BEGIN {printf "%.3f", m / b}')"
+    line="$line $m $(ratio "$m" "$base")"
   done
   echo "$line" | awk '{printf "  %-8s %10s %10s %7s %10s %7s\n", $1, $2, $3, $4, $5, $6}'
 done

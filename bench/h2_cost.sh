@@ -13,6 +13,7 @@
 # Usage: bench/h2_cost.sh [REPS] [DOWNLOADS]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/bench/lib.sh"
 reps=${1:-5}
 downloads=${2:-4}
 bash "$root/scripts/build.sh" >/dev/null
@@ -63,7 +64,6 @@ for rep in $(seq "$reps"); do
   done
 done
 
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 echo "curl over HTTP/2 (TLS, loopback), median of $reps (ratio to none):"
 printf '  %-8s %12s %7s %14s %7s\n' config "download MB/s" ratio "requests/s" ratio
 for config in $configs; do
@@ -71,7 +71,7 @@ for config in $configs; do
   for w in download requests; do
     base=$(awk -v w="$w" '$1 == "none" && $2 == w {print $3}' "$work/results" | median)
     m=$(awk -v c="$config" -v w="$w" '$1 == c && $2 == w {print $3}' "$work/results" | median)
-    line="$line $m $(awk -v m="$m" -v b="$base" 'BEGIN {printf "%.3f", m / b}')"
+    line="$line $m $(ratio "$m" "$base")"
   done
   echo "$line" | awk '{printf "  %-8s %12s %7s %14s %7s\n", $1, $2, $3, $4, $5}'
 done

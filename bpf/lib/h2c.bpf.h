@@ -6,11 +6,12 @@
  * copied, DATA skipped.
  *
  * Packets are not calls: a segment may be sent twice (a retransmit, which may also carry
- * new bytes), and on ingress may arrive out of order. Each direction keeps the sequence
- * number of the next byte it expects: bytes already walked are skipped, and a segment that
- * starts beyond it (a hole: an earlier segment not yet arrived) leaves the direction
- * untracked, counted as lost (EW_DROP_H2C_UNTRACKED), since frames cannot be found again
- * in a stream once their place is lost. Only connections seen from their first byte are
+ * new bytes), may arrive out of order, and two CPUs may carry one flow's packets at once.
+ * Each direction keeps the sequence number of the next byte it expects, and is walked by
+ * one CPU at a time, in sequence order (h2c_take_turn): bytes already walked are skipped,
+ * and a segment that starts beyond a hole that does not fill within a short wait leaves
+ * the direction untracked, counted as lost (EW_DROP_H2C_UNTRACKED), since frames cannot
+ * be found again in a stream once their place is lost. Only connections seen from their first byte are
  * walked: the preface is what marks them.
  */
 #ifndef EGRESSWATCH_H2C_BPF_H
@@ -30,15 +31,16 @@ static __always_inline bool starts_h2c_preface(const __u8 *head)
 {
 	return head[0] == 'P' && head[1] == 'R' && head[2] == 'I' && head[3] == ' ' && head[4] == '*' &&
 	       head[5] == ' ' && head[6] == 'H' && head[7] == 'T' && head[8] == 'T' && head[9] == 'P' &&
-	       head[10] == '/' && head[11] == '2' && head[12] == '.' && head[13] == '0' &&
-	       head[14] == '\r' && head[15] == '\n';
+	       head[10] == '/' && head[11] == '2' && head[12] == '.' && head[13] == '0' && head[14] == '\r' &&
+	       head[15] == '\n';
 }
 
 struct h2c_direction {
 	struct tls_h2_cursor cursor;
 	__u32 next_seq; /* of the next byte the cursor expects */
+	__u32 busy;	/* a CPU is walking this direction (taken with compare-and-swap) */
 	__u8 started;	/* next_seq is set: the direction's first payload was seen */
-	__u8 pad[3];
+	__u8 pad[7];
 };
 
 struct h2c_flow {
@@ -53,11 +55,40 @@ struct {
 	__type(value, struct h2c_flow);
 } h2c_flows SEC(".maps");
 
+/* Turns waited for, at most: a packet waits while another CPU walks the same direction, or
+ * while the bytes before its own are still being handed in by another CPU. Two CPUs do
+ * carry one flow's packets at once: loopback and veth queue a packet on the sending CPU, and
+ * a sender that moves between CPUs leaves packets of one flow on two queues. Unserialised,
+ * a 64 MiB download over loopback lost its place in one run of three; a walk takes a few
+ * microseconds, and this many turns are some tens of them. */
+#define EW_H2C_WAIT_TURNS 4096
+
+struct h2c_turn {
+	struct h2c_direction *d;
+	__u32 seq;
+	__u32 taken;
+};
+
+static long h2c_take_turn(__u64 index, struct h2c_turn *t)
+{
+	struct h2c_direction *d = t->d;
+
+	/* Bytes before this packet's are still to come. */
+	if (d->started && (__s32)(t->seq - *(volatile __u32 *)&d->next_seq) > 0)
+		return 0;
+	if (__sync_val_compare_and_swap(&d->busy, 0, 1) != 0)
+		return 0;
+	t->taken = 1;
+	return 1;
+}
+
 /* Walks this packet's new bytes of an h2c flow; `sk` is the packet's full socket. */
-static __always_inline void inspect_h2c(struct __sk_buff *skb, struct bpf_sock *sk, const struct sock_owner *owner,
-					const struct packet_view *v, __u8 direction)
+static __always_inline void inspect_h2c(struct __sk_buff *skb, struct bpf_sock *sk,
+					const struct sock_owner *owner, const struct packet_view *v,
+					__u8 direction)
 {
 	struct h2c_flow *flow = bpf_sk_storage_get(&h2c_flows, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	struct h2c_turn turn = {};
 	struct h2c_direction *d;
 	struct h2_walk w = {};
 	__u32 skip = 0;
@@ -70,6 +101,18 @@ static __always_inline void inspect_h2c(struct __sk_buff *skb, struct bpf_sock *
 	d = &flow->dir[direction & 1];
 	if (d->cursor.untracked)
 		return;
+	turn.d = d;
+	turn.seq = v->tcp_seq;
+	bpf_loop(EW_H2C_WAIT_TURNS, h2c_take_turn, &turn, 0);
+	if (!turn.taken) {
+		/* A segment ahead of one that never came (lost, or reordered): the frames after the
+		 * hole cannot be found. Or, far rarer, a walk that did not finish in time. */
+		d->cursor.untracked = 1;
+		count_drop(EW_DROP_H2C_UNTRACKED);
+		return;
+	}
+	if (d->cursor.untracked)
+		goto done;
 	if (!d->started) {
 		d->started = 1;
 		d->next_seq = v->tcp_seq;
@@ -78,17 +121,13 @@ static __always_inline void inspect_h2c(struct __sk_buff *skb, struct bpf_sock *
 			d->cursor.copying = 1;
 		}
 	}
-	/* Sequence numbers wrap: the signed difference says before, at or after. */
+	/* Sequence numbers wrap: the signed difference says before or at (the turn was taken
+	 * only once no byte before this packet's was missing). */
 	ahead = (__s32)(v->tcp_seq - d->next_seq);
-	if (ahead > 0) {
-		d->cursor.untracked = 1;
-		count_drop(EW_DROP_H2C_UNTRACKED);
-		return;
-	}
 	if (ahead < 0) {
 		skip = -ahead;
 		if (skip >= v->payload_length)
-			return; /* a retransmit of bytes already walked */
+			goto done; /* a retransmit of bytes already walked */
 	}
 	w.hdr.cgroup_id = bpf_skb_cgroup_id(skb);
 	w.hdr.type = EW_EVENT_TLS_DATA;
@@ -112,6 +151,8 @@ static __always_inline void inspect_h2c(struct __sk_buff *skb, struct bpf_sock *
 	w.untracked_reason = EW_DROP_H2C_UNTRACKED;
 	walk_h2(&d->cursor, &w, H2_FROM_SKB);
 	d->next_seq += w.length;
+done:
+	__sync_fetch_and_and(&d->busy, 0);
 }
 
 #endif

@@ -242,7 +242,8 @@ static __always_inline long h2_walk_step(struct h2_walk *w, enum h2_source from)
 		return 0;
 	c->header_have = 0;
 	frame_length = ((__u32)c->header[0] << 16) | ((__u32)c->header[1] << 8) | c->header[2];
-	emit_h2_piece(w, 0, EW_H2_FRAME_HEADER, c->offset + w->pos - EW_H2_FRAME_HEADER, true, H2_FROM_CURSOR);
+	emit_h2_piece(w, 0, EW_H2_FRAME_HEADER, c->offset + w->pos - EW_H2_FRAME_HEADER, true,
+		      H2_FROM_CURSOR);
 	c->frame_left = frame_length;
 	c->copying = copies_h2_frame(w, c->header[3], frame_length);
 	return 0;

@@ -60,7 +60,8 @@ protected:
         auto build = go_build(std::string(TESTPROGS_DIR) + "/go_grpc_server.go", binary);
         ASSERT_EQ(build.exit_code, 0) << "needs golang-google-grpc-dev: " << build.out << build.err;
         int port = tls ? kGrpcPort : kGrpcH2cPort;
-        std::vector<std::string> argv{"/usr/sbin/ip", "netns", "exec", hosts_->netns(), binary, ":" + std::to_string(port)};
+        std::vector<std::string> argv{"/usr/sbin/ip",  "netns", "exec",
+                                      hosts_->netns(), binary,  ":" + std::to_string(port)};
         if (tls) argv.insert(argv.end(), {hosts_->cert_path(), hosts_->key_path()});
         grpc_server_ = spawn_server(argv, dir_ + "/grpcserver.log");
         ASSERT_GT(grpc_server_, 0);

@@ -27,9 +27,8 @@ public:
     DropOnePacket(std::string netns, std::string family, const std::string& hook, const std::string& match, int nth)
         : netns_(std::move(netns)), family_(std::move(family)) {
         // nft wants the closing braces of a one-line table on lines of their own.
-        std::string rules = "table " + family_ + " ew_h2c_test { chain c { type filter hook " + hook +
-                            " priority 0; " + match + " numgen inc mod 1000000 == " + std::to_string(nth) +
-                            " counter drop; }\n}";
+        std::string rules = "table " + family_ + " ew_h2c_test { chain c { type filter hook " + hook + " priority 0; " +
+                            match + " numgen inc mod 1000000 == " + std::to_string(nth) + " counter drop; }\n}";
         auto r = run_command(nft({rules}), 10s);
         error_ = r.exit_code == 0 ? "" : "nft: " + r.out + r.err;
     }
@@ -68,9 +67,7 @@ protected:
         return command;
     }
 
-    std::string url(const std::string& path) const {
-        return "http://secure.test:" + std::to_string(kH2cPort) + path;
-    }
+    std::string url(const std::string& path) const { return "http://secure.test:" + std::to_string(kH2cPort) + path; }
 
     // An h2c request: cleartext, on its connection to the h2c port, named by its :authority.
     static void expect_h2c(const std::vector<json>& events, const json& request) {
@@ -173,7 +170,8 @@ TEST_F(H2c, GrpcGoWithoutTls) {
 // The client's second payload packet is dropped on arrival, after its egress program walked
 // it: TCP sends it again, and the retransmit must not make a second request.
 TEST_F(H2c, ARetransmittedSegmentIsWalkedOnce) {
-    DropOnePacket drop(hosts_->netns(), "inet", "input", "tcp dport " + std::to_string(kH2cPort) + " meta length > 80", 1);
+    DropOnePacket drop(hosts_->netns(), "inet", "input", "tcp dport " + std::to_string(kH2cPort) + " meta length > 80",
+                       1);
     ASSERT_EQ(drop.error(), "");
     auto events = observe(python_client({"/api/v1/status", "/missing", "/api/v1/status"}));
     EXPECT_EQ(drop.dropped(), 1);

@@ -1,6 +1,6 @@
 // HTTP/2 in TLS plaintext or in cleartext packets (h2c): the pieces the kernel copied
-// (bpf/lib/tls_h2.bpf.h, h2c.bpf.h) go to one decoder per session (protocols/http2), and each stream it reports becomes an http record,
-// as an HTTP/1 request does: the same host rules, redaction and file classification.
+// (bpf/lib/tls_h2.bpf.h, h2c.bpf.h) go to one decoder per session (protocols/http2), and each stream it reports becomes
+// an http record, as an HTTP/1 request does: the same host rules, redaction and file classification.
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
