@@ -181,25 +181,15 @@ TEST_F(GoTls, GrpcCallsFromGoCarryTheirMethodAndStatus) {
     std::string binary = dir_ + "/grpcclient";
     auto build = go_build(std::string(TESTPROGS_DIR) + "/go_grpc_client.go", binary);
     ASSERT_EQ(build.exit_code, 0) << "needs golang-google-grpc-dev: " << build.out << build.err;
-    auto events = observe_argv({binary, hosts_->cert_path(), "secure.test:" + std::to_string(kGrpcPort),
-                                hosts_->v4() + ":" + std::to_string(kGrpcPort), "/grpc.health.v1.Health/Check",
-                                "/grpc.health.v1.Health/Check=nope", "/grpc.health.v1.Health/Nope"});
-    EXPECT_EQ(command_out(),
-              "/grpc.health.v1.Health/Check 0\n/grpc.health.v1.Health/Check 5\n/grpc.health.v1.Health/Nope 12\n");
+    std::vector<std::string> argv{binary, hosts_->cert_path(), "secure.test:" + std::to_string(kGrpcPort),
+                                  hosts_->v4() + ":" + std::to_string(kGrpcPort)};
+    argv.insert(argv.end(), kHealthCalls.begin(), kHealthCalls.end());
+    auto events = observe_argv(argv);
+    EXPECT_EQ(command_out(), kHealthCallsOut);
     auto calls = go_requests(events);
-    ASSERT_EQ(calls.size(), 3u) << read_text(out() + "/requests.log") << report()["counters"].dump();
-    const char* paths[] = {"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Check",
-                           "/grpc.health.v1.Health/Nope"};
-    const int statuses[] = {0, 5, 12};
-    for (std::size_t i = 0; i < 3; ++i) {
-        SCOPED_TRACE(paths[i]);
-        EXPECT_EQ(calls[i]["method"], "POST");
-        EXPECT_EQ(calls[i]["path"], paths[i]);
-        EXPECT_EQ(calls[i]["grpc"], true) << calls[i].dump();
-        EXPECT_EQ(calls[i]["grpc_status"], statuses[i]) << calls[i].dump();
-        EXPECT_EQ(calls[i]["host"], "secure.test");
-        expect_joined(events, calls[i], kGrpcPort);
-    }
+    expect_health_calls(calls);
+    if (HasFatalFailure()) return;
+    for (const json& call : calls) expect_joined(events, call, kGrpcPort);
 }
 
 // A Go program that a script starts is held at its exec until its file is examined and probed:
@@ -243,24 +233,9 @@ TEST_F(GoTls, WatchJoiningAGoClientsOpenConnectionMarksWhatItCannotDecode) {
         argv.push_back(a);
     std::string command;
     for (const std::string& a : argv) command += shell_quote(a) + " ";
-    pid_t child = fork();
-    if (child == 0) {
-        std::string redirected = "exec " + command + "> " + shell_quote(client_out);
-        execl("/bin/sh", "sh", "-c", redirected.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    for (int i = 0; i < 400 && read_text(client_out).find("waiting") == std::string::npos; ++i)
-        std::this_thread::sleep_for(25ms);
-    ASSERT_NE(read_text(client_out).find("waiting"), std::string::npos) << read_text(client_out);
-
     std::string watch_out = dir_ + "/watch";
-    std::thread watcher([&] { run_egresswatch({"watch", "--quiet", "--out", watch_out, "--duration", "6s"}); });
-    std::this_thread::sleep_for(3s);  // attached, and the client's binary probed
-    std::ofstream(go) << "go\n";
-    int status = 0;
-    waitpid(child, &status, 0);
-    watcher.join();
-    ASSERT_EQ(status, 0) << read_text(client_out);
+    watch_joining(command, go, client_out, watch_out);
+    if (HasFatalFailure()) return;
     ASSERT_NE(read_text(client_out).find("/missing 404"), std::string::npos) << read_text(client_out);
 
     auto requests = go_requests(read_events(watch_out));

@@ -2,6 +2,9 @@
 // A fixture for the HTTP/2 tests: NamedHostsRun with nghttpd (Debian's nghttp2-server) in the
 // test hosts' namespace on port 8443, serving a few files with the hosts' certificate, and
 // selectors over the http records of HTTP/2.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +21,30 @@ inline constexpr const char* kNghttpd = "/usr/sbin/nghttpd";
 inline constexpr const char* kDebPath = "/pool/main/h/h2_1.0_amd64.deb";
 inline constexpr std::size_t kDebBytes = 5000;
 inline constexpr std::size_t kBigBytes = 300000;  // many DATA frames: their payload is not copied
+
+// Three calls to grpc-go's health service, as the gRPC clients take them, and what the
+// clients print for them: OK, NOT_FOUND (an unknown service), UNIMPLEMENTED.
+inline const std::vector<std::string> kHealthCalls{"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Check=nope",
+                                                   "/grpc.health.v1.Health/Nope"};
+inline constexpr const char* kHealthCallsOut =
+    "/grpc.health.v1.Health/Check 0\n/grpc.health.v1.Health/Check 5\n/grpc.health.v1.Health/Nope 12\n";
+
+// The http records of kHealthCalls: each its method path and grpc-status.
+inline void expect_health_calls(const std::vector<json>& calls) {
+    ASSERT_EQ(calls.size(), 3u);
+    const char* paths[] = {"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Check",
+                           "/grpc.health.v1.Health/Nope"};
+    const int statuses[] = {0, 5, 12};
+    for (std::size_t i = 0; i < 3; ++i) {
+        SCOPED_TRACE(paths[i]);
+        EXPECT_EQ(calls[i]["method"], "POST");
+        EXPECT_EQ(calls[i]["path"], paths[i]);
+        EXPECT_EQ(calls[i]["grpc"], true) << calls[i].dump();
+        EXPECT_EQ(calls[i]["grpc_status"], statuses[i]) << calls[i].dump();
+        EXPECT_EQ(calls[i]["status"], 200) << calls[i].dump();
+        EXPECT_EQ(calls[i]["host"], "secure.test");
+    }
+}
 
 class H2ServerRun : public NamedHostsRun {
 protected:
@@ -88,6 +115,35 @@ protected:
             std::this_thread::sleep_for(50ms);
         }
         FAIL() << "the server does not accept on " << hosts_->v4() << ":" << port << ": " << read_text(log);
+    }
+
+    // A `watch` that joins an open connection: runs the shell command `client` (its stdout to
+    // client_out) until it prints "waiting" and waits for the file `release`; then starts
+    // `watch` into watch_out, gives it time to attach and probe, releases the client, and
+    // returns once both are done and the client succeeded.
+    void watch_joining(const std::string& client, const std::string& release, const std::string& client_out,
+                       const std::string& watch_out) {
+        std::string command = "exec " + client + " > " + shell_quote(client_out);
+        pid_t child = fork();
+        if (child == 0) {
+            execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        for (int i = 0; i < 400 && read_text(client_out).find("waiting") == std::string::npos; ++i)
+            std::this_thread::sleep_for(25ms);
+        bool waiting = read_text(client_out).find("waiting") != std::string::npos;
+        std::thread watcher;
+        if (waiting)
+            watcher = std::thread([&] {
+                run_egresswatch({"watch", "--quiet", "--out", watch_out, "--duration", "6s"});
+            });
+        std::this_thread::sleep_for(3s);  // attached, and the client's TLS probed
+        std::ofstream(release) << "go\n";
+        int status = 0;
+        waitpid(child, &status, 0);
+        if (watcher.joinable()) watcher.join();
+        ASSERT_TRUE(waiting) << read_text(client_out);
+        ASSERT_EQ(status, 0) << read_text(client_out);
     }
 
     std::string url(const std::string& path) const { return "https://secure.test:" + std::to_string(kH2Port) + path; }

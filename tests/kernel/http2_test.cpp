@@ -155,26 +155,12 @@ TEST_F(Http2, WatchJoiningAnOpenConnectionMarksWhatItCannotDecode) {
     std::string go = dir_ + "/go";
     std::string script = std::string(TESTPROGS_DIR) + "/h2_client.py";
     std::string client_out = dir_ + "/client.out";
-    std::string command = hosts_->with_resolver(
-        "/usr/bin/python3 " + shell_quote(script) + " secure.test " + std::to_string(kH2Port) + " " + cert() +
-        " /api/v1/status --wait-for " + shell_quote(go) + " /api/v1/status,/missing > " + shell_quote(client_out));
-    pid_t client = fork();
-    if (client == 0) {
-        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    for (int i = 0; i < 400 && read_text(client_out).find("waiting") == std::string::npos; ++i)
-        std::this_thread::sleep_for(25ms);
-    ASSERT_NE(read_text(client_out).find("waiting"), std::string::npos) << read_text(client_out);
-
+    std::string command = hosts_->with_resolver("/usr/bin/python3 " + shell_quote(script) + " secure.test " +
+                                                std::to_string(kH2Port) + " " + cert() + " /api/v1/status --wait-for " +
+                                                shell_quote(go) + " /api/v1/status,/missing");
     std::string watch_out = dir_ + "/watch";
-    std::thread watcher([&] { run_egresswatch({"watch", "--quiet", "--out", watch_out, "--duration", "6s"}); });
-    std::this_thread::sleep_for(3s);  // attached, and the client's libssl probed
-    std::ofstream(go) << "go\n";
-    int status = 0;
-    waitpid(client, &status, 0);
-    watcher.join();
-    ASSERT_EQ(status, 0) << read_text(client_out);
+    watch_joining(command, go, client_out, watch_out);
+    if (HasFatalFailure()) return;
     ASSERT_NE(read_text(client_out).find("/missing 404"), std::string::npos) << read_text(client_out);
 
     auto events = read_events(watch_out);
@@ -221,24 +207,13 @@ TEST_F(Http2, GrpcCallsCarryTheirMethodAndStatus) {
     if (HasFatalFailure()) return;
     std::string script = std::string(TESTPROGS_DIR) + "/grpc_call.py";
     std::string client_out = dir_ + "/grpc.out";
+    std::string calls_args;
+    for (const std::string& call : kHealthCalls) calls_args += " " + call;
     auto events = observe("/usr/bin/python3 " + shell_quote(script) + " secure.test " + std::to_string(kGrpcPort) +
-                          " " + cert() + " /grpc.health.v1.Health/Check /grpc.health.v1.Health/Check=nope " +
-                          "/grpc.health.v1.Health/Nope > " + shell_quote(client_out));
-    EXPECT_EQ(read_text(client_out),
-              "/grpc.health.v1.Health/Check 0\n/grpc.health.v1.Health/Check 5\n/grpc.health.v1.Health/Nope 12\n");
+                          " " + cert() + calls_args + " > " + shell_quote(client_out));
+    EXPECT_EQ(read_text(client_out), kHealthCallsOut);
     auto calls = h2_requests(events);
-    ASSERT_EQ(calls.size(), 3u) << read_text(out() + "/requests.log");
-    const char* paths[] = {"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Check",
-                           "/grpc.health.v1.Health/Nope"};
-    const int statuses[] = {0, 5, 12};
-    for (std::size_t i = 0; i < 3; ++i) {
-        SCOPED_TRACE(paths[i]);
-        EXPECT_EQ(calls[i]["method"], "POST");
-        EXPECT_EQ(calls[i]["path"], paths[i]);
-        EXPECT_EQ(calls[i]["grpc"], true) << calls[i].dump();
-        EXPECT_EQ(calls[i]["grpc_status"], statuses[i]) << calls[i].dump();
-        EXPECT_EQ(calls[i]["status"], 200);
-        EXPECT_EQ(calls[i]["host"], "secure.test");
-        expect_joined(events, calls[i], kGrpcPort);
-    }
+    expect_health_calls(calls);
+    if (HasFatalFailure()) return;
+    for (const json& call : calls) expect_joined(events, call, kGrpcPort);
 }
