@@ -12,6 +12,7 @@
 #include "report/jsonl.h"
 #include "report/jsonl/codecs.h"
 #include "report/report.h"
+#include "system/go_binary.h"
 #include "system/tls_runtime.h"
 
 namespace egresswatch {
@@ -47,8 +48,8 @@ TEST(TlsCoverage, ThisProcessIsReadAndIsNotGo) {
     ASSERT_TRUE(self.known);
     EXPECT_FALSE(self.go) << "a C++ test binary";
     EXPECT_FALSE(self.mapped.empty());
-    EXPECT_FALSE(is_go_binary("/bin/sh"));
-    EXPECT_FALSE(is_go_binary("/nonexistent"));
+    EXPECT_FALSE(inspect_go_binary("/bin/sh").go);
+    EXPECT_FALSE(inspect_go_binary("/nonexistent").go);
     TlsReasons reasons;
     EXPECT_EQ(reasons.reason(0x7fffffff, "/nonexistent/gone"), "process-gone");
 }

@@ -10,10 +10,6 @@
 
 namespace egresswatch {
 
-// Whether the ELF file at path has Go's build info or pc-line table (both survive
-// `-ldflags=-s -w`); false if it is not a readable ELF file.
-bool is_go_binary(const std::string& path);
-
 // The process's TlsRuntime, from proc_root/PID; known is false if it is gone.
 TlsRuntime read_tls_runtime(const std::string& proc_root, std::uint32_t pid);
 
