@@ -221,6 +221,29 @@ TEST_F(GoTls, AJobControlShellsJobsAreNotHeld) {
     EXPECT_EQ(r.out, "/api/v1/status 200\nshell-done\n") << r.err;
 }
 
+// The hold is a stop its parent can see (waitpid with WUNTRACED), which is why job-control
+// shells are left alone; `--no-hold` turns it off for a workload that must never see one.
+TEST_F(GoTls, TheHoldIsAStopTheParentSeesAndNoHoldTurnsItOff) {
+    std::string parent = file("parent.py", R"PY(import os
+pid = os.fork()
+if pid == 0:
+    os.execv("/usr/bin/env", ["env", "true"])
+_, status = os.waitpid(pid, os.WUNTRACED)
+print("stopped" if os.WIFSTOPPED(status) else "exited", flush=True)
+if os.WIFSTOPPED(status):
+    os.waitpid(pid, 0)
+)PY");
+    for (bool hold : {true, false}) {
+        SCOPED_TRACE(hold ? "run" : "run --no-hold");
+        std::vector<std::string> args{"run", "--quiet", "--out", dir_ + "/hold"};
+        if (!hold) args.push_back("--no-hold");
+        for (const std::string& a : {std::string("--"), std::string("/usr/bin/python3"), parent}) args.push_back(a);
+        auto r = run_egresswatch(args, 60s);
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        EXPECT_EQ(r.out, hold ? "stopped\n" : "exited\n") << r.err;
+    }
+}
+
 // `watch` started while a Go client holds its HTTP/2 connection open: the requests after the start
 // are read, and where they refer to header table entries made before it, they say hpack_desync.
 TEST_F(GoTls, WatchJoiningAGoClientsOpenConnectionMarksWhatItCannotDecode) {

@@ -108,6 +108,9 @@ CliRequest parse_cli(int argc, const char* const* argv) {
 
     CLI::App* run = app.add_subcommand("run", "run COMMAND and observe it and all its descendants");
     add_capture_options(run, req.run.capture);
+    run->add_flag("!--no-hold", req.run.capture.hold,
+                  "do not pause a process at the start of a program not yet examined for Go's TLS (its first "
+                  "HTTPS requests may then be missed)");
     CLI::Option* run_baseline = run->add_option("--baseline", req.run.alerts.baseline,
                                                 "an allowlist.yaml: alert on every destination it does not allow");
     run->add_flag("--fail-on-new", req.run.alerts.fail_on_new,

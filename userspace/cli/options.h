@@ -25,6 +25,7 @@ struct CaptureOptions {
     bool quiet = false;                       // no summary table
     bool payload = true;                      // DNS, TLS SNI and HTTP heads from cgroup_skb
     bool tls = true;                          // HTTPS requests from TLS library uprobes
+    bool hold = true;                         // run: stop a process at a new program's exec until it is examined
     std::uint32_t payload_bytes = 1024;       // per packet
     std::uint32_t payload_flow_bytes = 4096;  // per TLS or unrecognised flow
     std::uint32_t http_head_burst = 512;      // request + response heads per process...

@@ -226,8 +226,8 @@ void LiveSession::attach() {
     loader.scope_cgroup_fd = config_.scope_process_events ? config_.attach_cgroup_fd : -1;
     // run: its command's scripts start Go programs, which are probed only once examined.
     // Not with the test hook that keeps the reader from reading: held programs would wait on it.
-    loader.hold_new_programs =
-        loader.capture_tls && config_.mode == "run" && !test_hook_set("EGRESSWATCH_TEST_HOLD_EVENTS");
+    loader.hold_new_programs = loader.capture_tls && config_.capture.hold && config_.mode == "run" &&
+                               !test_hook_set("EGRESSWATCH_TEST_HOLD_EVENTS");
     if (config_.enforce) {
         loader.enforce = &*config_.enforce;
         loader.enforce_fail_open = config_.enforce_fail_open;
