@@ -15,6 +15,7 @@ packages=(
   libpsl-dev  # the Public Suffix List: allowlist wildcards over a whole suffix are warned about
   libnghttp2-dev  # HTTP/2: nghttp2's HPACK inflater decodes header blocks; its sessions drive the tests
   libcapstone-dev  # Go binaries: disassembling crypto/tls functions to find every return (system/go_binary.h)
+  libcpp-httplib-dev  # --metrics-listen: the Prometheus endpoint's HTTP server
   # kernel tests and the demo: real clients and servers in network namespaces
   iproute2 iputils-ping curl python3 bash procps
   # kernel tests with names: DNS server, dig, more clients, test certificates
@@ -24,6 +25,8 @@ packages=(
   nghttp2-server nghttp2-client python3-h2
   # Go HTTPS and gRPC clients and a gRPC server built by the tests (offline, GOPATH mode)
   golang-go golang-google-grpc-dev
+  # tests of the metrics: promtool checks the format, Prometheus scrapes a watch
+  prometheus
   # kernel tests of the allowlist export (nft -c checks the ruleset), and of h2c's lost and
   # retransmitted segments (nft drops one)
   nftables

@@ -75,6 +75,20 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
         ->check(CLI::Range(1u, 1u << 22));
     cmd->add_flag("!--no-redact", o.redact,
                   "write Authorization, Cookie and similar header values and URL query values in clear");
+    cmd->add_option("--metrics-listen")
+        ->description("serve Prometheus metrics at http://ADDRESS:PORT/metrics (e.g. 127.0.0.1:9464)")
+        ->type_name("ADDRESS:PORT")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                std::string error;
+                if (parse_metrics_listen(text, error)) return {};
+                return "'" + text + "': " + error;
+            },
+            "ADDRESS:PORT"))
+        ->each([&o](const std::string& text) {
+            std::string error;
+            o.metrics_listen = parse_metrics_listen(text, error);
+        });
 }
 
 // Whether argv names the `check` subcommand: its parse errors must read as a plugin's UNKNOWN

@@ -10,6 +10,7 @@
 #include "alerts/alert_webhook.h"
 #include "base/ip_address.h"
 #include "check/checker.h"
+#include "metrics/metrics_listen.h"
 
 namespace egresswatch {
 
@@ -21,17 +22,18 @@ struct CaptureOptions {
     std::optional<ScopeFilter> scope;  // unset: report all, allowlist nonlocal
     std::uint32_t ringbuf_mib = 8;
     std::uint32_t dedup_entries = 65536;
-    bool every_connect = false;               // no in-kernel dedup of repeated connects
-    bool quiet = false;                       // no summary table
-    bool payload = true;                      // DNS, TLS SNI and HTTP heads from cgroup_skb
-    bool tls = true;                          // HTTPS requests from TLS library uprobes
-    bool hold = true;                         // run: stop a process at a new program's exec until it is examined
-    std::uint32_t payload_bytes = 1024;       // per packet
-    std::uint32_t payload_flow_bytes = 4096;  // per TLS or unrecognised flow
-    std::uint32_t http_head_burst = 512;      // request + response heads per process...
-    std::uint32_t http_heads_per_sec = 128;   // ...and then per second
-    std::uint32_t pending_sockets = 16384;    // connected sockets owned before their first payload
-    bool redact = true;                       // secrets in headers and query values
+    bool every_connect = false;                   // no in-kernel dedup of repeated connects
+    bool quiet = false;                           // no summary table
+    bool payload = true;                          // DNS, TLS SNI and HTTP heads from cgroup_skb
+    bool tls = true;                              // HTTPS requests from TLS library uprobes
+    bool hold = true;                             // run: stop a process at a new program's exec until it is examined
+    std::uint32_t payload_bytes = 1024;           // per packet
+    std::uint32_t payload_flow_bytes = 4096;      // per TLS or unrecognised flow
+    std::uint32_t http_head_burst = 512;          // request + response heads per process...
+    std::uint32_t http_heads_per_sec = 128;       // ...and then per second
+    std::uint32_t pending_sockets = 16384;        // connected sockets owned before their first payload
+    bool redact = true;                           // secrets in headers and query values
+    std::optional<MetricsListen> metrics_listen;  // serve Prometheus metrics there
 };
 
 // --baseline and what to do with the alerts it raises (docs/alerts.md).

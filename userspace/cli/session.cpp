@@ -21,6 +21,7 @@
 #include "containers/cgroup_path.h"
 #include "egresswatch/abi.h"
 #include "kernel/features.h"
+#include "metrics/agent_usage.h"
 #include "pipeline/decoder.h"
 #include "procfs/proc_reader.h"
 #include "redaction/text_redaction.h"
@@ -98,6 +99,8 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
                          dir);
         });
     if (config_.baseline) alerter_ = std::make_unique<BaselineAlerter>(*config_.baseline, config_.baseline_path);
+    if (config_.capture.metrics_listen)
+        metrics_ = std::make_unique<MetricsBook>(MetricsBook::kDefaultDestinationLabels, wall_clock_ns());
     processes_.set_fallback([redact = config_.capture.redact](std::uint32_t pid) {
         std::optional<ProcessInfo> info = read_proc_process("/proc", pid);
         if (info && redact) redact_argv(info->argv);
@@ -158,6 +161,7 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     if (stdout_writer_) sinks.push_back(stdout_writer_.get());
     sinks.push_back(&request_log_);
     sinks.push_back(&aggregator_);
+    if (metrics_) sinks.push_back(metrics_.get());
     sinks.insert(sinks.end(), config_.notices.begin(), config_.notices.end());
     return std::make_unique<Pipeline>(processes_, std::move(options), std::move(stages), std::move(sinks));
 }
@@ -197,6 +201,8 @@ std::vector<std::string> LiveSession::followed_cgroups_in_use() const {
 }
 
 LiveSession::~LiveSession() {
+    // First: a scrape in flight reads the tracer.
+    metrics_server_.reset();
     source_.reset();
     tls_.reset();
     tracer_.reset();
@@ -250,7 +256,30 @@ void LiveSession::attach() {
     pipeline_->count_from(*tracer_);
     source_ = std::make_unique<EventSource>(tracer_->ringbuf_fd(),
                                             [this](const void* d, std::size_t n) { pipeline_->on_ring_record(d, n); });
+    if (metrics_) start_metrics_server(*config_.capture.metrics_listen);
     spdlog::debug("attached to cgroup {}", config_.cgroup_relative);
+}
+
+// After the programs are attached, so a scrape never sees a half-made tracer; before the
+// command starts, so a port that cannot be listened on stops the session before anything ran.
+void LiveSession::start_metrics_server(const MetricsListen& listen) {
+    metrics_server_ = std::make_unique<MetricsServer>(listen, [this] {
+        RuntimeSample sample;
+        if (auto fill = tracer_->ring_fill()) {
+            sample.ringbuf_used_bytes = fill->used_bytes;
+            sample.ringbuf_size_bytes = fill->size_bytes;
+        }
+        sample.bpf_stats_enabled = bpf_stats_enabled();
+        if (sample.bpf_stats_enabled)
+            for (const Tracer::ProgramRunStats& p : tracer_->program_run_stats())
+                sample.programs.push_back({p.name, p.runs, p.run_time_ns});
+        if (auto usage = read_agent_usage()) {
+            sample.cpu_seconds = usage->cpu_seconds;
+            sample.resident_bytes = usage->resident_bytes;
+        }
+        return metrics_->render(sample);
+    });
+    spdlog::info("metrics at http://{}/metrics", listen.text());
 }
 
 // Before the command starts: the system's TLS libraries, the command's own executable

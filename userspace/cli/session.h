@@ -21,6 +21,8 @@
 #include "kernel/event_source.h"
 #include "kernel/tls_attacher.h"
 #include "kernel/tracer.h"
+#include "metrics/metrics_book.h"
+#include "metrics/metrics_server.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/process_table.h"
 #include "report/aggregator.h"
@@ -87,6 +89,7 @@ public:
 
 private:
     void attach_tls();
+    void start_metrics_server(const MetricsListen& listen);
     std::unique_ptr<Pipeline> make_pipeline();
     // A cgroup just made: note it if the kernel made it join the run, or join it here if it
     // is a container's and --follow-containers any asks for those made outside the run.
@@ -97,6 +100,7 @@ private:
     OutputDir& out_;
     ProcessTable processes_;
     Aggregator aggregator_;
+    std::unique_ptr<MetricsBook> metrics_;  // --metrics-listen: a sink of the pipeline
     JsonlWriter file_writer_;
     RequestLogWriter request_log_;
     std::unique_ptr<JsonlWriter> stdout_writer_;
@@ -112,6 +116,8 @@ private:
     std::unique_ptr<EventSource> source_;
     int signal_fd_ = -1;
     std::chrono::steady_clock::time_point next_tick_;
+    // Last, so it is stopped first: its scrapes read the tracer and the book.
+    std::unique_ptr<MetricsServer> metrics_server_;
 };
 
 // What run and watch load for these options (doctor loads the same for the defaults).

@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -414,6 +415,33 @@ void Tracer::detach() {
 }
 
 int Tracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
+
+std::optional<Tracer::RingFill> Tracer::ring_fill() const {
+    // The ring's first page holds the reader's position, the second the writers': mapped read
+    // only for a moment, as a scrape comes every few seconds at most.
+    long page = ::sysconf(_SC_PAGESIZE);
+    void* positions = ::mmap(nullptr, 2 * page, PROT_READ, MAP_SHARED, ringbuf_fd(), 0);
+    if (positions == MAP_FAILED) return std::nullopt;
+    auto* bytes = static_cast<const char*>(positions);
+    std::uint64_t consumer = __atomic_load_n(reinterpret_cast<const std::uint64_t*>(bytes), __ATOMIC_ACQUIRE);
+    std::uint64_t producer = __atomic_load_n(reinterpret_cast<const std::uint64_t*>(bytes + page), __ATOMIC_ACQUIRE);
+    ::munmap(positions, 2 * page);
+    return RingFill{producer - consumer, bpf_map__max_entries(skel_->maps.events)};
+}
+
+std::vector<Tracer::ProgramRunStats> Tracer::program_run_stats() const {
+    std::vector<ProgramRunStats> out;
+    bpf_program* prog = nullptr;
+    bpf_object__for_each_program(prog, skel_->obj) {
+        int fd = bpf_program__fd(prog);
+        if (fd < 0) continue;  // not loaded: refused by the plan
+        bpf_prog_info info{};
+        __u32 length = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &length)) continue;
+        out.push_back({bpf_program__name(prog), info.run_cnt, info.run_time_ns});
+    }
+    return out;
+}
 
 std::array<std::uint64_t, EW_DROP__COUNT> Tracer::drop_counts() const {
     std::array<std::uint64_t, EW_DROP__COUNT> totals{};

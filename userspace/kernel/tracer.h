@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,6 +120,19 @@ public:
     void mark_program_examined(std::uint64_t ino, std::uint32_t dev) const;
 
     int ringbuf_fd() const;
+    // What the metrics show of the kernel side at a scrape; safe from another thread while
+    // the session runs (each reads through its own file descriptor).
+    struct RingFill {
+        std::uint64_t used_bytes = 0;  // written by the programs, not yet read
+        std::uint64_t size_bytes = 0;
+    };
+    std::optional<RingFill> ring_fill() const;
+    struct ProgramRunStats {
+        std::string name;
+        std::uint64_t runs = 0;         // counted only while kernel.bpf_stats_enabled is set
+        std::uint64_t run_time_ns = 0;  // likewise
+    };
+    std::vector<ProgramRunStats> program_run_stats() const;
     std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const override;
     // Repeats counted in the kernel for each flow that has any.
     std::vector<FlowCounter> flow_counters() const override;
