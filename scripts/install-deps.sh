@@ -27,6 +27,8 @@ packages=(
   golang-go golang-google-grpc-dev
   # tests of the metrics: promtool checks the format, Prometheus scrapes a watch
   prometheus
+  # the service: systemd-analyze verifies the unit, dpkg-deb reads the package cpack makes
+  systemd dpkg
   # kernel tests of the allowlist export (nft -c checks the ruleset), and of h2c's lost and
   # retransmitted segments (nft drops one)
   nftables

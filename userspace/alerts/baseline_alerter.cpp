@@ -5,14 +5,31 @@
 
 namespace egresswatch {
 
+namespace {
+
+// A baseline that does not say which scope it was recorded with is taken to be what `run`
+// records by default.
+ScopeFilter scope_of(const Allowlist& baseline) {
+    return baseline.scope ? parse_scope_filter(*baseline.scope).value_or(ScopeFilter::nonlocal) : ScopeFilter::nonlocal;
+}
+
+}  // namespace
+
 BaselineAlerter::BaselineAlerter(Allowlist baseline, std::string baseline_path)
     : baseline_(std::move(baseline)),
       matcher_(baseline_),
       path_(std::move(baseline_path)),
-      // A baseline that does not say which scope it was recorded with is taken to be what
-      // `run` records by default.
-      scope_(baseline_.scope ? parse_scope_filter(*baseline_.scope).value_or(ScopeFilter::nonlocal)
-                             : ScopeFilter::nonlocal) {}
+      scope_(scope_of(baseline_)) {}
+
+void BaselineAlerter::set_baseline(Allowlist baseline) {
+    // The matcher refers to baseline_, which stays where it is.
+    baseline_ = std::move(baseline);
+    scope_ = scope_of(baseline_);
+}
+
+AlertState BaselineAlerter::state() const { return AlertState{path_, {seen_.begin(), seen_.end()}}; }
+
+void BaselineAlerter::remember(const AlertState& state) { seen_.insert(state.alerted.begin(), state.alerted.end()); }
 
 void BaselineAlerter::on_connection(const ConnectionRecord& r) {
     next().on_connection(r);

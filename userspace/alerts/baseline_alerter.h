@@ -16,6 +16,7 @@
 #include <string>
 #include <tuple>
 
+#include "alerts/alert_state.h"
 #include "allowlist/allowlist.h"
 #include "allowlist/allowlist_matcher.h"
 #include "pipeline/record_stage.h"
@@ -33,12 +34,18 @@ public:
     std::size_t alerts() const { return seen_.size(); }
     const std::string& baseline_path() const { return path_; }
 
+    // SIGHUP: the baseline read again; what was alerted stays alerted.
+    void set_baseline(Allowlist baseline);
+    // What was alerted, to be kept across restarts (alert_state.h), and taken back at start.
+    AlertState state() const;
+    void remember(const AlertState& state);
+
 private:
     Allowlist baseline_;
     AllowlistMatcher matcher_;
     std::string path_;
     ScopeFilter scope_;
-    std::set<std::tuple<std::string, std::uint16_t, std::uint8_t>> seen_;
+    std::set<AlertedDestination> seen_;
 };
 
 }  // namespace egresswatch

@@ -6,6 +6,7 @@
 
 #include "alerts/alert_webhook.h"
 #include "allowlist/export/export.h"
+#include "base/byte_size.h"
 #include "base/duration.h"
 #include "base/errors.h"
 #include "check/check_output.h"
@@ -167,6 +168,18 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         ->excludes(watch_container);
     std::string duration;
     watch->add_option("--duration", duration, "stop after this long: 90s, 5m, 1h");
+    std::string rotate_size, rotate_age, write_interval;
+    watch->add_option("--rotate-size", rotate_size,
+                      "rotate events.jsonl and requests.log before one passes this size: 100M, 1G");
+    watch->add_option("--rotate-age", rotate_age, "rotate events.jsonl and requests.log once one is this old: 1h, 24h");
+    watch
+        ->add_option("--keep-segments", req.watch.rotation.keep,
+                     "compressed segments of each file kept; older ones are removed (0 keeps all)")
+        ->capture_default_str()
+        ->check(CLI::Range(0u, 100000u));
+    watch->add_option("--write-interval", write_interval,
+                      "write report.json, allowlist.yaml and the alert state this often, not only at the end "
+                      "(default 60s)");
     CLI::Option* watch_baseline = watch->add_option("--baseline", req.watch.alerts.baseline,
                                                     "an allowlist.yaml: alert on every destination it does not allow");
     watch
@@ -287,6 +300,26 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         req.watch.duration = parse_duration(duration, &why);
         if (!req.watch.duration)
             throw CliExit{kSetupErrorExit, duration_error("--duration", duration, why, "90s, 5m or 1h")};
+    }
+    if (!rotate_size.empty()) {
+        auto bytes = parse_byte_size(rotate_size, &why);
+        if (!bytes)
+            throw CliExit{kSetupErrorExit,
+                          "--rotate-size: '" + rotate_size + "' is not a size: " + why + " (like 100M or 1G)"};
+        req.watch.rotation.max_bytes = *bytes;
+    }
+    if (!rotate_age.empty()) {
+        auto age = parse_duration(rotate_age, &why);
+        if (!age) throw CliExit{kSetupErrorExit, duration_error("--rotate-age", rotate_age, why, "1h or 24h")};
+        if (*age < std::chrono::seconds(1))
+            throw CliExit{kSetupErrorExit, "--rotate-age: '" + rotate_age + "' is less than a second"};
+        req.watch.rotation.max_age = std::chrono::duration_cast<std::chrono::seconds>(*age);
+    }
+    if (!write_interval.empty()) {
+        auto every = parse_duration(write_interval, &why);
+        if (!every)
+            throw CliExit{kSetupErrorExit, duration_error("--write-interval", write_interval, why, "30s or 5m")};
+        req.watch.write_interval = *every;
     }
     if (!webhook_url.empty()) {
         std::string error;

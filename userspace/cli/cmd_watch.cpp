@@ -66,6 +66,8 @@ int command_watch(const WatchOptions& options) {
     config.scope_process_events = relative != "/";
     config.baseline = std::move(baseline);
     config.baseline_path = options.alerts.baseline;
+    config.rotation = options.rotation;
+    config.write_interval = options.write_interval;
     // Declared before the session, so deliveries still queued outlive it.
     AlertDispatch alerts(std::cerr, delivery);
     if (config.baseline) config.notices.push_back(&alerts);
@@ -78,7 +80,12 @@ int command_watch(const WatchOptions& options) {
 
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (options.duration) deadline = std::chrono::steady_clock::now() + *options.duration;
-    session.run_until(-1, deadline, [](const LiveSession::SignalEvent&) { return true; });
+    // SIGHUP, as services are told to: reopen the files (logrotate) and read the baseline again.
+    session.run_until(-1, deadline, [&session](const LiveSession::SignalEvent& signal) {
+        if (signal.signo != SIGHUP) return true;
+        session.reload();
+        return false;
+    });
     session.finish(std::nullopt);
     alerts.finish();
     ::close(cgroup_fd);

@@ -11,6 +11,7 @@
 #include "base/ip_address.h"
 #include "check/checker.h"
 #include "metrics/metrics_listen.h"
+#include "report/rotating_file.h"
 
 namespace egresswatch {
 
@@ -75,6 +76,11 @@ struct WatchOptions {
     // --pod NAMESPACE/NAME: that Kubernetes pod's cgroup (both parts checked non-empty).
     std::string pod_namespace, pod_name;
     std::optional<std::chrono::milliseconds> duration;
+    // A service that runs for weeks: events.jsonl and requests.log rotated and compressed
+    // (--rotate-size, --rotate-age, --keep-segments), and report.json, allowlist.yaml and the
+    // alert state written this often (--write-interval), not only at the end.
+    RotationPolicy rotation{0, {}, 10};
+    std::chrono::milliseconds write_interval{60'000};
 };
 
 struct ReportCommandOptions {

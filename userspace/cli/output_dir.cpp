@@ -66,16 +66,26 @@ OutputDir::OutputDir(const std::string& dir) : dir_(dir) {
 
 std::string OutputDir::file(std::string_view name) const { return (fs::path(dir_) / name).string(); }
 
-void OutputDir::open_events() {
-    events_ = LineFile(file("events.jsonl"));
-    requests_ = LineFile(file("requests.log"));
+std::optional<std::string> OutputDir::write_atomically(std::string_view name,
+                                                       const std::function<void(std::ostream&)>& write) const {
+    return egresswatch::write_atomically(file(name), write);
+}
+
+void OutputDir::open_events(const RotationPolicy& rotation) {
+    events_.open(dir_, "events.jsonl", rotation);
+    requests_.open(dir_, "requests.log", rotation);
     reserve_ = SpaceReserve(dir_, kReserveBytes);
     spdlog::debug("{} bytes held back on {} for the report", reserve_.bytes(), dir_);
 }
 
+void OutputDir::reopen_events() {
+    events_.reopen();
+    requests_.reopen();
+}
+
 void OutputDir::discard_events() {
-    events_ = LineFile();
-    requests_ = LineFile();
+    events_.close();
+    requests_.close();
     reserve_ = SpaceReserve();
     std::error_code ec;
     for (const char* name : {"events.jsonl", "requests.log"}) fs::remove(file(name), ec);

@@ -16,8 +16,10 @@
 #include <iostream>
 #include <memory>
 
+#include "alerts/alert_state.h"
 #include "base/errors.h"
 #include "base/unique_fd.h"
+#include "cli/allowlist_input.h"
 #include "containers/cgroup_path.h"
 #include "egresswatch/abi.h"
 #include "kernel/features.h"
@@ -31,6 +33,8 @@
 #include "system/tls_runtime.h"
 
 namespace egresswatch {
+
+constexpr std::string_view kAlertStateFile = "alert-state.json";
 namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(1000);
@@ -300,7 +304,8 @@ void LiveSession::attach_tls() {
 }
 
 void LiveSession::begin() {
-    out_.open_events();
+    out_.open_events(config_.rotation);
+    if (alerter_ && config_.write_interval) restore_alert_state();
     SessionStart start;
     start.ts_ns = wall_clock_ns();
     start.mode = config_.mode;
@@ -320,6 +325,7 @@ void LiveSession::begin() {
     }
     pipeline_->start(start);
     next_tick_ = std::chrono::steady_clock::now() + kTick;
+    if (config_.write_interval) next_write_ = std::chrono::steady_clock::now() + *config_.write_interval;
 }
 
 void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock::time_point> deadline,
@@ -371,6 +377,14 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
             pipeline_->tick(wall_clock_ns());
             next_tick_ = now + kTick;
         }
+        if (config_.write_interval && now >= next_write_) {
+            std::vector<OutputDir::NotWritten> not_written = write_results();
+            if (!not_written.empty() && !write_failed_)
+                spdlog::warn("not written: {}; tried again every {} s. Free space on the --out filesystem",
+                             out_.describe(not_written), config_.write_interval->count() / 1000);
+            write_failed_ = !not_written.empty();
+            next_write_ = now + *config_.write_interval;
+        }
         if (deadline && now >= *deadline) done = true;
     }
     ::close(ep);
@@ -390,12 +404,10 @@ void LiveSession::finish(std::optional<int> exit_code) {
     pipeline_->flush(wall_clock_ns());
     // The room held back is for what follows: the last lost and stop lines, the report.
     out_.release_reserve();
-    aggregator_.set_kernel_counts(pipeline_->event_counts());
     // After a failed write, the last lost line is the one that tells a reader of events.jsonl
     // what it lacks: it is tried again even when nothing changed.
     pipeline_->stop(SessionStop{wall_clock_ns(), exit_code}, file_writer_.failed());
-    std::vector<OutputDir::NotWritten> not_written =
-        out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());
+    std::vector<OutputDir::NotWritten> not_written = write_results();
     if (!not_written.empty())
         spdlog::warn("not written: {}. Free space on the --out filesystem, then 'egresswatch report {}' writes "
                      "them from what events.jsonl holds",
@@ -403,6 +415,44 @@ void LiveSession::finish(std::optional<int> exit_code) {
     if (!config_.capture.quiet) {
         write_summary(std::cerr, aggregator_, config_.capture.scope.value_or(ScopeFilter::all));
         std::cerr << written_line(not_written) << "\n";
+    }
+}
+
+std::vector<OutputDir::NotWritten> LiveSession::write_results() {
+    aggregator_.set_kernel_counts(pipeline_->event_counts());
+    std::vector<OutputDir::NotWritten> not_written =
+        out_.write_results(aggregator_, config_.capture.scope, wall_clock_ns());
+    // A watch keeps what it alerted on, so that when it starts again it does not alert again.
+    if (alerter_ && config_.write_interval)
+        if (auto why = out_.write_atomically(kAlertStateFile,
+                                             [&](std::ostream& o) { write_alert_state(o, alerter_->state()); }))
+            not_written.push_back({std::string(kAlertStateFile), *why});
+    return not_written;
+}
+
+void LiveSession::restore_alert_state() {
+    std::string path = out_.file(kAlertStateFile);
+    std::ifstream in(path);
+    if (!in) return;  // a first start
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string error;
+    auto state = read_alert_state(text, error);
+    if (!state) {
+        spdlog::warn("{}: {}; starting without it, so destinations alerted on before may alert again", path, error);
+        return;
+    }
+    alerter_->remember(*state);
+    spdlog::info("{} destinations already alerted on (from {}) will not alert again", state->alerted.size(), path);
+}
+
+void LiveSession::reload() {
+    out_.reopen_events();
+    if (!alerter_) return;
+    try {
+        alerter_->set_baseline(read_allowlist_input(config_.baseline_path));
+        spdlog::info("read the baseline {} again", config_.baseline_path);
+    } catch (const std::exception& e) {
+        spdlog::warn("--baseline {}: {}; the baseline read before stays in use", config_.baseline_path, e.what());
     }
 }
 

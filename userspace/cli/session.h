@@ -51,6 +51,11 @@ struct SessionConfig {
     FollowContainers follow_containers = FollowContainers::off;
     // Called with the path (below cgroup_mount) of each cgroup that joins the run.
     std::function<void(const std::string&)> on_followed;
+    // watch: events.jsonl and requests.log rotated; report.json, allowlist.yaml and the alert
+    // state written every write_interval (none: only at the end), the alert state read back at
+    // start.
+    RotationPolicy rotation;
+    std::optional<std::chrono::milliseconds> write_interval;
     // Sinks after the session's own writers and aggregator, in this order: alert delivery,
     // the blocked notice. They must outlive the session.
     std::vector<RecordSink*> notices;
@@ -87,6 +92,10 @@ public:
     // Drains what is left, writes report.json and allowlist.yaml, prints the summary.
     void finish(std::optional<int> exit_code);
 
+    // SIGHUP: events.jsonl and requests.log opened again by name (after logrotate), and the
+    // baseline read again; a baseline that no longer reads keeps the one in use, with a warning.
+    void reload();
+
 private:
     void attach_tls();
     void start_metrics_server(const MetricsListen& listen);
@@ -95,6 +104,9 @@ private:
     // is a container's and --follow-containers any asks for those made outside the run.
     void follow_if_wanted(const CgroupEvent& made);
     std::string written_line(const std::vector<OutputDir::NotWritten>& not_written) const;
+    // report.json, allowlist.yaml and the alert state, as the session has them now.
+    std::vector<OutputDir::NotWritten> write_results();
+    void restore_alert_state();
 
     SessionConfig config_;
     OutputDir& out_;
@@ -116,6 +128,8 @@ private:
     std::unique_ptr<EventSource> source_;
     int signal_fd_ = -1;
     std::chrono::steady_clock::time_point next_tick_;
+    std::chrono::steady_clock::time_point next_write_;
+    bool write_failed_ = false;  // warned once; warned again only after a write succeeds
     // Last, so it is stopped first: its scrapes read the tracer and the book.
     std::unique_ptr<MetricsServer> metrics_server_;
 };

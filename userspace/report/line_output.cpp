@@ -19,11 +19,12 @@ constexpr std::size_t kBatchBytes = 64 * 1024;
 
 }  // namespace
 
-LineFile::LineFile(const std::string& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+LineFile::LineFile(const std::string& path, Open how) : path_(path) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (how == Open::append ? O_APPEND : O_TRUNC), 0644);
     if (fd_ < 0) throw SetupError("cannot write " + path + ": " + std::strerror(errno));
     struct stat st {};
     can_cut_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
+    if (can_cut_) end_ = static_cast<std::uint64_t>(st.st_size);
 }
 
 LineFile::LineFile(LineFile&& other) noexcept { *this = std::move(other); }

@@ -27,8 +27,10 @@ public:
 class LineFile final : public LineOutput {
 public:
     LineFile() = default;  // takes nothing until a file is opened into it
-    // Creates or empties `path`. Throws SetupError naming it.
-    explicit LineFile(const std::string& path);
+    // Creates or empties `path`, or with append, creates it or writes on at its end. Throws
+    // SetupError naming it.
+    enum class Open { truncate, append };
+    explicit LineFile(const std::string& path, Open how = Open::truncate);
     LineFile(LineFile&& other) noexcept;
     LineFile& operator=(LineFile&& other) noexcept;
     LineFile(const LineFile&) = delete;
@@ -38,6 +40,7 @@ public:
     std::size_t write(std::string_view lines) override;
     std::string error() const override;
     const std::string& path() const { return path_; }
+    std::uint64_t size() const { return end_; }  // of the whole lines written
 
 private:
     std::string path_;
