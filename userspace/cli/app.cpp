@@ -20,6 +20,7 @@ namespace {
 
 const std::map<std::string, ScopeFilter> kScopes{
     {"internet", ScopeFilter::internet}, {"nonlocal", ScopeFilter::nonlocal}, {"all", ScopeFilter::all}};
+const std::map<std::string, JsonFormat> kJsonFormats{{"native", JsonFormat::native}, {"ecs", JsonFormat::ecs}};
 
 // Both --resolver options: an address, read as resolv.conf's nameservers are.
 CLI::Validator ip_address_check() {
@@ -35,6 +36,10 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
     cmd->add_option("-o,--out", o.out_dir, "directory for events.jsonl, report.json, allowlist.yaml")
         ->capture_default_str();
     cmd->add_flag("--json", o.json_stream, "also stream events to stdout as JSON lines");
+    cmd->add_option("--json-format", o.json_format,
+                    "native (default; what `report` reads) or ecs (Elastic Common Schema, for Filebeat, Elastic "
+                    "Agent or Vector): the format of events.jsonl and of --json")
+        ->transform(CLI::CheckedTransformer(kJsonFormats));
     cmd->add_option("--scope", o.scope,
                     "destinations kept in report and allowlist: internet, nonlocal, all "
                     "(default: report all, allowlist nonlocal)")

@@ -97,9 +97,9 @@ private:
     OutputDir& out_;
     ProcessTable processes_;
     Aggregator aggregator_;
-    JsonlWriter file_writer_;
+    std::unique_ptr<JsonLineSink> file_writer_;
     RequestLogWriter request_log_;
-    std::unique_ptr<JsonlWriter> stdout_writer_;
+    std::unique_ptr<JsonLineSink> stdout_writer_;
     std::unique_ptr<BaselineAlerter> alerter_;
     CgroupNames cgroup_names_;
     ContainerBook containers_;
