@@ -47,6 +47,17 @@ TEST(CliParse, RunFollowsContainersStartedByDefault) {
     EXPECT_EQ(exit_code_of({"watch", "--follow-containers", "any"}), 2) << "watch sees every container already";
 }
 
+// events.jsonl and --json are native unless ECS is asked for, on run and watch alike.
+TEST(CliParse, JsonFormat) {
+    EXPECT_EQ(parse({"run", "--", "true"}).run.capture.json_format, JsonFormat::native);
+    EXPECT_EQ(parse({"run", "--json-format", "ecs", "--", "true"}).run.capture.json_format, JsonFormat::ecs);
+    EXPECT_EQ(parse({"run", "--json-format", "native", "--", "true"}).run.capture.json_format, JsonFormat::native);
+    EXPECT_EQ(parse({"watch", "--json", "--json-format", "ecs"}).watch.capture.json_format, JsonFormat::ecs);
+    EXPECT_EQ(parse({"watch"}).watch.capture.json_format, JsonFormat::native);
+    EXPECT_EQ(exit_code_of({"run", "--json-format", "elastic", "--", "true"}), 2);
+    EXPECT_EQ(exit_code_of({"report", "--json-format", "ecs", "events.jsonl"}), 2) << "report reads native only";
+}
+
 TEST(CliParse, ScopeAndVerbose) {
     CliRequest r = parse({"-v", "run", "--scope", "internet", "--", "true"});
     EXPECT_TRUE(r.verbose);

@@ -2,6 +2,7 @@
 // age into gzip segments with a bound on how many are kept (report/rotating_file.h), the alert
 // state kept across restarts (alerts/alert_state.h), and the sizes and options that set them.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include "base/byte_size.h"
 #include "base/errors.h"
 #include "cli/options.h"
+#include "cli/output_dir.h"
 #include "common/subprocess.h"
 #include "report/rotating_file.h"
 
@@ -214,5 +216,18 @@ TEST(RotatingFile, ARestartKeepsTheLastFileAsASegment) {
     RotatingFile plain;
     plain.open(dir, "events.jsonl", RotationPolicy{});
     EXPECT_EQ(read_all(dir + "/events.jsonl"), "");
+    fs::remove_all(dir);
+}
+
+// A relative --out: each file is written once, where it belongs (a path joined twice was).
+TEST(OutputDirFiles, ARelativeOutWritesEachFileInIt) {
+    std::string dir = make_temp_dir("ew-out-");
+    ASSERT_EQ(::chdir(dir.c_str()), 0);  // each test runs in a process of its own
+    OutputDir out("relative");
+    EXPECT_FALSE(out.write_atomically("alert-state.json", [](std::ostream& o) { o << "{}\n"; }));
+    Aggregator agg;
+    EXPECT_TRUE(out.write_results(agg, std::nullopt, 0).empty());
+    for (const char* name : {"alert-state.json", "report.json", "allowlist.yaml"})
+        EXPECT_TRUE(fs::exists(dir + "/relative/" + name)) << name;
     fs::remove_all(dir);
 }

@@ -36,6 +36,13 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
     cmd->add_option("-o,--out", o.out_dir, "directory for events.jsonl, report.json, allowlist.yaml")
         ->capture_default_str();
     cmd->add_flag("--json", o.json_stream, "also stream events to stdout as JSON lines");
+    // A name checked as a name, so that a wrong one is refused with the two right ones.
+    cmd->add_option_function<std::string>(
+           "--json-format",
+           [&o](const std::string& name) { o.json_format = name == "ecs" ? JsonFormat::ecs : JsonFormat::native; },
+           "native (default; what `report` reads) or ecs (Elastic Common Schema, for Filebeat, Elastic Agent or "
+           "Vector): the format of events.jsonl and of --json")
+        ->check(CLI::IsMember({"native", "ecs"}));
     cmd->add_option("--scope", o.scope,
                     "destinations kept in report and allowlist: internet, nonlocal, all "
                     "(default: report all, allowlist nonlocal)")

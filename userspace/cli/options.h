@@ -17,9 +17,16 @@ namespace egresswatch {
 
 enum class CommandKind { run, watch, doctor, report, allowlist, check };
 
+// --json-format: what events.jsonl and the --json stream are written in.
+enum class JsonFormat {
+    native,  // egresswatch's own lines, which `report` reads back (docs/output.md)
+    ecs,     // Elastic Common Schema documents, for Filebeat, Elastic Agent or Vector (docs/ecs.md)
+};
+
 struct CaptureOptions {
     std::string out_dir = "egress";
     bool json_stream = false;
+    JsonFormat json_format = JsonFormat::native;
     std::optional<ScopeFilter> scope;  // unset: report all, allowlist nonlocal
     std::uint32_t ringbuf_mib = 8;
     std::uint32_t dedup_entries = 65536;

@@ -35,7 +35,8 @@ int write_file(const std::string& path, const std::function<void(std::ostream&)>
 }
 
 // Why the file could not be written, if it could not.
-std::optional<std::string> write_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
+std::optional<std::string> write_path_atomically(const std::string& path,
+                                                 const std::function<void(std::ostream&)>& write) {
     std::string tmp = path + ".tmp";
     int error = write_file(tmp, write);
     if (error == 0 && std::rename(tmp.c_str(), path.c_str()) != 0) error = errno;
@@ -68,7 +69,7 @@ std::string OutputDir::file(std::string_view name) const { return (fs::path(dir_
 
 std::optional<std::string> OutputDir::write_atomically(std::string_view name,
                                                        const std::function<void(std::ostream&)>& write) const {
-    return egresswatch::write_atomically(file(name), write);
+    return write_path_atomically(file(name), write);
 }
 
 void OutputDir::open_events(const RotationPolicy& rotation) {
@@ -98,10 +99,11 @@ std::vector<OutputDir::NotWritten> OutputDir::write_results(const Aggregator& ag
     ReportOptions allowlist{scope.value_or(kDefaultAllowlistScope), now_ns};
     std::vector<NotWritten> failed;
     // Streamed: report.json at 100k destinations is tens of MB, never held whole.
-    if (auto why = write_atomically(file("report.json"), [&](std::ostream& out) { write_report(out, agg, report); }))
-        failed.push_back({"report.json", *why});
     if (auto why =
-            write_atomically(file("allowlist.yaml"), [&](std::ostream& out) { write_allowlist(out, agg, allowlist); }))
+            write_path_atomically(file("report.json"), [&](std::ostream& out) { write_report(out, agg, report); }))
+        failed.push_back({"report.json", *why});
+    if (auto why = write_path_atomically(file("allowlist.yaml"),
+                                         [&](std::ostream& out) { write_allowlist(out, agg, allowlist); }))
         failed.push_back({"allowlist.yaml", *why});
     spdlog::debug("wrote {} of report.json and allowlist.yaml in {}", 2 - failed.size(), dir_);
     return failed;

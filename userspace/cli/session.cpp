@@ -27,6 +27,7 @@
 #include "pipeline/decoder.h"
 #include "procfs/proc_reader.h"
 #include "redaction/text_redaction.h"
+#include "report/ecs/ecs.h"
 #include "report/report.h"
 #include "system/cgroup.h"
 #include "system/launcher.h"
@@ -64,6 +65,14 @@ std::string proc_cwd(std::uint32_t pid) {
     return ec ? std::string() : p.string();
 }
 
+// events.jsonl's writer, or the --json stream's, in the format --json-format asked for.
+template <typename Output>
+std::unique_ptr<JsonLineSink> json_line_writer(JsonFormat format, Output& out,
+                                               std::function<void(const std::string&)> on_failure) {
+    if (format == JsonFormat::ecs) return std::make_unique<EcsWriter>(out, local_host_name(), std::move(on_failure));
+    return std::make_unique<JsonlWriter>(out, std::move(on_failure));
+}
+
 }  // namespace
 
 void block_session_signals() {
@@ -83,12 +92,13 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
           if (config_.retain_exited_processes) limits.exited_retention_ns = UINT64_MAX / 2;
           return limits;
       }()),
-      file_writer_(out.events(),
-                   [path = out.file("events.jsonl")](const std::string& why) {
-                       spdlog::warn("writing {} failed: {}; events from now on are not recorded there, and are "
-                                    "counted as lost (output_write_failed). Free space on the --out filesystem",
-                                    path, why);
-                   }),
+      file_writer_(json_line_writer(config_.capture.json_format, out.events(),
+                                    [path = out.file("events.jsonl")](const std::string& why) {
+                                        spdlog::warn("writing {} failed: {}; events from now on are not recorded "
+                                                     "there, and are counted as lost (output_write_failed). Free "
+                                                     "space on the --out filesystem",
+                                                     path, why);
+                                    })),
       request_log_(out.requests(),
                    [path = out.file("requests.log")](const std::string& why) {
                        spdlog::warn("writing {} failed: {}; requests from now on are not listed there. Free space "
@@ -97,11 +107,12 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
                    }),
       cgroup_names_(config_.cgroup_mount) {
     if (config_.capture.json_stream)
-        stdout_writer_ = std::make_unique<JsonlWriter>(std::cout, [dir = out.path()](const std::string&) {
-            spdlog::warn("--json: standard output was closed; events are no longer streamed there, and are "
-                         "still written to {}",
-                         dir);
-        });
+        stdout_writer_ =
+            json_line_writer(config_.capture.json_format, std::cout, [dir = out.path()](const std::string&) {
+                spdlog::warn("--json: standard output was closed; events are no longer streamed there, and are "
+                             "still written to {}",
+                             dir);
+            });
     if (config_.baseline) alerter_ = std::make_unique<BaselineAlerter>(*config_.baseline, config_.baseline_path);
     if (config_.capture.metrics_listen)
         metrics_ = std::make_unique<MetricsBook>(MetricsBook::kDefaultDestinationLabels, wall_clock_ns());
@@ -157,11 +168,11 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     };
     // Recorded, but not in events.jsonl: the summary and report.json count them.
     options.sink_loss = [this](LossReasons& reasons) {
-        if (file_writer_.unwritten()) reasons["output_write_failed"] = file_writer_.unwritten();
+        if (file_writer_->unwritten()) reasons["output_write_failed"] = file_writer_->unwritten();
     };
     std::vector<RecordStage*> stages;
     if (alerter_) stages.push_back(alerter_.get());
-    std::vector<RecordSink*> sinks{&file_writer_};
+    std::vector<RecordSink*> sinks{file_writer_.get()};
     if (stdout_writer_) sinks.push_back(stdout_writer_.get());
     sinks.push_back(&request_log_);
     sinks.push_back(&aggregator_);
@@ -406,7 +417,7 @@ void LiveSession::finish(std::optional<int> exit_code) {
     out_.release_reserve();
     // After a failed write, the last lost line is the one that tells a reader of events.jsonl
     // what it lacks: it is tried again even when nothing changed.
-    pipeline_->stop(SessionStop{wall_clock_ns(), exit_code}, file_writer_.failed());
+    pipeline_->stop(SessionStop{wall_clock_ns(), exit_code}, file_writer_->failed());
     std::vector<OutputDir::NotWritten> not_written = write_results();
     if (!not_written.empty())
         spdlog::warn("not written: {}. Free space on the --out filesystem, then 'egresswatch report {}' writes "
@@ -463,7 +474,7 @@ std::string LiveSession::written_line(const std::vector<OutputDir::NotWritten>& 
         std::string& to = complete ? whole : incomplete;
         to += (to.empty() ? "" : complete ? "," : ", ") + name;
     };
-    list(!file_writer_.failed(), "events.jsonl");
+    list(!file_writer_->failed(), "events.jsonl");
     list(!request_log_.failed(), "requests.log");
     for (const char* name : {"report.json", "allowlist.yaml"})
         list(std::none_of(not_written.begin(), not_written.end(), [&](const auto& f) { return f.name == name; }), name);

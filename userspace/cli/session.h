@@ -113,9 +113,9 @@ private:
     ProcessTable processes_;
     Aggregator aggregator_;
     std::unique_ptr<MetricsBook> metrics_;  // --metrics-listen: a sink of the pipeline
-    JsonlWriter file_writer_;
+    std::unique_ptr<JsonLineSink> file_writer_;
     RequestLogWriter request_log_;
-    std::unique_ptr<JsonlWriter> stdout_writer_;
+    std::unique_ptr<JsonLineSink> stdout_writer_;
     std::unique_ptr<BaselineAlerter> alerter_;
     CgroupNames cgroup_names_;
     ContainerBook containers_;

@@ -28,42 +28,57 @@ Json to_json(const TlsEndRecord& r);
 Json to_json(const HttpRecord& r);
 Json to_json(const AlertRecord& r);
 
-// Writes each record as one line, and flushes at the end of each batch and of the session,
-// so a crash loses at most the batch in flight. A line is written whole or not at all.
-class JsonlWriter final : public RecordSink {
+// Writes each record as one JSON line, and flushes at the end of each batch and of the session,
+// so a crash loses at most the batch in flight. A line is written whole or not at all. What
+// each line holds is the subclass's: events.jsonl's own lines (JsonlWriter, below), or ECS
+// documents (report/ecs/).
+class JsonLineSink : public RecordSink {
 public:
-    // on_failure: called once, when writing first fails (stdout closed, disk full), with the
-    // reason; records after it are not written there, and are counted by unwritten().
-    explicit JsonlWriter(LineOutput& out, std::function<void(const std::string&)> on_failure = {})
-        : lines_(out, std::move(on_failure)) {}
-    explicit JsonlWriter(std::ostream& out, std::function<void(const std::string&)> on_failure = {})
-        : stream_(std::make_unique<StreamOutput>(out)), lines_(*stream_, std::move(on_failure)) {}
-    void on_start(const SessionStart& r) override { write(to_json(r), LineWriter::Kind::account); }
-    void on_connection(const ConnectionRecord& r) override { write(to_json(r)); }
-    void on_exec(const ExecRecord& r) override { write(to_json(r)); }
-    void on_exit(const ExitRecord& r) override { write(to_json(r)); }
-    void on_repeat(const RepeatRecord& r) override { write(to_json(r)); }
-    // Still tried after a failure: a lost line that gets written says what the file lacks.
-    void on_loss(const LossRecord& r) override { write(to_json(r), LineWriter::Kind::account); }
-    void on_stop(const SessionStop& r) override {
-        write(to_json(r), LineWriter::Kind::account);
-        lines_.flush();
-    }
     void on_batch_end() override { lines_.flush(); }
-    void on_dns(const DnsLookupRecord& r) override { write(to_json(r)); }
-    void on_tls(const TlsRecord& r) override { write(to_json(r)); }
-    void on_tls_end(const TlsEndRecord& r) override { write(to_json(r)); }
-    void on_http(const HttpRecord& r) override { write(to_json(r)); }
-    void on_alert(const AlertRecord& r) override { write(to_json(r)); }
 
     bool failed() const { return lines_.failed(); }
     // Event records (all but start, lost and stop) that the output does not hold.
     std::uint64_t unwritten() const { return lines_.dropped(); }
 
-private:
+protected:
+    // on_failure: called once, when writing first fails (stdout closed, disk full), with the
+    // reason; records after it are not written there, and are counted by unwritten().
+    JsonLineSink(LineOutput& out, std::function<void(const std::string&)> on_failure)
+        : lines_(out, std::move(on_failure)) {}
+    JsonLineSink(std::ostream& out, std::function<void(const std::string&)> on_failure)
+        : stream_(std::make_unique<StreamOutput>(out)), lines_(*stream_, std::move(on_failure)) {}
+    // account: start, lost and stop lines, still tried after a failure: a lost line that gets
+    // written says what the file lacks.
     void write(const Json& j, LineWriter::Kind kind = LineWriter::Kind::record);
+    void flush() { lines_.flush(); }
+
+private:
     std::unique_ptr<StreamOutput> stream_;  // when given a stream
     LineWriter lines_;
+};
+
+// events.jsonl's own lines, which `egresswatch report` reads back.
+class JsonlWriter final : public JsonLineSink {
+public:
+    explicit JsonlWriter(LineOutput& out, std::function<void(const std::string&)> on_failure = {})
+        : JsonLineSink(out, std::move(on_failure)) {}
+    explicit JsonlWriter(std::ostream& out, std::function<void(const std::string&)> on_failure = {})
+        : JsonLineSink(out, std::move(on_failure)) {}
+    void on_start(const SessionStart& r) override { write(to_json(r), LineWriter::Kind::account); }
+    void on_connection(const ConnectionRecord& r) override { write(to_json(r)); }
+    void on_exec(const ExecRecord& r) override { write(to_json(r)); }
+    void on_exit(const ExitRecord& r) override { write(to_json(r)); }
+    void on_repeat(const RepeatRecord& r) override { write(to_json(r)); }
+    void on_loss(const LossRecord& r) override { write(to_json(r), LineWriter::Kind::account); }
+    void on_stop(const SessionStop& r) override {
+        write(to_json(r), LineWriter::Kind::account);
+        flush();
+    }
+    void on_dns(const DnsLookupRecord& r) override { write(to_json(r)); }
+    void on_tls(const TlsRecord& r) override { write(to_json(r)); }
+    void on_tls_end(const TlsEndRecord& r) override { write(to_json(r)); }
+    void on_http(const HttpRecord& r) override { write(to_json(r)); }
+    void on_alert(const AlertRecord& r) override { write(to_json(r)); }
 };
 
 struct ReplayResult {

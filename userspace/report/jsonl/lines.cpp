@@ -39,9 +39,13 @@ bool replay_line(const Json& j, const std::string& type, RecordSink& sink) {
     return true;
 }
 
+// Every line --json-format ecs writes has "@timestamp" and none has "type"; every native line
+// has "type". Told apart so that an ECS file is not refused as a mere missing "type".
+bool is_ecs_document(const Json& j) { return j.is_object() && j.contains("@timestamp") && !j.contains("type"); }
+
 }  // namespace
 
-void JsonlWriter::write(const Json& j, LineWriter::Kind kind) {
+void JsonLineSink::write(const Json& j, LineWriter::Kind kind) {
     // Replace invalid UTF-8 (argv and comm are arbitrary bytes) rather than throw.
     lines_.add(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kind);
 }
@@ -72,6 +76,9 @@ ReplayResult replay_jsonl(std::istream& in, RecordSink& sink, std::size_t max_li
             result.cut_last_line = result.lines;
             break;
         }
+        if (is_ecs_document(j))
+            return refuse("the file is in ECS format (written with --json-format ecs), and report needs the native "
+                          "format: record again without --json-format ecs (native is the default) to rebuild a report");
         try {
             if (!replay_line(j, required<std::string>(j, "type"), sink)) ++result.skipped;
         } catch (const FieldError& e) {
