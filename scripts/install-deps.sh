@@ -16,6 +16,7 @@ packages=(
   libnghttp2-dev  # HTTP/2: nghttp2's HPACK inflater decodes header blocks; its sessions drive the tests
   libcapstone-dev  # Go binaries: disassembling crypto/tls functions to find every return (system/go_binary.h)
   libcpp-httplib-dev  # --metrics-listen: the Prometheus endpoint's HTTP server
+  libcurl4-openssl-dev  # --alert-webhook: HTTP and HTTPS posts
   # kernel tests and the demo: real clients and servers in network namespaces
   iproute2 iputils-ping curl python3 bash procps
   # kernel tests with names: DNS server, dig, more clients, test certificates

@@ -86,11 +86,16 @@ TestNetwork::TestNetwork() {
               udp.c_str(), static_cast<char*>(nullptr));
         _exit(127);
     }
-    for (int i = 0; i < 100 && !ready_; ++i) {
+    // Up to 20 s: with ctest -j2, a fuzzer and Prometheus starting beside it, python took over
+    // the 5 s this once allowed. A server that exited is not waited for.
+    bool exited = false;
+    for (int i = 0; i < 400 && !ready_ && !exited; ++i) {
         ready_ = tcp_reachable(host_v4_, kTcpPort);
         if (!ready_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        exited = !ready_ && ::waitpid(server_pid_, nullptr, WNOHANG) == server_pid_;
     }
-    if (!ready_) error_ = "test servers in " + ns_ + " did not come up";
+    if (exited) server_pid_ = -1;
+    if (!ready_) error_ = "test servers in " + ns_ + (exited ? " exited at start" : " did not come up in 20 s");
 }
 
 TestNetwork::~TestNetwork() {

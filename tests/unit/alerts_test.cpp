@@ -2,6 +2,7 @@
 // line and report section, run's exit code, the delivery methods against loopback, and a
 // baseline with a mistake stopping `run` before the command starts.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -216,7 +217,7 @@ TEST(Alert, FailOnNewExitCodeOnlyWhenTheCommandSucceeded) {
     EXPECT_EQ(run_exit_code(130, 0, true), 130);
 }
 
-TEST(AlertOptions, BaselineIsNeededAndWebhooksArePlainHttp) {
+TEST(AlertOptions, BaselineIsNeededAndWebhooksAreHttpOrHttps) {
     auto code_of = [](std::vector<const char*> args) {
         args.insert(args.begin(), "egresswatch");
         try {
@@ -228,7 +229,19 @@ TEST(AlertOptions, BaselineIsNeededAndWebhooksArePlainHttp) {
     };
     EXPECT_EQ(code_of({"run", "--fail-on-new", "--", "true"}), 2);
     EXPECT_EQ(code_of({"watch", "--alert-exec", "cat"}), 2);
-    EXPECT_EQ(code_of({"watch", "--baseline", "b.yaml", "--alert-webhook", "https://hooks.test/x"}), 2);
+    EXPECT_EQ(code_of({"watch", "--baseline", "b.yaml", "--alert-webhook", "ftp://hooks.test/x"}), 2);
+    EXPECT_EQ(code_of({"watch", "--baseline", "b.yaml", "--alert-webhook-ca", "/etc/hostname"}), 2)
+        << "--alert-webhook-ca needs --alert-webhook";
+    EXPECT_EQ(code_of({"watch", "--baseline", "b.yaml", "--alert-webhook", "https://hooks.test/x", "--alert-webhook-ca",
+                       "/nonexistent.pem"}),
+              2);
+    const char* https[] = {
+        "egresswatch",        "watch",        "--baseline", "b.yaml", "--alert-webhook", "https://hooks.test/x",
+        "--alert-webhook-ca", "/etc/hostname"};
+    CliRequest h = parse_cli(8, https);
+    ASSERT_TRUE(h.watch.alerts.webhook);
+    EXPECT_TRUE(h.watch.alerts.webhook->https);
+    EXPECT_EQ(h.watch.alerts.webhook->ca_file, "/etc/hostname");
     const char* ok[] = {"egresswatch",          "watch",        "--baseline", "b.yaml",        "--alert-webhook",
                         "http://127.0.0.1:9/x", "--alert-exec", "cat",        "--alert-syslog"};
     CliRequest r = parse_cli(9, ok);
@@ -240,25 +253,23 @@ TEST(AlertOptions, BaselineIsNeededAndWebhooksArePlainHttp) {
     EXPECT_TRUE(rr.run.alerts.fail_on_new);
 }
 
-TEST(AlertWebhook, UrlsAndTheRequest) {
+TEST(AlertWebhook, Urls) {
     std::string error;
     auto u = parse_webhook_url("http://hooks.test:8080/egress/alert", error);
     ASSERT_TRUE(u) << error;
     EXPECT_EQ(u->host, "hooks.test");
-    EXPECT_EQ(u->port, 8080);
-    EXPECT_EQ(u->path, "/egress/alert");
-    auto v6 = parse_webhook_url("http://[fd00::1]", error);
+    EXPECT_FALSE(u->https);
+    auto v6 = parse_webhook_url("https://[fd00::1]/", error);
     ASSERT_TRUE(v6) << error;
-    EXPECT_EQ(v6->host, "fd00::1");
-    EXPECT_EQ(v6->port, 80);
-    EXPECT_EQ(v6->path, "/");
+    EXPECT_EQ(v6->host, "[fd00::1]");
+    EXPECT_TRUE(v6->https);
     EXPECT_FALSE(parse_webhook_url("http://hooks.test:0/", error));
+    EXPECT_NE(error.find("is not 1-65535"), std::string::npos) << error;
+    EXPECT_FALSE(parse_webhook_url("http://hooks.test:70000/", error));
     EXPECT_FALSE(parse_webhook_url("ftp://hooks.test/", error));
-    EXPECT_FALSE(parse_webhook_url("https://hooks.test/", error));
-    EXPECT_NE(error.find("https:// is not supported"), std::string::npos);
-    EXPECT_EQ(webhook_request(*u, "{}"),
-              "POST /egress/alert HTTP/1.1\r\nHost: hooks.test:8080\r\nUser-Agent: egresswatch\r\n"
-              "Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+    EXPECT_NE(error.find("http:// or https://"), std::string::npos) << error;
+    EXPECT_FALSE(parse_webhook_url("http://user:pw@hooks.test/", error));
+    EXPECT_FALSE(parse_webhook_url("not a url", error));
 }
 
 // A one-shot server on loopback that answers `status` and keeps what it was sent.
@@ -289,6 +300,7 @@ TEST(AlertWebhook, PostsAndReportsNon2xxAsFailure) {
         server.join();
         ::close(listener);
         EXPECT_EQ(received.rfind("POST /hook HTTP/1.1\r\n", 0), 0u) << received;
+        EXPECT_NE(received.find("\r\nContent-Type: application/json\r\n"), std::string::npos) << received;
         if (status[0] == '2')
             EXPECT_FALSE(result) << *result;
         else
@@ -297,6 +309,40 @@ TEST(AlertWebhook, PostsAndReportsNon2xxAsFailure) {
     std::string error;
     // Nothing listens on port 9 of loopback: refused at once.
     EXPECT_TRUE(post_webhook(*parse_webhook_url("http://127.0.0.1:9/", error), "{}", std::chrono::seconds(2)));
+}
+
+// https: a real TLS server (cpp-httplib's, on loopback) with a certificate made here; trusted
+// through --alert-webhook-ca, refused without it.
+TEST(AlertWebhook, PostsOverHttpsCheckingTheCertificate) {
+    std::string dir = test::make_temp_dir("ew-webhook-tls-");
+    auto made = test::run_command(
+        {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/key.pem", "-out",
+         dir + "/cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+        std::chrono::seconds(60));
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    httplib::SSLServer server((dir + "/cert.pem").c_str(), (dir + "/key.pem").c_str());
+    ASSERT_TRUE(server.is_valid());
+    std::string received;
+    server.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+        received = req.body;
+        res.status = 204;
+    });
+    int port = server.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port, 0);
+    std::thread serving([&] { server.listen_after_bind(); });
+    std::string error;
+    auto url = parse_webhook_url("https://127.0.0.1:" + std::to_string(port) + "/hook", error);
+    ASSERT_TRUE(url) << error;
+    auto untrusted = post_webhook(*url, "{\"a\":1}", std::chrono::seconds(5));
+    ASSERT_TRUE(untrusted) << "a certificate no CA signed is refused";
+    EXPECT_NE(untrusted->find("certificate"), std::string::npos) << *untrusted;
+    url->ca_file = dir + "/cert.pem";
+    auto trusted = post_webhook(*url, "{\"a\":1}", std::chrono::seconds(5));
+    EXPECT_FALSE(trusted) << *trusted;
+    EXPECT_EQ(received, "{\"a\":1}");
+    server.stop();
+    serving.join();
+    std::filesystem::remove_all(dir);
 }
 
 TEST(AlertExec, CommandGetsJsonOnStdinAndTheVariables) {

@@ -1,168 +1,114 @@
 #include "alerts/alert_webhook.h"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <curl/curl.h>
 
-#include <cerrno>
-#include <charconv>
-#include <cstring>
-
-#include "base/ip_address.h"
+#include <memory>
+#include <mutex>
 
 namespace egresswatch {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-int remaining_ms(Clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    return left > 0 ? static_cast<int>(left) : 0;
-}
-
-// Waits for `events` on fd until the deadline; false on timeout or error.
-bool wait_for(int fd, short events, Clock::time_point deadline) {
-    pollfd p{fd, events, 0};
-    for (;;) {
-        int n = ::poll(&p, 1, remaining_ms(deadline));
-        if (n > 0) return true;
-        if (n == 0 || errno != EINTR) return false;
-    }
-}
-
-struct Fd {
-    int fd = -1;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
+struct UrlFree {
+    void operator()(CURLU* u) const { curl_url_cleanup(u); }
 };
+struct EasyFree {
+    void operator()(CURL* h) const { curl_easy_cleanup(h); }
+};
+struct ListFree {
+    void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+struct CurlFree {
+    void operator()(char* s) const { curl_free(s); }
+};
+
+// A part of a parsed URL, "" when it has none.
+std::string url_part(CURLU* u, CURLUPart part) {
+    char* raw = nullptr;
+    if (curl_url_get(u, part, &raw, 0) != CURLUE_OK) return "";
+    std::unique_ptr<char, CurlFree> owned(raw);
+    return raw;
+}
+
+// libcurl's global state, once, before the first handle (from whichever thread posts first).
+void init_curl() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// The status line's code and reason ("500 Internal Server Error"), from the last response head
+// (a 100 Continue comes first).
+std::size_t keep_status_line(char* data, std::size_t size, std::size_t count, void* out) {
+    std::string_view line(data, size * count);
+    if (line.starts_with("HTTP/")) {
+        auto space = line.find(' ');
+        std::string status(line.substr(space == std::string_view::npos ? line.size() : space + 1));
+        while (!status.empty() && (status.back() == '\r' || status.back() == '\n')) status.pop_back();
+        *static_cast<std::string*>(out) = status;
+    }
+    return size * count;
+}
+
+std::size_t discard_body(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
 }  // namespace
 
 std::optional<WebhookUrl> parse_webhook_url(const std::string& url, std::string& error) {
-    const std::string scheme = "http://";
-    if (url.rfind("https://", 0) == 0) {
-        error = "https:// is not supported; use an http:// URL, or --alert-exec with curl";
+    init_curl();
+    std::unique_ptr<CURLU, UrlFree> u(curl_url());
+    if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+        error = "'" + url + "' is not a URL like https://hooks.example/egress";
         return std::nullopt;
     }
-    if (url.rfind(scheme, 0) != 0) {
-        error = "'" + url + "' is not an http:// URL";
+    std::string scheme = url_part(u.get(), CURLUPART_SCHEME);
+    if (scheme != "http" && scheme != "https") {
+        error = "'" + url + "' is not an http:// or https:// URL";
         return std::nullopt;
     }
-    std::string rest = url.substr(scheme.size());
-    WebhookUrl u;
-    std::size_t slash = rest.find('/');
-    std::string authority = rest.substr(0, slash);
-    if (slash != std::string::npos) u.path = rest.substr(slash);
-    u.host_header = authority;
-    std::string port_text;
-    if (!authority.empty() && authority.front() == '[') {
-        std::size_t close = authority.find(']');
-        if (close == std::string::npos) {
-            error = "'" + url + "': unclosed [ in the address";
-            return std::nullopt;
-        }
-        u.host = authority.substr(1, close - 1);
-        if (close + 1 < authority.size()) {
-            if (authority[close + 1] != ':') {
-                error = "'" + url + "': expected :PORT after ]";
-                return std::nullopt;
-            }
-            port_text = authority.substr(close + 2);
-        }
-    } else {
-        std::size_t colon = authority.find(':');
-        u.host = authority.substr(0, colon);
-        if (colon != std::string::npos) port_text = authority.substr(colon + 1);
-    }
-    if (u.host.empty() || authority.find('@') != std::string::npos) {
+    WebhookUrl out;
+    out.url = url;
+    out.https = scheme == "https";
+    out.host = url_part(u.get(), CURLUPART_HOST);
+    if (out.host.empty() || !url_part(u.get(), CURLUPART_USER).empty()) {
         error = "'" + url + "' has no host (or has user info, which is not supported)";
         return std::nullopt;
     }
-    if (!port_text.empty()) {
-        unsigned port = 0;
-        auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-        if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 1 || port > 65535) {
-            error = "'" + url + "': port '" + port_text + "' is not 1-65535";
-            return std::nullopt;
-        }
-        u.port = static_cast<std::uint16_t>(port);
+    std::string port = url_part(u.get(), CURLUPART_PORT);
+    if (!port.empty() && (port.size() > 5 || std::stoul(port) < 1 || std::stoul(port) > 65535)) {
+        error = "'" + url + "': port '" + port + "' is not 1-65535";
+        return std::nullopt;
     }
-    return u;
-}
-
-std::string webhook_request(const WebhookUrl& url, const std::string& body) {
-    return "POST " + url.path + " HTTP/1.1\r\n" + "Host: " + url.host_header + "\r\n" + "User-Agent: egresswatch\r\n" +
-           "Content-Type: application/json\r\n" + "Content-Length: " + std::to_string(body.size()) + "\r\n" +
-           "Connection: close\r\n\r\n" + body;
+    return out;
 }
 
 std::optional<std::string> post_webhook(const WebhookUrl& url, const std::string& body,
                                         std::chrono::milliseconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    addrinfo* found = nullptr;
-    // getaddrinfo takes no deadline; resolv.conf's own timeout bounds it.
-    int rc = ::getaddrinfo(url.host.c_str(), std::to_string(url.port).c_str(), &hints, &found);
-    if (rc != 0) return "cannot resolve " + url.host + ": " + ::gai_strerror(rc);
-    Fd sock;
-    std::string last_error = "no address";
-    for (addrinfo* a = found; a && sock.fd < 0; a = a->ai_next) {
-        int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) continue;
-        if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0 ||
-            (errno == EINPROGRESS && wait_for(fd, POLLOUT, deadline))) {
-            int err = 0;
-            socklen_t len = sizeof(err);
-            ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-            if (err == 0) {
-                sock.fd = fd;
-                break;
-            }
-            last_error = std::strerror(err);
-        } else {
-            last_error = remaining_ms(deadline) == 0 ? "connect timed out" : std::strerror(errno);
-        }
-        ::close(fd);
-    }
-    ::freeaddrinfo(found);
-    if (sock.fd < 0) return "cannot connect to " + url.host_header + ": " + last_error;
-
-    std::string request = webhook_request(url, body);
-    for (std::size_t sent = 0; sent < request.size();) {
-        ssize_t n = ::send(sock.fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-        if (n > 0) {
-            sent += static_cast<std::size_t>(n);
-        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (!wait_for(sock.fd, POLLOUT, deadline)) return "sending timed out";
-        } else {
-            return std::string("send: ") + std::strerror(errno);
-        }
-    }
-    // Only the status line matters.
-    std::string answer;
-    while (answer.find('\n') == std::string::npos && answer.size() < 1024) {
-        if (!wait_for(sock.fd, POLLIN, deadline)) return "no answer in time";
-        char buf[512];
-        ssize_t n = ::recv(sock.fd, buf, sizeof(buf), 0);
-        if (n == 0) break;
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR) continue;
-            return std::string("recv: ") + std::strerror(errno);
-        }
-        answer.append(buf, static_cast<std::size_t>(n));
-    }
-    std::string line = answer.substr(0, answer.find_first_of("\r\n"));
-    // "HTTP/1.1 204 No Content"
-    std::size_t space = line.find(' ');
-    if (line.rfind("HTTP/", 0) != 0 || space == std::string::npos || line.size() < space + 4)
-        return line.empty() ? "no HTTP answer" : "not an HTTP answer: " + line;
-    if (line[space + 1] != '2') return "server answered " + line.substr(space + 1);
-    return std::nullopt;
+    init_curl();
+    std::unique_ptr<CURL, EasyFree> h(curl_easy_init());
+    if (!h) return "libcurl could not make a handle";
+    std::unique_ptr<curl_slist, ListFree> headers(curl_slist_append(nullptr, "Content-Type: application/json"));
+    char detail[CURL_ERROR_SIZE] = "";
+    std::string status;
+    curl_easy_setopt(h.get(), CURLOPT_URL, url.url.c_str());
+    // A redirect could lead anywhere, file:// included: neither followed nor allowed.
+    curl_easy_setopt(h.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h.get(), CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(h.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(h.get(), CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(h.get(), CURLOPT_USERAGENT, "egresswatch");
+    curl_easy_setopt(h.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    // Delivery runs on a worker thread: no signals for name lookup timeouts.
+    curl_easy_setopt(h.get(), CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h.get(), CURLOPT_ERRORBUFFER, detail);
+    curl_easy_setopt(h.get(), CURLOPT_HEADERFUNCTION, keep_status_line);
+    curl_easy_setopt(h.get(), CURLOPT_HEADERDATA, &status);
+    curl_easy_setopt(h.get(), CURLOPT_WRITEFUNCTION, discard_body);
+    if (!url.ca_file.empty()) curl_easy_setopt(h.get(), CURLOPT_CAINFO, url.ca_file.c_str());
+    CURLcode result = curl_easy_perform(h.get());
+    if (result != CURLE_OK) return std::string(detail[0] ? detail : curl_easy_strerror(result));
+    long code = 0;
+    curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &code);
+    if (code >= 200 && code < 300) return std::nullopt;
+    return "server answered " + (status.empty() ? std::to_string(code) : status);
 }
 
 }  // namespace egresswatch

@@ -1,28 +1,24 @@
 #pragma once
-// --alert-webhook URL: POSTs each alert's JSON to an http:// URL. A minimal HTTP/1.1 client:
-// one request per connection (Connection: close), every step within one time budget, and any
-// 2xx status counts as delivered. https:// is not supported (docs/alerts.md says how to get it with
-// --alert-exec and curl).
+// --alert-webhook URL: POSTs each alert's JSON to an http:// or https:// URL, through libcurl
+// (certificates checked against the system's CAs, or --alert-webhook-ca's). One request per
+// alert, every step within one time budget; any 2xx status counts as delivered, and redirects
+// are not followed (a webhook that moved says so by failing).
 
 #include <chrono>
-#include <cstdint>
 #include <optional>
 #include <string>
 
 namespace egresswatch {
 
 struct WebhookUrl {
-    std::string host;  // name or address; an IPv6 address without its brackets
-    std::uint16_t port = 80;
-    std::string path = "/";
-    std::string host_header;  // as the URL wrote it: "hooks.example:8080", "[fd00::1]"
+    std::string url;   // as given, and checked: http:// or https://, a host, a port 1-65535
+    std::string host;  // for messages
+    bool https = false;
+    std::string ca_file;  // --alert-webhook-ca: PEM certificates to trust instead of the system's
 };
 
-// nullopt with `error` set when the URL is not http://HOST[:PORT][/PATH].
+// nullopt with `error` set when the URL is not http(s)://HOST[:PORT][/PATH].
 std::optional<WebhookUrl> parse_webhook_url(const std::string& url, std::string& error);
-
-// The whole request, head and body.
-std::string webhook_request(const WebhookUrl& url, const std::string& body);
 
 // Why the POST failed, or nullopt when the server answered 2xx.
 std::optional<std::string> post_webhook(const WebhookUrl& url, const std::string& body,

@@ -194,8 +194,15 @@ CliRequest parse_cli(int argc, const char* const* argv) {
                      "run this (sh -c) for each alert, with the alert JSON on stdin and EGRESSWATCH_ALERT_* set")
         ->needs(watch_baseline);
     std::string webhook_url;
-    watch->add_option("--alert-webhook", webhook_url, "POST each alert's JSON to this http:// URL")
-        ->needs(watch_baseline);
+    CLI::Option* webhook_option =
+        watch->add_option("--alert-webhook", webhook_url, "POST each alert's JSON to this http:// or https:// URL")
+            ->needs(watch_baseline);
+    std::string webhook_ca;
+    watch
+        ->add_option("--alert-webhook-ca", webhook_ca,
+                     "PEM certificates that --alert-webhook's server is checked against, instead of the system's")
+        ->check(CLI::ExistingFile)
+        ->needs(webhook_option);
     watch->add_flag("--alert-syslog", req.watch.alerts.syslog, "log each alert to syslog (daemon, warning)")
         ->needs(watch_baseline);
 
@@ -332,6 +339,7 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         std::string error;
         req.watch.alerts.webhook = parse_webhook_url(webhook_url, error);
         if (!req.watch.alerts.webhook) throw CliExit{kSetupErrorExit, "--alert-webhook: " + error};
+        req.watch.alerts.webhook->ca_file = webhook_ca;
     }
     if (!timeout.empty()) {
         auto t = parse_duration(timeout, &why);

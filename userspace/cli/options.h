@@ -49,7 +49,7 @@ struct AlertOptions {
     std::string baseline;               // empty: no alerts
     bool fail_on_new = false;           // run: exit kNewDestinationsExit after new destinations
     std::string exec_command;           // watch: --alert-exec
-    std::optional<WebhookUrl> webhook;  // watch: --alert-webhook, an http:// URL the parser checked
+    std::optional<WebhookUrl> webhook;  // watch: --alert-webhook (and -ca), an http(s):// URL the parser checked
     bool syslog = false;                // watch: --alert-syslog
 };
 
