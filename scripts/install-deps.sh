@@ -45,6 +45,9 @@ packages=(
   # (and busybox-static, above)
   qemu-system-x86 cpio jq
 )
+# The DaemonSet's test decodes it with kubectl. Debian's kubernetes-client, unless the host has
+# a kubectl of its own already (a package of another name, which Debian's would conflict with).
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 
 source "$(dirname "$0")/lib.sh"
 require_root "$(basename "$0")" "it installs Debian packages"

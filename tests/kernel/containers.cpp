@@ -73,22 +73,6 @@ std::optional<bool> is_static_elf(const char* path) {
 
 bool systemd_is_pid1() { return trim(read_text("/proc/1/comm")) == "systemd"; }
 
-// --ulimit values no higher than this process's hard limits. Podman's defaults for root
-// (1048576 files and processes) need CAP_SYS_RESOURCE, which root lacks on some machines
-// (this one), and even equal values fail when they are above the runtime's own limits: podman
-// and what it starts run with a lower RLIMIT_NPROC hard limit than their caller (32768 here,
-// against 96365), so the process limit stays well below that. RLIMIT_NPROC counts all of
-// root's threads on the host, so it must not be small either.
-std::vector<std::string> ulimit_options() {
-    auto limit = [](int resource, rlim_t cap) {
-        rlimit r{};
-        rlim_t v = cap;
-        if (getrlimit(resource, &r) == 0 && r.rlim_max != RLIM_INFINITY) v = std::min(v, r.rlim_max);
-        return std::to_string(v) + ":" + std::to_string(v);
-    };
-    return {"--ulimit", "nofile=" + limit(RLIMIT_NOFILE, 4096), "--ulimit", "nproc=" + limit(RLIMIT_NPROC, 16384)};
-}
-
 // Whether a name "egresswatch-test-PID-..." names a process that is gone.
 bool owner_is_gone(const std::string& name) {
     if (name.rfind(kPrefix, 0) != 0) return false;
@@ -156,6 +140,22 @@ std::string build_image(const std::string& label) {
 }
 
 }  // namespace
+
+// --ulimit values no higher than this process's hard limits. Podman's defaults for root
+// (1048576 files and processes) need CAP_SYS_RESOURCE, which root lacks on some machines
+// (this one), and even equal values fail when they are above the runtime's own limits: podman
+// and what it starts run with a lower RLIMIT_NPROC hard limit than their caller (32768 here,
+// against 96365), so the process limit stays well below that. RLIMIT_NPROC counts all of
+// root's threads on the host, so it must not be small either.
+std::vector<std::string> ulimit_options() {
+    auto limit = [](int resource, rlim_t cap) {
+        rlimit r{};
+        rlim_t v = cap;
+        if (getrlimit(resource, &r) == 0 && r.rlim_max != RLIM_INFINITY) v = std::min(v, r.rlim_max);
+        return std::to_string(v) + ":" + std::to_string(v);
+    };
+    return {"--ulimit", "nofile=" + limit(RLIMIT_NOFILE, 4096), "--ulimit", "nproc=" + limit(RLIMIT_NPROC, 16384)};
+}
 
 std::optional<std::string> containers_unavailable_reason() {
     if (geteuid() != 0) return "needs root (rootful podman)";

@@ -64,6 +64,9 @@ std::optional<std::string> ensure_test_image();
 
 // `podman` and the options every podman command of the tests takes (before the subcommand).
 std::vector<std::string> podman_base_argv();
+// The --ulimit options every container of the tests needs here: podman's defaults are above
+// what root may set on this machine.
+std::vector<std::string> ulimit_options();
 
 class ContainerTestNetwork {
 public:

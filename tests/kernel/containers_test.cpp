@@ -15,6 +15,8 @@
 #include <optional>
 #include <thread>
 
+#include <sstream>
+
 #include "allowlist/allowlist_loader.h"
 #include "containers.h"
 #include "kernel_env.h"
@@ -290,6 +292,69 @@ TEST(Containers, WatchSeesAContainerFetchingOverHttp) {
     EXPECT_EQ(r.out, "hello from the gateway\n") << r.err;
     ASSERT_EQ(watch.stop(), 0) << watch.err();
     expect_fetch_in_cgroup(read_events(out), net, c, "/x");
+}
+
+// The image (scripts/build-image.sh) run as packaging/kubernetes/egresswatch-daemonset.yaml runs
+// it, under podman: the host's PID and network namespaces, the DaemonSet's capabilities and no
+// others, a read-only root, the cgroup tree, BTF and podman's storage mounted read only, and its
+// --out on the host. It sees a container on the host fetch over HTTP, by the container's name.
+namespace {
+
+// `podman` with the tests' options, then `args`.
+CommandResult podman_command(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+    std::vector<std::string> argv = podman_base_argv();
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, timeout);
+}
+
+std::string first_word(const std::string& text) {
+    std::istringstream words(text);
+    std::string word;
+    words >> word;
+    return word;
+}
+
+}  // namespace
+
+TEST(Containers, TheImageRunAsTheDaemonSetSeesAContainerOnTheHost) {
+    EW_REQUIRE_CONTAINERS();
+    auto built = run_command({"/bin/bash", std::string(SCRIPTS_DIR) + "/build-image.sh", EGRESSWATCH_BINARY}, 300s);
+    ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
+    std::string image = first_word(built.out);
+    ContainerTestNetwork net;
+    ASSERT_TRUE(net.ready()) << net.error();
+    TestContainer c(net, {"wget", "-q", "-O", "-", net.url("/from-the-image")});
+    ASSERT_TRUE(c.ready()) << c.error();
+    TempDir out_dir("ew-containers-image-");
+    std::string agent = net.container_name("agent");
+    ContainerRemover remove_agent(agent);
+    std::vector<std::string> argv = ulimit_options();
+    argv.insert(argv.begin(), {"run", "-d"});
+    for (const std::string& a : std::initializer_list<std::string>{
+             "--name", agent.c_str(), "--pid", "host", "--network", "host", "--read-only", "--cap-drop", "all",
+             "--cap-add", "BPF,PERFMON,SYS_ADMIN,NET_ADMIN,SYS_PTRACE,DAC_READ_SEARCH,SYS_RESOURCE",
+             // Kubernetes runs a pod without a seccomp profile unless told to (as the DaemonSet is not).
+             "--security-opt", "seccomp=unconfined", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro", "-v",
+             "/sys/kernel/btf:/sys/kernel/btf:ro", "-v", "/var/lib/containers/storage:/var/lib/containers/storage:ro",
+             "-v", "/run/containers/storage:/run/containers/storage:ro", "-v", out_dir.path + ":/var/lib/egresswatch",
+             "--tmpfs", "/tmp", image.c_str(), "watch", "--quiet", "--out", "/var/lib/egresswatch", "--duration",
+             "90s"})
+        argv.push_back(a);
+    auto started = podman_command(argv, 120s);
+    ASSERT_EQ(started.exit_code, 0) << started.err;
+    std::string events = out_dir.path + "/events.jsonl";
+    for (int i = 0; i < 300 && read_text(events).find("\"start\"") == std::string::npos; ++i) usleep(100 * 1000);
+    auto logs = [&] { return podman_command({"logs", agent}, 30s).err; };
+    ASSERT_NE(read_text(events).find("\"start\""), std::string::npos) << "the agent did not start: " << logs();
+
+    auto r = c.run();
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    // SIGINT, as for Ctrl-C: the watch writes everything and exits 0.
+    auto stop = podman_command({"kill", "--signal", "INT", agent}, 60s);
+    EXPECT_EQ(stop.exit_code, 0) << stop.err;
+    auto waited = podman_command({"wait", agent}, 120s);
+    EXPECT_EQ(first_word(waited.out), "0") << logs();
+    expect_fetch_in_cgroup(read_events(out_dir.path), net, c, "/from-the-image");
 }
 
 // A container started while watch runs: its cgroup is made during the session and named from the

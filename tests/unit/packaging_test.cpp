@@ -1,12 +1,17 @@
 // What `cmake --install` and `cpack` ship for running egresswatch as a service: the systemd
 // unit passes `systemd-analyze verify`, its ExecStart is a command line egresswatch accepts,
-// and the .deb holds the binary at the path the unit starts it by.
+// and the .deb holds the binary at the path the unit starts it by; and the Kubernetes
+// DaemonSet.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <yaml-cpp/yaml.h>
+
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "cli/options.h"
@@ -83,4 +88,58 @@ TEST(Packaging, TheDebHoldsTheUnitAndTheBinaryItStarts) {
     auto depends = run_command({"/usr/bin/dpkg-deb", "-f", deb, "Depends"}, std::chrono::seconds(60));
     EXPECT_NE(depends.out.find("libbpf1"), std::string::npos) << depends.out;
     fs::remove_all(dir);
+}
+
+// The DaemonSet (packaging/kubernetes/egresswatch-daemonset.yaml): what the agent needs and no
+// more, arguments egresswatch takes, every mount backed by a volume; and kubectl decodes it
+// (`annotate --local`: no cluster here, and a dry run needs one).
+TEST(Packaging, TheDaemonSetGivesWhatTheAgentNeedsAndKubectlReadsIt) {
+    std::string path = std::string(PACKAGING_DIR) + "/kubernetes/egresswatch-daemonset.yaml";
+    std::vector<YAML::Node> docs = YAML::LoadAllFromFile(path);
+    const YAML::Node* ds = nullptr;
+    for (const YAML::Node& d : docs)
+        if (d["kind"].as<std::string>() == "DaemonSet") ds = &d;
+    ASSERT_NE(ds, nullptr);
+    YAML::Node pod = (*ds)["spec"]["template"]["spec"];
+    EXPECT_TRUE(pod["hostPID"].as<bool>());
+    EXPECT_TRUE(pod["hostNetwork"].as<bool>());
+    YAML::Node container = pod["containers"][0];
+    YAML::Node security = container["securityContext"];
+    EXPECT_FALSE(security["privileged"].as<bool>());
+    EXPECT_FALSE(security["allowPrivilegeEscalation"].as<bool>());
+    EXPECT_TRUE(security["readOnlyRootFilesystem"].as<bool>());
+    EXPECT_EQ(security["capabilities"]["drop"][0].as<std::string>(), "ALL");
+    // No capability the systemd unit does not grant the same program.
+    std::string unit = read_all(SERVICE_UNIT);
+    for (const YAML::Node& cap : security["capabilities"]["add"])
+        EXPECT_NE(unit.find("CAP_" + cap.as<std::string>()), std::string::npos) << cap.as<std::string>();
+
+    std::vector<std::string> words{"egresswatch"};
+    for (const YAML::Node& a : container["args"]) words.push_back(a.as<std::string>());
+    std::vector<const char*> args;
+    for (const std::string& w : words) args.push_back(w.c_str());
+    CliRequest req = parse_cli(static_cast<int>(args.size()), args.data());
+    EXPECT_EQ(req.command, CommandKind::watch);
+    EXPECT_EQ(req.watch.capture.out_dir, "/var/lib/egresswatch");
+    EXPECT_TRUE(req.watch.rotation.active());
+    ASSERT_TRUE(req.watch.capture.metrics_listen);
+    EXPECT_EQ(req.watch.capture.metrics_listen->port, container["ports"][0]["containerPort"].as<int>());
+
+    std::map<std::string, bool> read_only;
+    for (const YAML::Node& m : container["volumeMounts"])
+        read_only[m["mountPath"].as<std::string>()] = m["readOnly"] && m["readOnly"].as<bool>();
+    for (const char* mount : {"/sys/fs/cgroup", "/sys/kernel/btf", "/var/lib/containers/storage"})
+        EXPECT_TRUE(read_only[mount]) << mount << " is mounted read only";
+    EXPECT_FALSE(read_only["/var/lib/egresswatch"]) << "--out is written";
+    std::set<std::string> volumes;
+    for (const YAML::Node& v : pod["volumes"]) volumes.insert(v["name"].as<std::string>());
+    for (const YAML::Node& m : container["volumeMounts"])
+        EXPECT_TRUE(volumes.contains(m["name"].as<std::string>())) << m["name"].as<std::string>();
+
+    ASSERT_EQ(access("/usr/bin/kubectl", X_OK), 0) << "run scripts/install-deps.sh (kubernetes-client)";
+    auto r = run_command(
+        {"/usr/bin/kubectl", "annotate", "--local", "-f", path, "egresswatch.test/checked=yes", "-o", "name"},
+        std::chrono::seconds(60));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "namespace/egresswatch\ndaemonset.apps/egresswatch\n") << r.err;
 }

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# A long `watch` as the service runs it (issue 19): rotation, results every 10 s, metrics on,
+# under a connect storm (`connect_loop storm`: TCP connects round robin to DESTINATIONS
+# loopback addresses, refused at once) and a DNS storm (one process asking a local dnsmasq for
+# ever new names, each answered), both in a cgroup the watch observes. Every 30 s: the
+# watch's RSS, the bytes of its --out directory and its segments. At the end: whether RSS
+# stayed flat, the largest the directory got, and whether report.json counts every connect
+# the storm made.
+# Usage: bench/soak.sh [MINUTES] [DESTINATIONS]   (as root; the issue's soak is 30 minutes)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+minutes=${1:-30}
+destinations=${2:-40000}
+secs=$((minutes * 60))
+bash "$root/scripts/build.sh" >/dev/null
+ew=$root/build/egresswatch
+loop=$root/build/bench/connect_loop
+work=$(mktemp -d /tmp/ew-soak-XXXXXX)
+mount=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts)
+cg=$mount/ew-soak-$$
+watch_pid= dns_pid=
+cleanup() {
+  [ -n "$watch_pid" ] && kill -INT "$watch_pid" 2>/dev/null && wait "$watch_pid" 2>/dev/null || true
+  [ -n "$dns_pid" ] && kill "$dns_pid" 2>/dev/null || true
+  rmdir "$cg" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir "$cg"
+
+# The DNS server: every name is 198.18.0.1 (the answers are never connected to).
+dnsmasq --no-daemon --port=53 --listen-address=127.0.0.53 --bind-interfaces --no-resolv --no-hosts \
+  --address=/#/198.18.0.1 --cache-size=0 >/dev/null 2>&1 &
+dns_pid=$!
+
+"$ew" watch --quiet --cgroup "/${cg#"$mount"/}" --out "$work/out" --rotate-size 20M --keep-segments 5 \
+  --write-interval 10s --metrics-listen 127.0.0.1:19466 2>"$work/watch.err" &
+watch_pid=$!
+sleep 3
+
+# Both storms in the observed cgroup.
+sh -c "echo \$\$ > $cg/cgroup.procs; exec $loop storm $secs $destinations" >"$work/storm" &
+storm_pid=$!
+sh -c "echo \$\$ > $cg/cgroup.procs; exec python3 - $secs" >"$work/dns" <<'PY' &
+import socket, struct, sys, time
+end = time.time() + float(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+n = answered = 0
+while time.time() < end:
+    name = f"host{n}.soak.test"
+    q = struct.pack(">HHHHHH", n & 0xFFFF, 0x0100, 1, 0, 0, 0)
+    q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0" + struct.pack(">HH", 1, 1)
+    s.sendto(q, ("127.0.0.53", 53))
+    try:
+        s.recv(512)
+        answered += 1
+    except OSError:
+        pass
+    n += 1
+    time.sleep(0.002)
+print("dns", n, answered)
+PY
+dns_client=$!
+
+echo "soak: ${minutes} min, connect storm over ${destinations} loopback destinations and a DNS storm"
+printf '%8s %10s %10s %9s\n' "time s" "RSS MiB" "out MB" segments
+start=$(date +%s)
+: >"$work/samples"
+while kill -0 "$storm_pid" 2>/dev/null; do
+  sleep 30
+  t=$(($(date +%s) - start))
+  rss=$(awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$watch_pid/status")
+  bytes=$(du -sb "$work/out" | cut -f1)
+  segments=$(find "$work/out" -name 'events-*' | wc -l)
+  echo "$t $rss $bytes" >>"$work/samples"
+  printf '%8s %10s %10.1f %9s\n' "$t" "$rss" "$(echo "$bytes / 1000000" | bc -l)" "$segments"
+done
+wait "$storm_pid" "$dns_client" || true
+sleep 6  # the kernel's counters are read every 5 s
+kill -INT "$watch_pid"
+wait "$watch_pid" || true
+watch_pid=
+
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+samples = [line.split() for line in open(f"{work}/samples")]
+rss = [float(s[1]) for s in samples]
+disk = [int(s[2]) for s in samples]
+made = int(open(f"{work}/storm").read().split()[2])
+dns_sent, dns_answered = map(int, open(f"{work}/dns").read().split()[1:])
+report = json.load(open(f"{work}/out/report.json"))
+counted = sum(d["connects"] for d in report["destinations"] if d["port"] == 40001 and d["proto"] == "tcp")
+lost = report["counters"]["lost"]
+half = len(rss) // 2
+print(f"RSS: first {rss[0]:.1f} MiB, peak {max(rss):.1f} MiB, second half {min(rss[half:]):.1f}-{max(rss[half:]):.1f} MiB")
+print(f"--out at most {max(disk) / 1e6:.1f} MB (rotation at 20 MiB, 5 segments of each file kept)")
+print(f"connects made {made}, in report.json {counted}: {'exact' if made == counted else 'NOT EXACT'}")
+print(f"DNS queries {dns_sent}, answered {dns_answered}; DNS records in the report: {report['counters']['events']['dns']}")
+print(f"lost: {lost['total']} {lost['reasons'] or ''}")
+PY
