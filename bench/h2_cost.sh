@@ -69,9 +69,7 @@ printf '  %-8s %12s %7s %14s %7s\n' config "download MB/s" ratio "requests/s" ra
 for config in $configs; do
   line="$config"
   for w in download requests; do
-    base=$(awk -v w="$w" '$1 == "none" && $2 == w {print $3}' "$work/results" | median)
-    m=$(awk -v c="$config" -v w="$w" '$1 == c && $2 == w {print $3}' "$work/results" | median)
-    line="$line $m $(ratio "$m" "$base")"
+    line="$line $(median_vs_none "$work/results" "$config" "$w")"
   done
   echo "$line" | awk '{printf "  %-8s %12s %7s %14s %7s\n", $1, $2, $3, $4, $5}'
 done

@@ -62,9 +62,7 @@ printf '  %-11s %12s %7s %14s %7s\n' config "requests/s" ratio "download MB/s" r
 for config in $configs; do
   line="$config"
   for w in requests download; do
-    base=$(awk -v w="$w" '$1 == "none" && $2 == w {print $3}' "$work/results" | median)
-    m=$(awk -v c="$config" -v w="$w" '$1 == c && $2 == w {print $3}' "$work/results" | median)
-    line="$line $m $(ratio "$m" "$base")"
+    line="$line $(median_vs_none "$work/results" "$config" "$w")"
   done
   echo "$line" | awk '{printf "  %-11s %12s %7s %14s %7s\n", $1, $2, $3, $4, $5}'
 done
