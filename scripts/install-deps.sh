@@ -16,7 +16,7 @@ packages=(
   libnghttp2-dev  # HTTP/2: nghttp2's HPACK inflater decodes header blocks; its sessions drive the tests
   libcapstone-dev  # Go binaries: disassembling crypto/tls functions to find every return (system/go_binary.h)
   libcpp-httplib-dev  # --metrics-listen: the Prometheus endpoint's HTTP server
-  libcurl4-openssl-dev  # --alert-webhook: HTTP and HTTPS posts
+  libcurl4-openssl-dev  # --alert-webhook and --sink clickhouse: HTTP and HTTPS posts
   # kernel tests and the demo: real clients and servers in network namespaces
   iproute2 iputils-ping curl python3 bash procps
   # kernel tests with names: DNS server, dig, more clients, test certificates
@@ -28,6 +28,9 @@ packages=(
   golang-go golang-google-grpc-dev
   # tests of the metrics: promtool checks the format, Prometheus scrapes a watch
   prometheus
+  # tests of --sink clickhouse and report --from clickhouse: a real ClickHouse on loopback
+  # (its package's init script is not used: the tests start the server themselves)
+  clickhouse-server
   # the service: systemd-analyze verifies the unit, dpkg-deb reads the package cpack makes
   systemd dpkg
   # kernel tests of the allowlist export (nft -c checks the ruleset), and of h2c's lost and

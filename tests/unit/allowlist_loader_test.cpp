@@ -107,7 +107,8 @@ const BadFile kBadFiles[] = {
     {"version: 1\ndestinations:\n  - host: a.example\n    port: 443\n",
      "f.yaml:3: destination has no proto (add proto: tcp, udp, any, icmp or icmpv6)"},
     {"version: 1\ndestinations:\n  - host: a.example\n    port: 443\n    proto: tcp\n    color: red\n",
-     "f.yaml:6: unknown key 'color' (expected host, addresses, port, proto, scope, processes, images, sources)"},
+     "f.yaml:6: unknown key 'color' (expected host, addresses, port, proto, scope, processes, images, sources, "
+     "seen_on)"},
     {"version: 1\ndestinations:\n  - host: a.example\n    port: 1\n    proto: tcp\n    images:\n      - busybox\n"
      "      - \"my image\"\n",
      "f.yaml:8: 'my image' is not an image reference (write registry.example/app:1.2, busybox, app@sha256:<hex>, "

@@ -18,7 +18,8 @@ TEST(Duration, Parses) {
     EXPECT_EQ(parse_duration("2h"), 2h);
     EXPECT_FALSE(parse_duration("0"));
     EXPECT_FALSE(parse_duration("-5s"));
-    EXPECT_FALSE(parse_duration("5d"));
+    EXPECT_EQ(parse_duration("7d"), 7 * 24h);
+    EXPECT_FALSE(parse_duration("5w"));
     EXPECT_FALSE(parse_duration("s"));
     EXPECT_FALSE(parse_duration("99999999999999999999h"));
     // Why not, in words (issue 15: "'0s' is not a duration" said nothing more).
@@ -29,7 +30,7 @@ TEST(Duration, Parses) {
     };
     EXPECT_EQ(why("0s"), "it must be more than zero");
     EXPECT_EQ(why("0"), "it must be more than zero");
-    EXPECT_EQ(why("5d"), "'d' is not a unit (use ms, s, m or h)");
+    EXPECT_EQ(why("5w"), "'w' is not a unit (use ms, s, m, h or d)");
     EXPECT_EQ(why("-5s"), "it must start with a whole number");
     EXPECT_EQ(why("s"), "it must start with a whole number");
     EXPECT_EQ(why("99999999999999999999h"), "the number is too large");

@@ -8,14 +8,13 @@
 #include <optional>
 #include <string>
 
+#include "http_client/http_url.h"
+
 namespace egresswatch {
 
-struct WebhookUrl {
-    std::string url;   // as given, and checked: http:// or https://, a host, a port 1-65535
-    std::string host;  // for messages
-    bool https = false;
-    std::string ca_file;  // --alert-webhook-ca: PEM certificates to trust instead of the system's
-};
+// Checked: http:// or https://, a host, a port 1-65535, no user info. ca_file is
+// --alert-webhook-ca's: PEM certificates to trust instead of the system's.
+using WebhookUrl = HttpUrl;
 
 // nullopt with `error` set when the URL is not http(s)://HOST[:PORT][/PATH].
 std::optional<WebhookUrl> parse_webhook_url(const std::string& url, std::string& error);

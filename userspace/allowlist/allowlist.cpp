@@ -65,7 +65,8 @@ std::string PortRange::to_string() const {
 bool AllowEntry::operator==(const AllowEntry& other) const {
     // `line` says where an entry was read, not what it allows.
     return host == other.host && addresses == other.addresses && ports == other.ports && proto == other.proto &&
-           scope == other.scope && processes == other.processes && images == other.images && sources == other.sources;
+           scope == other.scope && processes == other.processes && images == other.images && sources == other.sources &&
+           seen_on == other.seen_on;
 }
 
 std::string entry_label(const AllowEntry& entry) {

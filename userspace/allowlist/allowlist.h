@@ -65,7 +65,10 @@ struct AllowEntry {
     // Container images (image_reference.h), kNoContainer for processes outside any; empty: any.
     std::vector<std::string> images;
     std::vector<std::string> sources;  // which allowlists contributed this entry (merge)
-    int line = 0;                      // 1-based line in the file it came from, 0 if built
+    // The hosts whose sessions reached it, when a report read several hosts' (report --from
+    // clickhouse): provenance, as sources is; matching ignores it.
+    std::vector<std::string> seen_on;
+    int line = 0;  // 1-based line in the file it came from, 0 if built
 
     bool operator==(const AllowEntry& other) const;
 };

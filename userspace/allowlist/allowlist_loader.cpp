@@ -18,7 +18,7 @@ namespace egresswatch {
 namespace {
 
 constexpr const char* kTopKeys = "version, generated, scope, destinations";
-constexpr const char* kEntryKeys = "host, addresses, port, proto, scope, processes, images, sources";
+constexpr const char* kEntryKeys = "host, addresses, port, proto, scope, processes, images, sources, seen_on";
 
 // An error message as printed: it quotes the file's own text, so bytes outside printable ASCII
 // become \xHH and it ends after 400 bytes, so that a binary file given by mistake prints one
@@ -246,6 +246,8 @@ private:
                 e.images = images(value, key_line);
             } else if (key == "sources") {
                 e.sources = texts(value, key, key_line);
+            } else if (key == "seen_on") {
+                e.seen_on = texts(value, key, key_line);
             } else if (key == "ports") {
                 fail(key_node, "unknown key 'ports' (write a range as port: \"8000-8100\")");
             } else {

@@ -44,6 +44,7 @@ void fold_into(AllowEntry& into, const AllowEntry& from) {
     append(into.images, from.images);
     if (any_image) into.images.clear();
     append(into.sources, from.sources);
+    append(into.seen_on, from.seen_on);
     into.scope = more_public_scope(into.scope, from.scope);
     into.line = std::min(into.line, from.line);
 }
@@ -67,6 +68,7 @@ Allowlist normalize_allowlist(const Allowlist& list) {
         sort_unique(entry.processes);
         sort_unique(entry.images);
         sort_unique(entry.sources);
+        sort_unique(entry.seen_on);
         out.destinations.push_back(std::move(entry));
     }
     return out;

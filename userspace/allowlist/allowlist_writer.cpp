@@ -47,6 +47,7 @@ void AllowlistYamlWriter::add(const AllowEntry& e) {
     // Only entries that containers reached have images: every other file reads as before.
     if (!e.images.empty()) write_list("images", e.images);
     if (!e.sources.empty()) write_list("sources", e.sources);
+    if (!e.seen_on.empty()) write_list("seen_on", e.seen_on);
     out_ << YAML::EndMap;
 }
 

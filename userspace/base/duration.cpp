@@ -23,8 +23,10 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
         ms_per_unit = 60'000;
     else if (unit == "h")
         ms_per_unit = 3'600'000;
+    else if (unit == "d")
+        ms_per_unit = 86'400'000;
     else
-        return refuse("'" + std::string(unit) + "' is not a unit (use ms, s, m or h)");
+        return refuse("'" + std::string(unit) + "' is not a unit (use ms, s, m, h or d)");
     if (value == 0) return refuse("it must be more than zero");
     if (value > UINT64_MAX / ms_per_unit / 1000) return refuse("the number is too large");
     return std::chrono::milliseconds(value * ms_per_unit);

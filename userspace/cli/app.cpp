@@ -32,7 +32,12 @@ CLI::Validator ip_address_check() {
         "ADDRESS");
 }
 
-void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
+// What --sink and its options said, checked once the whole command line is read (sink_options).
+struct SinkTexts {
+    std::string sink, ca, spool_size;
+};
+
+void add_capture_options(CLI::App* cmd, CaptureOptions& o, SinkTexts& sink) {
     cmd->add_option("-o,--out", o.out_dir, "directory for events.jsonl, report.json, allowlist.yaml")
         ->capture_default_str();
     cmd->add_flag("--json", o.json_stream, "also stream events to stdout as JSON lines");
@@ -97,6 +102,44 @@ void add_capture_options(CLI::App* cmd, CaptureOptions& o) {
             std::string error;
             o.metrics_listen = parse_metrics_listen(text, error);
         });
+    CLI::Option* sink_option =
+        cmd->add_option("--sink", sink.sink,
+                        "also send every record to ClickHouse: clickhouse=http(s)://[USER[:PASSWORD]@]HOST[:PORT][/"
+                        "DATABASE] (docs/clickhouse.md)")
+            ->type_name("clickhouse=URL");
+    cmd->add_option("--sink-ca", sink.ca, "PEM certificates that --sink's https server is checked against")
+        ->check(CLI::ExistingFile)
+        ->needs(sink_option);
+    cmd->add_option("--sink-spool-size", sink.spool_size,
+                    "disk held for --sink's records while the server is away (default 256M); beyond it they are "
+                    "counted as lost")
+        ->needs(sink_option);
+}
+
+// A ClickHouse URL after "clickhouse=", as --sink and report --from give it.
+ClickHouseTarget clickhouse_url(const char* option, const std::string& text, const std::string& ca) {
+    constexpr std::string_view kPrefix = "clickhouse=";
+    if (!text.starts_with(kPrefix))
+        throw CliExit{kSetupErrorExit, std::string(option) + ": '" + text +
+                                           "' is not clickhouse=URL (like clickhouse=http://127.0.0.1:8123)"};
+    std::string error;
+    auto target = parse_clickhouse_target(text.substr(kPrefix.size()), error);
+    if (!target) throw CliExit{kSetupErrorExit, std::string(option) + ": " + error};
+    target->http.ca_file = ca;
+    return *target;
+}
+
+void sink_options(const SinkTexts& sink, CaptureOptions& o) {
+    if (sink.sink.empty()) return;
+    o.clickhouse = clickhouse_url("--sink", sink.sink, sink.ca);
+    if (!sink.spool_size.empty()) {
+        std::string why;
+        auto bytes = parse_byte_size(sink.spool_size, &why);
+        if (!bytes)
+            throw CliExit{kSetupErrorExit,
+                          "--sink-spool-size: '" + sink.spool_size + "' is not a size: " + why + " (like 256M or 2G)"};
+        o.clickhouse_spool_bytes = *bytes;
+    }
 }
 
 // Whether argv names the `check` subcommand: its parse errors must read as a plugin's UNKNOWN
@@ -129,7 +172,8 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     app.require_subcommand(1, 1);
 
     CLI::App* run = app.add_subcommand("run", "run COMMAND and observe it and all its descendants");
-    add_capture_options(run, req.run.capture);
+    SinkTexts run_sink, watch_sink;
+    add_capture_options(run, req.run.capture, run_sink);
     run->add_flag("!--no-hold", req.run.capture.hold,
                   "do not pause a process at the start of a program not yet examined for Go's TLS (its first "
                   "HTTPS requests may then be missed)");
@@ -161,7 +205,7 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     run->positionals_at_end();
 
     CLI::App* watch = app.add_subcommand("watch", "observe the whole host or one cgroup until Ctrl-C");
-    add_capture_options(watch, req.watch.capture);
+    add_capture_options(watch, req.watch.capture, watch_sink);
     CLI::Option* watch_cgroup = watch->add_option("--cgroup", req.watch.cgroup,
                                                   "a cgroup v2 path (absolute, or relative to the cgroup2 mount)");
     CLI::Option* watch_container =
@@ -208,9 +252,29 @@ CliRequest parse_cli(int argc, const char* const* argv) {
 
     app.add_subcommand("doctor", "show which kernel features work here and which hooks are used");
 
-    CLI::App* report = app.add_subcommand("report", "rebuild report.json and allowlist.yaml from events.jsonl");
-    report->add_option("events", req.report.events_path, "an events.jsonl written by run or watch")->required();
-    report->add_option("-o,--out", req.report.out_dir, "output directory (default: the events file's)");
+    CLI::App* report = app.add_subcommand(
+        "report", "rebuild report.json and allowlist.yaml from events.jsonl, or from a fleet's records in ClickHouse");
+    CLI::Option* report_events =
+        report->add_option("events", req.report.events_path, "an events.jsonl written by run or watch");
+    std::string report_from, report_ca, since;
+    std::vector<std::string> where;
+    CLI::Option* report_from_option =
+        report
+            ->add_option("--from", report_from,
+                         "read the records --sink stored: clickhouse=URL (every host's, one allowlist for the fleet)")
+            ->type_name("clickhouse=URL")
+            ->excludes(report_events);
+    report->add_option("--since", since, "with --from: only records this recent: 24h, 7d")->needs(report_from_option);
+    report
+        ->add_option("--where", where,
+                     "with --from: only records of this host=NAME, image=IMAGE or cgroup=PATH (repeatable: values of "
+                     "one key are any of them, keys all of them)")
+        ->needs(report_from_option);
+    report->add_option("--from-ca", report_ca, "PEM certificates that --from's https server is checked against")
+        ->check(CLI::ExistingFile)
+        ->needs(report_from_option);
+    report->add_option("-o,--out", req.report.out_dir,
+                       "output directory (default: the events file's; with --from, ./egress)");
     report->add_option("--scope", req.report.scope, "internet, nonlocal or all")
         ->transform(CLI::CheckedTransformer(kScopes));
     report->add_flag("-q,--quiet", req.report.quiet, "do not print the summary table");
@@ -287,6 +351,20 @@ CliRequest parse_cli(int argc, const char* const* argv) {
     else if (exp->parsed())
         req.allowlist.action = AllowlistAction::export_to;
 
+    sink_options(run_sink, req.run.capture);
+    sink_options(watch_sink, req.watch.capture);
+    if (report->parsed()) {
+        if (report_from.empty() && req.report.events_path.empty())
+            throw CliExit{kSetupErrorExit, "report: give an events.jsonl, or --from clickhouse=URL (see egresswatch "
+                                           "report --help)"};
+        if (!report_from.empty()) req.report.from = clickhouse_url("--from", report_from, report_ca);
+        for (const std::string& text : where) {
+            std::string error;
+            auto condition = parse_fleet_condition(text, error);
+            if (!condition) throw CliExit{kSetupErrorExit, "--where: " + error};
+            req.report.fleet.where.push_back(*condition);
+        }
+    }
     req.run.enforce.fail_open = enforce_mode == "fail-open";
     req.run.follow_containers = follow == "any"   ? FollowContainers::any
                                 : follow == "off" ? FollowContainers::off
@@ -314,6 +392,13 @@ CliRequest parse_cli(int argc, const char* const* argv) {
         req.watch.duration = parse_duration(duration, &why);
         if (!req.watch.duration)
             throw CliExit{kSetupErrorExit, duration_error("--duration", duration, why, "90s, 5m or 1h")};
+    }
+    if (!since.empty()) {
+        auto age = parse_duration(since, &why);
+        if (!age) throw CliExit{kSetupErrorExit, duration_error("--since", since, why, "24h or 7d")};
+        req.report.fleet.since = std::chrono::duration_cast<std::chrono::seconds>(*age);
+        if (*req.report.fleet.since < std::chrono::seconds(1))
+            throw CliExit{kSetupErrorExit, "--since: '" + since + "' is less than a second"};
     }
     if (!rotate_size.empty()) {
         auto bytes = parse_byte_size(rotate_size, &why);

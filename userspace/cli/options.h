@@ -10,6 +10,8 @@
 #include "alerts/alert_webhook.h"
 #include "base/ip_address.h"
 #include "check/checker.h"
+#include "clickhouse/clickhouse_target.h"
+#include "clickhouse/fleet_query.h"
 #include "metrics/metrics_listen.h"
 #include "report/rotating_file.h"
 
@@ -42,6 +44,10 @@ struct CaptureOptions {
     std::uint32_t pending_sockets = 16384;        // connected sockets owned before their first payload
     bool redact = true;                           // secrets in headers and query values
     std::optional<MetricsListen> metrics_listen;  // serve Prometheus metrics there
+    // --sink clickhouse=URL: every record also a row there (its CA from --sink-ca), waiting in a
+    // spool under out_dir of at most this many bytes while the server is away (docs/clickhouse.md).
+    std::optional<ClickHouseTarget> clickhouse;
+    std::uint64_t clickhouse_spool_bytes = std::uint64_t{256} << 20;
 };
 
 // --baseline and what to do with the alerts it raises (docs/alerts.md).
@@ -91,8 +97,10 @@ struct WatchOptions {
 };
 
 struct ReportCommandOptions {
-    std::string events_path;
-    std::string out_dir;  // empty: next to the events file
+    std::string events_path;               // or:
+    std::optional<ClickHouseTarget> from;  // --from clickhouse=URL: a fleet's stored records
+    FleetFilter fleet;                     // --since, --where (with --from)
+    std::string out_dir;                   // empty: next to the events file (with --from: egress)
     std::optional<ScopeFilter> scope;
     bool quiet = false;
 };

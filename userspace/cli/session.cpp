@@ -18,6 +18,7 @@
 
 #include "alerts/alert_state.h"
 #include "base/errors.h"
+#include "base/host_name.h"
 #include "base/unique_fd.h"
 #include "cli/allowlist_input.h"
 #include "containers/cgroup_path.h"
@@ -114,6 +115,14 @@ LiveSession::LiveSession(SessionConfig config, OutputDir& out)
                              dir);
             });
     if (config_.baseline) alerter_ = std::make_unique<BaselineAlerter>(*config_.baseline, config_.baseline_path);
+    if (config_.capture.clickhouse) {
+        ClickHouseSinkOptions sink;
+        sink.target = *config_.capture.clickhouse;
+        sink.tag = RowTag{local_host_name(), new_session_id()};
+        sink.spool_dir = out.file("clickhouse-spool");
+        sink.spool_bytes = config_.capture.clickhouse_spool_bytes;
+        clickhouse_ = std::make_unique<ClickHouseSink>(std::move(sink));
+    }
     if (config_.capture.metrics_listen)
         metrics_ = std::make_unique<MetricsBook>(MetricsBook::kDefaultDestinationLabels, wall_clock_ns());
     processes_.set_fallback([redact = config_.capture.redact](std::uint32_t pid) {
@@ -169,6 +178,8 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     // Recorded, but not in events.jsonl: the summary and report.json count them.
     options.sink_loss = [this](LossReasons& reasons) {
         if (file_writer_->unwritten()) reasons["output_write_failed"] = file_writer_->unwritten();
+        if (clickhouse_)
+            for (const auto& [reason, rows] : clickhouse_->lost()) reasons[reason] = rows;
     };
     std::vector<RecordStage*> stages;
     if (alerter_) stages.push_back(alerter_.get());
@@ -176,6 +187,7 @@ std::unique_ptr<Pipeline> LiveSession::make_pipeline() {
     if (stdout_writer_) sinks.push_back(stdout_writer_.get());
     sinks.push_back(&request_log_);
     sinks.push_back(&aggregator_);
+    if (clickhouse_) sinks.push_back(clickhouse_.get());
     if (metrics_) sinks.push_back(metrics_.get());
     sinks.insert(sinks.end(), config_.notices.begin(), config_.notices.end());
     return std::make_unique<Pipeline>(processes_, std::move(options), std::move(stages), std::move(sinks));
@@ -288,6 +300,10 @@ void LiveSession::start_metrics_server(const MetricsListen& listen) {
         if (sample.bpf_stats_enabled)
             for (const Tracer::ProgramRunStats& p : tracer_->program_run_stats())
                 sample.programs.push_back({p.name, p.runs, p.run_time_ns});
+        if (clickhouse_) {
+            ClickHouseSink::Status status = clickhouse_->status();
+            sample.clickhouse = RuntimeSample::Sink{status.rows_sent, status.rows_waiting, status.spool_bytes};
+        }
         if (auto usage = read_agent_usage()) {
             sample.cpu_seconds = usage->cpu_seconds;
             sample.resident_bytes = usage->resident_bytes;
@@ -324,6 +340,7 @@ void LiveSession::begin() {
     if (config_.capture.redact) redact_argv(start.command);
     start.cgroup = config_.cgroup_relative;
     start.version = EGRESSWATCH_VERSION;
+    start.hostname = local_host_name();
     if (config_.baseline) start.baseline = config_.baseline_path;
     if (config_.enforce) {
         start.enforce = config_.enforce_path;
@@ -418,6 +435,9 @@ void LiveSession::finish(std::optional<int> exit_code) {
     // After a failed write, the last lost line is the one that tells a reader of events.jsonl
     // what it lacks: it is tried again even when nothing changed.
     pipeline_->stop(SessionStop{wall_clock_ns(), exit_code}, file_writer_->failed());
+    // Long enough for a reachable server to take the last batches; what is left is not lost,
+    // it waits in the spool for the next start.
+    if (clickhouse_) clickhouse_->finish(std::chrono::seconds(10));
     std::vector<OutputDir::NotWritten> not_written = write_results();
     if (!not_written.empty())
         spdlog::warn("not written: {}. Free space on the --out filesystem, then 'egresswatch report {}' writes "
@@ -426,7 +446,18 @@ void LiveSession::finish(std::optional<int> exit_code) {
     if (!config_.capture.quiet) {
         write_summary(std::cerr, aggregator_, config_.capture.scope.value_or(ScopeFilter::all));
         std::cerr << written_line(not_written) << "\n";
+        if (clickhouse_) std::cerr << clickhouse_line() << "\n";
     }
+}
+
+std::string LiveSession::clickhouse_line() const {
+    ClickHouseSink::Status status = clickhouse_->status();
+    std::string line =
+        "Sent " + std::to_string(status.rows_sent) + " rows to ClickHouse " + clickhouse_->target().shown();
+    if (status.rows_waiting)
+        line += "; " + std::to_string(status.rows_waiting) + " wait in " + out_.file("clickhouse-spool") +
+                " and are sent when a session starts again with --sink";
+    return line;
 }
 
 std::vector<OutputDir::NotWritten> LiveSession::write_results() {

@@ -16,6 +16,7 @@
 #include "allowlist/allowlist.h"
 #include "cli/options.h"
 #include "cli/output_dir.h"
+#include "clickhouse/clickhouse_sink.h"
 #include "containers/container_book.h"
 #include "enforce/enforce_plan.h"
 #include "kernel/event_source.h"
@@ -104,6 +105,8 @@ private:
     // is a container's and --follow-containers any asks for those made outside the run.
     void follow_if_wanted(const CgroupEvent& made);
     std::string written_line(const std::vector<OutputDir::NotWritten>& not_written) const;
+    // --sink: what was sent, and what waits in the spool for the next start.
+    std::string clickhouse_line() const;
     // report.json, allowlist.yaml and the alert state, as the session has them now.
     std::vector<OutputDir::NotWritten> write_results();
     void restore_alert_state();
@@ -117,6 +120,7 @@ private:
     RequestLogWriter request_log_;
     std::unique_ptr<JsonLineSink> stdout_writer_;
     std::unique_ptr<BaselineAlerter> alerter_;
+    std::unique_ptr<ClickHouseSink> clickhouse_;  // --sink clickhouse=URL
     CgroupNames cgroup_names_;
     ContainerBook containers_;
     std::vector<std::string> followed_cgroups_;  // paths, below the cgroup2 mount

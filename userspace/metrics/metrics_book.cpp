@@ -158,6 +158,16 @@ std::string MetricsBook::render(const RuntimeSample& runtime) const {
     if (runtime.resident_bytes)
         family("egresswatch_process_resident_memory_bytes", "Resident memory of the agent itself.", MetricType::gauge)
             .samples.push_back({{}, double(*runtime.resident_bytes)});
+    if (runtime.clickhouse) {
+        family("egresswatch_clickhouse_rows_sent_total", "Records ClickHouse took (--sink).", MetricType::counter)
+            .samples.push_back({{}, double(runtime.clickhouse->rows_sent)});
+        family("egresswatch_clickhouse_rows_waiting",
+               "Records not yet taken by ClickHouse, in memory and in the spool on disk (--sink).", MetricType::gauge)
+            .samples.push_back({{}, double(runtime.clickhouse->rows_waiting)});
+        family("egresswatch_clickhouse_spool_bytes", "Bytes in the spool on disk (--sink-spool-size bounds it).",
+               MetricType::gauge)
+            .samples.push_back({{}, double(runtime.clickhouse->spool_bytes)});
+    }
     if (start_ns_)
         family("egresswatch_start_time_seconds", "When the session started, in seconds since the epoch.",
                MetricType::gauge)

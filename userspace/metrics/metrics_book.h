@@ -35,6 +35,11 @@ struct RuntimeSample {
     std::vector<Program> programs;
     std::optional<double> cpu_seconds;
     std::optional<std::uint64_t> resident_bytes;
+    // --sink clickhouse: rows the server took, rows waiting (in memory and the spool), the spool's size.
+    struct Sink {
+        std::uint64_t rows_sent = 0, rows_waiting = 0, spool_bytes = 0;
+    };
+    std::optional<Sink> clickhouse;
 };
 
 class MetricsBook final : public RecordSink {

@@ -220,6 +220,9 @@ struct SessionStart {
     std::vector<std::string> command;  // run only
     std::string cgroup;
     std::string version;
+    // The observing machine's name (gethostname): what tells one agent's records from
+    // another's once a fleet's sessions are read together (report --from clickhouse).
+    std::string hostname;
     std::map<std::string, std::string> kernel_features;
     std::optional<std::string> baseline;      // --baseline: the allowlist alerts are raised against
     std::optional<std::string> enforce;       // --enforce: the allowlist the kernel enforced

@@ -46,7 +46,35 @@ DestinationStats& entry_in(Aggregator::DestinationMap& map, const DestinationKey
 }  // namespace
 
 DestinationStats& Aggregator::destination(const DestinationKey& key, std::int64_t ts_ns) {
-    return entry_in(destinations_, key, ts_ns);
+    DestinationStats& d = entry_in(destinations_, key, ts_ns);
+    if (session_host_) d.seen_on.insert(session_host_, kMaxHostsPerDestination);
+    return d;
+}
+
+void Aggregator::on_start(const SessionStart& s) {
+    if (sessions_++) {
+        for (const auto& [reason, count] : loss_.reasons) earlier_loss_.reasons[reason] += count;
+        earlier_loss_.ts_ns = std::max(earlier_loss_.ts_ns, loss_.ts_ns);
+        loss_ = {};
+        stop_.reset();
+    }
+    start_ = s;
+    session_host_ = s.hostname.empty() ? 0 : names_.intern(s.hostname);
+    if (session_host_) hosts_.insert(session_host_, kMaxHostsPerDestination);
+}
+
+LossRecord Aggregator::loss() const {
+    LossRecord all = earlier_loss_;
+    for (const auto& [reason, count] : loss_.reasons) all.reasons[reason] += count;
+    all.ts_ns = std::max(all.ts_ns, loss_.ts_ns);
+    return all;
+}
+
+std::vector<std::string> Aggregator::hosts() const { return names(hosts_); }
+
+std::vector<std::string> Aggregator::seen_on(const DestinationStats& d) const {
+    if (hosts_.ids().size() < 2) return {};
+    return names(d.seen_on);
 }
 
 ProcessUse& Aggregator::use_in(DestinationStats& d, std::uint32_t exe_id, std::uint32_t pid, std::uint32_t comm_id) {

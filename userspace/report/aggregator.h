@@ -46,6 +46,8 @@ constexpr std::size_t kMaxPidsPerDestination = 64;
 constexpr std::size_t kMaxPidsPerProcess = 1024;
 // Past this many images a destination is taken to be reached by any (allowlist.yaml says so).
 constexpr std::size_t kMaxImagesPerDestination = 64;
+// A fleet report lists at most this many hosts for one destination, and says when it stopped.
+constexpr std::size_t kMaxHostsPerDestination = 4096;
 
 struct ProcessUse {
     std::uint32_t exe = 0;  // StringPool id
@@ -70,6 +72,8 @@ struct DestinationStats {
     // reached it, and of the containers' names; only records with a process add to them.
     BoundedIdSet images;
     BoundedIdSet containers;
+    // StringPool ids of the hostnames of the sessions that saw it (SessionStart::hostname).
+    BoundedIdSet seen_on;
     std::uint64_t total() const { return connects + sends + repeats; }
 };
 
@@ -110,13 +114,18 @@ struct ProcessStats {
 
 class Aggregator final : public RecordSink {
 public:
-    void on_start(const SessionStart& s) override { start_ = s; }
+    // Several sessions may be read one after another (a fleet's, from report --from
+    // clickhouse): each start begins the next, and its loss adds to the ones before.
+    void on_start(const SessionStart& s) override;
     void on_connection(const ConnectionRecord& r) override;
     void on_exec(const ExecRecord&) override { ++counts_.exec; }
     void on_exit(const ExitRecord&) override { ++counts_.exit; }
     void on_repeat(const RepeatRecord& r) override;
     void on_loss(const LossRecord& r) override;
-    void on_stop(const SessionStop& s) override { stop_ = s; }
+    void on_stop(const SessionStop& s) override {
+        stop_ = s;
+        ++sessions_stopped_;
+    }
     void on_dns(const DnsLookupRecord&) override { ++counts_.dns; }
     void on_tls(const TlsRecord& r) override;
     void on_http(const HttpRecord& r) override;
@@ -164,8 +173,17 @@ public:
         std::uint64_t blocked = 0, unverified = 0;
     };
     const Counts& counts() const { return counts_; }
-    const LossRecord& loss() const { return loss_; }
+    // All sessions' loss: each session's lost lines are cumulative, so its largest count per
+    // reason, summed over the sessions.
+    LossRecord loss() const;
+    // The last session's start; sessions() counts them, hosts() names the machines they ran on.
     const std::optional<SessionStart>& start() const { return start_; }
+    std::size_t sessions() const { return sessions_; }
+    std::size_t sessions_stopped() const { return sessions_stopped_; }
+    std::vector<std::string> hosts() const;
+    // The hosts that saw a destination, sorted: listed only when the sessions ran on more than
+    // one (a one-host report reads as before).
+    std::vector<std::string> seen_on(const DestinationStats& d) const;
     const std::optional<SessionStop>& stop() const { return stop_; }
     // In the order they were raised; already one per destination.
     const std::vector<AlertRecord>& alerts() const { return alerts_; }
@@ -200,7 +218,11 @@ private:
     std::unordered_map<std::uint32_t, ProcessStats> processes_;  // by exe id
     StringPool names_;
     Counts counts_;
-    LossRecord loss_;
+    LossRecord loss_;          // the current session's
+    LossRecord earlier_loss_;  // summed over the sessions before it
+    std::size_t sessions_ = 0, sessions_stopped_ = 0;
+    std::uint32_t session_host_ = 0;  // StringPool id of the current session's hostname
+    BoundedIdSet hosts_;
     std::optional<SessionStart> start_;
     std::optional<SessionStop> stop_;
     std::vector<AlertRecord> alerts_;

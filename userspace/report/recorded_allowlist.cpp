@@ -61,7 +61,7 @@ private:
 AllowEntry entry_of(const Aggregator& agg, const EntryOrder::Ref* first, const EntryOrder::Ref* last) {
     std::set<IpAddress> addresses;
     std::set<std::string_view> processes;
-    std::set<std::string> images;
+    std::set<std::string> images, hosts;
     bool any_image = false, any_container = false;
     const auto& [key, stats] = *first->dest;
     // A host seen at addresses of different scopes is described by the most remote one.
@@ -76,6 +76,7 @@ AllowEntry entry_of(const Aggregator& agg, const EntryOrder::Ref* first, const E
         any_image |= d.images.truncated();
         any_container |= !d.containers.ids().empty();
         for (const std::string& image : agg.names(d.images)) images.insert(image);
+        for (const std::string& host : agg.seen_on(d)) hosts.insert(host);
     }
     AllowEntry e;
     if (stats.host) e.host = HostPattern::as_seen(agg.name(stats.host));
@@ -87,6 +88,7 @@ AllowEntry entry_of(const Aggregator& agg, const EntryOrder::Ref* first, const E
     e.processes.assign(processes.begin(), processes.end());
     // Without a container, kNoContainer alone: the entry lists no images, as before images existed.
     if (any_container && !any_image) e.images.assign(images.begin(), images.end());
+    e.seen_on.assign(hosts.begin(), hosts.end());
     return e;
 }
 

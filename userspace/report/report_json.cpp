@@ -28,7 +28,10 @@ Json counters_json(const Aggregator& agg) {
                   {"http_hpack_desync", c.http_hpack_desync},
                   {"tls_end", c.tls_end},
                   {"undecodable", c.undecodable}}},
-                {"lost", {{"total", agg.loss().total()}, {"reasons", agg.loss().reasons}}}};
+                {"lost", [&] {
+                     LossRecord loss = agg.loss();
+                     return Json{{"total", loss.total()}, {"reasons", loss.reasons}};
+                 }()}};
 }
 
 Json session_json(const Aggregator& agg) {
@@ -39,6 +42,7 @@ Json session_json(const Aggregator& agg) {
         s["cgroup"] = start->cgroup;
         s["started"] = format_timestamp(start->ts_ns);
         s["egresswatch_version"] = start->version;
+        if (!start->hostname.empty()) s["hostname"] = start->hostname;
         if (start->baseline) s["baseline"] = *start->baseline;
         if (start->enforce) s["enforce"] = *start->enforce;
         if (start->enforce_mode) s["enforce_mode"] = *start->enforce_mode;
@@ -50,6 +54,12 @@ Json session_json(const Aggregator& agg) {
     // Without its stop record, a session ended without egresswatch finishing it (killed, or
     // its disk full): its counts stop at its last record, and loss after that is unknown.
     s["complete"] = agg.stop().has_value();
+    // A fleet's sessions read together (report --from clickhouse): the fields above are the
+    // last one's.
+    if (agg.sessions() > 1) {
+        s["sessions"] = agg.sessions();
+        s["hosts"] = agg.hosts();
+    }
     return s;
 }
 
@@ -245,6 +255,10 @@ void write_report(std::ostream& out, const Aggregator& agg, const ReportOptions&
             entry["images"] = agg.images_of(d);
             entry["containers"] = agg.names(d.containers);
             if (d.images.truncated() || d.containers.truncated()) entry["containers_truncated"] = true;
+        }
+        if (auto hosts = agg.seen_on(d); !hosts.empty()) {
+            entry["seen_on"] = hosts;
+            if (d.seen_on.truncated()) entry["seen_on_truncated"] = true;
         }
         js.value(entry);
     }

@@ -184,10 +184,11 @@ void write_summary(std::ostream& out, const Aggregator& agg, ScopeFilter scope) 
     if (c.dns || c.tls || c.http) out << ", " << c.dns << " dns, " << c.tls << " tls, " << c.http << " http";
     if (agg.has_enforcement()) out << ", " << c.blocked << " blocked";
     if (c.undecodable) out << ", " << c.undecodable << " undecodable";
-    out << "\nLost events: " << agg.loss().total();
-    if (agg.loss().total() > 0) {
+    const LossRecord loss = agg.loss();
+    out << "\nLost events: " << loss.total();
+    if (loss.total() > 0) {
         std::vector<std::string> reasons;
-        for (const auto& [reason, count] : agg.loss().reasons)
+        for (const auto& [reason, count] : loss.reasons)
             if (count) reasons.push_back(reason + "=" + std::to_string(count));
         out << " (" << join(reasons, ", ") << ")";
     }

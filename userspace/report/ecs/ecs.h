@@ -18,9 +18,6 @@ namespace egresswatch {
 // ../shared/ecs/fields.csv, so a field added later must be checked against 8.11 again).
 inline constexpr const char* kEcsVersion = "8.11.0";
 
-// This machine's name for host.name, as gethostname(2) gives it; "" when it cannot.
-std::string local_host_name();
-
 class EcsWriter final : public JsonLineSink {
 public:
     // host_name: host.name of every document (local_host_name(), read once by the caller).

@@ -1,19 +1,9 @@
 // EcsWriter: each record's ECS document (documents.h) written as one line, with the same
 // batching and failure accounting as events.jsonl's native lines (JsonLineSink).
-#include <unistd.h>
-
-#include <climits>
-
 #include "report/ecs/documents.h"
 #include "report/ecs/ecs.h"
 
 namespace egresswatch {
-
-std::string local_host_name() {
-    char name[HOST_NAME_MAX + 1] = {};
-    if (::gethostname(name, sizeof name - 1) != 0) return {};
-    return name;
-}
 
 void EcsWriter::on_start(const SessionStart& r) { write(ecs::start_document(r, host_), LineWriter::Kind::account); }
 void EcsWriter::on_connection(const ConnectionRecord& r) { write(ecs::connection_document(r, host_)); }

@@ -12,6 +12,7 @@ Json to_json(const SessionStart& r) {
     if (!r.command.empty()) j["command"] = r.command;
     j["cgroup"] = r.cgroup;
     j["version"] = r.version;
+    if (!r.hostname.empty()) j["hostname"] = r.hostname;
     j["kernel_features"] = r.kernel_features;
     if (r.baseline) j["baseline"] = *r.baseline;
     if (r.enforce) j["enforce"] = *r.enforce;
@@ -26,6 +27,7 @@ SessionStart start_from(const Json& j) {
     r.command = optional_field<std::vector<std::string>>(j, "command");
     r.cgroup = optional_field<std::string>(j, "cgroup");
     r.version = optional_field<std::string>(j, "version");
+    r.hostname = optional_field<std::string>(j, "hostname");
     r.kernel_features = optional_field<std::map<std::string, std::string>>(j, "kernel_features");
     r.baseline = maybe_field<std::string>(j, "baseline");
     r.enforce = maybe_field<std::string>(j, "enforce");
