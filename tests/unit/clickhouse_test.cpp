@@ -376,3 +376,20 @@ TEST_F(ClickHouseSinkTest, TheDocumentedQueriesRun) {
     EXPECT_NE(server_->query("SELECT DISTINCT host, exe FROM fleet.egresswatch_events WHERE name = 'mirror.example'"),
               "");
 }
+
+// A table that is not egresswatch's (here: one without the `name` column) refuses every insert:
+// each batch is tried a few times, then dropped and counted, so later ones are not held up.
+TEST_F(ClickHouseSinkTest, ABatchTheServerKeepsRefusingIsCountedAsRejected) {
+    ASSERT_EQ(server_->start(), "");
+    ASSERT_EQ(server_->query("CREATE DATABASE fleet"), "");
+    ASSERT_EQ(server_->query("CREATE TABLE fleet.egresswatch_events (host String, session String, seq UInt64, "
+                             "time DateTime, record String) ENGINE = MergeTree() ORDER BY (host, session, seq)"),
+              "");
+    ClickHouseSink sink(options("runner-1"));
+    test::play_fixture_session(sink);
+    sink.finish(std::chrono::seconds(30));
+    EXPECT_EQ(sink.lost()["clickhouse_rejected"], fixture_lines().size());
+    EXPECT_EQ(sink.status().rows_waiting, 0u);
+    EXPECT_EQ(sink.status().rows_sent, 0u);
+    EXPECT_EQ(server_->query("SELECT count() FROM fleet.egresswatch_events"), "0\n");
+}

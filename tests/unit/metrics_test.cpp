@@ -138,6 +138,7 @@ TEST(Metrics, PromtoolAcceptsTheExposition) {
     runtime.programs = {{"egress_capture", 10, 12345}, {"connect4", 3, 999}};
     runtime.cpu_seconds = 1.25;
     runtime.resident_bytes = 30 << 20;
+    runtime.clickhouse = RuntimeSample::Sink{500, 20, 4096};
     std::string text = book.render(runtime);
     std::string path = make_temp_dir("ew-metrics-") + "/metrics.txt";
     std::ofstream(path) << text;
@@ -146,6 +147,9 @@ TEST(Metrics, PromtoolAcceptsTheExposition) {
     EXPECT_EQ(r.out + r.err, "") << "promtool's lint found something: " << text;
     EXPECT_EQ(sample(text, R"(egresswatch_bpf_program_run_seconds_total{program="egress_capture"})"), 12345e-9);
     EXPECT_EQ(sample(text, "egresswatch_process_cpu_seconds_total"), 1.25);
+    EXPECT_EQ(sample(text, "egresswatch_clickhouse_rows_sent_total"), 500);
+    EXPECT_EQ(sample(text, "egresswatch_clickhouse_rows_waiting"), 20);
+    EXPECT_EQ(sample(text, "egresswatch_clickhouse_spool_bytes"), 4096);
 }
 
 TEST(Metrics, TheAgentsOwnUsageIsRead) {

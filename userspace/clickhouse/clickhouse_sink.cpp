@@ -136,14 +136,23 @@ void ClickHouseSink::keep_all(std::deque<Batch>& batches) {
 }
 
 void ClickHouseSink::note_failure(const HttpOutcome& outcome) {
-    bool was_up = std::chrono::steady_clock::now() >= retry_at_ && backoff_ == std::chrono::seconds(1);
+    bool was_up;
+    {
+        std::lock_guard lock(mutex_);
+        was_up = !status_.server_down;
+    }
     if (was_up)
         spdlog::warn("ClickHouse {}: {}; rows wait in {} (up to --sink-spool-size) and are sent when it takes them",
                      client_.target().shown(), outcome.error, spool_.dir());
-    // Answered: the table may have gone (dropped, or a new server), so it is made again first.
-    if (outcome.answered()) schema_ready_ = false;
-    retry_at_ = std::chrono::steady_clock::now() + backoff_;
-    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+    // Answered: the table may have gone (dropped, or a new server), so it is made again first;
+    // and a server that answers is up, so it is asked again in a second rather than ever later.
+    if (outcome.answered()) {
+        schema_ready_ = false;
+        retry_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    } else {
+        retry_at_ = std::chrono::steady_clock::now() + backoff_;
+        backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+    }
     std::lock_guard lock(mutex_);
     status_.server_down = true;
 }
