@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # A long `watch` as the service runs it (issue 19): rotation, results every 10 s, metrics on,
-# under a connect storm (`connect_loop storm`: TCP connects round robin to DESTINATIONS
+# every record sent to a local ClickHouse (--sink), under a connect storm (`connect_loop storm`: TCP connects round robin to DESTINATIONS
 # loopback addresses, refused at once) and a DNS storm (one process asking a local dnsmasq for
 # ever new names, each answered), both in a cgroup the watch observes. Every 30 s: the
 # watch's RSS, the bytes of its --out directory and its segments. At the end: whether RSS
-# stayed flat, the largest the directory got, and whether report.json counts every connect
-# the storm made.
+# stayed flat, the largest the directory got, and whether report.json, and the report rebuilt
+# from ClickHouse (report --from), count every connect the storm made.
 # Usage: bench/soak.sh [MINUTES] [DESTINATIONS]   (as root; the issue's soak is 30 minutes)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,12 +18,13 @@ loop=$root/build/bench/connect_loop
 work=$(mktemp -d /tmp/ew-soak-XXXXXX)
 mount=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts)
 cg=$mount/ew-soak-$$
-watch_pid= dns_pid=
+watch_pid= dns_pid= ch_pid=
 cleanup() {
   [ -n "$watch_pid" ] && kill -INT "$watch_pid" 2>/dev/null && wait "$watch_pid" 2>/dev/null || true
   [ -n "$dns_pid" ] && kill "$dns_pid" 2>/dev/null || true
+  [ -n "$ch_pid" ] && kill "$ch_pid" 2>/dev/null && wait "$ch_pid" 2>/dev/null || true
   rmdir "$cg" 2>/dev/null || true
-  rm -rf "$work"
+  if [ -n "${SOAK_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi  # SOAK_KEEP=1: to look into
 }
 trap cleanup EXIT
 mkdir "$cg"
@@ -33,8 +34,36 @@ dnsmasq --no-daemon --port=53 --listen-address=127.0.0.53 --bind-interfaces --no
   --address=/#/198.18.0.1 --cache-size=0 >/dev/null 2>&1 &
 dns_pid=$!
 
+# ClickHouse on loopback, its data in $work (as tests/common/clickhouse_server.cpp runs it).
+mkdir -p "$work/ch"
+cat >"$work/ch/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><console>1</console></logger>
+  <http_port>19467</http_port>
+  <tcp_port>19468</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>$work/ch/data/</path>
+  <tmp_path>$work/ch/tmp/</tmp_path>
+  <user_files_path>$work/ch/user_files/</user_files_path>
+  <format_schema_path>$work/ch/format_schemas/</format_schema_path>
+  <users_config>/etc/clickhouse-server/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>5368709</mark_cache_size>
+</yandex>
+XML
+if curl -sf http://127.0.0.1:19467/ping >/dev/null; then
+  echo "soak: something already answers on 127.0.0.1:19467 (an earlier soak's ClickHouse?); stop it first" >&2
+  exit 1
+fi
+/usr/sbin/clickhouse-server --config-file="$work/ch/config.xml" >"$work/ch/log" 2>&1 &
+ch_pid=$!
+for _ in $(seq 100); do curl -sf http://127.0.0.1:19467/ping >/dev/null && break; sleep 0.2; done
+sink=clickhouse=http://127.0.0.1:19467/soak
+
 "$ew" watch --quiet --cgroup "/${cg#"$mount"/}" --out "$work/out" --rotate-size 20M --keep-segments 5 \
-  --write-interval 10s --metrics-listen 127.0.0.1:19466 2>"$work/watch.err" &
+  --write-interval 10s --metrics-listen 127.0.0.1:19466 --sink "$sink" --dedup-entries 262144 2>"$work/watch.err" &
 watch_pid=$!
 sleep 3
 
@@ -81,6 +110,8 @@ sleep 6  # the kernel's counters are read every 5 s
 kill -INT "$watch_pid"
 wait "$watch_pid" || true
 watch_pid=
+curl -sS http://127.0.0.1:19467/ --data-binary 'SELECT count() FROM soak.egresswatch_events' >"$work/rows"
+"$ew" report --quiet --from "$sink" --out "$work/fleet" 2>"$work/fleet.err" || cat "$work/fleet.err"
 
 python3 - "$work" <<'PY'
 import json, sys
@@ -99,4 +130,9 @@ print(f"--out at most {max(disk) / 1e6:.1f} MB (rotation at 20 MiB, 5 segments o
 print(f"connects made {made}, in report.json {counted}: {'exact' if made == counted else 'NOT EXACT'}")
 print(f"DNS queries {dns_sent}, answered {dns_answered}; DNS records in the report: {report['counters']['events']['dns']}")
 print(f"lost: {lost['total']} {lost['reasons'] or ''}")
+fleet = json.load(open(f"{work}/fleet/report.json"))
+from_ch = sum(d["connects"] for d in fleet["destinations"] if d["port"] == 40001 and d["proto"] == "tcp")
+rows = int(open(f"{work}/rows").read())
+print(f"ClickHouse: {rows} rows; report --from clickhouse counts {from_ch} connects: "
+      f"{'exact' if made == from_ch else 'NOT EXACT'}")
 PY

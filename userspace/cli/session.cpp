@@ -1,5 +1,6 @@
 #include "cli/session.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -44,6 +46,10 @@ constexpr auto kTick = std::chrono::milliseconds(1000);
 // interrupt in the traced task's path): records are otherwise picked up this often. It
 // bounds how late a TLS library loaded after start is probed (see uprobe_loader_libs_changed).
 constexpr auto kDrainInterval = std::chrono::milliseconds(10);
+// Records handled between two batch ends: what each sink holds before writing it out (at most a
+// few MiB of lines), however fast the kernel keeps producing.
+constexpr int kMaxBatchRecords = 4096;
+constexpr int kTicksPerTrim = 10;
 
 // A test hook environment variable set to 1.
 bool test_hook_set(const char* name) {
@@ -374,18 +380,20 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
     if (wake_fd >= 0) add(wake_fd);
 
     bool done = false;
+    bool backlog = false;  // the last drain stopped at its limit: drain again without waiting
     while (!done) {
         auto now = std::chrono::steady_clock::now();
         auto until = next_tick_;
         if (deadline && *deadline < until) until = *deadline;
         if (consume && now + kDrainInterval < until) until = now + kDrainInterval;
+        if (backlog) until = now;
         int timeout_ms = static_cast<int>(
             std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count()));
         epoll_event events[4];
         int n = epoll_wait(ep, events, 4, timeout_ms);
         if (n < 0 && errno != EINTR) break;
         if (consume) {
-            source_->drain();
+            backlog = source_->drain(kMaxBatchRecords) == kMaxBatchRecords;
             pipeline_->end_batch();
         }
         for (int i = 0; i < n; ++i) {
@@ -404,6 +412,10 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
         if (now >= next_tick_) {
             pipeline_->tick(wall_clock_ns());
             next_tick_ = now + kTick;
+            if (++ticks_since_trim_ >= kTicksPerTrim) {
+                give_back_free_memory();
+                ticks_since_trim_ = 0;
+            }
         }
         if (config_.write_interval && now >= next_write_) {
             std::vector<OutputDir::NotWritten> not_written = write_results();
@@ -418,8 +430,27 @@ void LiveSession::run_until(int wake_fd, std::optional<std::chrono::steady_clock
     ::close(ep);
 }
 
+// The counters' reads every few seconds and the results written every --write-interval allocate
+// and free tens of MB at once; glibc keeps what was freed, in the main heap and in each thread's
+// arena, so RSS stayed at the highest it had ever been. malloc_trim(0) returns the free pages.
+void LiveSession::give_back_free_memory() {
+    auto start = std::chrono::steady_clock::now();
+    ::malloc_trim(0);
+    spdlog::debug(
+        "malloc_trim took {} us",
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
+}
+
+void LiveSession::drain_all(int max_batches) {
+    for (int i = 0; i < max_batches && source_->drain(kMaxBatchRecords) == kMaxBatchRecords; ++i)
+        pipeline_->end_batch();
+    pipeline_->end_batch();
+}
+
 void LiveSession::finish(std::optional<int> exit_code) {
-    source_->drain();
+    // While attached, a storm may keep the ring buffer full: what is there now (an 8 MiB ring
+    // holds some 130k records), no more.
+    drain_all(64);
     pipeline_->read_counters(wall_clock_ns(), true);
     // After a run, when the command's sockets and threads are gone, both must be 0.
     if (spdlog::should_log(spdlog::level::debug))
@@ -427,7 +458,7 @@ void LiveSession::finish(std::optional<int> exit_code) {
                       tracer_->pending_owner_count(), tracer_->tls_threads_active());
     tls_.reset();
     tracer_->detach();
-    source_->drain();  // anything committed while detaching
+    drain_all(INT_MAX);  // anything committed while detaching: no more is coming
     // Written now, so that the last loss record counts what failed to be.
     pipeline_->flush(wall_clock_ns());
     // The room held back is for what follows: the last lost and stop lines, the report.

@@ -99,6 +99,9 @@ public:
 
 private:
     void attach_tls();
+    // What the ring buffer holds, a batch at a time, at most max_batches of them.
+    void drain_all(int max_batches);
+    void give_back_free_memory();
     void start_metrics_server(const MetricsListen& listen);
     std::unique_ptr<Pipeline> make_pipeline();
     // A cgroup just made: note it if the kernel made it join the run, or join it here if it
@@ -133,6 +136,7 @@ private:
     int signal_fd_ = -1;
     std::chrono::steady_clock::time_point next_tick_;
     std::chrono::steady_clock::time_point next_write_;
+    int ticks_since_trim_ = 0;
     bool write_failed_ = false;  // warned once; warned again only after a write succeeds
     // Last, so it is stopped first: its scrapes read the tracer and the book.
     std::unique_ptr<MetricsServer> metrics_server_;

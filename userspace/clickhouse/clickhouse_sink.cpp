@@ -19,8 +19,6 @@ ClickHouseSink::ClickHouseSink(ClickHouseSinkOptions options)
     : options_(std::move(options)), client_(options_.target), spool_(options_.spool_dir, options_.spool_bytes) {
     if (!spool_.empty())
         spdlog::info("{} rows an earlier session left in {} are sent to ClickHouse first", spool_.rows(), spool_.dir());
-    status_.rows_waiting = spool_.rows();
-    status_.spool_bytes = spool_.bytes();
     shipper_ = std::thread([this] { ship(); });
 }
 
@@ -38,9 +36,9 @@ ClickHouseSink::~ClickHouseSink() {
 
 void ClickHouseSink::add(const Json& record) {
     std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (pending_.rows.empty()) pending_since_ = std::chrono::steady_clock::now();
-    pending_.rows += event_row(record, line, options_.tag, ++seq_);
-    ++pending_.count;
+    if (pending_.empty()) pending_since_ = std::chrono::steady_clock::now();
+    pending_ += event_row(record, line, options_.tag, ++seq_);
+    ++pending_rows_;
 }
 
 void ClickHouseSink::on_start(const SessionStart& r) { add(to_json(r)); }
@@ -61,24 +59,38 @@ void ClickHouseSink::on_stop(const SessionStop& r) {
 }
 
 void ClickHouseSink::on_batch_end() {
-    if (pending_.rows.size() >= options_.batch_bytes ||
-        (pending_.count && std::chrono::steady_clock::now() - pending_since_ >= options_.batch_age))
+    if (pending_.size() >= options_.batch_bytes ||
+        (pending_rows_ && std::chrono::steady_clock::now() - pending_since_ >= options_.batch_age))
         hand_off();
 }
 
+// A write to the page cache, about a millisecond for a full batch: the event loop pays it once a
+// second, or once per MiB of rows in a storm.
 void ClickHouseSink::hand_off() {
-    if (!pending_.count) return;
-    {
-        std::lock_guard lock(mutex_);
-        if (queue_bytes_ + pending_.rows.size() > options_.queue_bytes) {
-            lost_["clickhouse_queue_full"] += pending_.count;
-        } else {
-            queue_bytes_ += pending_.rows.size();
-            status_.rows_waiting += pending_.count;
-            queue_.push_back(std::move(pending_));
-        }
+    if (!pending_rows_) return;
+    switch (spool_.push(pending_, pending_rows_)) {
+    case Spool::Push::kept: warned_full_ = false; break;
+    case Spool::Push::full:
+        if (!warned_full_)
+            spdlog::warn("the ClickHouse spool {} is full ({} bytes, --sink-spool-size): rows are counted as lost "
+                         "(clickhouse_spool_full) until {} takes them",
+                         spool_.dir(), spool_.bytes(), client_.target().shown());
+        warned_full_ = true;
+        count_lost("clickhouse_spool_full", pending_rows_);
+        break;
+    case Spool::Push::failed:
+        spdlog::warn("{}; those rows are counted as lost (clickhouse_spool_failed). Free space on the --out "
+                     "filesystem",
+                     spool_.push_error());
+        count_lost("clickhouse_spool_failed", pending_rows_);
+        break;
     }
-    pending_ = {};
+    pending_.clear();
+    // A storm's batch is 1 MiB: give that memory back rather than hold it between storms.
+    if (pending_.capacity() > 2 * options_.batch_bytes) pending_.shrink_to_fit();
+    pending_rows_ = 0;
+    // Through the lock, so that the shipper is either before its check or already waiting.
+    { std::lock_guard lock(mutex_); }
     wake_.notify_one();
 }
 
@@ -94,8 +106,13 @@ void ClickHouseSink::finish(std::chrono::milliseconds budget) {
 }
 
 ClickHouseSink::Status ClickHouseSink::status() const {
+    Status status;
+    status.rows_waiting = spool_.rows();
+    status.spool_bytes = spool_.bytes();
     std::lock_guard lock(mutex_);
-    return status_;
+    status.rows_sent = rows_sent_;
+    status.server_down = server_down_;
+    return status;
 }
 
 std::map<std::string, std::uint64_t> ClickHouseSink::lost() const {
@@ -106,40 +123,14 @@ std::map<std::string, std::uint64_t> ClickHouseSink::lost() const {
 void ClickHouseSink::count_lost(const char* reason, std::uint64_t rows) {
     std::lock_guard lock(mutex_);
     lost_[reason] += rows;
-    status_.rows_waiting -= std::min(status_.rows_waiting, rows);
-}
-
-void ClickHouseSink::keep(const Batch& batch) {
-    switch (spool_.push(batch.rows, batch.count)) {
-    case Spool::Push::kept: warned_full_ = false; break;
-    case Spool::Push::full:
-        if (!warned_full_)
-            spdlog::warn("the ClickHouse spool {} is full ({} bytes, --sink-spool-size): rows are counted as lost "
-                         "(clickhouse_spool_full) until {} takes them again",
-                         spool_.dir(), spool_.bytes(), client_.target().shown());
-        warned_full_ = true;
-        count_lost("clickhouse_spool_full", batch.count);
-        break;
-    case Spool::Push::failed:
-        spdlog::warn("{}; those rows are counted as lost (clickhouse_spool_failed). Free space on the --out "
-                     "filesystem",
-                     spool_.error());
-        count_lost("clickhouse_spool_failed", batch.count);
-        break;
-    }
-    std::lock_guard lock(mutex_);
-    status_.spool_bytes = spool_.bytes();
-}
-
-void ClickHouseSink::keep_all(std::deque<Batch>& batches) {
-    for (; !batches.empty(); batches.pop_front()) keep(batches.front());
 }
 
 void ClickHouseSink::note_failure(const HttpOutcome& outcome) {
     bool was_up;
     {
         std::lock_guard lock(mutex_);
-        was_up = !status_.server_down;
+        was_up = !server_down_;
+        server_down_ = true;
     }
     if (was_up)
         spdlog::warn("ClickHouse {}: {}; rows wait in {} (up to --sink-spool-size) and are sent when it takes them",
@@ -153,42 +144,35 @@ void ClickHouseSink::note_failure(const HttpOutcome& outcome) {
         retry_at_ = std::chrono::steady_clock::now() + backoff_;
         backoff_ = std::min(backoff_ * 2, kMaxBackoff);
     }
-    std::lock_guard lock(mutex_);
-    status_.server_down = true;
 }
 
-bool ClickHouseSink::send_all(std::deque<Batch>& fresh) {
+bool ClickHouseSink::send_spool() {
     if (!schema_ready_) {
         HttpOutcome made = client_.ensure_schema();
         if (!made.ok()) {
             note_failure(made);
-            keep_all(fresh);
             return false;
         }
         schema_ready_ = true;
     }
-    auto sent = [this](std::uint64_t rows) {
-        std::lock_guard lock(mutex_);
-        status_.rows_sent += rows;
-        status_.rows_waiting -= std::min(status_.rows_waiting, rows);
-        status_.spool_bytes = spool_.bytes();
-        if (status_.server_down) spdlog::info("ClickHouse {} takes rows again", client_.target().shown());
-        status_.server_down = false;
-    };
     while (!spool_.empty()) {
-        std::uint64_t rows = spool_.front_rows();
-        std::optional<std::string> batch = spool_.front();
-        if (!batch) {
-            spdlog::warn("{}; its {} rows are counted as lost (clickhouse_spool_failed)", spool_.error(), rows);
+        std::string error;
+        Spool::Batch batch = spool_.front(error);
+        if (!batch.text) {
+            spdlog::warn("{}; its {} rows are counted as lost (clickhouse_spool_failed)", error, batch.rows);
             spool_.pop();
-            count_lost("clickhouse_spool_failed", rows);
+            count_lost("clickhouse_spool_failed", batch.rows);
             continue;
         }
-        HttpOutcome outcome = client_.insert(*batch);
+        HttpOutcome outcome = client_.insert(*batch.text);
         if (outcome.ok()) {
             spool_.pop();
             head_rejections_ = 0;
-            sent(rows);
+            backoff_ = std::chrono::seconds(1);
+            std::lock_guard lock(mutex_);
+            rows_sent_ += batch.rows;
+            if (server_down_) spdlog::info("ClickHouse {} takes rows again", client_.target().shown());
+            server_down_ = false;
             continue;
         }
         // The table was there a moment ago, and the server refuses these rows: after a few
@@ -196,61 +180,40 @@ bool ClickHouseSink::send_all(std::deque<Batch>& fresh) {
         if (outcome.answered() && !is_auth_failure(outcome.status) && ++head_rejections_ >= kRejectionsToDrop) {
             spdlog::warn("ClickHouse {} refused a batch of {} rows {} times ({}); they are counted as lost "
                          "(clickhouse_rejected)",
-                         client_.target().shown(), rows, head_rejections_, outcome.error);
+                         client_.target().shown(), batch.rows, head_rejections_, outcome.error);
             spool_.pop();
             head_rejections_ = 0;
-            count_lost("clickhouse_rejected", rows);
+            count_lost("clickhouse_rejected", batch.rows);
             continue;
         }
         note_failure(outcome);
-        keep_all(fresh);
         return false;
     }
-    while (!fresh.empty()) {
-        HttpOutcome outcome = client_.insert(fresh.front().rows);
-        if (!outcome.ok()) {
-            note_failure(outcome);
-            keep_all(fresh);
-            return false;
-        }
-        sent(fresh.front().count);
-        fresh.pop_front();
-    }
-    backoff_ = std::chrono::seconds(1);
     return true;
 }
 
 void ClickHouseSink::ship() {
     for (;;) {
-        std::deque<Batch> fresh;
-        bool give_up = false;
         {
             std::unique_lock lock(mutex_);
-            auto has_work = [&] { return stopping_ || !queue_.empty(); };
-            if (spool_.empty()) {
-                wake_.wait(lock, has_work);
-            } else {
-                auto until = retry_at_;
-                if (stopping_) until = std::min(until, give_up_at_);
-                wake_.wait_until(lock, until, has_work);
+            // Waits for a batch, the retry time after a failure, or the end; each wakeup looks
+            // again, as finish() may have set the end meanwhile.
+            for (;;) {
+                auto t = std::chrono::steady_clock::now();
+                if ((stopping_ && t >= give_up_at_) || (t >= retry_at_ && (!spool_.empty() || stopping_))) break;
+                if (t < retry_at_)
+                    wake_.wait_until(lock, stopping_ ? std::min(retry_at_, give_up_at_) : retry_at_);
+                else if (stopping_)
+                    wake_.wait_until(lock, give_up_at_);
+                else
+                    wake_.wait(lock);
             }
-            fresh.swap(queue_);
-            queue_bytes_ = 0;
             auto now = std::chrono::steady_clock::now();
-            give_up = stopping_ && (now >= give_up_at_ || (fresh.empty() && spool_.empty()));
-            if (stopping_ && !give_up && now < retry_at_) {
-                // Waiting out a retry at the end: no sooner than the budget allows.
-                give_up = retry_at_ >= give_up_at_;
-            }
+            // At the end: done once all is sent, or the budget is spent (what is left waits on disk).
+            if (stopping_ && (spool_.empty() || now >= give_up_at_ || retry_at_ >= give_up_at_)) return;
+            if (now < retry_at_) continue;
         }
-        auto now = std::chrono::steady_clock::now();
-        // While the server is away, batches go to disk as they come: memory stays bounded.
-        if (give_up || now < retry_at_) {
-            keep_all(fresh);
-            if (give_up) return;
-            continue;
-        }
-        send_all(fresh);
+        send_spool();
     }
 }
 

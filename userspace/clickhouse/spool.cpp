@@ -70,8 +70,12 @@ std::string Spool::path_of(const File& file) const {
 }
 
 Spool::Push Spool::push(std::string_view batch, std::uint64_t rows) {
-    if (bytes_ + batch.size() > max_bytes_) return Push::full;
-    File file{next_, rows, batch.size()};
+    File file;
+    {
+        std::lock_guard lock(mutex_);
+        if (bytes_ + batch.size() > max_bytes_) return Push::full;
+        file = File{next_++, rows, batch.size()};
+    }
     std::string path = path_of(file);
     std::string part = path + std::string(kPartSuffix);
     UniqueFd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
@@ -80,35 +84,66 @@ Spool::Push Spool::push(std::string_view batch, std::uint64_t rows) {
     fd = UniqueFd();
     if (!written || std::rename(part.c_str(), path.c_str()) != 0) {
         if (written) why = std::strerror(errno);
-        error_ = "writing " + part + ": " + why;
+        push_error_ = "writing " + part + ": " + why;
         ::unlink(part.c_str());
         return Push::failed;
     }
+    // Only the pushing thread numbers files, so they arrive here in order.
+    std::lock_guard lock(mutex_);
     files_.push_back(file);
-    ++next_;
     bytes_ += file.bytes;
     rows_ += file.rows;
     return Push::kept;
 }
 
-std::optional<std::string> Spool::front() {
-    if (files_.empty()) return std::nullopt;
-    std::string path = path_of(files_.front());
+bool Spool::empty() const {
+    std::lock_guard lock(mutex_);
+    return files_.empty();
+}
+
+std::uint64_t Spool::bytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_;
+}
+
+std::uint64_t Spool::rows() const {
+    std::lock_guard lock(mutex_);
+    return rows_;
+}
+
+std::size_t Spool::batches() const {
+    std::lock_guard lock(mutex_);
+    return files_.size();
+}
+
+Spool::Batch Spool::front(std::string& error) const {
+    File file;
+    {
+        std::lock_guard lock(mutex_);
+        if (files_.empty()) return {};
+        file = files_.front();
+    }
+    std::string path = path_of(file);
     std::ifstream in(path, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) {
-        error_ = "reading " + path + ": " + std::strerror(errno);
-        return std::nullopt;
+    if (!in || text.size() != file.bytes) {
+        error = "reading " + path + ": " + (in ? "it is not the size it was written at" : std::strerror(errno));
+        return {std::nullopt, file.rows};
     }
-    return text;
+    return {std::move(text), file.rows};
 }
 
 void Spool::pop() {
-    if (files_.empty()) return;
-    ::unlink(path_of(files_.front()).c_str());
-    bytes_ -= files_.front().bytes;
-    rows_ -= files_.front().rows;
-    files_.pop_front();
+    File file;
+    {
+        std::lock_guard lock(mutex_);
+        if (files_.empty()) return;
+        file = files_.front();
+        files_.pop_front();
+        bytes_ -= file.bytes;
+        rows_ -= file.rows;
+    }
+    ::unlink(path_of(file).c_str());
 }
 
 }  // namespace egresswatch

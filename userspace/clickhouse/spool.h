@@ -1,11 +1,13 @@
 #pragma once
-// Batches of rows that wait on disk for the server, oldest first: one file each, named by its
-// number, under a directory of the --out directory, at most a given number of bytes in all.
-// Each file is written under a temporary name and renamed when whole, so a crash leaves only
-// whole batches, and a session that starts again sends what an earlier one left.
+// Batches of rows on their way to the server, oldest first: one file each, named by its number,
+// under a directory of the --out directory, at most a given number of bytes in all. Each file is
+// written under a temporary name and renamed when whole, so a crash leaves only whole batches,
+// and a session that starts again sends what an earlier one left. One thread may push while
+// another reads and pops: the files' list is behind a lock.
 
 #include <cstdint>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,19 +23,24 @@ public:
     enum class Push { kept, full, failed };
     // `rows`: how many rows the batch holds (kept in its file's name, so that a batch that
     // cannot be read back is still counted). full: it would take the spool past its bound;
-    // failed: writing it failed (error() says). Either way the spool does not hold it.
+    // failed: writing it failed (push_error() says). Either way the spool does not hold it.
+    // From one thread at a time.
     Push push(std::string_view batch, std::uint64_t rows);
-    bool empty() const { return files_.empty(); }
-    // The oldest batch; nullopt when it could not be read (error() says).
-    std::optional<std::string> front();
-    std::uint64_t front_rows() const { return files_.empty() ? 0 : files_.front().rows; }
+    bool empty() const;
+    // The oldest batch and its rows; nullopt when there is none, or it could not be read (then
+    // `error` says why, and its rows are still given: pop it and count them).
+    struct Batch {
+        std::optional<std::string> text;
+        std::uint64_t rows = 0;
+    };
+    Batch front(std::string& error) const;
     void pop();
 
-    std::uint64_t bytes() const { return bytes_; }
-    std::uint64_t rows() const { return rows_; }
-    std::size_t batches() const { return files_.size(); }
+    std::uint64_t bytes() const;
+    std::uint64_t rows() const;
+    std::size_t batches() const;
     const std::string& dir() const { return dir_; }
-    const std::string& error() const { return error_; }
+    const std::string& push_error() const { return push_error_; }
 
 private:
     struct File {
@@ -43,13 +50,14 @@ private:
     };
     std::string path_of(const File& file) const;
 
-    std::string dir_;
-    std::uint64_t max_bytes_;
+    const std::string dir_;
+    const std::uint64_t max_bytes_;
+    mutable std::mutex mutex_;
     std::deque<File> files_;
     std::uint64_t next_ = 1;
     std::uint64_t bytes_ = 0;
     std::uint64_t rows_ = 0;
-    std::string error_;
+    std::string push_error_;  // the pushing thread's
 };
 
 }  // namespace egresswatch

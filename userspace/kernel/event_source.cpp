@@ -17,13 +17,22 @@ EventSource::EventSource(int ringbuf_fd, Handler handler) : handler_(std::move(h
 
 EventSource::~EventSource() { ring_buffer__free(rb_); }
 
+// libbpf stops at a negative return, past the record just handled.
+constexpr int kEnough = -E2BIG;
+
 int EventSource::on_record(void* ctx, void* data, std::size_t size) {
-    static_cast<EventSource*>(ctx)->handler_(data, size);
-    return 0;
+    auto* self = static_cast<EventSource*>(ctx);
+    self->handler_(data, size);
+    return ++self->handled_ == self->max_ ? kEnough : 0;
 }
 
 int EventSource::epoll_fd() const { return ring_buffer__epoll_fd(rb_); }
 
-int EventSource::drain() { return ring_buffer__consume(rb_); }
+int EventSource::drain(int max) {
+    handled_ = 0;
+    max_ = max;
+    int result = ring_buffer__consume(rb_);
+    return result == kEnough || result >= 0 ? handled_ : result;
+}
 
 }  // namespace egresswatch

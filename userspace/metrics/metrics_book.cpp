@@ -43,7 +43,13 @@ void MetricsBook::on_connection(const ConnectionRecord& r) {
         ++d.connections;
     else
         ++d.datagrams;
+    // Only a named destination's key differs from what a repeat's address gives: unnamed ones
+    // are not kept (6.8 MB at 65536 unnamed endpoints, heaptrack under bench/soak.sh).
     Endpoint endpoint{r.address.to_string(), r.port, r.protocol};
+    if (key == address_label(r.address, r.port, r.protocol)) {
+        endpoint_keys_.erase(endpoint);
+        return;
+    }
     if (endpoint_keys_.size() < kMaxEndpointKeys || endpoint_keys_.contains(endpoint))
         endpoint_keys_[endpoint] = std::move(key);
 }
@@ -162,7 +168,7 @@ std::string MetricsBook::render(const RuntimeSample& runtime) const {
         family("egresswatch_clickhouse_rows_sent_total", "Records ClickHouse took (--sink).", MetricType::counter)
             .samples.push_back({{}, double(runtime.clickhouse->rows_sent)});
         family("egresswatch_clickhouse_rows_waiting",
-               "Records not yet taken by ClickHouse, in memory and in the spool on disk (--sink).", MetricType::gauge)
+               "Records waiting in the spool on disk for ClickHouse to take them (--sink).", MetricType::gauge)
             .samples.push_back({{}, double(runtime.clickhouse->rows_waiting)});
         family("egresswatch_clickhouse_spool_bytes", "Bytes in the spool on disk (--sink-spool-size bounds it).",
                MetricType::gauge)

@@ -35,7 +35,7 @@ struct RuntimeSample {
     std::vector<Program> programs;
     std::optional<double> cpu_seconds;
     std::optional<std::uint64_t> resident_bytes;
-    // --sink clickhouse: rows the server took, rows waiting (in memory and the spool), the spool's size.
+    // --sink clickhouse: rows the server took, rows waiting in the spool, the spool's size.
     struct Sink {
         std::uint64_t rows_sent = 0, rows_waiting = 0, spool_bytes = 0;
     };
@@ -76,8 +76,9 @@ private:
     std::size_t max_labels_;
     std::int64_t start_ns_;
     std::map<std::string, PerDestination> destinations_;  // by label, "other" included
-    // The key a repeat is counted under: the one its destination's last event had. Bounded
-    // like the labels (a repeat of an endpoint forgotten is labelled by its address).
+    // The key a repeat is counted under, for the endpoints whose last event had a name (for
+    // the others it is the address label). Bounded (a repeat of an endpoint forgotten is
+    // labelled by its address).
     std::map<Endpoint, std::string> endpoint_keys_;
     std::map<std::string, std::uint64_t> events_;
     std::uint64_t alerts_ = 0;

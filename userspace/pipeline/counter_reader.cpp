@@ -44,7 +44,11 @@ void CounterReader::read_repeats(std::int64_t now_ns, bool final, KernelRecordSi
     std::vector<FlowCount> counts;
     if (source_) {
         std::uint64_t undecodable = 0;
-        for (const FlowCounter& c : source_->flow_counters()) {
+        std::vector<FlowCounter> raw = source_->flow_counters();
+        // Sized once: grown by doubling, this vector peaked at twice the dedup map's entries
+        // (9.4 MB of a 70 MB heap at 262144 entries, heaptrack).
+        counts.reserve(raw.size());
+        for (const FlowCounter& c : raw) {
             if (auto f = decode_flow_count(c))
                 counts.push_back(*f);
             else
