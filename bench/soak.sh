@@ -93,17 +93,20 @@ PY
 dns_client=$!
 
 echo "soak: ${minutes} min, connect storm over ${destinations} loopback destinations and a DNS storm"
-printf '%8s %10s %10s %9s\n' "time s" "RSS MiB" "out MB" segments
+# RSS, and of it what the process itself allocated (RssAnon): the rest is file mappings, the
+# 8 MiB ring buffer (counted twice: libbpf maps it twice) and the shared libraries.
+printf '%8s %10s %10s %10s %9s\n' "time s" "RSS MiB" "anon MiB" "out MB" segments
 start=$(date +%s)
 : >"$work/samples"
 while kill -0 "$storm_pid" 2>/dev/null; do
   sleep 30
   t=$(($(date +%s) - start))
   rss=$(awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$watch_pid/status")
+  anon=$(awk '/^RssAnon/ {printf "%.1f", $2 / 1024}' "/proc/$watch_pid/status")
   bytes=$(du -sb "$work/out" | cut -f1)
   segments=$(find "$work/out" -name 'events-*' | wc -l)
-  echo "$t $rss $bytes" >>"$work/samples"
-  printf '%8s %10s %10.1f %9s\n' "$t" "$rss" "$(echo "$bytes / 1000000" | bc -l)" "$segments"
+  echo "$t $rss $bytes $anon" >>"$work/samples"
+  printf '%8s %10s %10s %10.1f %9s\n' "$t" "$rss" "$anon" "$(echo "$bytes / 1000000" | bc -l)" "$segments"
 done
 wait "$storm_pid" "$dns_client" || true
 sleep 6  # the kernel's counters are read every 5 s
@@ -118,6 +121,7 @@ import json, sys
 work = sys.argv[1]
 samples = [line.split() for line in open(f"{work}/samples")]
 rss = [float(s[1]) for s in samples]
+anon = [float(s[3]) for s in samples]
 disk = [int(s[2]) for s in samples]
 made = int(open(f"{work}/storm").read().split()[2])
 dns_sent, dns_answered = map(int, open(f"{work}/dns").read().split()[1:])
@@ -126,6 +130,7 @@ counted = sum(d["connects"] for d in report["destinations"] if d["port"] == 4000
 lost = report["counters"]["lost"]
 half = len(rss) // 2
 print(f"RSS: first {rss[0]:.1f} MiB, peak {max(rss):.1f} MiB, second half {min(rss[half:]):.1f}-{max(rss[half:]):.1f} MiB")
+print(f"of it anonymous (allocated by the process): peak {max(anon):.1f} MiB")
 print(f"--out at most {max(disk) / 1e6:.1f} MB (rotation at 20 MiB, 5 segments of each file kept)")
 print(f"connects made {made}, in report.json {counted}: {'exact' if made == counted else 'NOT EXACT'}")
 print(f"DNS queries {dns_sent}, answered {dns_answered}; DNS records in the report: {report['counters']['events']['dns']}")
