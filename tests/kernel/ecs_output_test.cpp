@@ -1,6 +1,7 @@
 // --json-format ecs end to end: a real run's events.jsonl in Elastic Common Schema names, as
 // Filebeat or Vector would ship it: DNS, the TLS SNI and HTTP requests of real curl against
-// NamedTestHosts, each on its process; the report is still written from the session.
+// NamedTestHosts, each on its process; --json streams the same documents on standard output;
+// the report is still written from the session.
 #include "named_hosts_run.h"
 
 using namespace egresswatch::test;
@@ -20,7 +21,9 @@ const json* find_doc(const std::vector<json>& docs, const std::string& dataset, 
 TEST_F(EcsOutput, ARunsEventsAreEcsDocuments) {
     auto docs = observe("curl -4 -sS -o /dev/null http://mirror.test/ && curl -4 -sS -o /dev/null --cacert " + cert() +
                             " https://secure.test/",
-                        {"--json-format", "ecs"});
+                        {"--json-format", "ecs", "--json"});
+    // --json streams the same documents on standard output, line for line.
+    EXPECT_EQ(lines_of(command_out()), lines_of(read_text(out() + "/events.jsonl")));
     for (const json& d : docs) {
         EXPECT_TRUE(d.contains("@timestamp")) << d.dump();
         EXPECT_FALSE(d.contains("type")) << "no native field: " << d.dump();

@@ -12,15 +12,7 @@ constexpr std::chrono::seconds kConnectTimeout{5};
 
 }  // namespace
 
-HttpOutcome ClickHouseClient::statement(const std::string& sql) const {
-    HttpPost post;
-    post.target = "/";
-    post.body = sql;
-    post.content_type = "text/plain; charset=utf-8";
-    post.timeout = kInsertTimeout;
-    post.connect_timeout = kConnectTimeout;
-    return http_post(target_.http, post);
-}
+HttpOutcome ClickHouseClient::statement(const std::string& sql) const { return query(sql, {}, kInsertTimeout); }
 
 HttpOutcome ClickHouseClient::ensure_schema() const {
     for (const std::string& sql : schema_statements(target_))
