@@ -35,7 +35,7 @@ void AlertDispatch::on_alert(const AlertRecord& alert) {
     err_ << "egresswatch: alert: " << text << std::endl;
     if (options_.syslog) ::syslog(LOG_WARNING, "alert: %s (baseline %s)", text.c_str(), alert.baseline.c_str());
     if (workers_.empty()) return;
-    std::string json = to_json(alert).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string json = json_line(to_json(alert));
     for (auto& w : workers_) w->submit(AlertJob{alert, json});
 }
 

@@ -22,12 +22,14 @@ ClickHouseSink::ClickHouseSink(ClickHouseSinkOptions options)
     shipper_ = std::thread([this] { ship(); });
 }
 
-ClickHouseSink::~ClickHouseSink() {
+ClickHouseSink::~ClickHouseSink() { stop_shipper(std::chrono::milliseconds(0)); }
+
+void ClickHouseSink::stop_shipper(std::chrono::milliseconds budget) {
     {
         std::lock_guard lock(mutex_);
         if (!stopping_) {
             stopping_ = true;
-            give_up_at_ = std::chrono::steady_clock::now();
+            give_up_at_ = std::chrono::steady_clock::now() + budget;
         }
     }
     wake_.notify_all();
@@ -35,7 +37,7 @@ ClickHouseSink::~ClickHouseSink() {
 }
 
 void ClickHouseSink::add(const Json& record) {
-    std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string line = json_line(record);  // the line events.jsonl has for it
     if (pending_.empty()) pending_since_ = std::chrono::steady_clock::now();
     pending_ += event_row(record, line, options_.tag, ++seq_);
     ++pending_rows_;
@@ -96,13 +98,7 @@ void ClickHouseSink::hand_off() {
 
 void ClickHouseSink::finish(std::chrono::milliseconds budget) {
     hand_off();
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-        give_up_at_ = std::chrono::steady_clock::now() + budget;
-    }
-    wake_.notify_all();
-    if (shipper_.joinable()) shipper_.join();
+    stop_shipper(budget);
 }
 
 ClickHouseSink::Status ClickHouseSink::status() const {
@@ -111,7 +107,6 @@ ClickHouseSink::Status ClickHouseSink::status() const {
     status.spool_bytes = spool_.bytes();
     std::lock_guard lock(mutex_);
     status.rows_sent = rows_sent_;
-    status.server_down = server_down_;
     return status;
 }
 

@@ -63,7 +63,6 @@ public:
         std::uint64_t rows_sent = 0;
         std::uint64_t rows_waiting = 0;  // in the spool
         std::uint64_t spool_bytes = 0;
-        bool server_down = false;
     };
     Status status() const;
     // Rows this sink did not keep, by reason: clickhouse_spool_full, clickhouse_spool_failed
@@ -79,6 +78,8 @@ private:
     // The batch being built, into the spool (or counted as lost). Pipeline thread.
     void hand_off();
     void ship();
+    // Ends the shipper once the spool is sent or `budget` is spent, and waits for it.
+    void stop_shipper(std::chrono::milliseconds budget);
     // Sends the spool's batches, oldest first, until it is empty (true) or one fails (false).
     bool send_spool();
     void note_failure(const HttpOutcome& outcome);

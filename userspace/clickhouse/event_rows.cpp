@@ -71,7 +71,7 @@ std::string event_row(const Json& j, const std::string& line, const RowTag& tag,
              {"dport", value_or<std::uint16_t>(j, "dport", 0)},
              {"name", name_of(j)},
              {"record", line}};
-    std::string text = row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string text = json_line(row);
     text += '\n';
     return text;
 }

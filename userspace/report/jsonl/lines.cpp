@@ -45,10 +45,7 @@ bool is_ecs_document(const Json& j) { return j.is_object() && j.contains("@times
 
 }  // namespace
 
-void JsonLineSink::write(const Json& j, LineWriter::Kind kind) {
-    // Replace invalid UTF-8 (argv and comm are arbitrary bytes) rather than throw.
-    lines_.add(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kind);
-}
+void JsonLineSink::write(const Json& j, LineWriter::Kind kind) { lines_.add(json_line(j), kind); }
 
 ReplayResult replay_jsonl(std::istream& in, RecordSink& sink, std::size_t max_line) {
     ReplayResult result;
