@@ -85,7 +85,9 @@ struct Counters final : KernelCounterSource {
     std::array<std::uint64_t, EW_DROP__COUNT> drops{};
     std::vector<FlowCounter> flows;
     std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const override { return drops; }
-    std::vector<FlowCounter> flow_counters() const override { return flows; }
+    void visit_flow_counters(const FlowVisitor& visit) const override {
+        for (const FlowCounter& c : flows) visit(c);
+    }
 };
 
 FlowCounter repeats_to(__u8 last_octet, __u16 family, std::uint64_t repeats) {

@@ -135,13 +135,15 @@ public:
     std::vector<ProgramRunStats> program_run_stats() const;
     std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const override;
     // Repeats counted in the kernel for each flow that has any.
-    std::vector<FlowCounter> flow_counters() const override;
+    void visit_flow_counters(const FlowVisitor& visit) const override;
     // Connected sockets whose owner still waits for their first payload.
     std::size_t pending_owner_count() const;
     // Threads inside a TLS call or holding a write not yet joined to its socket.
     std::uint64_t tls_threads_active() const;
 
 private:
+    // The walk by key, for kernels without batch lookups.
+    void walk_flow_counters(const FlowVisitor& visit) const;
     // A fresh skeleton, sized and configured for plan_, not yet loaded.
     void open_for_plan(const LoaderOptions& options);
     void destroy_skeleton();

@@ -6,7 +6,7 @@
 
 #include <array>
 #include <cstdint>
-#include <vector>
+#include <functional>
 
 #include "egresswatch/abi.h"
 
@@ -22,8 +22,10 @@ public:
     virtual ~KernelCounterSource() = default;
     // Cumulative, by enum ew_drop_reason.
     virtual std::array<std::uint64_t, EW_DROP__COUNT> drop_counts() const = 0;
-    // Cumulative repeats of each flow that has any.
-    virtual std::vector<FlowCounter> flow_counters() const = 0;
+    // Cumulative repeats of each flow that has any, one at a time: the map is not copied whole
+    // (262144 entries are 12 MB). An entry may come twice when the kernel evicts during a walk.
+    using FlowVisitor = std::function<void(const FlowCounter&)>;
+    virtual void visit_flow_counters(const FlowVisitor& visit) const = 0;
 };
 
 }  // namespace egresswatch

@@ -8,8 +8,8 @@ namespace {
 
 constexpr std::int64_t kSecond = 1'000'000'000;
 // The first interval after a key's first line, doubled after each line up to the last.
-constexpr std::int64_t kFirstInterval = 5 * kSecond;
-constexpr std::int64_t kLongestInterval = 60 * kSecond;
+constexpr std::uint32_t kFirstInterval = 5;  // seconds
+constexpr std::uint32_t kLongestInterval = 60;
 // Reads come every 5 s by the session's 1 s ticks: one due a moment later waits for this one.
 constexpr std::int64_t kSlack = kSecond;
 
@@ -31,50 +31,77 @@ std::size_t RepeatLedger::FlowKeyHash::operator()(const FlowKey& k) const {
     return static_cast<std::size_t>(h);
 }
 
+void RepeatLedger::begin_read() { ++reads_; }
+
+void RepeatLedger::add(const FlowCount& c) {
+    FlowKey flow{c.address, c.cookie, c.pid, c.port, c.protocol, c.kind};
+    Entry& seen = entries_[flow];
+    // Lower than last time: the entry was evicted and made again since, counting from 0.
+    std::uint64_t growth = c.repeats >= seen.taken ? c.repeats - seen.taken : c.repeats;
+    seen.taken = c.repeats;
+    seen.read = reads_;
+    if (growth == 0) return;
+    // One record key for the socket's address family either way, as every record has; for a
+    // connect it is nearly always the kernel entry itself. Nodes stay put when the map grows,
+    // so `seen` is still good if this adds one.
+    FlowKey record_key{c.address.unmapped(), 0, c.pid, c.port, c.protocol, c.kind};
+    Entry& key = record_key == flow ? seen : entries_[record_key];
+    if (key.interval_s == 0) {
+        key.due_ns = 0;  // written at once
+        key.interval_s = kFirstInterval;
+    }
+    key.unwritten += growth;
+}
+
 void RepeatLedger::read(const std::vector<FlowCount>& counters, std::int64_t now_ns, bool final,
                         KernelRecordSink& out) {
-    ++reads_;
-    for (const FlowCount& c : counters) {
-        FlowKey flow{c.address, c.cookie, c.pid, c.port, c.protocol, c.kind};
-        Seen& seen = flows_[flow];
-        // Lower than last time: the entry was evicted and made again since, counting from 0.
-        std::uint64_t growth = c.repeats >= seen.repeats ? c.repeats - seen.repeats : c.repeats;
-        seen = {c.repeats, reads_};
-        if (growth == 0) continue;
-        // One record key for the socket's address family either way, as every record has.
-        flow.cookie = 0;
-        flow.address = flow.address.unmapped();
-        auto [it, added] = keys_.try_emplace(flow);
-        if (added) it->second = {0, now_ns, kFirstInterval};
-        it->second.unwritten += growth;
-    }
-    // An entry missing from this read is gone from the kernel: if its key comes back, it
-    // counts from 0 again, so forgetting it is exact, and keeps this map as small as the kernel's.
-    std::erase_if(flows_, [this](const auto& entry) { return entry.second.read != reads_; });
+    begin_read();
+    for (const FlowCount& c : counters) add(c);
+    end_read(now_ns, final, out);
+}
 
-    std::vector<std::pair<FlowKey, std::uint64_t>> due;
-    for (auto it = keys_.begin(); it != keys_.end();) {
-        Pending& p = it->second;
-        bool is_due = final || now_ns + kSlack >= p.due_ns;
-        if (is_due && p.unwritten == 0) {
-            it = keys_.erase(it);  // quiet for a whole interval: its back-off starts again
-            continue;
+std::size_t RepeatLedger::flows() const {
+    return static_cast<std::size_t>(
+        std::count_if(entries_.begin(), entries_.end(), [this](const auto& e) { return e.second.read == reads_; }));
+}
+
+std::size_t RepeatLedger::keys() const {
+    return static_cast<std::size_t>(
+        std::count_if(entries_.begin(), entries_.end(), [](const auto& e) { return e.second.interval_s != 0; }));
+}
+
+void RepeatLedger::end_read(std::int64_t now_ns, bool final, KernelRecordSink& out) {
+    // Pointers into the map's nodes: erasing others leaves them good, and they are 16 bytes
+    // where a copy of the key was 48 (9.4 MB at the end of a soak with 100k keys due).
+    std::vector<std::pair<const FlowKey*, std::uint64_t>> due;
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        Entry& e = it->second;
+        // Missing from this read: gone from the kernel. If it comes back it counts from 0 again,
+        // so forgetting its count is exact, and keeps the map as small as the kernel's.
+        bool in_kernel = e.read == reads_;
+        if (!in_kernel) e.taken = e.read = 0;
+        if (e.interval_s != 0 && (final || now_ns + kSlack >= e.due_ns)) {
+            if (e.unwritten == 0) {
+                e.interval_s = 0;  // quiet for a whole interval: its back-off starts again
+            } else {
+                due.emplace_back(&it->first, e.unwritten);
+                e.unwritten = 0;
+                e.due_ns = now_ns + std::int64_t{e.interval_s} * kSecond;
+                e.interval_s = std::min(2 * e.interval_s, kLongestInterval);
+            }
         }
-        if (is_due) {
-            due.emplace_back(it->first, p.unwritten);
-            p.unwritten = 0;
-            p.due_ns = now_ns + p.interval_ns;
-            p.interval_ns = std::min(2 * p.interval_ns, kLongestInterval);
-        }
-        ++it;
+        if (!in_kernel && e.interval_s == 0)
+            it = entries_.erase(it);
+        else
+            ++it;
     }
     std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) {
-        const FlowKey &x = a.first, &y = b.first;
+        const FlowKey &x = *a.first, &y = *b.first;
         return std::tie(x.kind, x.pid, x.address, x.port, x.protocol) <
                std::tie(y.kind, y.pid, y.address, y.port, y.protocol);
     });
     for (std::size_t i = 0; i < due.size();) {
-        const FlowKey& first = due[i].first;
+        const FlowKey& first = *due[i].first;
         RepeatRecord r;
         r.ts_ns = now_ns;
         r.kind = first.kind;
@@ -82,11 +109,11 @@ void RepeatLedger::read(const std::vector<FlowCount>& counters, std::int64_t now
         Process process = lookup_(first.pid);
         r.exe = std::move(process.exe);
         r.comm = std::move(process.comm);
-        for (; i < due.size() && due[i].first.kind == r.kind && due[i].first.pid == r.pid &&
+        for (; i < due.size() && due[i].first->kind == r.kind && due[i].first->pid == r.pid &&
                r.destinations.size() < kMaxRepeatDestinations;
              ++i) {
             const auto& [key, count] = due[i];
-            r.destinations.push_back({key.address, key.port, key.protocol, count});
+            r.destinations.push_back({key->address, key->port, key->protocol, count});
         }
         out.on_repeat(r);
     }
