@@ -63,7 +63,7 @@ for _ in $(seq 100); do curl -sf http://127.0.0.1:19467/ping >/dev/null && break
 sink=clickhouse=http://127.0.0.1:19467/soak
 
 "$ew" watch --quiet --cgroup "/${cg#"$mount"/}" --out "$work/out" --rotate-size 20M --keep-segments 5 \
-  --write-interval 10s --metrics-listen 127.0.0.1:19466 --sink "$sink" --dedup-entries 262144 2>"$work/watch.err" &
+  --write-interval 10s --metrics-listen 127.0.0.1:19466 --sink "$sink" --dedup-entries 262144 ${SOAK_WATCH_ARGS:-} 2>"$work/watch.err" &
 watch_pid=$!
 sleep 3
 
@@ -111,6 +111,11 @@ done
 wait "$storm_pid" "$dns_client" || true
 sleep 6  # the kernel's counters are read every 5 s
 kill -INT "$watch_pid"
+# The peak RSS of the whole run (VmHWM), its end included: read until the process is gone.
+while hwm=$(awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$watch_pid/status" 2>/dev/null) && [ -n "$hwm" ]; do
+  echo "$hwm" >"$work/hwm"
+  sleep 0.1
+done
 wait "$watch_pid" || true
 watch_pid=
 curl -sS http://127.0.0.1:19467/ --data-binary 'SELECT count() FROM soak.egresswatch_events' >"$work/rows"
@@ -131,6 +136,7 @@ lost = report["counters"]["lost"]
 half = len(rss) // 2
 print(f"RSS: first {rss[0]:.1f} MiB, peak {max(rss):.1f} MiB, second half {min(rss[half:]):.1f}-{max(rss[half:]):.1f} MiB")
 print(f"of it anonymous (allocated by the process): peak {max(anon):.1f} MiB")
+print(f"peak RSS of the whole run, its end included (VmHWM): {open(f'{work}/hwm').read().strip()} MiB")
 print(f"--out at most {max(disk) / 1e6:.1f} MB (rotation at 20 MiB, 5 segments of each file kept)")
 print(f"connects made {made}, in report.json {counted}: {'exact' if made == counted else 'NOT EXACT'}")
 print(f"DNS queries {dns_sent}, answered {dns_answered}; DNS records in the report: {report['counters']['events']['dns']}")

@@ -44,9 +44,12 @@ struct InspectorOptions {
     std::size_t max_h2_sessions = 1024;
     // TCP connects held at once. Each holds its whole record (process, argv, ancestry: about
     // 0.7 KB), so the hold must not grow with the rate of new connections: at 50k a second a
-    // 1 s hold took 27 MB more (bench/output_memory_bench.cpp). Beyond this many, the oldest
-    // goes out at once, named as an unheld connect is (by DNS answers).
-    std::size_t max_held = 8192;
+    // 1 s hold took 27 MB more (bench/output_memory_bench.cpp), 8192 held took 7.7 MB in the
+    // soak's first seconds (bench/soak.sh, heaptrack). Beyond this many, the oldest goes out at
+    // once, named as an unheld connect is (by DNS answers). A connect whose payload comes goes
+    // out with it, within milliseconds: only more than 40k new connects a second, each named
+    // more than 50 ms after its connect, would see one go out early.
+    std::size_t max_held = 2048;
     // Largest ClientHello reassembled (a TLS record is at most 16 KiB).
     std::size_t max_client_hello = 16 * 1024 + 5;
     // Why a process's HTTPS requests may not be visible (protocols/tls/coverage.h), asked at

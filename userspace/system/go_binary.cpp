@@ -1,6 +1,5 @@
 #include "system/go_binary.h"
 
-#include <capstone/capstone.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -10,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "system/capstone_library.h"
 #include "system/elf_file.h"
 #include "system/go_pclntab.h"
 
@@ -59,20 +59,32 @@ std::map<std::string, GoAddressRange> functions_in_symtab(Elf* elf, Elf_Scn* sym
 }
 
 // The file offsets of every RET in the code at `code`, which starts at file offset `offset`
-// and virtual address `address`.
+// and virtual address `address`; nullopt with `error` when capstone cannot be had.
 std::optional<std::vector<std::uint64_t>> find_returns(const std::uint8_t* code, std::size_t size,
-                                                       std::uint64_t address, std::uint64_t offset) {
-    csh handle;
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) return std::nullopt;
-    std::unique_ptr<csh, void (*)(csh*)> closer(&handle, [](csh* h) { cs_close(h); });
-    cs_insn* insn = cs_malloc(handle);
-    if (!insn) return std::nullopt;
-    std::unique_ptr<cs_insn, void (*)(cs_insn*)> freer(insn, [](cs_insn* i) { cs_free(i, 1); });
+                                                       std::uint64_t address, std::uint64_t offset,
+                                                       std::string& error) {
+    const CapstoneLibrary* cs = CapstoneLibrary::get(error);
+    if (!cs) return std::nullopt;
+    // An open handle and its one instruction buffer, both given back on every way out.
+    struct Disassembler {
+        const CapstoneLibrary* cs;
+        csh handle = 0;
+        cs_insn* insn = nullptr;
+        ~Disassembler() {
+            if (insn) cs->free(insn, 1);
+            if (handle) cs->close(&handle);
+        }
+    } d{cs};
+    if (cs->open(CS_ARCH_X86, CS_MODE_64, &d.handle) != CS_ERR_OK || !(d.insn = cs->malloc(d.handle))) {
+        error = "capstone cannot disassemble x86-64 here";
+        return std::nullopt;
+    }
+    cs_insn* insn = d.insn;
     std::vector<std::uint64_t> returns;
     const std::uint8_t* at = code;
     std::uint64_t pc = address;
     while (size > 0) {
-        if (!cs_disasm_iter(handle, &at, &size, &pc, insn)) {
+        if (!cs->disasm_iter(d.handle, &at, &size, &pc, insn)) {
             // Padding or data between functions: skip a byte, as a linear sweep must.
             ++at;
             --size;
@@ -153,6 +165,7 @@ GoInspection inspect_go_binary(const std::string& path) {
     }
     GoTlsFunctions tls;
     tls.go_version = version;
+    std::string disassembler_error;
     for (auto [name, f] : {std::pair{kWrite, &tls.write}, std::pair{kRead, &tls.read}, std::pair{kClose, &tls.close}}) {
         auto it = found->find(name);
         if (it == found->end() || it->second.size == 0 || it->second.size > kMaxFunctionBytes) continue;
@@ -171,7 +184,8 @@ GoInspection inspect_go_binary(const std::string& path) {
             f->name = name;
             f->entry = offset;
             if (f == &tls.close) break;  // its entry is all that is probed
-            if (auto returns = find_returns(code.data(), code.size(), range.address, f->entry)) f->returns = *returns;
+            if (auto returns = find_returns(code.data(), code.size(), range.address, f->entry, disassembler_error))
+                f->returns = *returns;
             break;
         }
     }
@@ -181,7 +195,8 @@ GoInspection inspect_go_binary(const std::string& path) {
         return result;
     }
     if (tls.write.returns.empty() || tls.read.returns.empty()) {
-        result.problem = "no return instruction found in crypto/tls.(*Conn).Write or Read";
+        result.problem = disassembler_error.empty() ? "no return instruction found in crypto/tls.(*Conn).Write or Read"
+                                                    : disassembler_error;
         return result;
     }
     result.tls = std::move(tls);
