@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
     skel->rodata->distinct_pids = kPids;
     skel->rodata->distinct_destinations = destinations;
     skel->rodata->first_pid = kFirstPid;
-    if (ring_producer_bpf__load(skel) != 0) {  // the default 8 MiB ring, as watch has
+    if (ring_producer_bpf__load(skel) != 0) {  // the default 4 MiB ring, as watch has
         std::fprintf(stderr, "output_memory_bench: cannot load the producer (root needed)\n");
         return 2;
     }

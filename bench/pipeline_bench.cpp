@@ -141,9 +141,9 @@ int main(int argc, char** argv) {
     Pipeline full(processes, options, {}, {&aggregator});
     auto pipeline = [&](const void* d, std::size_t n) { full.on_ring_record(d, n); };
 
-    // 1. As egresswatch runs by default (8 MiB ring buffer): a sustained 50k events/s over
+    // 1. As egresswatch runs by default (4 MiB ring buffer): a sustained 50k events/s over
     //    every destination and process, then the peak RSS that left behind.
-    ring_producer_bpf* small = load_producer(8u << 20);
+    ring_producer_bpf* small = load_producer(4u << 20);
     if (!small) {
         std::fprintf(stderr, "pipeline_bench: cannot load the producer (root needed)\n");
         return 2;
@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
     print_row("ring buffer, no-op consumer (baseline)", noop, base);
     print_row("full pipeline, destinations known", steady, base);
     print_row("full pipeline, from empty (100k new dest.)", first_sight, base);
-    print_row("full pipeline, sustained 50k/s, 8 MiB ring", sustained, base);
+    print_row("full pipeline, sustained 50k/s, 4 MiB ring", sustained, base);
     std::printf("\nthroughput target >= 1M events/s on one core: steady %.2fx, from empty %.2fx of target\n",
                 steady.per_cpu_second() / 1e6, first_sight.per_cpu_second() / 1e6);
     std::printf("loss at 50k/s: %lu of %lu dropped (%s); consumed + dropped == produced: %s\n",

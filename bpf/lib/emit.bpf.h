@@ -13,7 +13,7 @@
  * command-line flag before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 * 1024 * 1024);
+	__uint(max_entries, 4 * 1024 * 1024);
 } events SEC(".maps");
 
 /* Per-CPU so that counting a drop never contends; userspace sums the CPUs. */

@@ -33,7 +33,7 @@ TEST(CliParse, RunTakesEverythingAfterDoubleDash) {
 TEST(CliParse, RunDefaults) {
     CliRequest r = parse({"run", "--", "true"});
     EXPECT_EQ(r.run.capture.out_dir, "egress");
-    EXPECT_EQ(r.run.capture.ringbuf_mib, 8u);
+    EXPECT_EQ(r.run.capture.ringbuf_mib, 4u);
     EXPECT_FALSE(r.verbose);
 }
 

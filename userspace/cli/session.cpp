@@ -448,8 +448,8 @@ void LiveSession::drain_all(int max_batches) {
 }
 
 void LiveSession::finish(std::optional<int> exit_code) {
-    // While attached, a storm may keep the ring buffer full: what is there now (an 8 MiB ring
-    // holds some 130k records), no more.
+    // While attached, a storm may keep the ring buffer full: what is there now (the default 4 MiB
+    // ring holds some 65k records), no more.
     drain_all(64);
     pipeline_->read_counters(wall_clock_ns(), true);
     // After a run, when the command's sockets and threads are gone, both must be 0.

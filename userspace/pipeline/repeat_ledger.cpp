@@ -8,14 +8,14 @@ namespace {
 
 constexpr std::int64_t kSecond = 1'000'000'000;
 // The first interval after a key's first line, doubled after each line up to the last.
-constexpr std::uint32_t kFirstInterval = 5;  // seconds
-constexpr std::uint32_t kLongestInterval = 60;
+constexpr std::uint8_t kFirstInterval = 5;  // seconds
+constexpr int kLongestInterval = 60;
 // Reads come every 5 s by the session's 1 s ticks: one due a moment later waits for this one.
 constexpr std::int64_t kSlack = kSecond;
 
 }  // namespace
 
-std::size_t RepeatLedger::FlowKeyHash::operator()(const FlowKey& k) const {
+std::size_t RepeatLedger::FlowKeyHash::operator()(const FlowKey& k) const noexcept {
     // FNV-1a over the fields that make the key.
     std::uint64_t h = 1469598103934665603ull;
     auto mix = [&h](std::uint64_t v, int bytes) {
@@ -31,7 +31,7 @@ std::size_t RepeatLedger::FlowKeyHash::operator()(const FlowKey& k) const {
     return static_cast<std::size_t>(h);
 }
 
-void RepeatLedger::begin_read() { ++reads_; }
+void RepeatLedger::begin_read() { read_ = read_ == 255 ? 1 : read_ + 1; }
 
 void RepeatLedger::add(const FlowCount& c) {
     FlowKey flow{c.address, c.cookie, c.pid, c.port, c.protocol, c.kind};
@@ -39,7 +39,7 @@ void RepeatLedger::add(const FlowCount& c) {
     // Lower than last time: the entry was evicted and made again since, counting from 0.
     std::uint64_t growth = c.repeats >= seen.taken ? c.repeats - seen.taken : c.repeats;
     seen.taken = c.repeats;
-    seen.read = reads_;
+    seen.read = read_;
     if (growth == 0) return;
     // One record key for the socket's address family either way, as every record has; for a
     // connect it is nearly always the kernel entry itself. Nodes stay put when the map grows,
@@ -47,7 +47,7 @@ void RepeatLedger::add(const FlowCount& c) {
     FlowKey record_key{c.address.unmapped(), 0, c.pid, c.port, c.protocol, c.kind};
     Entry& key = record_key == flow ? seen : entries_[record_key];
     if (key.interval_s == 0) {
-        key.due_ns = 0;  // written at once
+        key.due_s = 0;  // written at once
         key.interval_s = kFirstInterval;
     }
     key.unwritten += growth;
@@ -62,7 +62,7 @@ void RepeatLedger::read(const std::vector<FlowCount>& counters, std::int64_t now
 
 std::size_t RepeatLedger::flows() const {
     return static_cast<std::size_t>(
-        std::count_if(entries_.begin(), entries_.end(), [this](const auto& e) { return e.second.read == reads_; }));
+        std::count_if(entries_.begin(), entries_.end(), [this](const auto& e) { return e.second.read == read_; }));
 }
 
 std::size_t RepeatLedger::keys() const {
@@ -71,6 +71,9 @@ std::size_t RepeatLedger::keys() const {
 }
 
 void RepeatLedger::end_read(std::int64_t now_ns, bool final, KernelRecordSink& out) {
+    if (!origin_ns_) origin_ns_ = now_ns;
+    auto now_s = static_cast<std::uint32_t>(std::max<std::int64_t>(0, now_ns - *origin_ns_) / kSecond);
+    auto due_ns = [this](const Entry& e) { return *origin_ns_ + std::int64_t{e.due_s} * kSecond; };
     // Pointers into the map's nodes: erasing others leaves them good, and they are 16 bytes
     // where a copy of the key was 48 (9.4 MB at the end of a soak with 100k keys due).
     std::vector<std::pair<const FlowKey*, std::uint64_t>> due;
@@ -78,16 +81,16 @@ void RepeatLedger::end_read(std::int64_t now_ns, bool final, KernelRecordSink& o
         Entry& e = it->second;
         // Missing from this read: gone from the kernel. If it comes back it counts from 0 again,
         // so forgetting its count is exact, and keeps the map as small as the kernel's.
-        bool in_kernel = e.read == reads_;
+        bool in_kernel = e.read == read_;
         if (!in_kernel) e.taken = e.read = 0;
-        if (e.interval_s != 0 && (final || now_ns + kSlack >= e.due_ns)) {
+        if (e.interval_s != 0 && (final || now_ns + kSlack >= due_ns(e))) {
             if (e.unwritten == 0) {
                 e.interval_s = 0;  // quiet for a whole interval: its back-off starts again
             } else {
                 due.emplace_back(&it->first, e.unwritten);
                 e.unwritten = 0;
-                e.due_ns = now_ns + std::int64_t{e.interval_s} * kSecond;
-                e.interval_s = std::min(2 * e.interval_s, kLongestInterval);
+                e.due_s = now_s + e.interval_s;
+                e.interval_s = static_cast<std::uint8_t>(std::min(2 * e.interval_s, kLongestInterval));
             }
         }
         if (!in_kernel && e.interval_s == 0)

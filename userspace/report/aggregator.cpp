@@ -9,7 +9,7 @@
 
 namespace egresswatch {
 
-std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const {
+std::size_t DestinationKeyHash::operator()(const DestinationKey& k) const noexcept {
     // FNV-1a over the bytes that matter.
     std::uint64_t h = 1469598103934665603ull;
     auto mix = [&h](std::uint8_t b) { h = (h ^ b) * 1099511628211ull; };
@@ -28,7 +28,48 @@ std::string destination_label(const DestinationKey& key) {
     return addr + port_and_protocol_label(key.port, key.protocol);
 }
 
+ProcessUses::ProcessUses(const ProcessUses& other)
+    : one_(other.one_),
+      many_(other.many_ ? std::make_unique<std::vector<ProcessUse>>(*other.many_) : nullptr),
+      has_one_(other.has_one_) {}
+
+ProcessUses& ProcessUses::operator=(ProcessUses other) noexcept {
+    std::swap(one_, other.one_);
+    std::swap(many_, other.many_);
+    std::swap(has_one_, other.has_one_);
+    return *this;
+}
+
+ProcessUse& ProcessUses::add(ProcessUse use) {
+    if (!has_one_ && !many_) {
+        one_ = std::move(use);
+        has_one_ = true;
+        return one_;
+    }
+    if (!many_) {
+        many_ = std::make_unique<std::vector<ProcessUse>>();
+        many_->push_back(std::move(one_));
+        one_ = {};
+        has_one_ = false;
+    }
+    return many_->emplace_back(std::move(use));
+}
+
 namespace {
+
+const BoundedIdSet kNoIds;
+
+}  // namespace
+
+const BoundedIdSet& DestinationStats::images() const { return workloads ? workloads->images : kNoIds; }
+const BoundedIdSet& DestinationStats::containers() const { return workloads ? workloads->containers : kNoIds; }
+
+namespace {
+
+DestinationWorkloads& workloads_of(DestinationStats& d) {
+    if (!d.workloads) d.workloads = std::make_unique<DestinationWorkloads>();
+    return *d.workloads;
+}
 
 DestinationStats& entry_in(Aggregator::DestinationMap& map, const DestinationKey& key, std::int64_t ts_ns) {
     auto [it, inserted] = map.try_emplace(key);
@@ -47,7 +88,10 @@ DestinationStats& entry_in(Aggregator::DestinationMap& map, const DestinationKey
 
 DestinationStats& Aggregator::destination(const DestinationKey& key, std::int64_t ts_ns) {
     DestinationStats& d = entry_in(destinations_, key, ts_ns);
-    if (session_host_) d.seen_on.insert(session_host_, kMaxHostsPerDestination);
+    if (!d.first_host)
+        d.first_host = session_host_;
+    else if (session_host_ && session_host_ != d.first_host)
+        workloads_of(d).other_hosts.insert(session_host_, kMaxHostsPerDestination - 1);
     return d;
 }
 
@@ -73,20 +117,20 @@ LossRecord Aggregator::loss() const {
 std::vector<std::string> Aggregator::hosts() const { return names(hosts_); }
 
 std::vector<std::string> Aggregator::seen_on(const DestinationStats& d) const {
-    if (hosts_.ids().size() < 2) return {};
-    return names(d.seen_on);
+    if (hosts_.ids().size() < 2 || !d.first_host) return {};
+    std::vector<std::string> out = d.workloads ? names(d.workloads->other_hosts) : std::vector<std::string>{};
+    out.push_back(names_.at(d.first_host));
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 ProcessUse& Aggregator::use_in(DestinationStats& d, std::uint32_t exe_id, std::uint32_t pid, std::uint32_t comm_id) {
-    auto use =
+    auto found =
         std::find_if(d.processes.begin(), d.processes.end(), [&](const ProcessUse& u) { return u.exe == exe_id; });
-    if (use == d.processes.end()) {
-        d.processes.push_back(ProcessUse{exe_id, 0, {}, {}});
-        use = d.processes.end() - 1;
-    }
-    use->pids.insert(pid, kMaxPidsPerDestination);
-    if (comm_id) use->comms.insert(comm_id, kMaxPidsPerDestination);
-    return *use;
+    ProcessUse& use = found != d.processes.end() ? *found : d.processes.add(ProcessUse{.exe = exe_id});
+    use.pids.insert(pid, kMaxPidsPerDestination);
+    if (comm_id) use.comms.insert(comm_id, kMaxPidsPerDestination);
+    return use;
 }
 
 void Aggregator::count_use(DestinationStats& d, const std::string& exe, std::uint32_t pid, const std::string& comm,
@@ -147,8 +191,8 @@ void Aggregator::on_connection(const ConnectionRecord& r) {
 }
 
 std::vector<std::string> Aggregator::images_of(const DestinationStats& d) const {
-    if (d.containers.ids().empty() || d.images.truncated()) return {};
-    return names(d.images);
+    if (d.containers().ids().empty() || d.images().truncated()) return {};
+    return names(d.images());
 }
 
 const std::string& Aggregator::image_of_container(std::uint32_t name_id) const {
@@ -158,11 +202,19 @@ const std::string& Aggregator::image_of_container(std::uint32_t name_id) const {
 
 void Aggregator::note_workload(DestinationStats& d, const ProcessRef& process) {
     const auto& c = process.container;
+    if (!c && !d.workloads) {
+        d.reached_from_host = true;  // nothing to allocate until a container comes too
+        return;
+    }
+    bool made = !d.workloads;
+    DestinationWorkloads& w = workloads_of(d);
+    if (made && d.reached_from_host)
+        w.images.insert(names_.intern(workload_image(false, "")), kMaxImagesPerDestination);
     std::uint32_t image = names_.intern(workload_image(c.has_value(), c ? c->image : ""));
-    d.images.insert(image, kMaxImagesPerDestination);
+    w.images.insert(image, kMaxImagesPerDestination);
     if (!c) return;
     std::uint32_t name = names_.intern(c->name.empty() ? c->id.substr(0, 12) : c->name);
-    d.containers.insert(name, kMaxImagesPerDestination);
+    w.containers.insert(name, kMaxImagesPerDestination);
     container_images_[name] = image;
 }
 

@@ -73,9 +73,9 @@ AllowEntry entry_of(const Aggregator& agg, const EntryOrder::Ref* first, const E
             if (use.exe) processes.insert(agg.name(use.exe));
         const DestinationStats& d = r->dest->second;
         // Too many images to list widens the entry to any image.
-        any_image |= d.images.truncated();
-        any_container |= !d.containers.ids().empty();
-        for (const std::string& image : agg.names(d.images)) images.insert(image);
+        any_image |= d.images().truncated();
+        any_container |= !d.containers().ids().empty();
+        for (const std::string& image : agg.names(d.images())) images.insert(image);
         for (const std::string& host : agg.seen_on(d)) hosts.insert(host);
     }
     AllowEntry e;

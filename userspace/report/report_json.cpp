@@ -251,14 +251,14 @@ void write_report(std::ostream& out, const Aggregator& agg, const ReportOptions&
         entry["last_seen"] = format_timestamp(d.last_seen_ns);
         entry["processes"] = process_uses_json(agg, d, "count");
         // Only destinations that containers reached: a session without containers reads as before.
-        if (!d.containers.ids().empty()) {
+        if (!d.containers().ids().empty()) {
             entry["images"] = agg.images_of(d);
-            entry["containers"] = agg.names(d.containers);
-            if (d.images.truncated() || d.containers.truncated()) entry["containers_truncated"] = true;
+            entry["containers"] = agg.names(d.containers());
+            if (d.images().truncated() || d.containers().truncated()) entry["containers_truncated"] = true;
         }
         if (auto hosts = agg.seen_on(d); !hosts.empty()) {
             entry["seen_on"] = hosts;
-            if (d.seen_on.truncated()) entry["seen_on_truncated"] = true;
+            if (d.workloads && d.workloads->other_hosts.truncated()) entry["seen_on_truncated"] = true;
         }
         js.value(entry);
     }

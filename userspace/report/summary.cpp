@@ -95,8 +95,8 @@ void write_containers(std::ostream& out, const Aggregator& agg,
     std::map<std::string, std::vector<std::size_t>> by_image;  // positions in `sorted`
     for (std::size_t i = 0; i < sorted.size(); ++i) {
         const DestinationStats& d = sorted[i]->second;
-        if (d.containers.ids().empty() || !scope_matches(d.scope, scope)) continue;
-        for (const std::string& image : agg.names(d.images))
+        if (d.containers().ids().empty() || !scope_matches(d.scope, scope)) continue;
+        for (const std::string& image : agg.names(d.images()))
             if (image != kNoContainer) by_image[image].push_back(i);
     }
     if (by_image.empty()) return;
@@ -106,11 +106,11 @@ void write_containers(std::ostream& out, const Aggregator& agg,
             for (std::size_t i : positions) {
                 const auto& [key, d] = *sorted[i];
                 std::vector<std::string> names;
-                for (std::uint32_t id : d.containers.ids())
+                for (std::uint32_t id : d.containers().ids())
                     if (agg.image_of_container(id) == image) names.push_back(agg.name(id));
                 std::sort(names.begin(), names.end());
                 std::string containers = join(names, ", ");
-                if (d.containers.truncated()) containers += ", ...";
+                if (d.containers().truncated()) containers += ", ...";
                 emit({image, destination_name(agg, key, d), containers});
             }
         }
