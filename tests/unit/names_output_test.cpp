@@ -74,6 +74,25 @@ TEST(NameBook, PerProcessBeforeAnyAndBounded) {
         << "v4-mapped lookups find IPv4 answers";
 }
 
+// One address answered for ever new names: its queue is compacted again and again, and still
+// the latest name wins and eviction goes by when each address was last learned.
+TEST(NameBook, AnAddressLearnedOverAndOverKeepsItsPlace) {
+    NameBook::Limits limits;
+    limits.names_any = 3;
+    NameBook book(limits);
+    auto a = [](std::uint8_t d) { return IpAddress::v4(198, 18, 0, d); };
+    book.learn(1, a(2), "two.test");
+    for (int i = 0; i < 1000; ++i) book.learn(1, a(1), "host" + std::to_string(i) + ".test");
+    book.learn(1, a(3), "three.test");
+    EXPECT_EQ(book.lookup(9, a(1))->host, "host999.test");
+    book.learn(1, a(4), "four.test");
+    EXPECT_FALSE(book.lookup(9, a(2))) << "learned first, and never again: evicted first";
+    EXPECT_EQ(book.lookup(9, a(1))->host, "host999.test");
+    book.learn(1, a(5), "five.test");
+    EXPECT_FALSE(book.lookup(9, a(1))) << "then the address learned before three.test";
+    EXPECT_EQ(book.lookup(9, a(3))->host, "three.test");
+}
+
 TEST(Decoder, PayloadRecords) {
     ew_payload_event raw{};
     raw.hdr.type = EW_EVENT_PAYLOAD;

@@ -59,6 +59,19 @@ TEST(WorkloadReport, AllowlistEntriesListTheImagesThatReachedThem) {
     EXPECT_EQ(web.processes, (std::vector<std::string>{"/bin/busybox", "/usr/bin/curl"}));
 }
 
+// A destination keeps no image set until a container reaches it: the host's earlier connects
+// must still be listed then, as if the set had been there from the first.
+TEST(WorkloadReport, TheHostBeforeAContainerIsStillListed) {
+    Aggregator agg;
+    for (ProcessRef p : {test::process(3, "curl", "/usr/bin/curl"),
+                         in_container(1, "/bin/busybox", "fetcher", "localhost/busybox:latest")})
+        agg.on_connection(test::named(test::connection(SockEventKind::connect, 1, "198.18.0.5", 443, 6, std::move(p)),
+                                      "web.example", "dns"));
+    ASSERT_EQ(agg.destinations().size(), 1u);
+    EXPECT_EQ(agg.images_of(agg.destinations().begin()->second),
+              (std::vector<std::string>{"(no container)", "localhost/busybox:latest"}));
+}
+
 TEST(WorkloadReport, ReportJsonNamesImagesAndContainersOnlyWhereContainersWere) {
     Aggregator agg = session();
     std::ostringstream text;

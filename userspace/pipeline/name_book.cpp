@@ -19,8 +19,10 @@ void NameBook::Table::put(const IpAddress& address, const std::string& name, std
         auto it = names.find(oldest);
         if (it != names.end() && it->second.second == oldest_serial) names.erase(it);
     }
-    // Re-learned addresses leave stale queue entries behind; keep the queue bounded too.
-    if (order.size() > 2 * cap + 16) {
+    // Re-learned addresses leave stale queue entries behind: dropped once they outnumber the live
+    // ones, so the queue is never more than twice the table. Against the cap instead, one address
+    // answered for ever new names (a DNS storm, bench/soak.sh) grew it to 131k entries, 4 MB.
+    if (order.size() > 2 * names.size() + 16) {
         std::deque<std::pair<IpAddress, std::uint64_t>> live;
         for (const auto& entry : order) {
             auto it = names.find(entry.first);
