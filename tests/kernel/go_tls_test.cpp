@@ -5,6 +5,7 @@
 // own connection: by goroutine, not by thread, and through the connection's file descriptor.
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <map>
 #include <regex>
 
@@ -284,6 +285,34 @@ TEST_F(GoTls, WatchJoiningAGoClientsOpenConnectionMarksWhatItCannotDecode) {
 
 // A Go binary whose function table cannot be read (renamed, as a packer might leave it) runs as
 // before; its connection says why its requests are not visible, and so does the summary.
+// Capstone is loaded when the first Go program is probed. Hidden from egresswatch (an empty file
+// over it, in a mount namespace of its own), the Go client's requests are not visible, and the
+// warning says why and what to install; everything else is recorded as ever.
+TEST_F(GoTls, WithoutCapstoneTheWarningSaysWhatToInstall) {
+    const std::string library = "/usr/lib/x86_64-linux-gnu/libcapstone.so.4";
+    ASSERT_TRUE(std::filesystem::exists(library)) << "scripts/install-deps.sh installs libcapstone-dev";
+    prefix_ = {"/usr/bin/unshare",
+               "--mount",
+               "--propagation",
+               "private",
+               "/bin/sh",
+               "-c",
+               "mount --bind /dev/null " + library + " && exec \"$0\" \"$@\""};
+    std::string binary = client();
+    auto argv = client_argv(binary);
+    argv.push_back(url("/api/v1/status"));
+    auto events = observe_argv(argv);
+    EXPECT_EQ(command_out(), "/api/v1/status 200\n");
+    EXPECT_TRUE(go_requests(events).empty());
+    EXPECT_NE(egresswatch_stderr().find("HTTPS requests of " + binary +
+                                        " are not visible: a Go program, cannot load libcapstone.so.4 ("),
+              std::string::npos)
+        << egresswatch_stderr();
+    EXPECT_NE(egresswatch_stderr().find("): install libcapstone4 to probe Go programs' TLS"), std::string::npos)
+        << egresswatch_stderr();
+    EXPECT_EQ(select(events, "tls", [](const json& e) { return e["sni"] == "secure.test"; }).size(), 1u);
+}
+
 TEST_F(GoTls, AnUnprobableGoClientSaysItsRequestsAreNotVisible) {
     std::string stripped = client("stripped", {"-ldflags=-s -w"});
     std::string binary = dir_ + "/unprobable";

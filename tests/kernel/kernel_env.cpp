@@ -24,8 +24,10 @@ bool kernel_tests_required() {
     return v && std::string(v) == "1";
 }
 
-CommandResult run_egresswatch(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
-    std::vector<std::string> argv{EGRESSWATCH_BINARY};
+CommandResult run_egresswatch(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
+                              const std::vector<std::string>& prefix) {
+    std::vector<std::string> argv = prefix;
+    argv.push_back(EGRESSWATCH_BINARY);
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, timeout);
 }

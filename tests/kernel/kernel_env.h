@@ -19,9 +19,10 @@ namespace egresswatch::test {
 std::optional<std::string> kernel_unavailable_reason();
 bool kernel_tests_required();
 
-// Runs `egresswatch ARGS` and returns the result.
+// Runs `egresswatch ARGS` (after `prefix`, a command that execs its arguments) and returns the result.
 CommandResult run_egresswatch(const std::vector<std::string>& args,
-                              std::chrono::milliseconds timeout = std::chrono::seconds(120));
+                              std::chrono::milliseconds timeout = std::chrono::seconds(120),
+                              const std::vector<std::string>& prefix = {});
 
 std::vector<nlohmann::json> read_events(const std::string& out_dir);
 std::vector<nlohmann::json> events_of_type(const std::vector<nlohmann::json>& events, const std::string& type);

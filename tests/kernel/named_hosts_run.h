@@ -148,7 +148,7 @@ protected:
         args.insert(args.end(), options.begin(), options.end());
         args.push_back("--");
         args.insert(args.end(), argv.begin(), argv.end());
-        auto r = run_egresswatch(args);
+        auto r = run_egresswatch(args, std::chrono::seconds(120), prefix_);
         EXPECT_EQ(r.exit_code, 0) << "command failed: " << argv[0] << "\n" << r.out << r.err;
         stderr_ = r.err;
         command_out_ = r.out;
@@ -172,6 +172,7 @@ protected:
     std::unique_ptr<NamedTestHosts> hosts_;
     std::string dir_, out_, stderr_, command_out_;
     std::vector<std::string> global_options_;  // before `run`, e.g. -v
+    std::vector<std::string> prefix_;          // a command egresswatch runs under, e.g. unshare
     int runs_ = 0;
 };
 
