@@ -18,7 +18,8 @@ install -D -m 0755 "$binary" "$rootfs/usr/sbin/egresswatch"
 objcopy --strip-debug "$rootfs/usr/sbin/egresswatch"  # 100 MB of debug info the image needs not
 shell=$(readlink -f /bin/busybox)
 install -D -m 0755 "$shell" "$rootfs/bin/sh"  # static busybox: --alert-exec's /bin/sh
-for file in $(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+for file in $(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}') \
+  $(bash "$root/scripts/dlopened-libraries.sh"); do
   mkdir -p "$rootfs$(dirname "$file")"
   cp -L "$file" "$rootfs$file"
 done

@@ -321,6 +321,18 @@ TEST(Containers, TheImageRunAsTheDaemonSetSeesAContainerOnTheHost) {
     auto built = run_command({"/bin/bash", std::string(SCRIPTS_DIR) + "/build-image.sh", EGRESSWATCH_BINARY}, 300s);
     ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
     std::string image = first_word(built.out);
+    // What egresswatch loads by name (ldd does not list it) is in the image too.
+    auto libraries = run_command({"/bin/bash", std::string(SCRIPTS_DIR) + "/dlopened-libraries.sh"}, 30s);
+    ASSERT_EQ(libraries.exit_code, 0) << libraries.err;
+    for (const std::string& library : lines_of(libraries.out)) {
+        std::vector<std::string> argv = ulimit_options();
+        argv.insert(argv.begin(), {"run", "--rm"});
+        for (const std::string& a :
+             {std::string("--entrypoint"), std::string("/bin/sh"), image, std::string("-c"), "test -f " + library})
+            argv.push_back(a);
+        auto has = podman_command(argv, 120s);
+        EXPECT_EQ(has.exit_code, 0) << library << " is not in the image " << image << ": " << has.err;
+    }
     ContainerTestNetwork net;
     ASSERT_TRUE(net.ready()) << net.error();
     TestContainer c(net, {"wget", "-q", "-O", "-", net.url("/from-the-image")});

@@ -56,6 +56,7 @@ for bin in /usr/bin/curl /usr/bin/openssl /usr/sbin/dnsmasq /usr/bin/jq /bin/bus
   copy_binary "$bin"
 done
 copy_binary "$build/egresswatch"
+for lib in $(bash "$here/../../scripts/dlopened-libraries.sh"); do copy_path "$lib"; done
 install -m 0755 "$build/tests/threads_exit" "$root/usr/bin/threads_exit"
 # A Go HTTPS client, static (its crypto/tls is what the Go probes read), built offline.
 [ -x /usr/bin/go ] || { echo "initramfs.sh: /usr/bin/go is missing: run scripts/install-deps.sh" >&2; exit 2; }
