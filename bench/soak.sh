@@ -63,7 +63,7 @@ for _ in $(seq 100); do curl -sf http://127.0.0.1:19467/ping >/dev/null && break
 sink=clickhouse=http://127.0.0.1:19467/soak
 
 "$ew" watch --quiet --cgroup "/${cg#"$mount"/}" --out "$work/out" --rotate-size 20M --keep-segments 5 \
-  --write-interval 10s --metrics-listen 127.0.0.1:19466 --sink "$sink" --dedup-entries 262144 ${SOAK_WATCH_ARGS:-} 2>"$work/watch.err" &
+  --write-interval 10s --metrics-listen 127.0.0.1:19466 --sink "$sink" --dedup-entries "${SOAK_DEDUP_ENTRIES:-262144}" ${SOAK_WATCH_ARGS:-} 2>"$work/watch.err" &
 watch_pid=$!
 sleep 3
 
