@@ -225,7 +225,11 @@ void FlowInspector::inspect_tls(const PayloadRecord& r, Flow& flow) {
     auto out = record_for<TlsRecord>(r.ts_ns, process_of(e.task), e.remote.unmapped(), e.port, e.cookie);
     out.sni = result.hello.sni;
     out.alpn = result.hello.alpn;
-    TlsConnection tls{e.task, out.address, out.port, out.sni};
+    TlsConnection tls;
+    tls.task = e.task;
+    tls.address = out.address;
+    tls.port = out.port;
+    tls.sni = out.sni;
     tls.reason_if_none = options_.tls_not_visible_reason ? options_.tls_not_visible_reason(e.task.pid, out.process.exe)
                                                          : "not-covered: unknown";
     flow.tls = std::move(tls);
