@@ -18,8 +18,10 @@ loop=$root/build/bench/connect_loop
 work=$(mktemp -d /tmp/ew-soak-XXXXXX)
 mount=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts)
 cg=$mount/ew-soak-$$
-watch_pid= dns_pid= ch_pid=
+watch_pid= dns_pid= ch_pid= storm_pid= dns_client=
 cleanup() {
+  # The storms first: a cgroup still holding them cannot be removed.
+  for pid in $storm_pid $dns_client; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
   [ -n "$watch_pid" ] && kill -INT "$watch_pid" 2>/dev/null && wait "$watch_pid" 2>/dev/null || true
   [ -n "$dns_pid" ] && kill "$dns_pid" 2>/dev/null || true
   [ -n "$ch_pid" ] && kill "$ch_pid" 2>/dev/null && wait "$ch_pid" 2>/dev/null || true
@@ -66,6 +68,7 @@ sink=clickhouse=http://127.0.0.1:19467/soak
   --write-interval 10s --metrics-listen 127.0.0.1:19466 --sink "$sink" --dedup-entries "${SOAK_DEDUP_ENTRIES:-262144}" ${SOAK_WATCH_ARGS:-} 2>"$work/watch.err" &
 watch_pid=$!
 sleep 3
+kill -0 "$watch_pid" 2>/dev/null || { echo "soak: the watch did not start: $(cat "$work/watch.err")" >&2; exit 1; }
 
 # Both storms in the observed cgroup.
 sh -c "echo \$\$ > $cg/cgroup.procs; exec $loop storm $secs $destinations" >"$work/storm" &
