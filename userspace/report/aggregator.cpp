@@ -28,18 +28,6 @@ std::string destination_label(const DestinationKey& key) {
     return addr + port_and_protocol_label(key.port, key.protocol);
 }
 
-ProcessUses::ProcessUses(const ProcessUses& other)
-    : one_(other.one_),
-      many_(other.many_ ? std::make_unique<std::vector<ProcessUse>>(*other.many_) : nullptr),
-      has_one_(other.has_one_) {}
-
-ProcessUses& ProcessUses::operator=(ProcessUses other) noexcept {
-    std::swap(one_, other.one_);
-    std::swap(many_, other.many_);
-    std::swap(has_one_, other.has_one_);
-    return *this;
-}
-
 ProcessUse& ProcessUses::add(ProcessUse use) {
     if (!has_one_ && !many_) {
         one_ = std::move(use);
@@ -127,10 +115,14 @@ std::vector<std::string> Aggregator::seen_on(const DestinationStats& d) const {
 ProcessUse& Aggregator::use_in(DestinationStats& d, std::uint32_t exe_id, std::uint32_t pid, std::uint32_t comm_id) {
     auto found =
         std::find_if(d.processes.begin(), d.processes.end(), [&](const ProcessUse& u) { return u.exe == exe_id; });
-    ProcessUse& use = found != d.processes.end() ? *found : d.processes.add(ProcessUse{.exe = exe_id});
-    use.pids.insert(pid, kMaxPidsPerDestination);
-    if (comm_id) use.comms.insert(comm_id, kMaxPidsPerDestination);
-    return use;
+    if (found == d.processes.end()) {
+        ProcessUse fresh;
+        fresh.exe = exe_id;
+        found = &d.processes.add(std::move(fresh));
+    }
+    found->pids.insert(pid, kMaxPidsPerDestination);
+    if (comm_id) found->comms.insert(comm_id, kMaxPidsPerDestination);
+    return *found;
 }
 
 void Aggregator::count_use(DestinationStats& d, const std::string& exe, std::uint32_t pid, const std::string& comm,

@@ -63,11 +63,10 @@ struct ProcessUse {
 // here was 24 bytes plus a 64-byte allocation per destination: 2.4 MB more at 100k.
 class ProcessUses {
 public:
+    // Moved with its destination, never copied (DestinationStats holds a unique_ptr too).
     ProcessUses() = default;
-    ProcessUses(const ProcessUses& other);
     ProcessUses(ProcessUses&&) noexcept = default;
-    ProcessUses& operator=(ProcessUses other) noexcept;
-    ~ProcessUses() = default;
+    ProcessUses& operator=(ProcessUses&&) noexcept = default;
 
     ProcessUse* begin() { return many_ ? many_->data() : &one_; }
     ProcessUse* end() { return many_ ? many_->data() + many_->size() : &one_ + (has_one_ ? 1 : 0); }

@@ -7,7 +7,6 @@
 
 #include <cstring>
 #include <map>
-#include <memory>
 
 #include "system/capstone_library.h"
 #include "system/elf_file.h"
